@@ -1,0 +1,37 @@
+/** Parts of an RFC 6750 §3 `WWW-Authenticate: Bearer …` challenge. */
+export interface ChallengeParts {
+  /** `realm`, omitted when undefined. */
+  realm?: string | undefined;
+  /** RFC 6750 `error` token; omitted when no credentials were sent (§3.1). */
+  error?: string | undefined;
+  /** `error_description`; characters outside RFC 6750's set are dropped. */
+  description?: string | undefined;
+  /** Scopes needed, joined with spaces as `scope="…"`. */
+  scope?: readonly string[] | undefined;
+}
+
+// RFC 6750 §3: error_description and scope values use %x20-21 / %x23-5B / %x5D-7E (no `"` or `\`).
+const UNSAFE = /[^\x20\x21\x23-\x5b\x5d-\x7e]/g;
+
+function quoted(value: string): string {
+  return `"${value.replace(UNSAFE, '')}"`;
+}
+
+/**
+ * Builds the value of a `WWW-Authenticate` header for the Bearer scheme (RFC 6750 §3).
+ *
+ * @example
+ * ```ts
+ * buildChallenge({ realm: 'api', error: 'invalid_token', description: 'token expired' });
+ * // => 'Bearer realm="api", error="invalid_token", error_description="token expired"'
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ */
+export function buildChallenge(parts: ChallengeParts = {}): string {
+  const params: string[] = [];
+  if (parts.realm !== undefined) params.push(`realm=${quoted(parts.realm)}`);
+  if (parts.error) params.push(`error=${quoted(parts.error)}`);
+  if (parts.description) params.push(`error_description=${quoted(parts.description)}`);
+  if (parts.scope && parts.scope.length > 0) params.push(`scope=${quoted(parts.scope.join(' '))}`);
+  return params.length === 0 ? 'Bearer' : `Bearer ${params.join(', ')}`;
+}

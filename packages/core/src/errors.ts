@@ -1,0 +1,218 @@
+import { buildChallenge } from './challenge.js';
+
+/**
+ * Stable machine-readable codes carried by {@link AuthError.code}. Never renamed once released.
+ *
+ * | code | status | meaning |
+ * |---|---|---|
+ * | `missing_token` | 401 | no credentials were sent (RFC 6750 §3.1: no `error` in the challenge) |
+ * | `invalid_request` | 400 | the `Authorization` header (or token transport) is malformed |
+ * | `invalid_token` | 401 | a token was sent but is not acceptable; see {@link AuthError.reason} |
+ * | `insufficient_scope` | 403 | a scope guard failed |
+ * | `insufficient_role` | 403 | a role guard failed |
+ * | `insufficient_claims` | 403 | a `requireClaims` guard failed |
+ * | `key_source_unavailable` | 503 | the keys needed to verify could not be fetched |
+ * | `revocation_unavailable` | 503 | the revocation store cannot be trusted (fail closed) |
+ */
+export type AuthErrorCode =
+  | 'missing_token'
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'insufficient_role'
+  | 'insufficient_claims'
+  | 'key_source_unavailable'
+  | 'revocation_unavailable';
+
+/**
+ * Finer reason for an `invalid_token` (and a few other) failures, for logs and clients that want
+ * to tell "expired" from "invalid".
+ */
+export type AuthErrorReason =
+  | 'expired'
+  | 'not_yet_valid'
+  | 'bad_signature'
+  | 'alg_not_allowed'
+  | 'unknown_key'
+  | 'issuer'
+  | 'audience'
+  | 'claims'
+  | 'malformed'
+  | 'revoked'
+  | 'too_large'
+  | 'type';
+
+/** The RFC 6750 §3.1 `error` token used in `WWW-Authenticate` and in JSON bodies. */
+export type BearerErrorToken = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+
+/** Options accepted by the {@link AuthError} constructor. */
+export interface AuthErrorInit {
+  /** Finer reason; see {@link AuthErrorReason}. */
+  reason?: AuthErrorReason;
+  /** The underlying error (for example a jose or network error), kept for logs. */
+  cause?: unknown;
+  /** `realm` for the `WWW-Authenticate` challenge. */
+  realm?: string;
+  /** Scopes a failed scope guard needed, announced as `scope="…"` (RFC 6750 §3). */
+  scope?: readonly string[];
+  /** For 503s: seconds after which the client may retry (`Retry-After`). */
+  retryAfter?: number;
+}
+
+const STATUS: Record<AuthErrorCode, 400 | 401 | 403 | 503> = {
+  missing_token: 401,
+  invalid_request: 400,
+  invalid_token: 401,
+  insufficient_scope: 403,
+  insufficient_role: 403,
+  insufficient_claims: 403,
+  key_source_unavailable: 503,
+  revocation_unavailable: 503,
+};
+
+const BEARER_ERROR: Record<AuthErrorCode, BearerErrorToken | undefined> = {
+  missing_token: undefined,
+  invalid_request: 'invalid_request',
+  invalid_token: 'invalid_token',
+  insufficient_scope: 'insufficient_scope',
+  insufficient_role: 'insufficient_scope',
+  insufficient_claims: 'insufficient_scope',
+  key_source_unavailable: undefined,
+  revocation_unavailable: undefined,
+};
+
+const MARK = Symbol.for('tokengate.AuthError');
+
+/**
+ * The one error type of tokengate: every request-level failure (missing, malformed or invalid
+ * token, failed guard, unavailable key source) is an `AuthError`.
+ *
+ * It carries what every framework needs to answer correctly: an HTTP {@link AuthError.status},
+ * response {@link AuthError.headers} (the RFC 6750 `WWW-Authenticate` challenge, and
+ * `Retry-After` on 503s), a stable {@link AuthError.code}, and `expose: true` so Koa and
+ * Express's default handlers show the message. Messages describe what failed for a developer and
+ * never contain the token or key material.
+ *
+ * @example
+ * ```ts
+ * import { isAuthError } from '@tokengate/core';
+ * try { await verifier.verify(token); }
+ * catch (e) { if (isAuthError(e) && e.reason === 'expired') refresh(); }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+ */
+export class AuthError extends Error {
+  override readonly name = 'AuthError';
+  /** Stable machine-readable code. */
+  readonly code: AuthErrorCode;
+  /** Finer reason, when one applies (always set for `invalid_token`). */
+  readonly reason: AuthErrorReason | undefined;
+  /** HTTP status: 400, 401, 403 or 503. */
+  readonly status: 400 | 401 | 403 | 503;
+  /** Same as {@link AuthError.status}, for libraries that read `statusCode`. */
+  readonly statusCode: 400 | 401 | 403 | 503;
+  /** The RFC 6750 `error` token (absent when no credentials were sent, and on 503s). */
+  readonly error: BearerErrorToken | undefined;
+  /** `realm` announced in the challenge (the `realm` option), when set. */
+  readonly realm: string | undefined;
+  /** Tells Koa and http-errors-aware handlers the message is safe to show. */
+  readonly expose = true;
+  /** Scopes a failed scope guard asked for. */
+  readonly scope: readonly string[] | undefined;
+  /** Seconds announced in `Retry-After` on 503s. */
+  readonly retryAfter: number | undefined;
+  #headers: Readonly<Record<string, string>> | undefined;
+
+  /**
+   * @param code - the stable code; it decides status and challenge.
+   * @param message - a developer-facing description; must not contain the token.
+   * @param init - reason, cause, realm, scope, retryAfter.
+   */
+  constructor(code: AuthErrorCode, message: string, init: AuthErrorInit = {}) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.code = code;
+    this.reason = init.reason;
+    this.status = STATUS[code];
+    this.statusCode = this.status;
+    this.error = BEARER_ERROR[code];
+    this.scope = init.scope;
+    this.realm = init.realm;
+    this.retryAfter = this.status === 503 ? Math.max(1, Math.ceil(init.retryAfter ?? 30)) : undefined;
+    Object.defineProperty(this, MARK, { value: true });
+  }
+
+  /**
+   * Response headers to send, as a plain object: `WWW-Authenticate` on 400/401/403 (RFC 6750 §3)
+   * and `Retry-After` on 503.
+   */
+  get headers(): Readonly<Record<string, string>> {
+    if (this.#headers) return this.#headers;
+    const headers: Record<string, string> =
+      this.status === 503
+        ? { 'Retry-After': String(this.retryAfter) }
+        : {
+            'WWW-Authenticate': buildChallenge({
+              realm: this.realm,
+              error: this.error,
+              description: this.error ? this.message : undefined,
+              scope: this.scope,
+            }),
+          };
+    this.#headers = headers;
+    return headers;
+  }
+
+  /**
+   * A copy of this error that announces `realm` in its challenge. Returns `this` when the realm
+   * is unchanged.
+   */
+  withRealm(realm: string | undefined): AuthError {
+    if (realm === this.realm) return this;
+    return new AuthError(this.code, this.message, {
+      reason: this.reason,
+      cause: this.cause,
+      realm,
+      scope: this.scope,
+      retryAfter: this.retryAfter,
+    });
+  }
+
+  /** A JSON body for this error: `{ error, code, error_description }` (and `reason` when set). */
+  toJSON(): AuthErrorBody {
+    const body: AuthErrorBody = {
+      error: this.error ?? (this.status === 503 ? 'temporarily_unavailable' : 'unauthorized'),
+      code: this.code,
+      error_description: this.message,
+    };
+    if (this.reason) body.reason = this.reason;
+    return body;
+  }
+}
+
+/** The JSON body that {@link AuthError.toJSON} and the adapters' error handlers render. */
+export interface AuthErrorBody {
+  /** RFC 6750 error token, or `unauthorized` / `temporarily_unavailable` when RFC 6750 has none. */
+  error: string;
+  /** {@link AuthErrorCode}. */
+  code: AuthErrorCode;
+  /** Human-readable description; never contains the token. */
+  error_description: string;
+  /** {@link AuthErrorReason}, when one applies. */
+  reason?: AuthErrorReason;
+}
+
+/**
+ * Type guard for {@link AuthError} that also recognises errors from another copy of
+ * `@tokengate/core` (duplicate installs), so `instanceof` surprises cannot break error handling.
+ *
+ * @example
+ * ```ts
+ * app.use((err, req, res, next) => isAuthError(err) ? res.status(err.status).json(err.toJSON()) : next(err));
+ * ```
+ */
+export function isAuthError(value: unknown): value is AuthError {
+  return (
+    value instanceof AuthError ||
+    (typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[MARK] === true)
+  );
+}

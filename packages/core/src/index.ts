@@ -1,3 +1,5 @@
+export type { Algorithm } from './algorithms.js';
+export { type AuthOutcome, authenticate, isPreflight } from './authenticate.js';
 export { type ChallengeParts, buildChallenge } from './challenge.js';
 export type {
   AuthContext,
@@ -8,6 +10,8 @@ export type {
   RegisteredClaims,
   StandardClaims,
 } from './context.js';
+export type { CryptoPreference } from './crypto/index.js';
+export { type Duration, toSeconds } from './duration.js';
 export {
   AuthError,
   type AuthErrorBody,
@@ -18,6 +22,29 @@ export {
   isAuthError,
 } from './errors.js';
 export {
+  type Guard,
+  requireAnyRole,
+  requireAnyScope,
+  requireAuth,
+  requireClaims,
+  requireRole,
+  requireScope,
+} from './guards.js';
+export { type DecodedJwt, decodeJwt } from './jws.js';
+export type {
+  AuthenticatedEvent,
+  CacheOptions,
+  ClaimsOf,
+  ErrorEvent,
+  IssuerOptions,
+  JsonWebKeySet,
+  PublicKeyInput,
+  Secret,
+  SecretLookupInput,
+  SecretResolver,
+  TokengateOptions,
+} from './options.js';
+export {
   createMemoryRevocationStore,
   type Instant,
   isRevokedBy,
@@ -25,3 +52,14 @@ export {
   type RevocationStore,
   toEpochSeconds,
 } from './revocation.js';
+export type { StandardSchemaV1 } from './schema.js';
+export {
+  extractToken,
+  type NodeRequestShape,
+  nodeRequest,
+  parseAuthorization,
+  type RequestLike,
+  readCookie,
+  type TokenSource,
+} from './token-sources.js';
+export { createVerifier, type RequestSettings, type Verifier } from './verifier.js';

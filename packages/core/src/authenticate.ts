@@ -1,0 +1,71 @@
+import type { AuthContext } from './context.js';
+import { AuthError, isAuthError } from './errors.js';
+import { callHook } from './hooks.js';
+import { extractToken, type RequestLike } from './token-sources.js';
+import type { Verifier } from './verifier.js';
+
+/**
+ * What {@link authenticate} concluded about a request.
+ * - `auth` set: authenticated.
+ * - `auth` undefined, `error` undefined: no credentials, allowed by `credentialsRequired: false`
+ *   (or a CORS preflight, which always passes untouched).
+ * - `auth` undefined, `error` set: a bad token let through by `invalidTokens: 'anonymous'`.
+ */
+export interface AuthOutcome<C> {
+  readonly auth: AuthContext<C> | undefined;
+  readonly error: AuthError | undefined;
+}
+
+const PASS: AuthOutcome<never> = Object.freeze({ auth: undefined, error: undefined });
+
+/** Whether a request is a CORS preflight (`OPTIONS` with `Access-Control-Request-Method`). */
+export function isPreflight(request: RequestLike): boolean {
+  return request.method === 'OPTIONS' && request.header('access-control-request-method') !== undefined;
+}
+
+/**
+ * Authenticates one request: finds the token (token sources or `getToken`), verifies it,
+ * applies revocation, calls the hooks, and decides per `credentialsRequired` /
+ * `invalidTokens`. Every adapter is a thin wrapper around this function.
+ *
+ * @throws AuthError when the request must be refused (the adapter renders it).
+ * @example
+ * ```ts
+ * const verifier = createVerifier({ secret });
+ * const { auth } = await authenticate(verifier, {
+ *   method: req.method, header: (name) => req.headers[name], raw: req,
+ * });
+ * ```
+ */
+export async function authenticate<C>(verifier: Verifier<C>, request: RequestLike): Promise<AuthOutcome<C>> {
+  const settings = verifier.settings;
+  if (isPreflight(request)) return PASS;
+  try {
+    let token: string | undefined;
+    if (settings.getToken) {
+      let value = settings.getToken(request.raw);
+      if (value instanceof Promise) value = await value;
+      if (typeof value === 'string' && value !== '') token = value;
+    } else {
+      token = extractToken(request, settings.tokenSources, settings.maxTokenLength)?.token;
+    }
+    if (token === undefined) {
+      if (!settings.credentialsRequired) return PASS;
+      throw new AuthError('missing_token', 'no bearer token was sent');
+    }
+    const auth = await verifier.verify(token);
+    if (settings.onAuthenticated) {
+      const { token: _omit, ...withoutToken } = auth;
+      callHook(settings.onAuthenticated, { auth: withoutToken, request: request.raw }, 'onAuthenticated');
+    }
+    return { auth, error: undefined };
+  } catch (caught) {
+    if (!isAuthError(caught)) throw caught;
+    const error = caught.withRealm(settings.realm);
+    callHook(settings.onError, { error, request: request.raw }, 'onError');
+    if (!settings.credentialsRequired && settings.invalidTokens === 'anonymous' && error.status < 500) {
+      return { auth: undefined, error };
+    }
+    throw error;
+  }
+}

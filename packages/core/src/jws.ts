@@ -1,0 +1,87 @@
+import { decodeBase64url, isCanonicalBase64url } from './base64url.js';
+import type { JwtClaims, JwtHeader } from './context.js';
+import { AuthError } from './errors.js';
+
+/** A compact JWS split and decoded, before any signature or claims check. */
+export interface DecodedJwt {
+  /** The protected header (a JSON object with a string `alg`). */
+  readonly header: JwtHeader;
+  /** The claims set (a JSON object). */
+  readonly payload: JwtClaims;
+  /** `BASE64URL(header) '.' BASE64URL(payload)`, the bytes the signature covers. */
+  readonly signingInput: string;
+  /** The decoded signature (empty for unsigned tokens). */
+  readonly signature: Uint8Array;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function malformed(message: string, cause?: unknown): AuthError {
+  return new AuthError('invalid_token', message, { reason: 'malformed', cause });
+}
+
+function decodeJsonObject(segment: string, what: 'header' | 'payload'): Record<string, unknown> {
+  if (segment.length === 0) throw malformed(`token ${what} is empty`);
+  if (!isCanonicalBase64url(segment)) throw malformed(`token ${what} is not canonical base64url`);
+  let text: string;
+  try {
+    text = decoder.decode(decodeBase64url(segment));
+  } catch (cause) {
+    throw malformed(`token ${what} is not valid UTF-8`, cause);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw malformed(`token ${what} is not valid JSON`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw malformed(`token ${what} is not a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Splits and decodes a compact JWS strictly (RFC 7515 §7.1, RFC 7519 §7.2): exactly three
+ * segments, canonical base64url without padding or whitespace, UTF-8 JSON objects, a string
+ * `alg`. Nothing is verified: use the result only to choose keys, or for display.
+ *
+ * JWE (five segments) and unsecured JWTs are refused here or by the verifier's policy.
+ *
+ * @throws AuthError `invalid_token` with reason `malformed` (or `alg_not_allowed` for `none`).
+ * @example
+ * ```ts
+ * const { header, payload } = decodeJwt(token); // unverified!
+ * ```
+ */
+export function decodeJwt(token: string): DecodedJwt {
+  if (typeof token !== 'string' || token.length === 0) throw malformed('token is empty');
+  const first = token.indexOf('.');
+  const second = first < 0 ? -1 : token.indexOf('.', first + 1);
+  if (second < 0) throw malformed('token is not a compact JWS (expected 3 segments)');
+  if (token.indexOf('.', second + 1) >= 0) {
+    const segments = token.split('.').length;
+    throw malformed(
+      segments === 5
+        ? 'encrypted tokens (JWE) are not accepted'
+        : `token is not a compact JWS (expected 3 segments, got ${segments})`,
+    );
+  }
+  const header = decodeJsonObject(token.slice(0, first), 'header');
+  if (typeof header.alg !== 'string' || header.alg.length === 0) throw malformed('token header has no "alg"');
+  if (header.alg.toLowerCase() === 'none') {
+    throw new AuthError('invalid_token', 'unsecured tokens (alg "none") are never accepted', {
+      reason: 'alg_not_allowed',
+    });
+  }
+  const payload = decodeJsonObject(token.slice(first + 1, second), 'payload');
+  const signatureSegment = token.slice(second + 1);
+  if (signatureSegment.length === 0) throw malformed('token has no signature');
+  if (!isCanonicalBase64url(signatureSegment)) throw malformed('token signature is not canonical base64url');
+  return {
+    header: header as JwtHeader,
+    payload: payload as JwtClaims,
+    signingInput: token.slice(0, second),
+    signature: decodeBase64url(signatureSegment),
+  };
+}

@@ -1,0 +1,161 @@
+import { AuthError } from './errors.js';
+
+/**
+ * A place to look for the token: the `Authorization: Bearer` header, a cookie, or (only when
+ * asked for explicitly, RFC 6750 §2.3 says SHOULD NOT) a query parameter.
+ */
+export type TokenSource = 'header' | { cookie: string } | { query: string };
+
+/**
+ * What the core needs from a request. Adapters build it from their framework's request; only
+ * `method` and `header` are required.
+ */
+export interface RequestLike<Raw = unknown> {
+  /** HTTP method, upper case. */
+  readonly method: string;
+  /** A header value by lower-case name (several lines may come joined with `, `). */
+  header(name: string): string | undefined;
+  /** Number of `Authorization` lines as received, when the framework can tell (Node `rawHeaders`). */
+  authorizationLines?(): number;
+  /** The request URL (path and query), for `{ query }` sources. */
+  readonly url?: string;
+  /** The framework's own request object (`req`, `ctx`, `c`), passed to `getToken` and hooks. */
+  readonly raw: Raw;
+}
+
+/** Outcome of looking for a token. */
+export type Extracted = { readonly token: string } | undefined;
+
+const SCHEME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+/;
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+const BEARER_ELSEWHERE = /(?:^|,)\s*bearer(?:\s|$)/i;
+
+function invalidRequest(message: string): AuthError {
+  return new AuthError('invalid_request', message);
+}
+
+/**
+ * Parses an `Authorization` value per RFC 6750 §2.1: `Bearer` (any case), one or more spaces,
+ * one `b64token`. Another scheme means "no bearer credentials"; a broken Bearer credential (or
+ * more than one) is a 400 `invalid_request`.
+ */
+export function parseAuthorization(value: string | undefined, maxLength: number): Extracted {
+  if (value === undefined || value === '') return undefined;
+  const scheme = SCHEME.exec(value)?.[0];
+  if (scheme === undefined || scheme.toLowerCase() !== 'bearer') {
+    if (BEARER_ELSEWHERE.test(value)) throw invalidRequest('more than one credential in the Authorization header');
+    return undefined;
+  }
+  let i = scheme.length;
+  if (i === value.length) throw invalidRequest('Bearer credentials are empty');
+  if (value.charCodeAt(i) !== 32) throw invalidRequest('Authorization header is malformed (expected "Bearer <token>")');
+  while (value.charCodeAt(i) === 32) i++;
+  const credential = value.slice(i);
+  if (credential.length === 0) throw invalidRequest('Bearer credentials are empty');
+  if (credential.length > maxLength) {
+    throw new AuthError('invalid_token', `token is longer than ${maxLength} characters`, { reason: 'too_large' });
+  }
+  if (!B64TOKEN.test(credential)) {
+    throw invalidRequest('Authorization header is malformed (one token of base64url characters expected after "Bearer ")');
+  }
+  return { token: credential };
+}
+
+/** Reads one cookie from a `Cookie` header; the value is URL-decoded. */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    let value = part.slice(eq + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    if (!value.includes('%')) return value;
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      throw invalidRequest(`cookie "${name}" is not valid URL-encoding`);
+    }
+  }
+  return undefined;
+}
+
+function readQuery(url: string | undefined, name: string): string | undefined {
+  if (!url) return undefined;
+  const q = url.indexOf('?');
+  if (q < 0) return undefined;
+  const values = new URLSearchParams(url.slice(q + 1)).getAll(name);
+  if (values.length > 1) throw invalidRequest(`query parameter "${name}" is repeated`);
+  return values[0] || undefined;
+}
+
+/**
+ * Finds the token in a request, trying each source in order; the first that holds a token
+ * wins. Two `Authorization` lines are a 400 (a proxy and the app could disagree on which one
+ * counts).
+ */
+export function extractToken(request: RequestLike, sources: readonly TokenSource[], maxLength: number): Extracted {
+  for (const source of sources) {
+    let found: Extracted;
+    if (source === 'header') {
+      if (request.authorizationLines && request.authorizationLines() > 1) {
+        throw invalidRequest('more than one Authorization header');
+      }
+      found = parseAuthorization(request.header('authorization'), maxLength);
+    } else {
+      const value = 'cookie' in source ? readCookie(request.header('cookie'), source.cookie) : readQuery(request.url, source.query);
+      if (value) found = { token: value };
+    }
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Validates the `tokenSources` option at start-up. */
+export function checkTokenSources(sources: unknown): readonly TokenSource[] {
+  if (!Array.isArray(sources) || sources.length === 0) {
+    throw new TypeError('tokengate: option "tokenSources" must be a non-empty array');
+  }
+  for (const source of sources) {
+    const ok =
+      source === 'header' ||
+      (typeof source === 'object' &&
+        source !== null &&
+        ((typeof source.cookie === 'string' && source.cookie !== '') || (typeof source.query === 'string' && source.query !== '')));
+    if (!ok) {
+      throw new TypeError(`tokengate: option "tokenSources": expected 'header', { cookie: name } or { query: name }`);
+    }
+  }
+  return sources as TokenSource[];
+}
+
+/** The shape of a Node `IncomingMessage` that {@link nodeRequest} reads (no `node:` import needed). */
+export interface NodeRequestShape {
+  readonly method?: string | undefined;
+  readonly url?: string | undefined;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly rawHeaders?: readonly string[];
+}
+
+/**
+ * Builds a {@link RequestLike} from a Node `IncomingMessage` (Express `req`, Koa `ctx.req`). It
+ * counts `Authorization` lines in `rawHeaders`, because Node keeps only the first one in
+ * `headers` and a second line must not be silently ignored.
+ */
+export function nodeRequest<Raw>(req: NodeRequestShape, raw: Raw, url?: string): RequestLike<Raw> {
+  return {
+    method: req.method ?? 'GET',
+    url: url ?? req.url,
+    raw,
+    header(name) {
+      const value = req.headers[name];
+      return Array.isArray(value) ? value.join(', ') : value;
+    },
+    authorizationLines() {
+      const raw = req.rawHeaders;
+      if (!raw) return 1;
+      let count = 0;
+      for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 13 && raw[i]!.toLowerCase() === 'authorization') count++;
+      return count;
+    },
+  };
+}

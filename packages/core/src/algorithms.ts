@@ -36,7 +36,11 @@ const FAMILY: Record<Algorithm, KeyType> = {
 };
 
 /** The EC curve each ECDSA algorithm is bound to (RFC 7518 §3.4). */
-export const CURVE_OF: Partial<Record<Algorithm, string>> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' };
+export const CURVE_OF: Partial<Record<Algorithm, string>> = {
+  ES256: 'P-256',
+  ES384: 'P-384',
+  ES512: 'P-521',
+};
 
 /** Every supported algorithm name. */
 export const ALGORITHMS: readonly Algorithm[] = Object.keys(FAMILY) as Algorithm[];

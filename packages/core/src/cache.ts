@@ -60,7 +60,13 @@ export class TokenCache {
   }
 
   /** Remembers a verified context. */
-  set(token: string, auth: AuthContext<any>, window: { from: number; until: number; now: number }, version: number, profile: number): void {
+  set(
+    token: string,
+    auth: AuthContext<any>,
+    window: { from: number; until: number; now: number },
+    version: number,
+    profile: number,
+  ): void {
     const until = Math.min(window.until, window.now + this.#maxAge);
     if (until <= window.now) return;
     const previous = this.#entries.get(token);

@@ -46,7 +46,8 @@ export function checkHeaderType(header: JwtHeader, policy: ClaimsPolicy): void {
 function numericDate(payload: JwtClaims, name: 'exp' | 'nbf' | 'iat'): number | undefined {
   const value = payload[name];
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw fail('claims', `"${name}" claim is not a NumericDate`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw fail('claims', `"${name}" claim is not a NumericDate`);
   return value;
 }
 
@@ -59,25 +60,32 @@ export function checkClaims(payload: JwtClaims, policy: ClaimsPolicy, now: numbe
   const nbf = numericDate(payload, 'nbf');
   const iat = numericDate(payload, 'iat');
   for (const name of ['iss', 'sub', 'jti'] as const) {
-    if (payload[name] !== undefined && typeof payload[name] !== 'string') throw fail('claims', `"${name}" claim is not a string`);
+    if (payload[name] !== undefined && typeof payload[name] !== 'string')
+      throw fail('claims', `"${name}" claim is not a string`);
   }
   for (const name of policy.required) {
-    if (payload[name] === undefined || payload[name] === null) throw fail('claims', `required claim "${name}" is missing`);
+    if (payload[name] === undefined || payload[name] === null)
+      throw fail('claims', `required claim "${name}" is missing`);
   }
   const tolerance = policy.tolerance;
   if (exp !== undefined && now >= exp + tolerance) throw fail('expired', 'token has expired');
-  if (nbf !== undefined && now + tolerance < nbf) throw fail('not_yet_valid', 'token is not valid yet ("nbf")');
-  if (iat !== undefined && now + tolerance < iat) throw fail('not_yet_valid', 'token was issued in the future ("iat")');
+  if (nbf !== undefined && now + tolerance < nbf)
+    throw fail('not_yet_valid', 'token is not valid yet ("nbf")');
+  if (iat !== undefined && now + tolerance < iat)
+    throw fail('not_yet_valid', 'token was issued in the future ("iat")');
   if (policy.maxTokenAge !== undefined) {
     if (iat === undefined) throw fail('claims', 'token has no "iat" but a maximum age is set');
-    if (now - iat > policy.maxTokenAge + tolerance) throw fail('expired', 'token is older than the maximum age');
+    if (now - iat > policy.maxTokenAge + tolerance)
+      throw fail('expired', 'token is older than the maximum age');
   }
   if (policy.maxTokenLifetime !== undefined && exp !== undefined) {
     const start = iat ?? now;
-    if (exp - start > policy.maxTokenLifetime) throw fail('claims', 'token lifetime ("exp" - "iat") is longer than allowed');
+    if (exp - start > policy.maxTokenLifetime)
+      throw fail('claims', 'token lifetime ("exp" - "iat") is longer than allowed');
   }
   if (policy.issuers !== undefined) {
-    if (typeof payload.iss !== 'string' || !policy.issuers.has(payload.iss)) throw fail('issuer', 'token issuer is not accepted');
+    if (typeof payload.iss !== 'string' || !policy.issuers.has(payload.iss))
+      throw fail('issuer', 'token issuer is not accepted');
   }
   if (policy.audiences !== undefined) checkAudience(payload.aud, policy.audiences);
 }
@@ -88,7 +96,8 @@ function checkAudience(aud: unknown, accepted: ReadonlySet<string>): void {
   } else if (Array.isArray(aud)) {
     let match = false;
     for (const value of aud) {
-      if (typeof value !== 'string') throw fail('claims', '"aud" claim must be a string or an array of strings');
+      if (typeof value !== 'string')
+        throw fail('claims', '"aud" claim must be a string or an array of strings');
       if (accepted.has(value)) match = true;
     }
     if (match) return;

@@ -119,7 +119,9 @@ function matches(actual: unknown, expected: unknown): boolean {
  * requireClaims((auth) => auth.claims.org_id === 'org_1');
  * ```
  */
-export function requireClaims<C = any>(expected: ((auth: AuthContext<C>) => boolean) | Record<string, unknown>): Guard {
+export function requireClaims<C = any>(
+  expected: ((auth: AuthContext<C>) => boolean) | Record<string, unknown>,
+): Guard {
   if (typeof expected !== 'function' && (typeof expected !== 'object' || expected === null)) {
     throw new TypeError('tokengate: requireClaims() needs a predicate or a partial claims object');
   }
@@ -130,7 +132,10 @@ export function requireClaims<C = any>(expected: ((auth: AuthContext<C>) => bool
     mode: 'all',
     check(auth) {
       if (!auth) return unauthenticated();
-      const ok = typeof expected === 'function' ? expected(auth as AuthContext<C>) === true : matches(auth.claims, expected);
+      const ok =
+        typeof expected === 'function'
+          ? expected(auth as AuthContext<C>) === true
+          : matches(auth.claims, expected);
       return ok ? undefined : new AuthError('insufficient_claims', 'token claims do not satisfy this route');
     },
   };

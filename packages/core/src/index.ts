@@ -1,6 +1,6 @@
 export type { Algorithm } from './algorithms.js';
 export { type AuthOutcome, authenticate, isPreflight } from './authenticate.js';
-export { type ChallengeParts, buildChallenge } from './challenge.js';
+export { buildChallenge, type ChallengeParts } from './challenge.js';
 export type {
   AuthContext,
   JwtClaims,

@@ -28,7 +28,11 @@ export type SecretResolver = (
 ) => Secret | readonly Secret[] | undefined | Promise<Secret | readonly Secret[] | undefined>;
 
 /** A public key: PEM text (SPKI or X.509 certificate), a JWK, a `CryptoKey` or a node `KeyObject`. */
-export type PublicKeyInput = string | JsonWebKey | CryptoKey | { type: string; export: (...args: any[]) => unknown };
+export type PublicKeyInput =
+  | string
+  | JsonWebKey
+  | CryptoKey
+  | { type: string; export: (...args: any[]) => unknown };
 
 /** A JSON Web Key Set (RFC 7517 §5). */
 export interface JsonWebKeySet {

@@ -110,7 +110,8 @@ export function createMemoryRevocationStore(options: MemoryRevocationStoreOption
       return jtis.size;
     },
     async revoke(jti, until) {
-      if (typeof jti !== 'string' || jti === '') throw new TypeError('revoke: jti must be a non-empty string');
+      if (typeof jti !== 'string' || jti === '')
+        throw new TypeError('revoke: jti must be a non-empty string');
       const untilSeconds = toEpochSeconds(until);
       const nowSeconds = now() / 1000;
       if (untilSeconds <= nowSeconds) return;
@@ -118,7 +119,8 @@ export function createMemoryRevocationStore(options: MemoryRevocationStoreOption
       jtis.set(jti, Math.max(untilSeconds, jtis.get(jti) ?? 0));
     },
     async revokeSubject(sub, issuedBefore = new Date(now())) {
-      if (typeof sub !== 'string' || sub === '') throw new TypeError('revokeSubject: sub must be a non-empty string');
+      if (typeof sub !== 'string' || sub === '')
+        throw new TypeError('revokeSubject: sub must be a non-empty string');
       const cutoff = toEpochSeconds(issuedBefore);
       subjects.set(sub, Math.max(cutoff, subjects.get(sub) ?? Number.NEGATIVE_INFINITY));
     },

@@ -24,7 +24,11 @@ const EMPTY: ReadonlySet<string> = new Set();
  * Collects values from claim paths into a set. Scopes split strings on spaces; roles keep a
  * string as one role. Arrays contribute their string elements; anything else is ignored.
  */
-export function collect(claims: Record<string, unknown>, paths: ClaimPaths, splitStrings: boolean): ReadonlySet<string> {
+export function collect(
+  claims: Record<string, unknown>,
+  paths: ClaimPaths,
+  splitStrings: boolean,
+): ReadonlySet<string> {
   let out: Set<string> | undefined;
   for (const path of paths) {
     const value = readClaim(claims, path);

@@ -43,20 +43,26 @@ export function parseAuthorization(value: string | undefined, maxLength: number)
   if (value === undefined || value === '') return undefined;
   const scheme = SCHEME.exec(value)?.[0];
   if (scheme === undefined || scheme.toLowerCase() !== 'bearer') {
-    if (BEARER_ELSEWHERE.test(value)) throw invalidRequest('more than one credential in the Authorization header');
+    if (BEARER_ELSEWHERE.test(value))
+      throw invalidRequest('more than one credential in the Authorization header');
     return undefined;
   }
   let i = scheme.length;
   if (i === value.length) throw invalidRequest('Bearer credentials are empty');
-  if (value.charCodeAt(i) !== 32) throw invalidRequest('Authorization header is malformed (expected "Bearer <token>")');
+  if (value.charCodeAt(i) !== 32)
+    throw invalidRequest('Authorization header is malformed (expected "Bearer <token>")');
   while (value.charCodeAt(i) === 32) i++;
   const credential = value.slice(i);
   if (credential.length === 0) throw invalidRequest('Bearer credentials are empty');
   if (credential.length > maxLength) {
-    throw new AuthError('invalid_token', `token is longer than ${maxLength} characters`, { reason: 'too_large' });
+    throw new AuthError('invalid_token', `token is longer than ${maxLength} characters`, {
+      reason: 'too_large',
+    });
   }
   if (!B64TOKEN.test(credential)) {
-    throw invalidRequest('Authorization header is malformed (one token of base64url characters expected after "Bearer ")');
+    throw invalidRequest(
+      'Authorization header is malformed (one token of base64url characters expected after "Bearer ")',
+    );
   }
   return { token: credential };
 }
@@ -93,7 +99,11 @@ function readQuery(url: string | undefined, name: string): string | undefined {
  * wins. Two `Authorization` lines are a 400 (a proxy and the app could disagree on which one
  * counts).
  */
-export function extractToken(request: RequestLike, sources: readonly TokenSource[], maxLength: number): Extracted {
+export function extractToken(
+  request: RequestLike,
+  sources: readonly TokenSource[],
+  maxLength: number,
+): Extracted {
   for (const source of sources) {
     let found: Extracted;
     if (source === 'header') {
@@ -102,7 +112,10 @@ export function extractToken(request: RequestLike, sources: readonly TokenSource
       }
       found = parseAuthorization(request.header('authorization'), maxLength);
     } else {
-      const value = 'cookie' in source ? readCookie(request.header('cookie'), source.cookie) : readQuery(request.url, source.query);
+      const value =
+        'cookie' in source
+          ? readCookie(request.header('cookie'), source.cookie)
+          : readQuery(request.url, source.query);
       if (value) found = { token: value };
     }
     if (found) return found;
@@ -120,9 +133,12 @@ export function checkTokenSources(sources: unknown): readonly TokenSource[] {
       source === 'header' ||
       (typeof source === 'object' &&
         source !== null &&
-        ((typeof source.cookie === 'string' && source.cookie !== '') || (typeof source.query === 'string' && source.query !== '')));
+        ((typeof source.cookie === 'string' && source.cookie !== '') ||
+          (typeof source.query === 'string' && source.query !== '')));
     if (!ok) {
-      throw new TypeError(`tokengate: option "tokenSources": expected 'header', { cookie: name } or { query: name }`);
+      throw new TypeError(
+        `tokengate: option "tokenSources": expected 'header', { cookie: name } or { query: name }`,
+      );
     }
   }
   return sources as TokenSource[];
@@ -154,7 +170,8 @@ export function nodeRequest<Raw>(req: NodeRequestShape, raw: Raw, url?: string):
       const raw = req.rawHeaders;
       if (!raw) return 1;
       let count = 0;
-      for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 13 && raw[i]!.toLowerCase() === 'authorization') count++;
+      for (let i = 0; i < raw.length; i += 2)
+        if (raw[i]!.length === 13 && raw[i]!.toLowerCase() === 'authorization') count++;
       return count;
     },
   };

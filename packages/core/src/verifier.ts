@@ -21,8 +21,8 @@ import {
 import {
   assertKnownOptions,
   type ClaimsOf,
-  type IssuerOptions,
   ISSUER_OPTION_NAMES,
+  type IssuerOptions,
   OPTION_NAMES,
   type Secret,
   type SecretResolver,
@@ -103,7 +103,9 @@ function checkAlgorithms(value: unknown, where: string): Algorithm[] | undefined
   }
   for (const alg of value) {
     if (typeof alg === 'string' && alg.toLowerCase() === 'none') {
-      throw new TypeError('tokengate: option "algorithms" must not contain "none": unsecured tokens are never accepted');
+      throw new TypeError(
+        'tokengate: option "algorithms" must not contain "none": unsecured tokens are never accepted',
+      );
     }
     if (!isAlgorithm(alg)) {
       throw new TypeError(
@@ -123,20 +125,28 @@ function resolveKeySource(
 ): { keys: KeySource; algorithms: readonly Algorithm[] } {
   const given = KEY_OPTIONS.filter((name) => options[name] !== undefined);
   if (given.length > 1) {
-    throw new TypeError(`tokengate: options ${given.map((g) => `"${g}"`).join(' and ')}${where} are exclusive; give one key source`);
+    throw new TypeError(
+      `tokengate: options ${given.map((g) => `"${g}"`).join(' and ')}${where} are exclusive; give one key source`,
+    );
   }
   const explicit = checkAlgorithms(options.algorithms, where);
   const source = given[0];
   if (source === 'secret') {
     if (explicit && explicit.some((a) => !isSymmetric(a))) {
-      throw new TypeError(`tokengate: option "algorithms"${where} lists an asymmetric algorithm but the key source is a "secret"`);
+      throw new TypeError(
+        `tokengate: option "algorithms"${where} lists an asymmetric algorithm but the key source is a "secret"`,
+      );
     }
     const algorithms = explicit ?? ['HS256'];
     const secret = options.secret!;
     const keys =
       typeof secret === 'function'
         ? secretResolverSource(secret as SecretResolver, backend, algorithms)
-        : staticKeySource(importSecrets(list(secret as Secret) as Secret[], backend, algorithms), true, false);
+        : staticKeySource(
+            importSecrets(list(secret as Secret) as Secret[], backend, algorithms),
+            true,
+            false,
+          );
     return { keys, algorithms };
   }
   if (explicit?.some(isSymmetric)) {
@@ -147,7 +157,13 @@ function resolveKeySource(
   const algorithms = explicit ?? ALGORITHMS.filter((a) => !isSymmetric(a));
   if (source === 'publicKey') {
     const key = importPublicKey(options.publicKey!, backend, explicit);
-    return { keys: lazyStatic(chain(key, (k) => [k]), false), algorithms };
+    return {
+      keys: lazyStatic(
+        chain(key, (k) => [k]),
+        false,
+      ),
+      algorithms,
+    };
   }
   if (source === 'jwks') {
     const set = options.jwks!;
@@ -155,11 +171,15 @@ function resolveKeySource(
       throw new TypeError(`tokengate: option "jwks"${where} must be a JSON Web Key Set ({ keys: [...] })`);
     }
     if (set.keys.some((k) => (k as { kty?: unknown })?.kty === 'oct')) {
-      throw new TypeError(`tokengate: option "jwks"${where} contains a symmetric ("oct") key; use option "secret" for HMAC`);
+      throw new TypeError(
+        `tokengate: option "jwks"${where} contains a symmetric ("oct") key; use option "secret" for HMAC`,
+      );
     }
     const imported = chain(importJwks(set, backend, explicit), (result) => {
       if (result.keys.length === 0) {
-        throw new TypeError(`tokengate: option "jwks"${where} has no usable key (${result.skipped.join('; ') || 'empty'})`);
+        throw new TypeError(
+          `tokengate: option "jwks"${where} has no usable key (${result.skipped.join('; ') || 'empty'})`,
+        );
       }
       return result.keys;
     });
@@ -173,7 +193,16 @@ function resolveKeySource(
     fetch: defaults.fetch,
   };
   if (source === 'jwksUri') {
-    return { keys: createRemoteKeySource({ jwksUri: options.jwksUri!, backend, algorithms: explicit, fetchOptions, onError }), algorithms };
+    return {
+      keys: createRemoteKeySource({
+        jwksUri: options.jwksUri!,
+        backend,
+        algorithms: explicit,
+        fetchOptions,
+        onError,
+      }),
+      algorithms,
+    };
   }
   const issuers = list(options.issuer);
   if (issuers === undefined) {
@@ -182,9 +211,20 @@ function resolveKeySource(
     );
   }
   if (issuers.length !== 1) {
-    throw new TypeError(`tokengate: OIDC discovery needs exactly one "issuer"${where}; use "issuers" for several`);
+    throw new TypeError(
+      `tokengate: OIDC discovery needs exactly one "issuer"${where}; use "issuers" for several`,
+    );
   }
-  return { keys: createRemoteKeySource({ issuer: issuers[0]!, backend, algorithms: explicit, fetchOptions, onError }), algorithms };
+  return {
+    keys: createRemoteKeySource({
+      issuer: issuers[0]!,
+      backend,
+      algorithms: explicit,
+      fetchOptions,
+      onError,
+    }),
+    algorithms,
+  };
 }
 
 /** A fixed key set whose import may still be running (WebCrypto imports are async). */
@@ -198,7 +238,8 @@ function lazyStatic(keys: VerificationKey[] | Promise<VerificationKey[]>, matchK
   loaded.catch(() => {});
   return {
     symmetric: false,
-    keysFor: (header, payload) => (source ? source.keysFor(header, payload) : loaded.then((s) => s.keysFor(header, payload))),
+    keysFor: (header, payload) =>
+      source ? source.keysFor(header, payload) : loaded.then((s) => s.keysFor(header, payload)),
     version: () => 0,
     ready: () => loaded.then(() => {}),
   };
@@ -219,9 +260,12 @@ function resolvePolicy(options: IssuerOptions, where: string): ClaimsPolicy {
     issuers: stringSet(options.issuer, `issuer${where}`),
     audiences: stringSet(options.audience, `audience${where}`),
     tolerance,
-    maxTokenAge: options.maxTokenAge === undefined ? undefined : toSeconds(options.maxTokenAge, 'maxTokenAge'),
+    maxTokenAge:
+      options.maxTokenAge === undefined ? undefined : toSeconds(options.maxTokenAge, 'maxTokenAge'),
     maxTokenLifetime:
-      options.maxTokenLifetime === undefined ? undefined : toSeconds(options.maxTokenLifetime, 'maxTokenLifetime'),
+      options.maxTokenLifetime === undefined
+        ? undefined
+        : toSeconds(options.maxTokenLifetime, 'maxTokenLifetime'),
     required,
     typ: typ ? new Set([...typ].map(normalizeTyp)) : DEFAULT_TYP,
   };
@@ -236,7 +280,8 @@ function positiveInt(value: unknown, option: string, fallback: number): number {
 }
 
 function checkFunction(value: unknown, option: string): void {
-  if (value !== undefined && typeof value !== 'function') throw new TypeError(`tokengate: option "${option}" must be a function`);
+  if (value !== undefined && typeof value !== 'function')
+    throw new TypeError(`tokengate: option "${option}" must be a function`);
 }
 
 /**
@@ -255,10 +300,12 @@ function checkFunction(value: unknown, option: string): void {
 export function createVerifier<S extends StandardSchemaV1 | undefined = undefined>(
   options: TokengateOptions<S>,
 ): Verifier<ClaimsOf<S>> {
-  if (typeof options !== 'object' || options === null) throw new TypeError('tokengate: options must be an object');
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('tokengate: options must be an object');
   assertKnownOptions(options, OPTION_NAMES, 'options');
   const backend = selectBackend(options.crypto ?? 'auto');
-  for (const hook of ['getToken', 'isRevoked', 'onAuthenticated', 'onError'] as const) checkFunction(options[hook], hook);
+  for (const hook of ['getToken', 'isRevoked', 'onAuthenticated', 'onError'] as const)
+    checkFunction(options[hook], hook);
   const schema = options.claims;
   if (schema !== undefined && typeof (schema as StandardSchemaV1)['~standard']?.validate !== 'function') {
     throw new TypeError('tokengate: option "claims" must be a Standard Schema (zod, valibot, arktype, …)');
@@ -267,7 +314,11 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   if (revocation !== undefined && typeof revocation?.isRevoked !== 'function') {
     throw new TypeError('tokengate: option "revocation" must be a RevocationStore');
   }
-  if (options.invalidTokens !== undefined && options.invalidTokens !== 'reject' && options.invalidTokens !== 'anonymous') {
+  if (
+    options.invalidTokens !== undefined &&
+    options.invalidTokens !== 'reject' &&
+    options.invalidTokens !== 'anonymous'
+  ) {
     throw new TypeError(`tokengate: option "invalidTokens" must be 'reject' or 'anonymous'`);
   }
   if (options.invalidTokens === 'anonymous' && options.credentialsRequired !== false) {
@@ -286,7 +337,8 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   if (settings.realm !== undefined && typeof settings.realm !== 'string') {
     throw new TypeError('tokengate: option "realm" must be a string');
   }
-  const reportKeyError = (error: AuthError) => callHook(settings.onError, { error, request: undefined }, 'onError');
+  const reportKeyError = (error: AuthError) =>
+    callHook(settings.onError, { error, request: undefined }, 'onError');
 
   const profiles: Profile[] = [];
   const byIssuer = new Map<string, Profile>();
@@ -311,16 +363,20 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     }
     const shared = KEY_OPTIONS.filter((k) => options[k] !== undefined);
     if (options.issuer !== undefined || shared.length > 0) {
-      throw new TypeError('tokengate: with "issuers", give "issuer" and key options inside each entry, not at the top level');
+      throw new TypeError(
+        'tokengate: with "issuers", give "issuer" and key options inside each entry, not at the top level',
+      );
     }
     options.issuers.forEach((entry, i) => {
       const where = ` (issuers[${i}])`;
-      if (typeof entry !== 'object' || entry === null) throw new TypeError(`tokengate: issuers[${i}] must be an object`);
+      if (typeof entry !== 'object' || entry === null)
+        throw new TypeError(`tokengate: issuers[${i}] must be an object`);
       assertKnownOptions(entry, ISSUER_OPTION_NAMES, `issuers[${i}]`);
       if (typeof entry.issuer !== 'string' || entry.issuer === '') {
         throw new TypeError(`tokengate: issuers[${i}].issuer must be a non-empty string`);
       }
-      if (byIssuer.has(entry.issuer)) throw new TypeError(`tokengate: issuer ${JSON.stringify(entry.issuer)} is listed twice`);
+      if (byIssuer.has(entry.issuer))
+        throw new TypeError(`tokengate: issuer ${JSON.stringify(entry.issuer)} is listed twice`);
       const merged: IssuerOptions = { ...pickIssuerDefaults(options), ...entry };
       byIssuer.set(entry.issuer, makeProfile(merged, where));
     });
@@ -350,7 +406,8 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
       if (stored instanceof Promise) stored = await stored;
       revoked = stored;
     }
-    if (revoked === true) throw new AuthError('invalid_token', 'token has been revoked', { reason: 'revoked' });
+    if (revoked === true)
+      throw new AuthError('invalid_token', 'token has been revoked', { reason: 'revoked' });
   }
 
   function profileFor(payload: JwtClaims): Profile {
@@ -365,7 +422,9 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
       throw new AuthError('invalid_token', 'token is empty', { reason: 'malformed' });
     }
     if (token.length > settings.maxTokenLength) {
-      throw new AuthError('invalid_token', `token is longer than ${settings.maxTokenLength} characters`, { reason: 'too_large' });
+      throw new AuthError('invalid_token', `token is longer than ${settings.maxTokenLength} characters`, {
+        reason: 'too_large',
+      });
     }
     const now = Date.now() / 1000;
     const cached = cache?.get(token, now, versionOf);
@@ -375,14 +434,22 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     }
     const { header, payload, signingInput, signature } = decodeJwt(token);
     if (!allowed.has(header.alg as Algorithm)) {
-      throw new AuthError('invalid_token', `algorithm ${JSON.stringify(header.alg)} is not allowed`, { reason: 'alg_not_allowed' });
+      throw new AuthError('invalid_token', `algorithm ${JSON.stringify(header.alg)} is not allowed`, {
+        reason: 'alg_not_allowed',
+      });
     }
     if (header.crit !== undefined || header.b64 !== undefined) {
-      throw new AuthError('invalid_token', 'token uses JWS extensions ("crit"/"b64") that are not supported', { reason: 'malformed' });
+      throw new AuthError(
+        'invalid_token',
+        'token uses JWS extensions ("crit"/"b64") that are not supported',
+        { reason: 'malformed' },
+      );
     }
     const profile = profileFor(payload);
     if (!profile.algorithms.has(header.alg as Algorithm)) {
-      throw new AuthError('invalid_token', `algorithm ${JSON.stringify(header.alg)} is not allowed`, { reason: 'alg_not_allowed' });
+      throw new AuthError('invalid_token', `algorithm ${JSON.stringify(header.alg)} is not allowed`, {
+        reason: 'alg_not_allowed',
+      });
     }
     checkHeaderType(header, profile.policy);
     checkClaims(payload, profile.policy, now);
@@ -398,7 +465,8 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
         break;
       }
     }
-    if (!valid) throw new AuthError('invalid_token', 'token signature is invalid', { reason: 'bad_signature' });
+    if (!valid)
+      throw new AuthError('invalid_token', 'token signature is invalid', { reason: 'bad_signature' });
     let claims: unknown = payload;
     if (schema !== undefined) claims = await validateClaims(schema as StandardSchemaV1, payload);
     const auth: AuthContext<ClaimsOf<S>> = {
@@ -441,7 +509,8 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   if (options.warmup) {
     verifier.ready().catch((error: unknown) => {
       if (isAuthError(error)) reportKeyError(error);
-      else reportKeyError(new AuthError('key_source_unavailable', (error as Error).message, { cause: error }));
+      else
+        reportKeyError(new AuthError('key_source_unavailable', (error as Error).message, { cause: error }));
     });
   }
   return verifier;
@@ -463,10 +532,17 @@ async function validateClaims(schema: StandardSchemaV1, payload: JwtClaims): Pro
   if (result.issues) {
     const paths = result.issues
       .slice(0, 5)
-      .map((issue) => (issue.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.') || '(root)');
-    throw new AuthError('invalid_token', `token claims do not match the schema (at ${[...new Set(paths)].join(', ')})`, {
-      reason: 'claims',
-    });
+      .map(
+        (issue) =>
+          (issue.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.') || '(root)',
+      );
+    throw new AuthError(
+      'invalid_token',
+      `token claims do not match the schema (at ${[...new Set(paths)].join(', ')})`,
+      {
+        reason: 'claims',
+      },
+    );
   }
   return result.value;
 }

@@ -1,1 +1,143 @@
-export {};
+import {
+  type AuthContext,
+  type AuthError,
+  authenticate,
+  type ClaimsOf,
+  AuthError as CoreAuthError,
+  requireAnyRole as coreRequireAnyRole,
+  requireAnyScope as coreRequireAnyScope,
+  requireAuth as coreRequireAuth,
+  requireClaims as coreRequireClaims,
+  requireRole as coreRequireRole,
+  requireScope as coreRequireScope,
+  createVerifier,
+  type Guard,
+  isAuthError,
+  nodeRequest,
+  type RegisteredClaims,
+  type StandardSchemaV1,
+  type TokengateOptions,
+  type Verifier,
+} from '@tokengate/core';
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+
+export type {
+  AuthContext,
+  AuthErrorCode,
+  AuthErrorReason,
+  JwtClaims,
+  Register,
+  TokengateOptions,
+} from '@tokengate/core';
+export { AuthError, createMemoryRevocationStore, isAuthError } from '@tokengate/core';
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** The verified token's context, set by `jwtAuth()` (absent on anonymous requests). */
+      auth?: AuthContext<RegisteredClaims>;
+      /** With `invalidTokens: 'anonymous'`: why the token sent was not accepted. */
+      authError?: AuthError;
+    }
+  }
+}
+
+/** Options of the Express {@link jwtAuth}: the core options, with `getToken` and hooks typed for `req`. */
+export type ExpressAuthOptions<S extends StandardSchemaV1 | undefined = undefined> = TokengateOptions<
+  S,
+  Request
+>;
+
+/** The middleware returned by {@link jwtAuth}, with a typed accessor for the context it sets. */
+export interface AuthMiddleware<C> extends RequestHandler {
+  /** The verifier behind this middleware (to verify tokens outside HTTP, or `await ready()`). */
+  readonly verifier: Verifier<C>;
+  /**
+   * The context this middleware put on `req`, typed by its `claims` schema.
+   * @throws AuthError 401 when the request is not authenticated.
+   */
+  getAuth(req: Request): AuthContext<C>;
+}
+
+/**
+ * Express middleware that verifies the bearer token and sets `req.auth`. Failures go to
+ * `next(err)` with an {@link AuthError} carrying `status` and `headers`, so Express's default
+ * handler already answers 401/403 with `WWW-Authenticate`; add {@link authErrorHandler} for JSON.
+ *
+ * @example
+ * ```ts
+ * import express from 'express';
+ * import { jwtAuth, requireScope, authErrorHandler } from '@tokengate/express';
+ *
+ * const app = express();
+ * app.use(jwtAuth({ issuer: 'https://idp.example.com/', audience: 'api://orders' }));
+ * app.get('/orders', requireScope('orders:read'), (req, res) => res.json({ sub: req.auth?.subject }));
+ * app.use(authErrorHandler());
+ * ```
+ */
+export function jwtAuth<S extends StandardSchemaV1 | undefined = undefined>(
+  options: ExpressAuthOptions<S>,
+): AuthMiddleware<ClaimsOf<S>> {
+  const verifier = createVerifier(options);
+  const middleware = function tokengate(req: Request, _res: Response, next: NextFunction): void {
+    authenticate(verifier, nodeRequest(req, req, req.originalUrl)).then((outcome) => {
+      if (outcome.auth) req.auth = outcome.auth as AuthContext<RegisteredClaims>;
+      if (outcome.error) req.authError = outcome.error;
+      next();
+    }, next);
+  };
+  return Object.assign(middleware, {
+    verifier,
+    getAuth: (req: Request) => getAuth(req) as AuthContext<ClaimsOf<S>>,
+  });
+}
+
+/**
+ * The context `jwtAuth()` set on `req`, typed by {@link Register}; for code that prefers a
+ * function over `req.auth`.
+ * @throws AuthError 401 when the request is not authenticated.
+ */
+export function getAuth(req: Request): AuthContext<RegisteredClaims> {
+  if (!req.auth) throw new CoreAuthError('missing_token', 'authentication is required');
+  return req.auth;
+}
+
+/** Turns a core {@link Guard} into Express middleware. */
+export function guard(check: Guard): RequestHandler {
+  return function tokengateGuard(req, _res, next) {
+    const error = check.check(req.auth);
+    if (error) next(error);
+    else next();
+  };
+}
+
+/** Middleware requiring every listed scope (403 `insufficient_scope` otherwise). */
+export const requireScope = (...scopes: string[]): RequestHandler => guard(coreRequireScope(...scopes));
+/** Middleware requiring at least one of the listed scopes. */
+export const requireAnyScope = (...scopes: string[]): RequestHandler => guard(coreRequireAnyScope(...scopes));
+/** Middleware requiring every listed role (403 `insufficient_role` otherwise). */
+export const requireRole = (...roles: string[]): RequestHandler => guard(coreRequireRole(...roles));
+/** Middleware requiring at least one of the listed roles. */
+export const requireAnyRole = (...roles: string[]): RequestHandler => guard(coreRequireAnyRole(...roles));
+/** Middleware requiring an authenticated request (after `credentialsRequired: false`). */
+export const requireAuth = (): RequestHandler => guard(coreRequireAuth());
+/** Middleware requiring the claims to match a predicate or a partial object (403 otherwise). */
+export const requireClaims = (
+  expected: ((auth: AuthContext<RegisteredClaims>) => boolean) | Record<string, unknown>,
+): RequestHandler => guard(coreRequireClaims(expected));
+
+/**
+ * Error handler that renders tokengate errors as JSON (`{ error, code, error_description }`)
+ * with their status and `WWW-Authenticate`/`Retry-After` headers; other errors pass on.
+ *
+ * @example `app.use(authErrorHandler());`
+ */
+export function authErrorHandler(): ErrorRequestHandler {
+  return function tokengateErrorHandler(err, _req, res, next) {
+    if (!isAuthError(err) || res.headersSent) {
+      next(err);
+      return;
+    }
+    res.status(err.status).set(err.headers).json(err.toJSON());
+  };
+}

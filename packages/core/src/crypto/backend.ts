@@ -13,7 +13,12 @@ export interface ImportedKey {
 }
 
 /** A public key or secret as an app may configure it. */
-export type KeyInput = string | Uint8Array | JsonWebKey | CryptoKey | { type: string; asymmetricKeyType?: string };
+export type KeyInput =
+  | string
+  | Uint8Array
+  | JsonWebKey
+  | CryptoKey
+  | { type: string; asymmetricKeyType?: string };
 
 /**
  * The seam behind which signatures are checked. Two implementations pass one test table:
@@ -33,7 +38,12 @@ export interface CryptoBackend {
    * Checks `signature` over the ASCII `signingInput` with `key` under `alg`. Resolves `false`
    * (never throws) when the signature does not verify or has the wrong size.
    */
-  verify(alg: Algorithm, key: ImportedKey, signingInput: string, signature: Uint8Array): boolean | Promise<boolean>;
+  verify(
+    alg: Algorithm,
+    key: ImportedKey,
+    signingInput: string,
+    signature: Uint8Array,
+  ): boolean | Promise<boolean>;
 }
 
 /** Hash name for an algorithm. */

@@ -15,7 +15,8 @@ export function selectBackend(preference: CryptoPreference = 'auto'): CryptoBack
   if (preference !== 'webcrypto') {
     if (nodeBackend === null) nodeBackend = createNodeBackend();
     if (nodeBackend) return nodeBackend;
-    if (preference === 'node') throw new TypeError('tokengate: option "crypto": node:crypto is not available here');
+    if (preference === 'node')
+      throw new TypeError('tokengate: option "crypto": node:crypto is not available here');
   }
   webBackend ??= createWebCryptoBackend();
   return webBackend;

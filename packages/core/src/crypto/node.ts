@@ -92,10 +92,18 @@ export function createNodeBackend(): CryptoBackend | undefined {
           case 'R':
             return crypto.verify(hash, Buffer.from(signingInput, 'latin1'), handle, signature);
           case 'P':
-            return crypto.verify(hash, Buffer.from(signingInput, 'latin1'), { key: handle, ...pss }, signature);
+            return crypto.verify(
+              hash,
+              Buffer.from(signingInput, 'latin1'),
+              { key: handle, ...pss },
+              signature,
+            );
           case 'E':
             if (alg === 'EdDSA' || alg === 'Ed25519') {
-              return signature.length === 64 && crypto.verify(null, Buffer.from(signingInput, 'latin1'), handle, signature);
+              return (
+                signature.length === 64 &&
+                crypto.verify(null, Buffer.from(signingInput, 'latin1'), handle, signature)
+              );
             }
             return (
               signature.length === ECDSA_SIGNATURE_BYTES[alg] &&

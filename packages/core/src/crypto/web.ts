@@ -11,7 +11,9 @@ interface WebHandle {
 
 const encoder = new TextEncoder();
 
-function importParams(alg: Algorithm): RsaHashedImportParams | EcKeyImportParams | HmacImportParams | Algorithm {
+function importParams(
+  alg: Algorithm,
+): RsaHashedImportParams | EcKeyImportParams | HmacImportParams | Algorithm {
   const hash = hashOf(alg);
   switch (alg[0]) {
     case 'H':
@@ -22,7 +24,10 @@ function importParams(alg: Algorithm): RsaHashedImportParams | EcKeyImportParams
       return { name: 'RSA-PSS', hash };
     default:
       if (alg === 'EdDSA' || alg === 'Ed25519') return { name: 'Ed25519' } as unknown as Algorithm;
-      return { name: 'ECDSA', namedCurve: { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' }[alg as 'ES256'] };
+      return {
+        name: 'ECDSA',
+        namedCurve: { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' }[alg as 'ES256'],
+      };
   }
 }
 
@@ -105,13 +110,17 @@ export function createWebCryptoBackend(): CryptoBackend {
       const isCert = pem.includes('CERTIFICATE-----');
       for (const alg of ['RS256', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const) {
         try {
-          const key = isCert ? await importX509(pem, alg, { extractable: true }) : await importSPKI(pem, alg, { extractable: true });
+          const key = isCert
+            ? await importX509(pem, alg, { extractable: true })
+            : await importSPKI(pem, alg, { extractable: true });
           return await fromCryptoKey(key);
         } catch {
           // try the next key type
         }
       }
-      throw new TypeError('tokengate: could not import the PEM public key (expected SPKI or an X.509 certificate)');
+      throw new TypeError(
+        'tokengate: could not import the PEM public key (expected SPKI or an X.509 certificate)',
+      );
     },
     async importKeyObject(key) {
       const candidate = key as CryptoKey & { export?: (o: { format: 'jwk' }) => JsonWebKey; type: string };
@@ -125,13 +134,23 @@ export function createWebCryptoBackend(): CryptoBackend {
       return fromCryptoKey(candidate);
     },
     async verify(alg, key, signingInput, signature) {
-      if (alg[0] === 'E' && alg !== 'EdDSA' && alg !== 'Ed25519' && signature.length !== ECDSA_SIGNATURE_BYTES[alg]) {
+      if (
+        alg[0] === 'E' &&
+        alg !== 'EdDSA' &&
+        alg !== 'Ed25519' &&
+        signature.length !== ECDSA_SIGNATURE_BYTES[alg]
+      ) {
         return false;
       }
       if ((alg === 'EdDSA' || alg === 'Ed25519') && signature.length !== 64) return false;
       try {
         const cryptoKey = await cryptoKeyFor(alg, key.handle as WebHandle);
-        return await subtle.verify(verifyParams(alg), cryptoKey, signature as BufferSource, encoder.encode(signingInput));
+        return await subtle.verify(
+          verifyParams(alg),
+          cryptoKey,
+          signature as BufferSource,
+          encoder.encode(signingInput),
+        );
       } catch {
         return false;
       }

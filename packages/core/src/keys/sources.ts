@@ -19,7 +19,10 @@ export interface KeySource {
   /** `true` for HMAC secrets. */
   readonly symmetric: boolean;
   /** Keys that may verify this token (selected by `kid` and `alg`), or an `AuthError`. */
-  keysFor(header: JwtHeader & { alg: Algorithm }, payload: JwtClaims): readonly VerificationKey[] | Promise<readonly VerificationKey[]>;
+  keysFor(
+    header: JwtHeader & { alg: Algorithm },
+    payload: JwtClaims,
+  ): readonly VerificationKey[] | Promise<readonly VerificationKey[]>;
   /** Changes whenever the key material changes: verified-token cache entries of older versions are dropped. */
   version(): number;
   /** Resolves when the keys are loaded (fetches remote keys); rejects with what went wrong. */
@@ -38,7 +41,8 @@ export function toVerificationKey(
   if (key.kty === 'RSA' && (key.modulusLength ?? 0) < RSA_MIN_BITS) {
     return `RSA keys must be at least ${RSA_MIN_BITS} bits (RFC 7518 §3.3)`;
   }
-  if (meta.alg !== undefined && !isAlgorithm(meta.alg)) return `key "alg" ${JSON.stringify(meta.alg)} is not supported`;
+  if (meta.alg !== undefined && !isAlgorithm(meta.alg))
+    return `key "alg" ${JSON.stringify(meta.alg)} is not supported`;
   const algorithms = algorithmsForKey(
     { kty: key.kty, crv: key.crv, alg: meta.alg as string | undefined, secretBytes: key.secretBytes },
     allowed,
@@ -61,11 +65,16 @@ function unknownKey(message: string): AuthError {
  * set uses kids); without one, every key whose algorithms include the token's `alg`.
  * At most `MAX_CANDIDATES` keys are tried, so a kid-less token cannot make us try a huge set.
  */
-export function selectKeys(keys: readonly VerificationKey[], header: JwtHeader & { alg: Algorithm }, matchKid: boolean): VerificationKey[] {
+export function selectKeys(
+  keys: readonly VerificationKey[],
+  header: JwtHeader & { alg: Algorithm },
+  matchKid: boolean,
+): VerificationKey[] {
   const kid = header.kid;
   let byKid = keys;
   if (matchKid && kid !== undefined) {
-    if (typeof kid !== 'string') throw new AuthError('invalid_token', 'token "kid" is not a string', { reason: 'malformed' });
+    if (typeof kid !== 'string')
+      throw new AuthError('invalid_token', 'token "kid" is not a string', { reason: 'malformed' });
     byKid = keys.filter((k) => k.kid === kid);
     if (byKid.length === 0) throw unknownKey('no key matches the token "kid"');
   }
@@ -82,7 +91,11 @@ export function selectKeys(keys: readonly VerificationKey[], header: JwtHeader &
 export const MAX_CANDIDATES = 8;
 
 /** A fixed set of keys (secrets, one public key, or a local JWKS). */
-export function staticKeySource(keys: readonly VerificationKey[], symmetric: boolean, matchKid: boolean): KeySource {
+export function staticKeySource(
+  keys: readonly VerificationKey[],
+  symmetric: boolean,
+  matchKid: boolean,
+): KeySource {
   return {
     symmetric,
     keysFor: (header) => selectKeys(keys, header, matchKid),
@@ -108,7 +121,8 @@ export function importSecrets(
     const bytes = secretBytes(secret, 'option "secret"');
     if (bytes.length === 0) throw new TypeError('tokengate: option "secret" is empty');
     const key = toVerificationKey(backend.importSecret(bytes), {}, allowed);
-    if (typeof key === 'string') throw new TypeError(`tokengate: option "secret"${secrets.length > 1 ? `[${i}]` : ''}: ${key}`);
+    if (typeof key === 'string')
+      throw new TypeError(`tokengate: option "secret"${secrets.length > 1 ? `[${i}]` : ''}: ${key}`);
     return key;
   });
 }
@@ -151,7 +165,10 @@ export function chain<T, R>(value: T | Promise<T>, f: (value: T) => R): R | Prom
 }
 
 function publicKeyError(cause: unknown): TypeError {
-  return new TypeError(`tokengate: option "publicKey": ${(cause as Error).message.replace(/^tokengate: /, '')}`, { cause });
+  return new TypeError(
+    `tokengate: option "publicKey": ${(cause as Error).message.replace(/^tokengate: /, '')}`,
+    { cause },
+  );
 }
 
 /** Imports the `publicKey` option (synchronously on the node:crypto backend). */
@@ -165,7 +182,9 @@ export function importPublicKey(
   try {
     if (typeof input === 'string') {
       if (!input.includes('-----BEGIN')) {
-        throw new TypeError('expected PEM text (SPKI "PUBLIC KEY" or a "CERTIFICATE"); for an HMAC secret use option "secret"');
+        throw new TypeError(
+          'expected PEM text (SPKI "PUBLIC KEY" or a "CERTIFICATE"); for an HMAC secret use option "secret"',
+        );
       }
       imported = backend.importPem(input);
     } else if (typeof input === 'object' && input !== null && typeof (input as JsonWebKey).kty === 'string') {
@@ -180,12 +199,15 @@ export function importPublicKey(
     throw publicKeyError(cause);
   }
   const finish = (key: ImportedKey): VerificationKey => {
-    if (key.kty === 'oct') throw new TypeError('tokengate: option "publicKey" is a symmetric key; use option "secret"');
+    if (key.kty === 'oct')
+      throw new TypeError('tokengate: option "publicKey" is a symmetric key; use option "secret"');
     const result = toVerificationKey(key, meta, allowed);
     if (typeof result === 'string') throw new TypeError(`tokengate: option "publicKey": ${result}`);
     return result;
   };
-  return imported instanceof Promise ? imported.then(finish, (cause) => Promise.reject(publicKeyError(cause))) : finish(imported);
+  return imported instanceof Promise
+    ? imported.then(finish, (cause) => Promise.reject(publicKeyError(cause)))
+    : finish(imported);
 }
 
 /** Result of importing a key set. */
@@ -241,12 +263,17 @@ export function importJwks(
     return { keys, skipped };
   };
   if (pending.some((p) => p.key instanceof Promise)) {
-    return Promise.all(pending.map((p) => (p.key instanceof Promise ? p.key.catch((e: Error) => e) : p.key))).then(finish);
+    return Promise.all(
+      pending.map((p) => (p.key instanceof Promise ? p.key.catch((e: Error) => e) : p.key)),
+    ).then(finish);
   }
   return finish(pending.map((p) => p.key as ImportedKey | Error));
 }
 
 /** Whether every algorithm in the list is HMAC, none is, or they are mixed. */
-export function algorithmKinds(algorithms: readonly Algorithm[]): { symmetric: boolean; asymmetric: boolean } {
+export function algorithmKinds(algorithms: readonly Algorithm[]): {
+  symmetric: boolean;
+  asymmetric: boolean;
+} {
   return { symmetric: algorithms.some(isSymmetric), asymmetric: algorithms.some((a) => !isSymmetric(a)) };
 }

@@ -1,0 +1,39 @@
+import { authErrorHandler, getAuth, jwtAuth, requireRole, requireScope } from '@tokengate/express';
+import express, { type Express } from 'express';
+
+// App-wide claim types: every req.auth.claims in this app is typed with them.
+declare module '@tokengate/core' {
+  interface Register {
+    claims: { sub: string; name?: string; scope?: string; roles?: string[] };
+  }
+}
+
+/** Settings of the example API. */
+export interface ExampleOptions {
+  /** The identity provider's issuer URL; keys come from its OIDC discovery document. */
+  issuer: string;
+  /** This API's identifier, expected in `aud`. */
+  audience: string;
+}
+
+const orders = [
+  { id: '1001', item: 'keyboard', owner: 'alice' },
+  { id: '1002', item: 'monitor', owner: 'bob' },
+];
+
+/** A small orders API protected by tokengate. */
+export function createApp({ issuer, audience }: ExampleOptions): Express {
+  const app = express();
+  app.get('/health', (_req, res) => res.json({ ok: true }));
+
+  app.use('/api', jwtAuth({ issuer, audience, realm: 'orders' }));
+  app.get('/api/me', (req, res) => {
+    const { claims, scopes, roles } = getAuth(req);
+    res.json({ sub: claims.sub, name: claims.name ?? null, scopes: [...scopes], roles: [...roles] });
+  });
+  app.get('/api/orders', requireScope('orders:read'), (_req, res) => res.json(orders));
+  app.delete('/api/orders/:id', requireRole('admin'), (req, res) => res.json({ deleted: req.params.id, by: req.auth?.subject }));
+
+  app.use(authErrorHandler());
+  return app;
+}

@@ -37,3 +37,21 @@ export function createApp({ issuer, audience }: ExampleOptions): Express {
   app.use(authErrorHandler());
   return app;
 }
+
+/** Starts the example on 127.0.0.1 (port 0 = any free port). */
+export function listen(options: ExampleOptions & { port?: number }): Promise<{ url: string; close(): Promise<void> }> {
+  return new Promise((resolve) => {
+    const server = createApp(options).listen(options.port ?? 0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,9 @@
+import express from 'express';
+import { authErrorHandler, jwtAuth, requireRole, requireScope } from '@tokengate/express';
+
+const app = express();
+app.use(jwtAuth({ issuer: 'https://idp.example.com/', audience: 'api://orders' }));
+app.get('/orders', requireScope('orders:read'), (req, res) => res.json({ user: req.auth.subject }));
+app.delete('/orders/:id', requireRole('admin'), (req, res) => res.json({ deleted: req.params.id }));
+app.use(authErrorHandler());
+app.listen(3000);

@@ -1,0 +1,7 @@
+import express from 'express';
+import { jwtAuth } from '@tokengate/express';
+
+const app = express();
+app.use(jwtAuth({ secret: process.env.JWT_SECRET, audience: 'api://orders' }));
+app.get('/me', (req, res) => res.json(req.auth.claims));
+app.listen(3000);

@@ -8,7 +8,14 @@ import { createTestIssuer } from '@tokengate/core/testing';
 const serve = process.argv.includes('--serve');
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code) => (text) => (color ? `\x1b[${code}m${text}\x1b[0m` : String(text));
-const [bold, dim, green, yellow, red, cyan] = [paint(1), paint(2), paint(32), paint(33), paint(31), paint(36)];
+const [bold, dim, green, yellow, red, cyan] = [
+  paint(1),
+  paint(2),
+  paint(32),
+  paint(33),
+  paint(31),
+  paint(36),
+];
 const AUDIENCE = 'api://orders';
 
 const FRAMEWORKS = [
@@ -35,9 +42,17 @@ function statusText(status) {
 }
 
 function table(rows) {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).replace(/\x1b\[\d+m/g, '').length)));
+  const widths = rows[0].map((_, i) =>
+    Math.max(...rows.map((r) => String(r[i]).replace(/\x1b\[\d+m/g, '').length)),
+  );
   return rows
-    .map((row) => row.map((cell, i) => String(cell) + ' '.repeat(widths[i] - String(cell).replace(/\x1b\[\d+m/g, '').length)).join('  '))
+    .map((row) =>
+      row
+        .map(
+          (cell, i) => String(cell) + ' '.repeat(widths[i] - String(cell).replace(/\x1b\[\d+m/g, '').length),
+        )
+        .join('  '),
+    )
     .join('\n');
 }
 
@@ -51,10 +66,23 @@ async function main() {
   }
   console.log(bold('tokengate tour'));
   console.log(`${dim('identity provider')} ${server.issuer} ${dim('(OIDC discovery + JWKS, ES256)')}`);
-  for (const app of running) console.log(`${dim(app.name.padEnd(17))} ${app.url}  ${dim(`configured with { issuer: '${server.issuer}', audience: '${AUDIENCE}' }`)}`);
+  for (const app of running)
+    console.log(
+      `${dim(app.name.padEnd(17))} ${app.url}  ${dim(`configured with { issuer: '${server.issuer}', audience: '${AUDIENCE}' }`)}`,
+    );
 
-  const reader = await idp.sign({ sub: 'alice', name: 'Alice', scope: 'orders:read profile', roles: ['user'] });
-  const admin = await idp.sign({ sub: 'root', name: 'Admin', scope: 'orders:read orders:write', roles: ['admin'] });
+  const reader = await idp.sign({
+    sub: 'alice',
+    name: 'Alice',
+    scope: 'orders:read profile',
+    roles: ['user'],
+  });
+  const admin = await idp.sign({
+    sub: 'root',
+    name: 'Admin',
+    scope: 'orders:read orders:write',
+    roles: ['admin'],
+  });
 
   if (serve) {
     console.log(`\n${bold('Everything is running. Try:')}`);
@@ -87,22 +115,36 @@ async function main() {
     const rows = [[dim('scenario'), dim('request'), dim('status'), dim('WWW-Authenticate / body')]];
     let claims;
     for (const [name, method, path, token] of scenarios) {
-      const res = await fetch(app.url + path, { method, headers: token ? { authorization: `Bearer ${token}` } : {} });
+      const res = await fetch(app.url + path, {
+        method,
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
       const body = await res.text();
       const challenge = res.headers.get('www-authenticate');
       if (name === 'valid token' && res.ok) claims = JSON.parse(body);
       if (res.status >= 500) failures++;
-      rows.push([name, `${method} ${path}`, statusText(res.status), challenge ?? dim(body.length > 60 ? `${body.slice(0, 57)}...` : body)]);
+      rows.push([
+        name,
+        `${method} ${path}`,
+        statusText(res.status),
+        challenge ?? dim(body.length > 60 ? `${body.slice(0, 57)}...` : body),
+      ]);
     }
     console.log(table(rows));
     if (claims) {
       console.log(dim('  claims of the valid token, as the handler sees them:'));
-      console.log(table(Object.entries(claims).map(([k, v]) => [`  ${k}`, Array.isArray(v) ? v.join(', ') : String(v)])));
+      console.log(
+        table(
+          Object.entries(claims).map(([k, v]) => [`  ${k}`, Array.isArray(v) ? v.join(', ') : String(v)]),
+        ),
+      );
     }
   }
   for (const app of running) await app.close();
   await server.close();
-  console.log(`\n${dim('identity provider served')} ${server.stats.discovery} ${dim('discovery and')} ${server.stats.jwks} ${dim('JWKS requests')}`);
+  console.log(
+    `\n${dim('identity provider served')} ${server.stats.discovery} ${dim('discovery and')} ${server.stats.jwks} ${dim('JWKS requests')}`,
+  );
   process.exit(failures === 0 && running.length > 0 ? 0 : 1);
 }
 

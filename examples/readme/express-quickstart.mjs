@@ -1,5 +1,5 @@
-import express from 'express';
 import { authErrorHandler, jwtAuth, requireRole, requireScope } from '@tokengate/express';
+import express from 'express';
 
 const app = express();
 app.use(jwtAuth({ issuer: 'https://idp.example.com/', audience: 'api://orders' }));

@@ -1,5 +1,5 @@
-import express from 'express';
 import { jwtAuth } from '@tokengate/express';
+import express from 'express';
 
 const app = express();
 // No token: the request goes on without req.auth. A bad token is still a 401.

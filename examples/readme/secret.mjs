@@ -1,5 +1,5 @@
-import express from 'express';
 import { jwtAuth } from '@tokengate/express';
+import express from 'express';
 
 const app = express();
 app.use(jwtAuth({ secret: process.env.JWT_SECRET, audience: 'api://orders' }));

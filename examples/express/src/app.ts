@@ -32,14 +32,18 @@ export function createApp({ issuer, audience }: ExampleOptions): Express {
     res.json({ sub: claims.sub, name: claims.name ?? null, scopes: [...scopes], roles: [...roles] });
   });
   app.get('/api/orders', requireScope('orders:read'), (_req, res) => res.json(orders));
-  app.delete('/api/orders/:id', requireRole('admin'), (req, res) => res.json({ deleted: req.params.id, by: req.auth?.subject }));
+  app.delete('/api/orders/:id', requireRole('admin'), (req, res) =>
+    res.json({ deleted: req.params.id, by: req.auth?.subject }),
+  );
 
   app.use(authErrorHandler());
   return app;
 }
 
 /** Starts the example on 127.0.0.1 (port 0 = any free port). */
-export function listen(options: ExampleOptions & { port?: number }): Promise<{ url: string; close(): Promise<void> }> {
+export function listen(
+  options: ExampleOptions & { port?: number },
+): Promise<{ url: string; close(): Promise<void> }> {
   return new Promise((resolve) => {
     const server = createApp(options).listen(options.port ?? 0, '127.0.0.1', () => {
       const address = server.address();

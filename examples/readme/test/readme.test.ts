@@ -54,7 +54,13 @@ describe('README snippets run', () => {
     const denied = await request(app).delete('/orders/1').set(bearer(reader));
     expect(denied.status).toBe(403);
     expect(denied.body.code).toBe('insufficient_role');
-    expect((await request(app).delete('/orders/1').set(bearer(await idp.sign({ roles: ['admin'] })))).status).toBe(200);
+    expect(
+      (
+        await request(app)
+          .delete('/orders/1')
+          .set(bearer(await idp.sign({ roles: ['admin'] })))
+      ).status,
+    ).toBe(200);
   });
 
   it('secret', async () => {
@@ -70,7 +76,19 @@ describe('README snippets run', () => {
   it('optional credentials', async () => {
     const app = await load('examples/readme/optional.mjs');
     expect((await request(app).get('/feed')).body).toEqual({ personalized: false });
-    expect((await request(app).get('/feed').set(bearer(await idp.sign({ sub: 'x' })))).body).toEqual({ personalized: true });
-    expect((await request(app).get('/feed').set(bearer(await idp.sign({}, { defect: 'expired' })))).status).toBe(401);
+    expect(
+      (
+        await request(app)
+          .get('/feed')
+          .set(bearer(await idp.sign({ sub: 'x' })))
+      ).body,
+    ).toEqual({ personalized: true });
+    expect(
+      (
+        await request(app)
+          .get('/feed')
+          .set(bearer(await idp.sign({}, { defect: 'expired' })))
+      ).status,
+    ).toBe(401);
   });
 });

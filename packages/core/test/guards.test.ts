@@ -13,7 +13,16 @@ import {
 import { describe, expect, it } from 'vitest';
 
 function ctx(claims: Record<string, unknown>, scopes: string[] = [], roles: string[] = []): AuthContext<any> {
-  return { token: 't', header: { alg: 'HS256' }, claims, subject: undefined, issuer: undefined, scopes: new Set(scopes), roles: new Set(roles), expiresAt: undefined };
+  return {
+    token: 't',
+    header: { alg: 'HS256' },
+    claims,
+    subject: undefined,
+    issuer: undefined,
+    scopes: new Set(scopes),
+    roles: new Set(roles),
+    expiresAt: undefined,
+  };
 }
 
 describe('guards', () => {
@@ -66,7 +75,12 @@ describe('AuthError', () => {
     expect(error.headers).toEqual({
       'WWW-Authenticate': 'Bearer realm="api", error="invalid_token", error_description="token has expired"',
     });
-    expect(error.toJSON()).toEqual({ error: 'invalid_token', code: 'invalid_token', error_description: 'token has expired', reason: 'expired' });
+    expect(error.toJSON()).toEqual({
+      error: 'invalid_token',
+      code: 'invalid_token',
+      error_description: 'token has expired',
+      reason: 'expired',
+    });
     expect(new AuthError('missing_token', 'none').headers['WWW-Authenticate']).toBe('Bearer');
     const unavailable = new AuthError('key_source_unavailable', 'down', { retryAfter: 12.2 });
     expect(unavailable.status).toBe(503);

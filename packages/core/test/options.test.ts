@@ -25,7 +25,16 @@ describe('start-up errors are TypeErrors naming the option', () => {
     ['bad tokenSources', { secret, tokenSources: ['body'] }, /tokenSources/],
     ['non-schema claims', { secret, claims: { parse() {} } }, /Standard Schema/],
     ['issuers and top-level keys', { secret, issuers: [{ issuer: 'https://a.test/', secret }] }, /issuers/],
-    ['duplicate issuers', { issuers: [{ issuer: 'a', secret }, { issuer: 'a', secret }] }, /twice/],
+    [
+      'duplicate issuers',
+      {
+        issuers: [
+          { issuer: 'a', secret },
+          { issuer: 'a', secret },
+        ],
+      },
+      /twice/,
+    ],
     ['discovery with two issuers', { issuer: ['https://a.test/', 'https://b.test/'] }, /exactly one/],
   ])('%s', (_name, options, message) => {
     expect(() => createVerifier(options as TokengateOptions)).toThrow(TypeError);
@@ -33,6 +42,8 @@ describe('start-up errors are TypeErrors naming the option', () => {
   });
 
   it('accepts durations as seconds or strings', () => {
-    expect(() => createVerifier({ secret, clockTolerance: '30s', maxTokenAge: '2h', maxTokenLifetime: 3600 })).not.toThrow();
+    expect(() =>
+      createVerifier({ secret, clockTolerance: '30s', maxTokenAge: '2h', maxTokenLifetime: 3600 }),
+    ).not.toThrow();
   });
 });

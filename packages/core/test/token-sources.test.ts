@@ -1,4 +1,10 @@
-import { AuthError, extractToken, parseAuthorization, readCookie, type RequestLike } from '@tokengate/core';
+import {
+  type AuthError,
+  extractToken,
+  parseAuthorization,
+  type RequestLike,
+  readCookie,
+} from '@tokengate/core';
 import { describe, expect, it } from 'vitest';
 
 const T = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln';
@@ -67,11 +73,15 @@ describe('token sources', () => {
     expect(extractToken(req, ['header'], 8192)).toBeUndefined();
     expect(extractToken(req, [{ query: 'access_token' }], 8192)).toEqual({ token: 'q.t.k' });
     const twice = request({}, { url: '/x?access_token=a&access_token=b' });
-    expect(() => extractToken(twice, [{ query: 'access_token' }], 8192)).toThrow(expect.objectContaining({ code: 'invalid_request' }));
+    expect(() => extractToken(twice, [{ query: 'access_token' }], 8192)).toThrow(
+      expect.objectContaining({ code: 'invalid_request' }),
+    );
   });
 
   it('refuses two Authorization lines', () => {
     const req = request({ authorization: `Bearer ${T}` }, { authorizationLines: () => 2 });
-    expect(() => extractToken(req, ['header'], 8192)).toThrow(expect.objectContaining({ code: 'invalid_request', status: 400 }));
+    expect(() => extractToken(req, ['header'], 8192)).toThrow(
+      expect.objectContaining({ code: 'invalid_request', status: 400 }),
+    );
   });
 });

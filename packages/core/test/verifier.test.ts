@@ -6,7 +6,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const backends = ['node', 'webcrypto'] as const;
 const algs = ['HS256', 'RS256', 'ES256', 'EdDSA'] as const;
 
-async function reject(promise: Promise<unknown>): Promise<{ code: string; reason: string | undefined; status: number; message: string }> {
+async function reject(
+  promise: Promise<unknown>,
+): Promise<{ code: string; reason: string | undefined; status: number; message: string }> {
   try {
     await promise;
   } catch (error) {
@@ -18,7 +20,8 @@ async function reject(promise: Promise<unknown>): Promise<{ code: string; reason
 
 const issuers = new Map<string, TestIssuer>();
 beforeAll(async () => {
-  for (const alg of algs) issuers.set(alg, await createTestIssuer({ alg, issuer: 'https://idp.test/', audience: 'api' }));
+  for (const alg of algs)
+    issuers.set(alg, await createTestIssuer({ alg, issuer: 'https://idp.test/', audience: 'api' }));
 });
 
 function keyOptions(idp: TestIssuer, mode: 'key' | 'jwks'): TokengateOptions {
@@ -30,7 +33,14 @@ describe.each(backends)('verify with the %s backend', (crypto) => {
   describe.each(algs)('%s', (alg) => {
     const idp = () => issuers.get(alg)!;
     const make = (extra: TokengateOptions = {}, mode: 'key' | 'jwks' = 'jwks') =>
-      createVerifier({ ...keyOptions(idp(), mode), issuer: 'https://idp.test/', audience: 'api', crypto, cache: false, ...extra });
+      createVerifier({
+        ...keyOptions(idp(), mode),
+        issuer: 'https://idp.test/',
+        audience: 'api',
+        crypto,
+        cache: false,
+        ...extra,
+      });
 
     it('accepts a valid token and builds the context', async () => {
       const token = await idp().sign({ sub: 'alice', scope: 'orders:read orders:write', roles: ['admin'] });
@@ -70,18 +80,28 @@ describe.each(backends)('verify with the %s backend', (crypto) => {
       }
       const rsa = issuers.get('RS256')!;
       const algorithms = alg === 'RS256' ? (['PS256'] as const) : (['RS256'] as const);
-      const verifier = make({ algorithms: [...algorithms], jwks: { keys: [...idp().jwks.keys, ...rsa.jwks.keys] } });
+      const verifier = make({
+        algorithms: [...algorithms],
+        jwks: { keys: [...idp().jwks.keys, ...rsa.jwks.keys] },
+      });
       expect((await reject(verifier.verify(token))).reason).toBe('alg_not_allowed');
     });
   });
 });
 
 describe('start-up checks on keys', () => {
-  it.each(['ES256', 'EdDSA'] as const)('refuses a %s key set none of whose keys fits the allowed algorithms', (alg) => {
-    const idp = issuers.get(alg)!;
-    expect(() => createVerifier({ jwks: idp.jwks, algorithms: ['RS256'], crypto: 'node' })).toThrow(/no usable key/);
-    expect(() => createVerifier({ publicKey: idp.publicKeyPem!, algorithms: ['RS256'], crypto: 'node' })).toThrow(TypeError);
-  });
+  it.each(['ES256', 'EdDSA'] as const)(
+    'refuses a %s key set none of whose keys fits the allowed algorithms',
+    (alg) => {
+      const idp = issuers.get(alg)!;
+      expect(() => createVerifier({ jwks: idp.jwks, algorithms: ['RS256'], crypto: 'node' })).toThrow(
+        /no usable key/,
+      );
+      expect(() =>
+        createVerifier({ publicKey: idp.publicKeyPem!, algorithms: ['RS256'], crypto: 'node' }),
+      ).toThrow(TypeError);
+    },
+  );
 });
 
 describe('claims policy', () => {
@@ -89,11 +109,17 @@ describe('claims policy', () => {
     const idp = issuers.get('HS256')!;
     const now = Math.floor(Date.now() / 1000);
     const token = await idp.sign({}, { issuedAt: now - 60, expiresIn: 57 });
-    await expect(createVerifier({ secret: idp.secret!, clockTolerance: '10s' }).verify(token)).resolves.toBeDefined();
-    expect((await reject(createVerifier({ secret: idp.secret!, clockTolerance: 0 }).verify(token))).reason).toBe('expired');
+    await expect(
+      createVerifier({ secret: idp.secret!, clockTolerance: '10s' }).verify(token),
+    ).resolves.toBeDefined();
+    expect(
+      (await reject(createVerifier({ secret: idp.secret!, clockTolerance: 0 }).verify(token))).reason,
+    ).toBe('expired');
     const early = await idp.sign({ nbf: now + 3 });
     await expect(createVerifier({ secret: idp.secret! }).verify(early)).resolves.toBeDefined();
-    expect((await reject(createVerifier({ secret: idp.secret!, clockTolerance: 1 }).verify(early))).reason).toBe('not_yet_valid');
+    expect(
+      (await reject(createVerifier({ secret: idp.secret!, clockTolerance: 1 }).verify(early))).reason,
+    ).toBe('not_yet_valid');
   });
 
   it('enforces maxTokenAge (and requires iat with it)', async () => {
@@ -122,14 +148,18 @@ describe('claims policy', () => {
     expect((await reject(verifier.verify(await idp.sign({ sub: 'a' })))).message).toContain('tenant');
     await expect(verifier.verify(await idp.sign({ sub: 'a', tenant: 't' }))).resolves.toBeDefined();
     const forever = await idp.sign({}, { expiresIn: null });
-    await expect(createVerifier({ secret: idp.secret!, requireExp: false }).verify(forever)).resolves.toBeDefined();
+    await expect(
+      createVerifier({ secret: idp.secret!, requireExp: false }).verify(forever),
+    ).resolves.toBeDefined();
   });
 
   it('matches audience lists and arrays in either direction', async () => {
     const idp = issuers.get('HS256')!;
     const verifier = createVerifier({ secret: idp.secret!, audience: ['a', 'b'] });
     await expect(verifier.verify(await idp.sign({}, { audience: ['x', 'b'] }))).resolves.toBeDefined();
-    expect((await reject(verifier.verify(await idp.sign({}, { audience: ['x', 'y'] })))).reason).toBe('audience');
+    expect((await reject(verifier.verify(await idp.sign({}, { audience: ['x', 'y'] })))).reason).toBe(
+      'audience',
+    );
     expect((await reject(verifier.verify(await idp.sign({}, { audience: [] })))).reason).toBe('audience');
     expect((await reject(verifier.verify(await idp.sign({}, { audience: null })))).reason).toBe('audience');
   });
@@ -198,7 +228,11 @@ describe('key sources', () => {
   it('lets a throwing secret function reach the caller unchanged (the app bug is not a 401)', async () => {
     const idp = issuers.get('HS256')!;
     const boom = new Error('database down');
-    const verifier = createVerifier({ secret: () => { throw boom; } });
+    const verifier = createVerifier({
+      secret: () => {
+        throw boom;
+      },
+    });
     await expect(verifier.verify(await idp.sign())).rejects.toBe(boom);
   });
 
@@ -222,10 +256,15 @@ describe('key sources', () => {
     const { generateKeyPair } = await import('jose');
     const { createPublicKey } = await import('node:crypto');
     const { publicKey, privateKey } = await generateKeyPair('ES384', { extractable: true });
-    const token = await new SignJWT({}).setProtectedHeader({ alg: 'ES384' }).setExpirationTime('1m').sign(privateKey);
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES384' })
+      .setExpirationTime('1m')
+      .sign(privateKey);
     await expect(createVerifier({ publicKey }).verify(token)).resolves.toBeDefined();
     const pem = (await import('jose')).exportSPKI(publicKey);
-    await expect(createVerifier({ publicKey: createPublicKey(await pem) }).verify(token)).resolves.toBeDefined();
+    await expect(
+      createVerifier({ publicKey: createPublicKey(await pem) }).verify(token),
+    ).resolves.toBeDefined();
   });
 });
 
@@ -236,12 +275,18 @@ describe('claims schema (Standard Schema)', () => {
     const idp = issuers.get('HS256')!;
     const good = await idp.sign({ sub: 'u1', tenant: 'acme' });
     const bad = await idp.sign({ sub: 'u1' });
-    const zodVerifier = createVerifier({ secret: idp.secret!, claims: z.object({ sub: z.string(), tenant: z.string() }) });
+    const zodVerifier = createVerifier({
+      secret: idp.secret!,
+      claims: z.object({ sub: z.string(), tenant: z.string() }),
+    });
     expect((await zodVerifier.verify(good)).claims.tenant).toBe('acme');
     const error = await reject(zodVerifier.verify(bad));
     expect(error).toMatchObject({ reason: 'claims', status: 401 });
     expect(error.message).toContain('tenant');
-    const valibotVerifier = createVerifier({ secret: idp.secret!, claims: v.object({ sub: v.string(), tenant: v.string() }) });
+    const valibotVerifier = createVerifier({
+      secret: idp.secret!,
+      claims: v.object({ sub: v.string(), tenant: v.string() }),
+    });
     expect((await valibotVerifier.verify(good)).claims.tenant).toBe('acme');
     expect((await reject(valibotVerifier.verify(bad))).reason).toBe('claims');
   });
@@ -252,7 +297,11 @@ describe('revocation and cache', () => {
     const { createMemoryRevocationStore } = await import('@tokengate/core');
     const idp = issuers.get('HS256')!;
     const revocation = createMemoryRevocationStore();
-    const verifier = createVerifier({ secret: idp.secret!, revocation, isRevoked: (auth) => auth.subject === 'banned' });
+    const verifier = createVerifier({
+      secret: idp.secret!,
+      revocation,
+      isRevoked: (auth) => auth.subject === 'banned',
+    });
     const token = await idp.sign({ sub: 'alice', jti: 'j1' });
     await expect(verifier.verify(token)).resolves.toBeDefined();
     await revocation.revoke('j1', Math.floor(Date.now() / 1000) + 300);

@@ -25,7 +25,9 @@ beforeAll(async () => {
 function app(options: Partial<ExpressAuthOptions> = {}, json = false) {
   const a = express();
   a.use(jwtAuth({ jwks: idp.jwks, issuer: 'https://idp.test/', audience: 'api', ...options }));
-  a.get('/me', (req, res) => res.json({ sub: req.auth?.subject ?? null, error: req.authError?.code ?? null }));
+  a.get('/me', (req, res) =>
+    res.json({ sub: req.auth?.subject ?? null, error: req.authError?.code ?? null }),
+  );
   a.get('/read', requireScope('orders:read'), (req, res) => res.json({ scopes: [...getAuth(req).scopes] }));
   a.get('/any', requireAnyScope('a', 'orders:read'), (_req, res) => res.send('ok'));
   a.get('/admin', requireRole('admin'), (_req, res) => res.send('admin'));
@@ -50,9 +52,13 @@ describe('@tokengate/express', () => {
     const none = await request(app({ realm: 'orders' })).get('/me');
     expect(none.status).toBe(401);
     expect(none.headers['www-authenticate']).toBe('Bearer realm="orders"');
-    const expired = await request(app()).get('/me').set(bearer(await idp.sign({}, { defect: 'expired' })));
+    const expired = await request(app())
+      .get('/me')
+      .set(bearer(await idp.sign({}, { defect: 'expired' })));
     expect(expired.status).toBe(401);
-    expect(expired.headers['www-authenticate']).toBe('Bearer error="invalid_token", error_description="token has expired"');
+    expect(expired.headers['www-authenticate']).toBe(
+      'Bearer error="invalid_token", error_description="token has expired"',
+    );
     const malformed = await request(app()).get('/me').set('Authorization', 'Bearer');
     expect(malformed.status).toBe(400);
     expect(malformed.headers['www-authenticate']).toMatch(/^Bearer error="invalid_request"/);
@@ -65,9 +71,20 @@ describe('@tokengate/express', () => {
     expect(res.headers['www-authenticate']).toBe(
       'Bearer error="insufficient_scope", error_description="token lacks a required scope", scope="orders:read"',
     );
-    expect(res.body).toEqual({ error: 'insufficient_scope', code: 'insufficient_scope', error_description: 'token lacks a required scope' });
-    const bad = await request(app({}, true)).get('/me').set(bearer(await idp.sign({}, { defect: 'tampered' })));
-    expect(bad.body).toEqual({ error: 'invalid_token', code: 'invalid_token', error_description: 'token signature is invalid', reason: 'bad_signature' });
+    expect(res.body).toEqual({
+      error: 'insufficient_scope',
+      code: 'insufficient_scope',
+      error_description: 'token lacks a required scope',
+    });
+    const bad = await request(app({}, true))
+      .get('/me')
+      .set(bearer(await idp.sign({}, { defect: 'tampered' })));
+    expect(bad.body).toEqual({
+      error: 'invalid_token',
+      code: 'invalid_token',
+      error_description: 'token signature is invalid',
+      reason: 'bad_signature',
+    });
   });
 
   it('runs the guards: any-scope, role, claims', async () => {
@@ -77,20 +94,30 @@ describe('@tokengate/express', () => {
     expect(admin.status).toBe(403);
     expect(admin.body.code).toBe('insufficient_role');
     expect((await request(app()).get('/acme').set(bearer(token))).status).toBe(200);
-    const other = await request(app({}, true)).get('/acme').set(bearer(await idp.sign({ tenant: 'globex' })));
+    const other = await request(app({}, true))
+      .get('/acme')
+      .set(bearer(await idp.sign({ tenant: 'globex' })));
     expect(other.body.code).toBe('insufficient_claims');
   });
 
   it('credentialsRequired: false lets anonymous requests through but still refuses bad tokens', async () => {
     const optional = app({ credentialsRequired: false });
     expect((await request(optional).get('/me')).body).toEqual({ sub: null, error: null });
-    expect((await request(optional).get('/me').set(bearer(await idp.sign({}, { defect: 'wrong-key' })))).status).toBe(401);
+    expect(
+      (
+        await request(optional)
+          .get('/me')
+          .set(bearer(await idp.sign({}, { defect: 'wrong-key' })))
+      ).status,
+    ).toBe(401);
     expect((await request(optional).get('/read')).status).toBe(401);
   });
 
   it("invalidTokens: 'anonymous' lets bad tokens through with req.authError", async () => {
     const lenient = app({ credentialsRequired: false, invalidTokens: 'anonymous' });
-    const res = await request(lenient).get('/me').set(bearer(await idp.sign({}, { defect: 'expired' })));
+    const res = await request(lenient)
+      .get('/me')
+      .set(bearer(await idp.sign({}, { defect: 'expired' })));
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ sub: null, error: 'invalid_token' });
   });
@@ -105,7 +132,9 @@ describe('@tokengate/express', () => {
   it('reads cookies and custom getToken(req)', async () => {
     const token = await idp.sign({ sub: 'carol' });
     const cookie = app({ tokenSources: [{ cookie: 'access_token' }] });
-    expect((await request(cookie).get('/me').set('Cookie', `theme=dark; access_token=${token}`)).body.sub).toBe('carol');
+    expect(
+      (await request(cookie).get('/me').set('Cookie', `theme=dark; access_token=${token}`)).body.sub,
+    ).toBe('carol');
     const custom = app({ getToken: (req) => req.get('x-token') });
     expect((await request(custom).get('/me').set('X-Token', token)).body.sub).toBe('carol');
     expect((await request(custom).get('/me').set(bearer(token))).status).toBe(401);
@@ -117,7 +146,9 @@ describe('@tokengate/express', () => {
     await once(server, 'listening');
     try {
       const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
-      socket.write(`GET /me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`);
+      socket.write(
+        `GET /me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`,
+      );
       let raw = '';
       for await (const chunk of socket) raw += chunk;
       expect(raw).toMatch(/^HTTP\/1\.1 400/);
@@ -164,12 +195,23 @@ describe('@tokengate/express', () => {
 
   it('exposes a schema-typed getAuth on the middleware', async () => {
     const { z } = await import('zod');
-    const auth = jwtAuth({ jwks: idp.jwks, claims: z.object({ sub: z.string(), tenant: z.enum(['acme', 'globex']) }) });
+    const auth = jwtAuth({
+      jwks: idp.jwks,
+      claims: z.object({ sub: z.string(), tenant: z.enum(['acme', 'globex']) }),
+    });
     const a = express();
     a.get('/t', auth, (req, res) => res.json({ tenant: auth.getAuth(req).claims.tenant }));
     a.use(authErrorHandler());
-    expect((await request(a).get('/t').set(bearer(await idp.sign({ sub: 's', tenant: 'acme' })))).body).toEqual({ tenant: 'acme' });
-    const bad = await request(a).get('/t').set(bearer(await idp.sign({ sub: 's', tenant: 'initech' })));
+    expect(
+      (
+        await request(a)
+          .get('/t')
+          .set(bearer(await idp.sign({ sub: 's', tenant: 'acme' })))
+      ).body,
+    ).toEqual({ tenant: 'acme' });
+    const bad = await request(a)
+      .get('/t')
+      .set(bearer(await idp.sign({ sub: 's', tenant: 'initech' })));
     expect(bad.status).toBe(401);
     expect(bad.body.reason).toBe('claims');
   });

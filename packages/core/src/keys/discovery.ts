@@ -10,6 +10,7 @@ import {
   type RemoteKeySet,
   type RemoteKeySourceStats,
   type ResolvedRemoteOptions,
+  remember,
   resolveRemoteOptions,
 } from './remote.js';
 
@@ -192,11 +193,7 @@ export function getIssuerDiscovery(issuer: string, options: RemoteJwksOptions = 
   const resolved = resolveRemoteOptions(options);
   discoveryUrls(issuer);
   const key = `${issuer}\n${optionsKey(resolved)}`;
-  let source = registry.get(key);
-  if (!source) {
-    source = new DiscoverySource(issuer, resolved);
-    registry.set(key, source);
-  }
+  const source = remember(registry, key, () => new DiscoverySource(issuer, resolved));
   const result = discoveryHandle(source);
   if (options.onEvent) source.hub.add(Object.assign(result, { onEvent: options.onEvent }));
   return result;

@@ -498,7 +498,7 @@ function toKeySet(
   if (previous) {
     version =
       JSON.stringify(previous.keys) === JSON.stringify(frozen) ? previous.version : previous.version + 1;
-    if (version === previous.version) return { ...previous, fetchedAt };
+    if (version === previous.version) return Object.freeze({ ...previous, fetchedAt });
   }
   return Object.freeze({ keys: frozen, version, stale: false, fetchedAt });
 }
@@ -595,6 +595,24 @@ export function createRemoteJwks(url: string | URL, options: RemoteJwksOptions =
   return withListener(source, options.onEvent);
 }
 
+/**
+ * Most distinct (URL, options) entries kept by the shared registries. Configurations are few;
+ * the bound only matters if an app builds options (say, a new `fetch` function) per request,
+ * which defeats sharing: the oldest entry is then forgotten rather than kept forever.
+ */
+export const REGISTRY_LIMIT = 256;
+
+/** Remembers `value` under `key` in a bounded registry (oldest entry forgotten first). */
+export function remember<V>(registry: Map<string, V>, key: string, create: () => V): V {
+  let value = registry.get(key);
+  if (value === undefined) {
+    value = create();
+    if (registry.size >= REGISTRY_LIMIT) registry.delete(registry.keys().next().value!);
+    registry.set(key, value);
+  }
+  return value;
+}
+
 const registry = new Map<string, JwksSource>();
 const defaultHandles = new WeakMap<JwksSource, RemoteJwks>();
 
@@ -618,11 +636,7 @@ export function getRemoteJwks(url: string | URL, options: RemoteJwksOptions = {}
   const resolved = resolveRemoteOptions(options);
   const href = assertKeySourceUrl(url, 'jwksUri').href;
   const key = `${href}\n${optionsKey(resolved)}`;
-  let source = registry.get(key);
-  if (!source) {
-    source = new JwksSource(href, resolved);
-    registry.set(key, source);
-  }
+  const source = remember(registry, key, () => new JwksSource(href, resolved));
   if (options.onEvent) return withListener(source, options.onEvent);
   let shared = defaultHandles.get(source);
   if (!shared) {

@@ -311,6 +311,27 @@ describe('remote JWKS: outages', () => {
     expect(text).not.toContain(jwk.y!);
   });
 
+  it('caps a body without content-length while streaming it', async () => {
+    let pulled = 0;
+    const source = jwks({
+      fetch: async (input, init) => {
+        await fetch(input, init); // a real request, so the server counts it
+        const chunk = new TextEncoder().encode(`${'{"keys":['.padEnd(64 * 1024, ' ')}`);
+        const body = new ReadableStream<Uint8Array>({
+          pull(controller) {
+            pulled++;
+            controller.enqueue(chunk); // endless: only the cap stops it
+          },
+        });
+        return new Response(body, { headers: { 'content-type': 'application/json' } });
+      },
+    });
+    const error = await rejection(source.getKeys());
+    expect(error.cause.kind).toBe('too_large');
+    expect(error.message).toContain('524288 bytes');
+    expect(pulled).toBeLessThan(20);
+  });
+
   it('does not follow redirects', async () => {
     const source = jwks({
       fetch: (_input, init) =>

@@ -53,6 +53,12 @@ export interface IssuerDiscovery {
  * the RFC 8414 §3.1 location (the well-known segment inserted between host and path:
  * `https://h/.well-known/oauth-authorization-server/tenant1`).
  *
+ * @example
+ * ```ts
+ * discoveryUrls('https://h.example/tenant1/');
+ * // { openid: 'https://h.example/tenant1/.well-known/openid-configuration',
+ * //   oauth: 'https://h.example/.well-known/oauth-authorization-server/tenant1' }
+ * ```
  * @throws TypeError for an issuer that is not an https (or loopback http) URL, or that has a
  *   query or fragment (RFC 8414 §2).
  */

@@ -89,7 +89,10 @@ export interface RemoteJwk {
 
 /** A snapshot of a remote key set. */
 export interface RemoteKeySet {
-  /** The usable entries of `keys`, in the order served. */
+  /**
+   * The usable entries of `keys`, in the order served (frozen). The array is the same object
+   * for as long as the content is unchanged, so it can key a cache of imported keys.
+   */
   readonly keys: readonly RemoteJwk[];
   /**
    * Starts at 1 and increments each time a fetch returns different content, so importers and
@@ -235,6 +238,12 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 /**
  * Parses a key-source URL and requires `https:`, except for loopback hosts (`127.0.0.1`,
  * `localhost`, `[::1]`) where `http:` is allowed for local development and tests.
+ *
+ * @example
+ * ```ts
+ * assertKeySourceUrl('https://idp.example.com/jwks', 'jwksUri'); // URL
+ * assertKeySourceUrl('http://idp.example.com/jwks', 'jwksUri');  // throws TypeError
+ * ```
  * @throws TypeError naming `label` for an invalid or insecure URL.
  */
 export function assertKeySourceUrl(value: string | URL, label: string): URL {
@@ -586,6 +595,11 @@ function withListener(
 /**
  * Creates a remote JWKS that is not shared with anything else (tests, or deliberate isolation).
  * Prefer {@link getRemoteJwks}.
+ *
+ * @example
+ * ```ts
+ * const jwks = createRemoteJwks(server.jwksUri, { now: () => fakeTime, cooldownDuration: 1_000 });
+ * ```
  *
  * @throws TypeError for a non-https, non-loopback URL or bad options.
  */

@@ -74,7 +74,11 @@ describe('remote JWKS: fetching and sharing', () => {
     const second = await source.getKeys('k1');
     expect(server.stats.jwks).toBe(2);
     expect(second.version).toBe(1);
+    expect(second.keys).toBe(first.keys); // same content, same array: safe as a cache key
     expect(second.fetchedAt).toBe(t);
+    expect(Object.isFrozen(second) && Object.isFrozen(second.keys) && Object.isFrozen(second.keys[0])).toBe(
+      true,
+    );
   });
 
   it('getRemoteJwks shares one state per URL and options', async () => {
@@ -153,6 +157,7 @@ describe('remote JWKS: rotation and unknown kids', () => {
     const rotated = await source.getKeys(kid);
     expect(server.stats.jwks).toBe(2);
     expect(rotated.version).toBe(2);
+    expect(rotated.keys).not.toBe(within.keys);
     expect(rotated.keys.map((k) => k.kid)).toEqual(['k2', 'k1']);
 
     await idp.rotate({ keep: false, kid: 'k3' });

@@ -16,7 +16,7 @@ let options: RemoteJwksOptions;
 let events: KeySourceEvent[];
 
 beforeEach(async () => {
-  idp = await createTestIssuer({ kid: 'k1' });
+  idp = await createTestIssuer({ alg: 'ES256', kid: 'k1' });
   server = await idp.listen();
   t = 1_700_000_000_000;
   events = [];
@@ -69,7 +69,7 @@ describe('discoverIssuer', () => {
       jwksUri: server.jwksUri,
       url: server.discoveryUri,
     });
-    expect(meta.metadata.id_token_signing_alg_values_supported).toEqual(['RS256']);
+    expect(meta.metadata.id_token_signing_alg_values_supported).toEqual(['ES256']);
     const again = await Promise.all(Array.from({ length: 20 }, () => discoverIssuer(server.issuer, options)));
     expect(again.every((m) => m === meta)).toBe(true);
     expect(server.stats.discovery).toBe(1);

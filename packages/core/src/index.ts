@@ -31,6 +31,26 @@ export {
   requireScope,
 } from './guards.js';
 export { type DecodedJwt, decodeJwt } from './jws.js';
+export {
+  discoverIssuer,
+  discoveryUrls,
+  getIssuerDiscovery,
+  getIssuerJwks,
+  type IssuerDiscovery,
+  type IssuerMetadata,
+} from './keys/discovery.js';
+export { KeySourceError, type KeySourceErrorKind, MAX_RESPONSE_BYTES } from './keys/fetch-json.js';
+export {
+  assertKeySourceUrl,
+  createRemoteJwks,
+  getRemoteJwks,
+  type KeySourceEvent,
+  type RemoteJwk,
+  type RemoteJwks,
+  type RemoteJwksOptions,
+  type RemoteKeySet,
+  type RemoteKeySourceStats,
+} from './keys/remote.js';
 export type {
   AuthenticatedEvent,
   CacheOptions,

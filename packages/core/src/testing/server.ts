@@ -83,7 +83,11 @@ export interface TestIssuerServer {
     /** The current fault, or `null`. */
     readonly current: TestIssuerFault | null;
   };
-  /** Requests received per endpoint (faulted ones included), to assert how often keys were fetched. */
+  /**
+   * Requests received per endpoint, to assert how often keys were fetched: `discovery` counts both
+   * metadata locations (including one disabled by `metadata`, answered 404), `jwks` both JWKS
+   * paths; faulted requests count too.
+   */
   readonly stats: { readonly discovery: number; readonly jwks: number };
   /** Stops the server, dropping keep-alive connections and pending slow responses; never hangs. */
   close(): Promise<void>;
@@ -130,16 +134,14 @@ export async function startServer(
   const reply = (req: IncomingMessage, res: ServerResponse): Reply | undefined => {
     const pathname = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     let endpoint: 'discovery' | 'jwks' | undefined;
-    if (
-      (pathname === oidcPath && metadata !== 'oauth-authorization-server') ||
-      (pathname === oauthPath && metadata !== 'openid-configuration')
-    ) {
-      endpoint = 'discovery';
-    } else if (pathname === '/jwks' || pathname === '/.well-known/jwks.json') {
-      endpoint = 'jwks';
-    }
+    if (pathname === oidcPath || pathname === oauthPath) endpoint = 'discovery';
+    else if (pathname === '/jwks' || pathname === '/.well-known/jwks.json') endpoint = 'jwks';
     if (!endpoint) return [404, JSON_TYPE, '{"error":"not_found"}'];
     stats[endpoint]++;
+    const disabled =
+      (pathname === oidcPath && metadata === 'oauth-authorization-server') ||
+      (pathname === oauthPath && metadata === 'openid-configuration');
+    if (disabled) return [404, JSON_TYPE, '{"error":"not_found"}'];
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return [405, JSON_TYPE, '{"error":"method_not_allowed"}'];
     const target = faultOptions.endpoint ?? 'all';

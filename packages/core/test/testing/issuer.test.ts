@@ -101,6 +101,8 @@ describe('createTestIssuer: tokens', () => {
     expect(decodeJwt(await idp.sign({ exp: 5, aud: 'x' }))).toMatchObject({ exp: 5, aud: 'x' });
     expect(decodeJwt(await idp.sign({ aud: 'x' }, { audience: 'y' })).aud).toBe('y');
     await expect(idp.sign({}, { expiresIn: 'soon' })).rejects.toThrow(TypeError);
+    const past = decodeJwt(await idp.sign({}, { issuedAt: 1_000, expiresIn: -10, notBefore: '1m' }));
+    expect(past).toMatchObject({ iat: 1_000, exp: 990, nbf: 1_060 });
   });
 
   it('each defect fails verification in the intended way', async () => {

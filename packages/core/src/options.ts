@@ -3,6 +3,7 @@ import type { AuthContext, JwtClaims, JwtHeader, PublicAuthContext, RegisteredCl
 import type { CryptoPreference } from './crypto/index.js';
 import type { Duration } from './duration.js';
 import type { AuthError } from './errors.js';
+import type { KeySourceEvent } from './keys/remote.js';
 import type { RevocationStore } from './revocation.js';
 import type { StandardSchemaV1 } from './schema.js';
 import type { TokenSource } from './token-sources.js';
@@ -192,10 +193,15 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
   cooldownDuration?: number;
   /** How long a fetched JWKS is used before it is refreshed, in ms. @default 600000 */
   cacheMaxAge?: number;
-  /** How long known keys keep working past `cacheMaxAge` while the endpoint fails, in ms. @default 43200000 */
+  /** How long known keys keep working past `cacheMaxAge` while the endpoint fails, in ms. @default 86400000 (24 h) */
   staleIfError?: number;
   /** Fetch discovery and keys at start-up (errors are reported through `onError`). @default false */
   warmup?: boolean;
+  /**
+   * Called for remote key-source events: `fetched`, `fetch_failed` (names the URL and the
+   * defect), `stale_keys` (known keys kept working during an outage) and `recovered`.
+   */
+  onKeySourceEvent?: (event: KeySourceEvent) => void;
   /** A `fetch` implementation for remote keys (proxies, custom agents). @default globalThis.fetch */
   fetch?: typeof globalThis.fetch;
   /** Signature implementation: node:crypto when available (`'auto'`), or WebCrypto. @default 'auto' */
@@ -239,6 +245,7 @@ export const OPTION_NAMES: ReadonlySet<string> = new Set([
   'warmup',
   'fetch',
   'crypto',
+  'onKeySourceEvent',
 ]);
 
 /** Option names allowed inside an `issuers` entry. */

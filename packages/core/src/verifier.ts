@@ -7,6 +7,7 @@ import { toSeconds } from './duration.js';
 import { AuthError, isAuthError } from './errors.js';
 import { callHook } from './hooks.js';
 import { decodeJwt } from './jws.js';
+import type { RemoteJwksOptions } from './keys/remote.js';
 import { createRemoteKeySource } from './keys/remote-source.js';
 import {
   chain,
@@ -121,7 +122,6 @@ function resolveKeySource(
   defaults: TokengateOptions<any>,
   backend: CryptoBackend,
   where: string,
-  onError: (error: AuthError) => void,
 ): { keys: KeySource; algorithms: readonly Algorithm[] } {
   const given = KEY_OPTIONS.filter((name) => options[name] !== undefined);
   if (given.length > 1) {
@@ -185,13 +185,11 @@ function resolveKeySource(
     });
     return { keys: lazyStatic(imported, true), algorithms };
   }
-  const fetchOptions = {
-    timeoutDuration: defaults.timeoutDuration,
-    cooldownDuration: defaults.cooldownDuration,
-    cacheMaxAge: defaults.cacheMaxAge,
-    staleIfError: defaults.staleIfError,
-    fetch: defaults.fetch,
-  };
+  const fetchOptions: RemoteJwksOptions = {};
+  for (const name of ['timeoutDuration', 'cooldownDuration', 'cacheMaxAge', 'staleIfError', 'fetch'] as const) {
+    if (defaults[name] !== undefined) (fetchOptions as Record<string, unknown>)[name] = defaults[name];
+  }
+  if (defaults.onKeySourceEvent) fetchOptions.onEvent = defaults.onKeySourceEvent;
   if (source === 'jwksUri') {
     return {
       keys: createRemoteKeySource({
@@ -199,7 +197,6 @@ function resolveKeySource(
         backend,
         algorithms: explicit,
         fetchOptions,
-        onError,
       }),
       algorithms,
     };
@@ -221,7 +218,6 @@ function resolveKeySource(
       backend,
       algorithms: explicit,
       fetchOptions,
-      onError,
     }),
     algorithms,
   };
@@ -304,8 +300,9 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     throw new TypeError('tokengate: options must be an object');
   assertKnownOptions(options, OPTION_NAMES, 'options');
   const backend = selectBackend(options.crypto ?? 'auto');
-  for (const hook of ['getToken', 'isRevoked', 'onAuthenticated', 'onError'] as const)
+  for (const hook of ['getToken', 'isRevoked', 'onAuthenticated', 'onError', 'onKeySourceEvent', 'fetch'] as const) {
     checkFunction(options[hook], hook);
+  }
   const schema = options.claims;
   if (schema !== undefined && typeof (schema as StandardSchemaV1)['~standard']?.validate !== 'function') {
     throw new TypeError('tokengate: option "claims" must be a Standard Schema (zod, valibot, arktype, …)');
@@ -343,7 +340,7 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   const profiles: Profile[] = [];
   const byIssuer = new Map<string, Profile>();
   const makeProfile = (entry: IssuerOptions, where: string): Profile => {
-    const { keys, algorithms } = resolveKeySource(entry, options, backend, where, reportKeyError);
+    const { keys, algorithms } = resolveKeySource(entry, options, backend, where);
     const profile: Profile = {
       index: profiles.length,
       issuer: typeof entry.issuer === 'string' ? entry.issuer : undefined,

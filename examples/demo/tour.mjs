@@ -41,17 +41,17 @@ function statusText(status) {
   return status < 300 ? green(text) : status < 500 ? yellow(text) : red(text);
 }
 
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[\\d+m`, 'g');
+const visible = (text) => String(text).replace(ANSI, '').length;
+
 function table(rows) {
-  const widths = rows[0].map((_, i) =>
-    Math.max(...rows.map((r) => String(r[i]).replace(/\x1b\[\d+m/g, '').length)),
-  );
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => visible(r[i]))));
   return rows
     .map((row) =>
       row
-        .map(
-          (cell, i) => String(cell) + ' '.repeat(widths[i] - String(cell).replace(/\x1b\[\d+m/g, '').length),
-        )
-        .join('  '),
+        .map((cell, i) => String(cell) + ' '.repeat(widths[i] - visible(cell)))
+        .join('  ')
+        .trimEnd(),
     )
     .join('\n');
 }

@@ -1,5 +1,6 @@
 import type { AuthContext } from './context.js';
 import { AuthError, isAuthError } from './errors.js';
+import { rememberRealm } from './guards.js';
 import { callHook } from './hooks.js';
 import { extractToken, type RequestLike } from './token-sources.js';
 import type { Verifier } from './verifier.js';
@@ -54,6 +55,7 @@ export async function authenticate<C>(verifier: Verifier<C>, request: RequestLik
       throw new AuthError('missing_token', 'no bearer token was sent');
     }
     const auth = await verifier.verify(token);
+    rememberRealm(auth, settings.realm);
     if (settings.onAuthenticated) {
       const { token: _omit, ...withoutToken } = auth;
       callHook(settings.onAuthenticated, { auth: withoutToken, request: request.raw }, 'onAuthenticated');

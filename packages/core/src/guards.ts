@@ -1,6 +1,18 @@
 import type { AuthContext } from './context.js';
 import { AuthError } from './errors.js';
 
+const realms = new WeakMap<object, string>();
+
+/** Records the `realm` of the middleware that authenticated `auth`, so guard failures announce it too. */
+export function rememberRealm(auth: AuthContext<any>, realm: string | undefined): void {
+  if (realm !== undefined) realms.set(auth, realm);
+}
+
+function withRealm(auth: AuthContext<any>, error: AuthError | undefined): AuthError | undefined {
+  const realm = error && realms.get(auth);
+  return realm === undefined ? error : error!.withRealm(realm);
+}
+
 /**
  * A pure authorization check, shared by every adapter's guard middleware and decorators:
  * `check` returns the error to answer with, or `undefined` when the request may proceed.
@@ -52,9 +64,12 @@ function setGuard(
       const held = auth[field];
       const ok = mode === 'all' ? list.every((v) => held.has(v)) : list.some((v) => held.has(v));
       if (ok) return undefined;
-      return kind === 'scope'
-        ? new AuthError('insufficient_scope', message, { scope: list })
-        : new AuthError('insufficient_role', message);
+      return withRealm(
+        auth,
+        kind === 'scope'
+          ? new AuthError('insufficient_scope', message, { scope: list })
+          : new AuthError('insufficient_role', message),
+      );
     },
   };
 }
@@ -136,7 +151,9 @@ export function requireClaims<C = any>(
         typeof expected === 'function'
           ? expected(auth as AuthContext<C>) === true
           : matches(auth.claims, expected);
-      return ok ? undefined : new AuthError('insufficient_claims', 'token claims do not satisfy this route');
+      return ok
+        ? undefined
+        : withRealm(auth, new AuthError('insufficient_claims', 'token claims do not satisfy this route'));
     },
   };
 }

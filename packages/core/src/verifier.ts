@@ -132,7 +132,7 @@ function resolveKeySource(
   const explicit = checkAlgorithms(options.algorithms, where);
   const source = given[0];
   if (source === 'secret') {
-    if (explicit && explicit.some((a) => !isSymmetric(a))) {
+    if (explicit?.some((a) => !isSymmetric(a))) {
       throw new TypeError(
         `tokengate: option "algorithms"${where} lists an asymmetric algorithm but the key source is a "secret"`,
       );
@@ -186,7 +186,13 @@ function resolveKeySource(
     return { keys: lazyStatic(imported, true), algorithms };
   }
   const fetchOptions: RemoteJwksOptions = {};
-  for (const name of ['timeoutDuration', 'cooldownDuration', 'cacheMaxAge', 'staleIfError', 'fetch'] as const) {
+  for (const name of [
+    'timeoutDuration',
+    'cooldownDuration',
+    'cacheMaxAge',
+    'staleIfError',
+    'fetch',
+  ] as const) {
     if (defaults[name] !== undefined) (fetchOptions as Record<string, unknown>)[name] = defaults[name];
   }
   if (defaults.onKeySourceEvent) fetchOptions.onEvent = defaults.onKeySourceEvent;
@@ -300,7 +306,14 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     throw new TypeError('tokengate: options must be an object');
   assertKnownOptions(options, OPTION_NAMES, 'options');
   const backend = selectBackend(options.crypto ?? 'auto');
-  for (const hook of ['getToken', 'isRevoked', 'onAuthenticated', 'onError', 'onKeySourceEvent', 'fetch'] as const) {
+  for (const hook of [
+    'getToken',
+    'isRevoked',
+    'onAuthenticated',
+    'onError',
+    'onKeySourceEvent',
+    'fetch',
+  ] as const) {
     checkFunction(options[hook], hook);
   }
   const schema = options.claims;

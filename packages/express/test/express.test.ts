@@ -49,6 +49,11 @@ describe('@tokengate/express', () => {
   });
 
   it("answers through Express's own error handler with status and WWW-Authenticate", async () => {
+    const scoped = await request(app({ realm: 'orders' }))
+      .get('/read')
+      .set(bearer(await idp.sign({ scope: 'x' })));
+    expect(scoped.status).toBe(403);
+    expect(scoped.headers['www-authenticate']).toMatch(/^Bearer realm="orders", error="insufficient_scope"/);
     const none = await request(app({ realm: 'orders' })).get('/me');
     expect(none.status).toBe(401);
     expect(none.headers['www-authenticate']).toBe('Bearer realm="orders"');

@@ -33,7 +33,11 @@ export function createRemoteKeySource(options: RemoteKeySourceOptions): KeySourc
   function keysOf(jwks: readonly RemoteJwk[]): VerificationKey[] | Promise<VerificationKey[]> {
     let keys = imported.get(jwks);
     if (keys === undefined) {
-      const result = importJwks({ keys: jwks as unknown as JsonWebKey[] }, options.backend, options.algorithms);
+      const result = importJwks(
+        { keys: jwks as unknown as JsonWebKey[] },
+        options.backend,
+        options.algorithms,
+      );
       keys = result instanceof Promise ? result.then((r) => r.keys) : result.keys;
       imported.set(jwks, keys);
     }
@@ -47,7 +51,9 @@ export function createRemoteKeySource(options: RemoteKeySourceOptions): KeySourc
       const held = remote.peek();
       if (held && (kid === undefined || held.keys.some((k) => k.kid === kid))) {
         const keys = keysOf(held.keys);
-        return keys instanceof Promise ? keys.then((k) => selectKeys(k, header, true)) : selectKeys(keys, header, true);
+        return keys instanceof Promise
+          ? keys.then((k) => selectKeys(k, header, true))
+          : selectKeys(keys, header, true);
       }
       return remote.getKeys(kid).then(async (set) => selectKeys(await keysOf(set.keys), header, true));
     },
@@ -55,7 +61,10 @@ export function createRemoteKeySource(options: RemoteKeySourceOptions): KeySourc
     async ready() {
       const set = await remote.getKeys();
       const keys = await keysOf(set.keys);
-      if (keys.length === 0) throw new TypeError(`tokengate: the key set at ${remote.url} has no key usable with the allowed algorithms`);
+      if (keys.length === 0)
+        throw new TypeError(
+          `tokengate: the key set at ${remote.url} has no key usable with the allowed algorithms`,
+        );
     },
   };
 }

@@ -2,6 +2,8 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const LOOKUP = new Int16Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
 
+const ALPHABET_ONLY = /^[A-Za-z0-9_-]*$/;
+
 type BufferLike = { from(input: string, encoding: string): Uint8Array };
 const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
 
@@ -13,12 +15,8 @@ const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
 export function isCanonicalBase64url(segment: string): boolean {
   const length = segment.length;
   const rest = length & 3;
-  if (rest === 1) return false;
-  for (let i = 0; i < length; i++) {
-    const code = segment.charCodeAt(i);
-    if (code > 127 || LOOKUP[code]! < 0) return false;
-  }
-  if (rest === 0 || length === 0) return true;
+  if (rest === 1 || !ALPHABET_ONLY.test(segment)) return false;
+  if (rest === 0) return true;
   const last = LOOKUP[segment.charCodeAt(length - 1)]!;
   return rest === 2 ? (last & 0x0f) === 0 : (last & 0x03) === 0;
 }

@@ -479,16 +479,7 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
       throw new AuthError('invalid_token', 'token signature is invalid', { reason: 'bad_signature' });
     let claims: unknown = payload;
     if (schema !== undefined) claims = await validateClaims(schema as StandardSchemaV1, payload);
-    const auth: AuthContext<ClaimsOf<S>> = {
-      token,
-      header,
-      claims: claims as ClaimsOf<S>,
-      subject: typeof payload.sub === 'string' ? payload.sub : undefined,
-      issuer: typeof payload.iss === 'string' ? payload.iss : undefined,
-      scopes: collect(payload, profile.scopeClaims, true),
-      roles: collect(payload, profile.roleClaims, false),
-      expiresAt: typeof payload.exp === 'number' ? payload.exp : undefined,
-    };
+    const auth = createContext<ClaimsOf<S>>(token, header, claims as ClaimsOf<S>, payload, profile);
     if (cache) {
       const tolerance = profile.policy.tolerance;
       cache.set(
@@ -524,6 +515,37 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     });
   }
   return verifier;
+}
+
+/**
+ * Builds the auth context. `scopes` and `roles` are computed on first use (most routes never
+ * read them) and then kept; they are own enumerable getters, so spreading the context works.
+ */
+function createContext<C>(
+  token: string,
+  header: JwtHeader,
+  claims: C,
+  payload: JwtClaims,
+  profile: Profile,
+): AuthContext<C> {
+  let scopes: ReadonlySet<string> | undefined;
+  let roles: ReadonlySet<string> | undefined;
+  return {
+    token,
+    header,
+    claims,
+    subject: typeof payload.sub === 'string' ? payload.sub : undefined,
+    issuer: typeof payload.iss === 'string' ? payload.iss : undefined,
+    get scopes() {
+      scopes ??= collect(payload, profile.scopeClaims, true);
+      return scopes;
+    },
+    get roles() {
+      roles ??= collect(payload, profile.roleClaims, false);
+      return roles;
+    },
+    expiresAt: typeof payload.exp === 'number' ? payload.exp : undefined,
+  };
 }
 
 function pickIssuerDefaults(options: TokengateOptions<any>): IssuerOptions {

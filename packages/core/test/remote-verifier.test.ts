@@ -7,7 +7,10 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function started(alg: 'RS256' | 'ES256' | 'EdDSA' = 'ES256', path?: string): Promise<[TestIssuer, TestIssuerServer]> {
+async function started(
+  alg: 'RS256' | 'ES256' | 'EdDSA' = 'ES256',
+  path?: string,
+): Promise<[TestIssuer, TestIssuerServer]> {
   const idp = await createTestIssuer({ alg, audience: 'api' });
   const server = await idp.listen(path ? { path } : {});
   servers.push(server);
@@ -32,7 +35,9 @@ describe('remote keys through the verifier', () => {
     const byUri = createVerifier({ jwksUri: server.jwksUri, audience: 'api' });
     const byIssuer = createVerifier({ issuer: server.issuer, audience: 'api' });
     const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => idp.sign({ sub: `u${i}` })));
-    const results = await Promise.all(tokens.flatMap((t) => [outcome(byUri.verify(t)), outcome(byIssuer.verify(t))]));
+    const results = await Promise.all(
+      tokens.flatMap((t) => [outcome(byUri.verify(t)), outcome(byIssuer.verify(t))]),
+    );
     expect(new Set(results)).toEqual(new Set(['ok']));
     expect(server.stats.discovery).toBe(1);
     expect(server.stats.jwks).toBe(1);
@@ -99,7 +104,9 @@ describe('remote keys through the verifier', () => {
     const [idp, server] = await started();
     const verifier = createVerifier({ jwksUri: server.jwksUri });
     expect(await outcome(verifier.verify(await idp.sign()))).toBe('ok');
-    const storm = await Promise.all(Array.from({ length: 50 }, (_, i) => idp.sign({}, { kid: `random-${i}` })));
+    const storm = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => idp.sign({}, { kid: `random-${i}` })),
+    );
     const tokens = Array.from({ length: 1000 }, (_, i) => storm[i % storm.length]!);
     const t0 = Date.now();
     const results = await Promise.all(tokens.map((t) => outcome(verifier.verify(t))));
@@ -112,7 +119,10 @@ describe('remote keys through the verifier', () => {
     const [idp, server] = await started();
     server.faults.set('issuer-mismatch');
     const errors: string[] = [];
-    const verifier = createVerifier({ issuer: server.issuer, onError: ({ error }) => errors.push(error.message) });
+    const verifier = createVerifier({
+      issuer: server.issuer,
+      onError: ({ error }) => errors.push(error.message),
+    });
     expect(await outcome(verifier.verify(await idp.sign()))).toBe('503 key_source_unavailable');
     const error = await verifier.ready().catch((e) => e);
     expect(error.code).toBe('key_source_unavailable');
@@ -140,11 +150,16 @@ describe('remote keys through the verifier', () => {
     expect(await outcome(verifier.verify(await a.sign()))).toBe('ok');
     expect(await outcome(verifier.verify(await b.sign({}, { audience: 'other-api' })))).toBe('ok');
     expect(await outcome(verifier.verify(await b.sign()))).toBe('401 invalid_token/audience');
-    const before = serverA.stats.jwks + serverB.stats.jwks + serverA.stats.discovery + serverB.stats.discovery;
+    const before =
+      serverA.stats.jwks + serverB.stats.jwks + serverA.stats.discovery + serverB.stats.discovery;
     const foreign = await a.sign({}, { issuer: 'http://127.0.0.1:1/evil' });
     expect(await outcome(verifier.verify(foreign))).toBe('401 invalid_token/issuer');
-    expect(serverA.stats.jwks + serverB.stats.jwks + serverA.stats.discovery + serverB.stats.discovery).toBe(before);
+    expect(serverA.stats.jwks + serverB.stats.jwks + serverA.stats.discovery + serverB.stats.discovery).toBe(
+      before,
+    );
     const crossed = await b.sign({}, { issuer: serverA.issuer });
-    expect(await outcome(verifier.verify(crossed))).toMatch(/^401 invalid_token\/(unknown_key|bad_signature|alg_not_allowed)$/);
+    expect(await outcome(verifier.verify(crossed))).toMatch(
+      /^401 invalid_token\/(unknown_key|bad_signature|alg_not_allowed)$/,
+    );
   });
 });

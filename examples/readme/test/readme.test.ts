@@ -73,6 +73,15 @@ describe('README snippets run', () => {
     expect((await request(app).get('/me').set(bearer(token))).body).toMatchObject({ sub: 'bob' });
   });
 
+  it('testing with the local issuer (the snippet asserts by itself)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync(process.execPath, [`${root}examples/readme/testing.mjs`], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(out).toBe('');
+  });
+
   it('optional credentials', async () => {
     const app = await load('examples/readme/optional.mjs');
     expect((await request(app).get('/feed')).body).toEqual({ personalized: false });

@@ -129,7 +129,12 @@ export class AuthError extends Error {
    * @param init - reason, cause, realm, scope, retryAfter.
    */
   constructor(code: AuthErrorCode, message: string, init: AuthErrorInit = {}) {
+    // Refusing bad tokens is ordinary control flow and clients never see a stack, so none is
+    // captured: it would dominate the cost of the rejection path (a flood of garbage tokens).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    Error.stackTraceLimit = limit;
     this.code = code;
     this.reason = init.reason;
     this.status = STATUS[code];

@@ -23,9 +23,18 @@ function malformed(message: string, cause?: unknown): AuthError {
 function decodeJsonObject(segment: string, what: 'header' | 'payload'): Record<string, unknown> {
   if (segment.length === 0) throw malformed(`token ${what} is empty`);
   if (!isCanonicalBase64url(segment)) throw malformed(`token ${what} is not canonical base64url`);
+  const bytes = decodeBase64url(segment);
+  let first = 0;
+  while (
+    first < bytes.length &&
+    (bytes[first] === 0x20 || bytes[first] === 0x09 || bytes[first] === 0x0a || bytes[first] === 0x0d)
+  ) {
+    first++;
+  }
+  if (bytes[first] !== 0x7b) throw malformed(`token ${what} is not a JSON object`);
   let text: string;
   try {
-    text = decoder.decode(decodeBase64url(segment));
+    text = decoder.decode(bytes);
   } catch (cause) {
     throw malformed(`token ${what} is not valid UTF-8`, cause);
   }

@@ -58,6 +58,7 @@ export type {
   ErrorEvent,
   IssuerOptions,
   JsonWebKeySet,
+  KeyObjectLike,
   PublicKeyInput,
   Secret,
   SecretLookupInput,
@@ -74,6 +75,7 @@ export {
 } from './revocation.js';
 export type { StandardSchemaV1 } from './schema.js';
 export {
+  type Extracted,
   extractToken,
   type NodeRequestShape,
   nodeRequest,

@@ -29,11 +29,15 @@ export type SecretResolver = (
 ) => Secret | readonly Secret[] | undefined | Promise<Secret | readonly Secret[] | undefined>;
 
 /** A public key: PEM text (SPKI or X.509 certificate), a JWK, a `CryptoKey` or a node `KeyObject`. */
-export type PublicKeyInput =
-  | string
-  | JsonWebKey
-  | CryptoKey
-  | { type: string; export: (...args: any[]) => unknown };
+export type PublicKeyInput = string | JsonWebKey | CryptoKey | KeyObjectLike;
+
+/** The part of a node:crypto `KeyObject` tokengate relies on (no `node:` types needed). */
+export interface KeyObjectLike {
+  /** `'public'` (or `'private'`, whose public part is used). */
+  type: string;
+  /** Exports the key (used to import it into WebCrypto where node:crypto is absent). */
+  export: (...args: any[]) => unknown;
+}
 
 /** A JSON Web Key Set (RFC 7517 §5). */
 export interface JsonWebKeySet {

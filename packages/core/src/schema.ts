@@ -10,34 +10,46 @@ export interface StandardSchemaV1<Input = unknown, Output = Input> {
 export declare namespace StandardSchemaV1 {
   /** The Standard Schema properties interface. */
   export interface Props<Input = unknown, Output = Input> {
+    /** The version number of the standard. */
     readonly version: 1;
+    /** The vendor name of the schema library. */
     readonly vendor: string;
+    /** Validates an unknown input value. */
     readonly validate: (value: unknown) => Result<Output> | Promise<Result<Output>>;
+    /** Inferred types associated with the schema. */
     readonly types?: Types<Input, Output> | undefined;
   }
   /** The result of validation. */
   export type Result<Output> = SuccessResult<Output> | FailureResult;
   /** A successful validation. */
   export interface SuccessResult<Output> {
+    /** The typed output value. */
     readonly value: Output;
+    /** No issues on success. */
     readonly issues?: undefined;
   }
   /** A failed validation. */
   export interface FailureResult {
+    /** The issues of failed validation. */
     readonly issues: ReadonlyArray<Issue>;
   }
   /** One validation issue. */
   export interface Issue {
+    /** The error message of the issue. */
     readonly message: string;
+    /** The path of the issue, if any. */
     readonly path?: ReadonlyArray<PropertyKey | PathSegment> | undefined;
   }
   /** A path segment of an issue. */
   export interface PathSegment {
+    /** The key representing a path segment. */
     readonly key: PropertyKey;
   }
   /** Input and output types of a schema. */
   export interface Types<Input = unknown, Output = Input> {
+    /** The input type of the schema. */
     readonly input: Input;
+    /** The output type of the schema. */
     readonly output: Output;
   }
   /** Infers the input type of a schema. */

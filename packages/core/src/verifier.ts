@@ -56,13 +56,21 @@ export interface Verifier<C = ClaimsOf<undefined>> {
 
 /** Request-level settings, resolved once from the options. */
 export interface RequestSettings {
+  /** The `tokenSources` option (default `['header']`). */
   readonly tokenSources: readonly TokenSource[];
+  /** The `getToken` option. */
   readonly getToken: ((request: any) => unknown) | undefined;
+  /** The `credentialsRequired` option (default `true`). */
   readonly credentialsRequired: boolean;
+  /** The `invalidTokens` option (default `'reject'`). */
   readonly invalidTokens: 'reject' | 'anonymous';
+  /** The `realm` option. */
   readonly realm: string | undefined;
+  /** The `maxTokenLength` option (default 8192). */
   readonly maxTokenLength: number;
+  /** The `onAuthenticated` hook. */
   readonly onAuthenticated: ((event: any) => void) | undefined;
+  /** The `onError` hook. */
   readonly onError: ((event: any) => void) | undefined;
 }
 

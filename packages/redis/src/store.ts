@@ -1,0 +1,494 @@
+import { createClient, type RedisClientType } from '@redis/client';
+import {
+  type AuthContext,
+  AuthError,
+  type Instant,
+  type RevocationStore,
+  toEpochSeconds,
+} from '@tokengate/core';
+import {
+  decodeEntry,
+  encodeEntry,
+  entryExpiresAt,
+  type RevocationEntry,
+  RevocationMirror,
+} from './mirror.js';
+
+/** A node-redis (`redis` / `@redis/client` v5 or later) client, whatever its modules and scripts. */
+export type RedisClient = RedisClientType<any, any, any, any, any>;
+
+/** Where the store stands; only `'ready'` answers `isRevoked` from a trusted copy. */
+export type RedisRevocationStoreState = 'connecting' | 'ready' | 'unavailable' | 'closed';
+
+/** Options of {@link createRedisRevocationStore}. */
+export interface RedisRevocationStoreOptions {
+  /**
+   * Redis URL, `redis[s]://[[user][:password]@]host[:port][/db]`. The store opens and closes its
+   * own two connections (commands and pub/sub). Give either `url` or `client`.
+   */
+  url?: string;
+  /**
+   * An existing node-redis client (`createClient()` from `redis` or `@redis/client`). The store
+   * uses it for commands (connecting it if it is not open yet, never closing it) and opens one
+   * more connection for pub/sub with `client.duplicate()`. Do not set `keyPrefix` on it; use
+   * {@link RedisRevocationStoreOptions.prefix}.
+   */
+  client?: RedisClient;
+  /**
+   * Prefix of every key and of the channel: `{prefix}jti:{jti}`, `{prefix}sub:{sub}`,
+   * `{prefix}revocations`. Apps sharing one Redis must share the prefix to share revocations.
+   * @default 'tokengate:'
+   */
+  prefix?: string;
+  /**
+   * **Weakens security.** When the pub/sub connection is down and the local copy may be
+   * stale, answer from it anyway (a token revoked meanwhile on another instance is accepted)
+   * instead of failing closed with a 503 `revocation_unavailable`. Each outage is reported once
+   * through `onError`.
+   * @default false
+   */
+  failOpen?: boolean;
+  /**
+   * Longest lifetime of a token the app accepts, in seconds (match the verifier's
+   * `maxTokenLifetime`). Subject cut-offs expire this long (plus 5 minutes of leeway) after the
+   * cut-off, since every token issued before it has expired by then. Unset, cut-offs are kept
+   * forever. Tokens without `iat` are revoked by a cut-off only while it is kept.
+   * @default undefined (keep forever)
+   */
+  maxTokenLifetime?: number;
+  /**
+   * How long `ready()` waits for the first connection and resync, and the TCP connect timeout,
+   * in milliseconds.
+   * @default 5000
+   */
+  connectTimeout?: number;
+  /**
+   * Longest wait for one Redis command (`revoke`, `revokeSubject`, each resync step), in
+   * milliseconds. Commands fail at once while disconnected.
+   * @default 2000
+   */
+  commandTimeout?: number;
+  /**
+   * Milliseconds to wait before reconnect attempt `attempt` (0, 1, 2, …) and between resync
+   * retries.
+   * @default (attempt) => Math.min(50 * 2 ** attempt, 2000)
+   */
+  reconnectStrategy?: (attempt: number) => number;
+  /**
+   * `Retry-After` announced by the 503 while the store cannot be trusted, in seconds.
+   * @default 5
+   */
+  retryAfter?: number;
+  /**
+   * How often expired entries are dropped from the local copy, in milliseconds.
+   * @default 60000
+   */
+  sweepInterval?: number;
+  /**
+   * Called with an `AuthError` (`revocation_unavailable`, Redis's error as `cause`) when the
+   * copy stops being trusted, when a resync fails, when a message cannot be read, and (with
+   * `failOpen`) when an outage's first answer comes from the stale copy. A throwing hook is
+   * reported once on the console and ignored.
+   */
+  onError?: (error: AuthError) => void;
+  /** Clock in milliseconds, for tests. @default Date.now */
+  now?: () => number;
+}
+
+/** A {@link RevocationStore} on Redis; see {@link createRedisRevocationStore}. */
+export interface RedisRevocationStore extends RevocationStore {
+  /**
+   * Resolves once connected, subscribed and resynced (the copy is trusted). Rejects with an
+   * `AuthError` (`revocation_unavailable`) after `connectTimeout`; the store keeps trying.
+   */
+  ready(): Promise<void>;
+  /** Unsubscribes and closes the connections the store opened. Later calls answer 503. */
+  close(): Promise<void>;
+  /** Where the store stands: `'connecting'`, `'ready'`, `'unavailable'` or `'closed'`. */
+  readonly state: RedisRevocationStoreState;
+  /** Number of revoked `jti`s in the local copy. */
+  readonly size: number;
+  /** Number of subject cut-offs in the local copy. */
+  readonly subjectCount: number;
+}
+
+const OPTION_NAMES = new Set([
+  'url',
+  'client',
+  'prefix',
+  'failOpen',
+  'maxTokenLifetime',
+  'connectTimeout',
+  'commandTimeout',
+  'reconnectStrategy',
+  'retryAfter',
+  'sweepInterval',
+  'onError',
+  'now',
+]);
+
+/**
+ * Sets the entry unless a later one is stored, with its expiry, then announces it, atomically.
+ * KEYS[1] entry key; ARGV: value, expire-at in ms ('' = never), channel, message.
+ */
+const REVOKE_SCRIPT = `
+local current = tonumber(redis.call('GET', KEYS[1]))
+if current == nil or current < tonumber(ARGV[1]) then
+  if ARGV[2] == '' then
+    redis.call('SET', KEYS[1], ARGV[1])
+  else
+    redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
+  end
+end
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+return 1
+`;
+
+const defaultReconnectStrategy = (attempt: number): number => Math.min(50 * 2 ** attempt, 2000);
+
+function positive(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`createRedisRevocationStore: ${name} must be a positive number`);
+  }
+  return value;
+}
+
+/** Escapes glob characters for a SCAN `MATCH` pattern. */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * A {@link RevocationStore} shared by every instance of an app through Redis. Revoked `jti`s are
+ * Redis keys that expire with the token; subject cut-offs are keys too. Each instance keeps a
+ * local copy, loaded at start, kept fresh by pub/sub and reloaded after every reconnect, so
+ * `isRevoked` answers synchronously from memory.
+ *
+ * While the pub/sub connection is down the copy may miss revocations made elsewhere: `isRevoked`
+ * then throws an `AuthError` `revocation_unavailable` (503 with `Retry-After`) until the store
+ * has reconnected and resynced, unless `failOpen` is set. `revoke` and `revokeSubject` reject
+ * with the same error when Redis cannot record the revocation. Configuration mistakes throw
+ * `TypeError` here.
+ *
+ * @example
+ * ```ts
+ * import { createRedisRevocationStore } from '@tokengate/redis';
+ * const revocation = createRedisRevocationStore({ url: process.env.REDIS_URL, maxTokenLifetime: 3600 });
+ * await revocation.ready();
+ * app.use(jwtAuth({ issuer, audience, revocation }));
+ * app.post('/logout', async (req, res) => {
+ *   await revocation.revoke(req.auth.claims.jti, req.auth.claims.exp);
+ *   res.sendStatus(204);
+ * });
+ * ```
+ */
+export function createRedisRevocationStore(options: RedisRevocationStoreOptions): RedisRevocationStore {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('createRedisRevocationStore: options must be an object with `url` or `client`');
+  }
+  for (const name of Object.keys(options)) {
+    if (!OPTION_NAMES.has(name))
+      throw new TypeError(`createRedisRevocationStore: unknown option \`${name}\``);
+  }
+  const { url, client: givenClient } = options;
+  if ((url === undefined) === (givenClient === undefined)) {
+    throw new TypeError('createRedisRevocationStore: give exactly one of `url` or `client`');
+  }
+  if (url !== undefined && (typeof url !== 'string' || url === '')) {
+    throw new TypeError('createRedisRevocationStore: url must be a non-empty string');
+  }
+  if (givenClient !== undefined && typeof (givenClient as { duplicate?: unknown }).duplicate !== 'function') {
+    throw new TypeError('createRedisRevocationStore: client must be a node-redis client (createClient())');
+  }
+  const prefix = options.prefix ?? 'tokengate:';
+  if (typeof prefix !== 'string' || prefix === '') {
+    throw new TypeError('createRedisRevocationStore: prefix must be a non-empty string');
+  }
+  const failOpen = options.failOpen ?? false;
+  if (typeof failOpen !== 'boolean')
+    throw new TypeError('createRedisRevocationStore: failOpen must be a boolean');
+  const maxTokenLifetime =
+    options.maxTokenLifetime === undefined
+      ? undefined
+      : positive('maxTokenLifetime', options.maxTokenLifetime, 0);
+  const connectTimeout = positive('connectTimeout', options.connectTimeout, 5000);
+  const commandTimeout = positive('commandTimeout', options.commandTimeout, 2000);
+  const retryAfter = positive('retryAfter', options.retryAfter, 5);
+  const sweepInterval = positive('sweepInterval', options.sweepInterval, 60_000);
+  const reconnectStrategy = options.reconnectStrategy ?? defaultReconnectStrategy;
+  for (const name of ['reconnectStrategy', 'onError', 'now'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') {
+      throw new TypeError(`createRedisRevocationStore: ${name} must be a function`);
+    }
+  }
+  const now = options.now ?? Date.now;
+  const onError = options.onError;
+
+  const channel = `${prefix}revocations`;
+  const keyOf = (entry: Pick<RevocationEntry, 'kind' | 'id'>) => `${prefix}${entry.kind}:${entry.id}`;
+  const keyPattern = `${escapeGlob(prefix)}*`;
+  const socket = {
+    connectTimeout,
+    reconnectStrategy: (attempt: number) => Math.max(0, reconnectStrategy(attempt)),
+  };
+
+  const ownsCommandClient = givenClient === undefined;
+  const command: RedisClient =
+    givenClient ??
+    (createClient({ url, socket, disableOfflineQueue: true, commandsQueueMaxLength: 10_000 }) as RedisClient);
+  const subscriber: RedisClient = command.duplicate({
+    socket: { ...(command.options?.socket as object | undefined), ...socket },
+    disableOfflineQueue: true,
+  }) as RedisClient;
+  const commands = command.withCommandOptions({ timeout: commandTimeout }) as RedisClient;
+
+  const mirror = new RevocationMirror(maxTokenLifetime);
+  /** Fresh copies being filled by a resync; messages that arrive meanwhile go to them too. */
+  const resyncTargets = new Set<RevocationMirror>();
+  let state: RedisRevocationStoreState = 'connecting';
+  /** Bumped whenever the subscription may have missed a message. */
+  let epoch = 0;
+  let subscribed = false;
+  let syncing = false;
+  let staleReported = false;
+  let lastError: unknown;
+  let hookFailed = false;
+  const closed = () => state === 'closed';
+  const waiters = new Set<{ resolve: () => void; reject: (error: unknown) => void }>();
+
+  function report(message: string, cause?: unknown): void {
+    if (!onError) return;
+    try {
+      onError(new AuthError('revocation_unavailable', message, { cause, retryAfter }));
+    } catch (error) {
+      if (!hookFailed) {
+        hookFailed = true;
+        console.warn('@tokengate/redis: the onError hook threw; ignoring it from now on.', error);
+      }
+    }
+  }
+
+  function unavailable(message: string): AuthError {
+    return new AuthError('revocation_unavailable', message, { cause: lastError, retryAfter });
+  }
+
+  function lost(error?: unknown): void {
+    if (error !== undefined) lastError = error;
+    if (state === 'closed') return;
+    epoch++;
+    if (state === 'ready') {
+      state = 'unavailable';
+      staleReported = false;
+      report(
+        'lost the Redis pub/sub connection: revocations made elsewhere may be missed until it reconnects and resyncs',
+        lastError,
+      );
+    }
+  }
+
+  function setReady(): void {
+    state = 'ready';
+    for (const waiter of waiters) waiter.resolve();
+    waiters.clear();
+  }
+
+  const delay = (ms: number) =>
+    new Promise<void>((resolve) => {
+      setTimeout(resolve, ms).unref?.();
+    });
+
+  /** Loads every entry from Redis into a fresh copy, then swaps it in. */
+  async function resync(): Promise<void> {
+    const fresh = new RevocationMirror(maxTokenLifetime);
+    resyncTargets.add(fresh);
+    try {
+      for await (const keys of commands.scanIterator({ MATCH: keyPattern, COUNT: 1000, TYPE: 'string' })) {
+        const batch = keys as string[];
+        if (batch.length === 0) continue;
+        const values = (await commands.mGet(batch)) as (string | null)[];
+        batch.forEach((key, i) => {
+          const raw = values[i];
+          if (raw === null || raw === undefined) return;
+          const rest = key.slice(prefix.length);
+          const kind = rest.startsWith('jti:') ? 'jti' : rest.startsWith('sub:') ? 'sub' : undefined;
+          const value = Number(raw);
+          if (kind && Number.isFinite(value)) fresh.apply({ kind, id: rest.slice(4), value });
+        });
+      }
+    } finally {
+      resyncTargets.delete(fresh);
+    }
+    mirror.replaceWith(fresh);
+  }
+
+  /** (Re)subscribes when needed and resyncs until the copy can be trusted for this connection. */
+  async function sync(): Promise<void> {
+    if (syncing) return;
+    syncing = true;
+    try {
+      for (let attempt = 0; !closed() && subscriber.isReady; attempt++) {
+        const started = epoch;
+        try {
+          if (!subscribed) {
+            await subscriber.subscribe(channel, onMessage);
+            subscribed = true;
+          }
+          await resync();
+          if (started === epoch && subscriber.isReady && !closed()) {
+            setReady();
+            return;
+          }
+        } catch (error) {
+          lastError = error;
+          if (closed()) return;
+          report(`could not load the revocation list from Redis: ${errorMessage(error)}`, error);
+          await delay(Math.max(0, reconnectStrategy(attempt)));
+        }
+      }
+    } finally {
+      syncing = false;
+    }
+  }
+
+  function onMessage(message: string): void {
+    const entry = decodeEntry(message);
+    if (!entry) {
+      report(`ignored a message on ${channel} that is not a revocation`);
+      return;
+    }
+    mirror.apply(entry);
+    for (const target of resyncTargets) target.apply(entry);
+  }
+
+  subscriber.on('error', (error: unknown) => lost(error));
+  subscriber.on('reconnecting', () => lost());
+  subscriber.on('end', () => lost());
+  subscriber.on('ready', () => {
+    void sync();
+  });
+  // Command failures surface as rejected revokes; this listener only keeps node-redis from
+  // treating them as unhandled `error` events.
+  const onCommandError = (error: unknown) => {
+    lastError = error;
+  };
+  command.on('error', onCommandError);
+
+  const sweepTimer = setInterval(() => mirror.sweep(now() / 1000), sweepInterval);
+  sweepTimer.unref?.();
+
+  if (!command.isOpen) command.connect().catch(onCommandError);
+  subscriber.connect().catch((error: unknown) => lost(error));
+
+  async function write(entry: RevocationEntry): Promise<void> {
+    if (state === 'closed') throw unavailable('the revocation store is closed');
+    const expiresAt = entryExpiresAt(entry, maxTokenLifetime);
+    try {
+      await commands.eval(REVOKE_SCRIPT, {
+        keys: [keyOf(entry)],
+        arguments: [
+          String(entry.value),
+          expiresAt === undefined ? '' : String(Math.ceil(expiresAt * 1000)),
+          channel,
+          encodeEntry(entry),
+        ],
+      });
+    } catch (error) {
+      throw new AuthError(
+        'revocation_unavailable',
+        `could not record the revocation in Redis: ${errorMessage(error)}`,
+        { cause: error, retryAfter },
+      );
+    }
+    mirror.apply(entry);
+  }
+
+  return {
+    get state() {
+      return state;
+    },
+    get size() {
+      return mirror.size;
+    },
+    get subjectCount() {
+      return mirror.subjectCount;
+    },
+    async revoke(jti: string, until: Instant) {
+      if (typeof jti !== 'string' || jti === '')
+        throw new TypeError('revoke: jti must be a non-empty string');
+      const entry: RevocationEntry = { kind: 'jti', id: jti, value: toEpochSeconds(until) };
+      if (entryExpiresAt(entry, maxTokenLifetime)! <= now() / 1000) return;
+      await write(entry);
+    },
+    async revokeSubject(sub: string, issuedBefore: Instant = new Date(now())) {
+      if (typeof sub !== 'string' || sub === '')
+        throw new TypeError('revokeSubject: sub must be a non-empty string');
+      const entry: RevocationEntry = { kind: 'sub', id: sub, value: toEpochSeconds(issuedBefore) };
+      const expiresAt = entryExpiresAt(entry, maxTokenLifetime);
+      if (expiresAt !== undefined && expiresAt <= now() / 1000) return;
+      await write(entry);
+    },
+    isRevoked(auth: AuthContext<any>): boolean {
+      if (state !== 'ready') {
+        if (state === 'closed') throw unavailable('the revocation store is closed');
+        if (!failOpen) {
+          throw unavailable(
+            state === 'connecting'
+              ? 'the revocation list has not been loaded from Redis yet'
+              : 'the revocation list cannot be trusted: the Redis pub/sub connection is down',
+          );
+        }
+        if (!staleReported) {
+          staleReported = true;
+          report('failOpen: answering from a revocation list that may be stale', lastError);
+        }
+      }
+      return mirror.isRevoked(auth, now() / 1000);
+    },
+    ready() {
+      if (state === 'ready') return Promise.resolve();
+      if (state === 'closed') return Promise.reject(unavailable('the revocation store is closed'));
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(
+            unavailable(
+              `could not connect to Redis and load the revocation list within ${connectTimeout} ms`,
+            ),
+          );
+        }, connectTimeout);
+        const waiter = {
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          reject: (error: unknown) => {
+            clearTimeout(timer);
+            reject(error);
+          },
+        };
+        waiters.add(waiter);
+      });
+    },
+    async close() {
+      if (state === 'closed') return;
+      state = 'closed';
+      clearInterval(sweepTimer);
+      for (const waiter of waiters) waiter.reject(unavailable('the revocation store was closed'));
+      waiters.clear();
+      subscriber.destroy();
+      if (ownsCommandClient) {
+        if (command.isReady) {
+          await Promise.race([command.close(), delay(commandTimeout)]).catch(() => {});
+        }
+        if (command.isOpen) command.destroy();
+      } else {
+        command.off('error', onCommandError);
+      }
+    },
+  };
+}

@@ -45,20 +45,26 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 describe('across instances', () => {
   it('a jti revoked on one instance is revoked on the other within milliseconds', async () => {
     const { a, b } = await twoInstances();
-    const token = authFor({ jti: 'jti-1', sub: 'alice', iat: nowSeconds(), exp: nowSeconds() + 600 });
-    const other = authFor({ jti: 'jti-2', sub: 'alice', iat: nowSeconds(), exp: nowSeconds() + 600 });
-    expect(b.isRevoked(token)).toBe(false);
-
-    const start = performance.now();
-    await a.revoke('jti-1', nowSeconds() + 600);
-    expect(a.isRevoked(token)).toBe(true);
-    const elapsed = performance.now() - start;
-    const waited = await waitFor(() => b.isRevoked(token) === true, 2000);
-    console.log(`[redis] jti revocation seen by a second instance after ${(elapsed + waited).toFixed(2)} ms`);
-
-    expect(b.isRevoked(token)).toBe(true);
+    const exp = nowSeconds() + 600;
+    const other = authFor({ jti: 'not-revoked', sub: 'alice', iat: nowSeconds(), exp });
+    const samples: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      const token = authFor({ jti: `jti-${i}`, sub: 'alice', iat: nowSeconds(), exp });
+      expect(b.isRevoked(token)).toBe(false);
+      const start = performance.now();
+      await a.revoke(`jti-${i}`, exp);
+      expect(a.isRevoked(token)).toBe(true); // the revoking instance: at once
+      await waitFor(() => b.isRevoked(token) === true, 2000);
+      samples.push(performance.now() - start);
+    }
+    samples.sort((x, y) => x - y);
+    console.log(
+      `[redis] jti revocation seen by a second instance (revoke call to visible, n=25): ` +
+        `median ${samples[12]!.toFixed(2)} ms, max ${samples[24]!.toFixed(2)} ms`,
+    );
+    expect(samples[12]).toBeLessThan(250);
     expect(b.isRevoked(other)).toBe(false);
-    expect(b.size).toBe(1);
+    expect(b.size).toBe(25);
   });
 
   it('a subject cut-off revokes older tokens on the other instance, not newer ones', async () => {

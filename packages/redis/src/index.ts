@@ -1,6 +1,7 @@
 export {
   createRedisRevocationStore,
   type RedisClient,
+  type RedisRevocationErrorEvent,
   type RedisRevocationStore,
   type RedisRevocationStoreOptions,
   type RedisRevocationStoreState,

@@ -2,9 +2,11 @@ import { createClient, type RedisClientType } from '@redis/client';
 import {
   type AuthContext,
   AuthError,
+  type Duration,
   type Instant,
   type RevocationStore,
   toEpochSeconds,
+  toSeconds,
 } from '@tokengate/core';
 import {
   decodeEntry,
@@ -49,13 +51,13 @@ export interface RedisRevocationStoreOptions {
    */
   failOpen?: boolean;
   /**
-   * Longest lifetime of a token the app accepts, in seconds (match the verifier's
-   * `maxTokenLifetime`). Subject cut-offs expire this long (plus 5 minutes of leeway) after the
+   * Longest lifetime of a token the app accepts: seconds or a duration such as `'1h'` (match the
+   * verifier's `maxTokenLifetime`). Subject cut-offs expire this long (plus 5 minutes of leeway) after the
    * cut-off, since every token issued before it has expired by then. Unset, cut-offs are kept
    * forever. Tokens without `iat` are revoked by a cut-off only while it is kept.
    * @default undefined (keep forever)
    */
-  maxTokenLifetime?: number;
+  maxTokenLifetime?: Duration;
   /**
    * How long `ready()` waits for the first connection and resync, and the TCP connect timeout,
    * in milliseconds.
@@ -85,18 +87,29 @@ export interface RedisRevocationStoreOptions {
    */
   sweepInterval?: number;
   /**
-   * Called with an `AuthError` (`revocation_unavailable`, Redis's error as `cause`) when the
-   * copy stops being trusted, when a resync fails, when a message cannot be read, and (with
-   * `failOpen`) when an outage's first answer comes from the stale copy. A throwing hook is
-   * reported once on the console and ignored.
+   * Called with `{ error }`, an `AuthError` (`revocation_unavailable`, Redis's error as
+   * `cause`), when the copy stops being trusted, when a resync attempt fails, when a message
+   * cannot be read, and (with `failOpen`) when an outage's first answer comes from the stale
+   * copy. A throwing or rejecting hook is reported once on the console and ignored.
    */
-  onError?: (error: AuthError) => void;
+  onError?: (event: RedisRevocationErrorEvent) => unknown;
   /** Clock in milliseconds, for tests. @default Date.now */
   now?: () => number;
 }
 
+/** What the `onError` hook of {@link createRedisRevocationStore} receives. */
+export interface RedisRevocationErrorEvent {
+  /** Always code `revocation_unavailable`; `cause` holds Redis's error when there is one. */
+  readonly error: AuthError;
+}
+
 /** A {@link RevocationStore} on Redis; see {@link createRedisRevocationStore}. */
 export interface RedisRevocationStore extends RevocationStore {
+  /**
+   * Whether the verified token is revoked, answered synchronously from the local copy. Throws an
+   * `AuthError` `revocation_unavailable` (503) while the copy cannot be trusted, unless `failOpen`.
+   */
+  isRevoked(auth: AuthContext<any>): boolean;
   /**
    * Resolves once connected, subscribed and resynced (the copy is trusted). Rejects with an
    * `AuthError` (`revocation_unavailable`) after `connectTimeout`; the store keeps trying.
@@ -215,7 +228,7 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
   const maxTokenLifetime =
     options.maxTokenLifetime === undefined
       ? undefined
-      : positive('maxTokenLifetime', options.maxTokenLifetime, 0);
+      : toSeconds(options.maxTokenLifetime, 'maxTokenLifetime');
   const connectTimeout = positive('connectTimeout', options.connectTimeout, 5000);
   const commandTimeout = positive('commandTimeout', options.commandTimeout, 2000);
   const retryAfter = positive('retryAfter', options.retryAfter, 5);
@@ -261,15 +274,24 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
   const closed = () => state === 'closed';
   const waiters = new Set<{ resolve: () => void; reject: (error: unknown) => void }>();
 
+  function hookFailure(error: unknown): void {
+    if (hookFailed) return;
+    hookFailed = true;
+    console.warn(
+      'tokengate: the @tokengate/redis onError hook threw and was ignored (reported once):',
+      error,
+    );
+  }
+
   function report(message: string, cause?: unknown): void {
     if (!onError) return;
     try {
-      onError(new AuthError('revocation_unavailable', message, { cause, retryAfter }));
+      const result = onError({
+        error: new AuthError('revocation_unavailable', message, { cause, retryAfter }),
+      });
+      if (result instanceof Promise) result.catch(hookFailure);
     } catch (error) {
-      if (!hookFailed) {
-        hookFailed = true;
-        console.warn('@tokengate/redis: the onError hook threw; ignoring it from now on.', error);
-      }
+      hookFailure(error);
     }
   }
 

@@ -78,7 +78,7 @@ describe('Redis goes away', () => {
   it('failOpen answers from the stale copy and reports the outage once', async () => {
     const prefix = uniquePrefix();
     const events: AuthError[] = [];
-    const a = store({ url: server.url, prefix, failOpen: true, onError: (e) => events.push(e) });
+    const a = store({ url: server.url, prefix, failOpen: true, onError: ({ error }) => events.push(error) });
     await a.ready();
     await a.revoke('kept', nowSeconds() + 600);
 
@@ -103,11 +103,11 @@ describe('Redis goes away', () => {
     const admin = await connectRaw();
     const a = store({ url: server.url, prefix });
     await a.ready();
-    const before = new Set((await admin.clientList({ TYPE: 'pubsub' })).map((c) => c.id));
+    const before = new Set((await admin.clientList({ TYPE: 'PUBSUB' })).map((c) => c.id));
     // b reconnects slowly, so a's revocations land while it is disconnected
     const b = store({ url: server.url, prefix, reconnectStrategy: () => 400 });
     await b.ready();
-    const bSubscriber = (await admin.clientList({ TYPE: 'pubsub' })).find((c) => !before.has(c.id));
+    const bSubscriber = (await admin.clientList({ TYPE: 'PUBSUB' })).find((c) => !before.has(c.id));
     expect(bSubscriber).toBeDefined();
 
     await admin.clientKill({ filter: 'ID', id: Number(bSubscriber!.id) });

@@ -16,7 +16,7 @@ function store(options: Parameters<typeof createRedisRevocationStore>[0]): Redis
 }
 
 /** Two app instances: separate stores, separate connections, one prefix. */
-async function twoInstances(extra: { maxTokenLifetime?: number } = {}) {
+async function twoInstances(extra: { maxTokenLifetime?: number | string } = {}) {
   const prefix = uniquePrefix();
   const a = store({ url: server.url, prefix, ...extra });
   const b = store({ url: server.url, prefix, ...extra });
@@ -125,7 +125,7 @@ describe('across instances', () => {
   it('reports and ignores messages on the channel that are not revocations', async () => {
     const prefix = uniquePrefix();
     const errors: string[] = [];
-    const a = store({ url: server.url, prefix, onError: (e) => errors.push(e.code) });
+    const a = store({ url: server.url, prefix, onError: ({ error }) => errors.push(error.code) });
     await a.ready();
     await raw.publish(`${prefix}revocations`, 'not json');
     await raw.publish(`${prefix}revocations`, JSON.stringify(['jti', 'ok', nowSeconds() + 60]));
@@ -137,7 +137,7 @@ describe('across instances', () => {
 
 describe('expiry', () => {
   it('jti keys expire in Redis when the token does (plus the leeway); cut-offs after maxTokenLifetime', async () => {
-    const { a, prefix } = await twoInstances({ maxTokenLifetime: 3600 });
+    const { a, prefix } = await twoInstances({ maxTokenLifetime: '1h' });
     const until = nowSeconds() + 120;
     await a.revoke('expiring', until);
     expect(await raw.pExpireTime(`${prefix}jti:expiring`)).toBe((until + REVOCATION_LEEWAY_SECONDS) * 1000);

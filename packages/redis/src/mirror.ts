@@ -41,20 +41,20 @@ export class RevocationMirror {
     if (current === undefined || current < entry.value) table.set(entry.id, entry.value);
   }
 
-  /** The core decision ({@link isRevokedBy}) over this copy. */
+  /** The core decision ({@link isRevokedBy}) over this copy; allocates nothing per call. */
   isRevoked(auth: AuthContext<any>, nowSeconds: number): boolean {
-    return isRevokedBy(
-      auth,
-      (jti) => this.#jtis.get(jti),
-      (sub) => {
-        const cutoff = this.#subjects.get(sub);
-        if (cutoff === undefined) return undefined;
-        const expiresAt = entryExpiresAt({ kind: 'sub', id: sub, value: cutoff }, this.#maxTokenLifetime);
-        return expiresAt === undefined || expiresAt > nowSeconds ? cutoff : undefined;
-      },
-      nowSeconds,
-    );
+    this.#now = nowSeconds;
+    return isRevokedBy(auth, this.#jtiLookup, this.#subjectLookup, nowSeconds);
   }
+
+  #now = 0;
+  readonly #jtiLookup = (jti: string): number | undefined => this.#jtis.get(jti);
+  readonly #subjectLookup = (sub: string): number | undefined => {
+    const cutoff = this.#subjects.get(sub);
+    if (cutoff === undefined || this.#maxTokenLifetime === undefined) return cutoff;
+    const expiresAt = entryExpiresAt({ kind: 'sub', id: sub, value: cutoff }, this.#maxTokenLifetime)!;
+    return expiresAt > this.#now ? cutoff : undefined;
+  };
 
   /** Drops entries that Redis has expired too; bounds memory by the live revocations. */
   sweep(nowSeconds: number): void {

@@ -87,6 +87,13 @@ export interface RedisRevocationStoreOptions {
    */
   sweepInterval?: number;
   /**
+   * How often the pub/sub connection must answer a PING (within `commandTimeout`), in
+   * milliseconds. A connection that does not (a frozen server, a silently dropped route) is
+   * replaced, and the copy is untrusted until the new one has resynced.
+   * @default 5000
+   */
+  heartbeatInterval?: number;
+  /**
    * Called with `{ error }`, an `AuthError` (`revocation_unavailable`, Redis's error as
    * `cause`), when the copy stops being trusted, when a resync attempt fails, when a message
    * cannot be read, and (with `failOpen`) when an outage's first answer comes from the stale
@@ -136,6 +143,7 @@ const OPTION_NAMES = new Set([
   'reconnectStrategy',
   'retryAfter',
   'sweepInterval',
+  'heartbeatInterval',
   'onError',
   'now',
 ]);
@@ -233,6 +241,7 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
   const commandTimeout = positive('commandTimeout', options.commandTimeout, 2000);
   const retryAfter = positive('retryAfter', options.retryAfter, 5);
   const sweepInterval = positive('sweepInterval', options.sweepInterval, 60_000);
+  const heartbeatInterval = positive('heartbeatInterval', options.heartbeatInterval, 5000);
   const reconnectStrategy = options.reconnectStrategy ?? defaultReconnectStrategy;
   for (const name of ['reconnectStrategy', 'onError', 'now'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') {
@@ -254,11 +263,23 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
   const command: RedisClient =
     givenClient ??
     (createClient({ url, socket, disableOfflineQueue: true, commandsQueueMaxLength: 10_000 }) as RedisClient);
-  const subscriber: RedisClient = command.duplicate({
-    socket: { ...(command.options?.socket as object | undefined), ...socket },
-    disableOfflineQueue: true,
-  }) as RedisClient;
-  const commands = command.withCommandOptions({ timeout: commandTimeout }) as RedisClient;
+  /** The pub/sub connection; replaced when a heartbeat finds it unresponsive. */
+  let subscriber: RedisClient;
+  /**
+   * Bounds one Redis call. node-redis's own `timeout` command option only covers the wait before
+   * a command is written, not the wait for its reply (a frozen server), so the store keeps time.
+   */
+  function bounded<T>(call: Promise<T>, what: string): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Redis did not answer ${what} within ${commandTimeout} ms`)),
+        commandTimeout,
+      );
+    });
+    call.catch(() => {}); // a late failure after the timeout is not an unhandled rejection
+    return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
+  }
 
   const mirror = new RevocationMirror(maxTokenLifetime);
   /** Fresh copies being filled by a resync; messages that arrive meanwhile go to them too. */
@@ -329,10 +350,16 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
     const fresh = new RevocationMirror(maxTokenLifetime);
     resyncTargets.add(fresh);
     try {
-      for await (const keys of commands.scanIterator({ MATCH: keyPattern, COUNT: 1000, TYPE: 'string' })) {
-        const batch = keys as string[];
+      let cursor = '0';
+      do {
+        const reply = (await bounded(
+          command.scan(cursor, { MATCH: keyPattern, COUNT: 1000, TYPE: 'string' }),
+          'SCAN',
+        )) as { cursor: string | number; keys: string[] };
+        cursor = String(reply.cursor);
+        const batch = reply.keys;
         if (batch.length === 0) continue;
-        const values = (await commands.mGet(batch)) as (string | null)[];
+        const values = (await bounded(command.mGet(batch), 'MGET')) as (string | null)[];
         batch.forEach((key, i) => {
           const raw = values[i];
           if (raw === null || raw === undefined) return;
@@ -341,7 +368,7 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
           const value = Number(raw);
           if (kind && Number.isFinite(value)) fresh.apply({ kind, id: rest.slice(4), value });
         });
-      }
+      } while (cursor !== '0' && !closed());
     } finally {
       resyncTargets.delete(fresh);
     }
@@ -387,12 +414,46 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
     for (const target of resyncTargets) target.apply(entry);
   }
 
-  subscriber.on('error', (error: unknown) => lost(error));
-  subscriber.on('reconnecting', () => lost());
-  subscriber.on('end', () => lost());
-  subscriber.on('ready', () => {
-    void sync();
-  });
+  /** Opens a pub/sub connection; its events count only while it is the current one. */
+  function openSubscriber(): RedisClient {
+    const client = command.duplicate({
+      socket: { ...(command.options?.socket as object | undefined), ...socket },
+      disableOfflineQueue: true,
+    }) as RedisClient;
+    const current = () => client === subscriber;
+    client.on('error', (error: unknown) => current() && lost(error));
+    client.on('reconnecting', () => current() && lost());
+    client.on('end', () => current() && lost());
+    client.on('ready', () => {
+      if (current()) void sync();
+    });
+    subscribed = false;
+    subscriber = client;
+    client.connect().catch((error: unknown) => current() && lost(error));
+    return client;
+  }
+
+  /**
+   * A connection can die without the socket noticing (a frozen server, a dropped route): every
+   * `heartbeatInterval` the subscriber must answer a PING within `commandTimeout`, or it is
+   * replaced and the copy is untrusted until the new one has resynced.
+   */
+  let pinging = false;
+  async function heartbeat(): Promise<void> {
+    const client = subscriber;
+    if (pinging || closed() || !client.isReady) return;
+    pinging = true;
+    try {
+      await bounded(client.ping(), 'PING');
+    } catch (error) {
+      if (client !== subscriber || closed()) return;
+      lost(error);
+      openSubscriber();
+      client.destroy();
+    } finally {
+      pinging = false;
+    }
+  }
   // Command failures surface as rejected revokes; this listener only keeps node-redis from
   // treating them as unhandled `error` events.
   const onCommandError = (error: unknown) => {
@@ -403,22 +464,28 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
   const sweepTimer = setInterval(() => mirror.sweep(now() / 1000), sweepInterval);
   sweepTimer.unref?.();
 
+  const heartbeatTimer = setInterval(() => void heartbeat(), heartbeatInterval);
+  heartbeatTimer.unref?.();
+
   if (!command.isOpen) command.connect().catch(onCommandError);
-  subscriber.connect().catch((error: unknown) => lost(error));
+  openSubscriber();
 
   async function write(entry: RevocationEntry): Promise<void> {
     if (state === 'closed') throw unavailable('the revocation store is closed');
     const expiresAt = entryExpiresAt(entry, maxTokenLifetime);
     try {
-      await commands.eval(REVOKE_SCRIPT, {
-        keys: [keyOf(entry)],
-        arguments: [
-          String(entry.value),
-          expiresAt === undefined ? '' : String(Math.ceil(expiresAt * 1000)),
-          channel,
-          encodeEntry(entry),
-        ],
-      });
+      await bounded(
+        command.eval(REVOKE_SCRIPT, {
+          keys: [keyOf(entry)],
+          arguments: [
+            String(entry.value),
+            expiresAt === undefined ? '' : String(Math.ceil(expiresAt * 1000)),
+            channel,
+            encodeEntry(entry),
+          ],
+        }),
+        'the revocation',
+      );
     } catch (error) {
       throw new AuthError(
         'revocation_unavailable',
@@ -500,6 +567,7 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
       if (state === 'closed') return;
       state = 'closed';
       clearInterval(sweepTimer);
+      clearInterval(heartbeatTimer);
       for (const waiter of waiters) waiter.reject(unavailable('the revocation store was closed'));
       waiters.clear();
       subscriber.destroy();

@@ -75,6 +75,30 @@ describe('Redis goes away', () => {
     expect(a.state).toBe('ready');
   });
 
+  it('a frozen Redis (connections open, no answers) is detected by the heartbeat: 503, never a hang', async () => {
+    const prefix = uniquePrefix();
+    const a = store({ url: server.url, prefix, heartbeatInterval: 100, commandTimeout: 250 });
+    await a.ready();
+    await a.revoke('before-freeze', nowSeconds() + 600);
+
+    server.signal('SIGSTOP');
+    try {
+      const waited = await waitFor(() => a.state === 'unavailable', 3000);
+      console.log(
+        `[redis] frozen server detected after ${waited.toFixed(0)} ms (heartbeat 100 ms, timeout 250 ms)`,
+      );
+      expectUnavailable(thrown(() => a.isRevoked(authFor({ jti: 'before-freeze' }))));
+      const start = performance.now();
+      const rejection = await a.revoke('during-freeze', nowSeconds() + 600).catch((e: unknown) => e);
+      expectUnavailable(rejection);
+      expect(performance.now() - start).toBeLessThan(1000);
+    } finally {
+      server.signal('SIGCONT');
+    }
+    await a.ready();
+    expect(a.isRevoked(authFor({ jti: 'before-freeze' }))).toBe(true);
+  });
+
   it('failOpen answers from the stale copy and reports the outage once', async () => {
     const prefix = uniquePrefix();
     const events: AuthError[] = [];

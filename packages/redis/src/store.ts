@@ -332,12 +332,25 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
         lastError,
       );
     }
+    // An error that does not take the socket down (no reconnect, so no `ready` event follows)
+    // still cost the copy its trust: resync on the live connection.
+    setTimeout(() => {
+      if (!closed() && subscriber.isReady) void sync();
+    }, 0).unref?.();
   }
 
   function setReady(): void {
     state = 'ready';
     for (const waiter of waiters) waiter.resolve();
     waiters.clear();
+  }
+
+  function destroy(client: RedisClient): void {
+    try {
+      client.destroy();
+    } catch {
+      // already closed
+    }
   }
 
   const delay = (ms: number) =>
@@ -449,7 +462,7 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
       if (client !== subscriber || closed()) return;
       lost(error);
       openSubscriber();
-      client.destroy();
+      destroy(client);
     } finally {
       pinging = false;
     }
@@ -570,12 +583,12 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
       clearInterval(heartbeatTimer);
       for (const waiter of waiters) waiter.reject(unavailable('the revocation store was closed'));
       waiters.clear();
-      subscriber.destroy();
+      destroy(subscriber);
       if (ownsCommandClient) {
         if (command.isReady) {
           await Promise.race([command.close(), delay(commandTimeout)]).catch(() => {});
         }
-        if (command.isOpen) command.destroy();
+        if (command.isOpen) destroy(command);
       } else {
         command.off('error', onCommandError);
       }

@@ -287,7 +287,8 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
   let state: RedisRevocationStoreState = 'connecting';
   /** Bumped whenever the subscription may have missed a message. */
   let epoch = 0;
-  let subscribed = false;
+  /** The connection whose SUBSCRIBE was confirmed (node-redis re-subscribes it on reconnect). */
+  let subscribedClient: RedisClient | undefined;
   let syncing = false;
   let staleReported = false;
   let lastError: unknown;
@@ -395,13 +396,14 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
     try {
       for (let attempt = 0; !closed() && subscriber.isReady; attempt++) {
         const started = epoch;
+        const client = subscriber;
         try {
-          if (!subscribed) {
-            await subscriber.subscribe(channel, onMessage);
-            subscribed = true;
+          if (subscribedClient !== client) {
+            await bounded(client.subscribe(channel, onMessage), 'SUBSCRIBE');
+            subscribedClient = client;
           }
           await resync();
-          if (started === epoch && subscriber.isReady && !closed()) {
+          if (started === epoch && client === subscriber && client.isReady && !closed()) {
             setReady();
             return;
           }
@@ -440,7 +442,6 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
     client.on('ready', () => {
       if (current()) void sync();
     });
-    subscribed = false;
     subscriber = client;
     client.connect().catch((error: unknown) => current() && lost(error));
     return client;

@@ -1,8 +1,6 @@
+export type { RedisClient, RedisRevocationErrorEvent, RedisRevocationStoreOptions } from './options.js';
 export {
   createRedisRevocationStore,
-  type RedisClient,
-  type RedisRevocationErrorEvent,
   type RedisRevocationStore,
-  type RedisRevocationStoreOptions,
   type RedisRevocationStoreState,
 } from './store.js';

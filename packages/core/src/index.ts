@@ -70,6 +70,7 @@ export {
   type Instant,
   isRevokedBy,
   type MemoryRevocationStoreOptions,
+  REVOCATION_LEEWAY_SECONDS,
   type RevocationStore,
   toEpochSeconds,
 } from './revocation.js';

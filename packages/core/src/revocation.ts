@@ -15,7 +15,8 @@ export type Instant = Date | number;
 export interface RevocationStore {
   /**
    * Revokes one token by its `jti` until `until` (normally the token's `exp`); after that the
-   * token is expired anyway and the entry may be forgotten.
+   * token is expired anyway and the entry may be forgotten (after
+   * {@link REVOCATION_LEEWAY_SECONDS}, which covers the verifier's `clockTolerance`).
    */
   revoke(jti: string, until: Instant): Promise<void>;
   /**
@@ -29,11 +30,19 @@ export interface RevocationStore {
   close?(): Promise<void>;
 }
 
-/** Converts an {@link Instant} to seconds since the epoch. */
+/**
+ * How long a revoked `jti` is remembered past its `until`, in seconds. The verifier accepts a
+ * token up to `clockTolerance` after its `exp`, so a store that forgot the revocation exactly at
+ * `exp` would let a revoked token through again for that long; stores keep entries for
+ * `until + REVOCATION_LEEWAY_SECONDS` instead (covers any `clockTolerance` up to 5 minutes).
+ */
+export const REVOCATION_LEEWAY_SECONDS = 300;
+
+/** Converts an {@link Instant} to seconds since the epoch; throws `TypeError` on an invalid one. */
 export function toEpochSeconds(value: Instant): number {
-  if (value instanceof Date) return value.getTime() / 1000;
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  throw new TypeError('expected a Date or a NumericDate (seconds since the epoch)');
+  const seconds = value instanceof Date ? value.getTime() / 1000 : value;
+  if (typeof seconds === 'number' && Number.isFinite(seconds)) return seconds;
+  throw new TypeError('expected a valid Date or a NumericDate (seconds since the epoch)');
 }
 
 /**
@@ -49,7 +58,7 @@ export function isRevokedBy(
   const claims = auth.claims as { jti?: unknown; sub?: unknown; iat?: unknown };
   if (typeof claims.jti === 'string') {
     const until = revokedJti(claims.jti);
-    if (until !== undefined && until > nowSeconds) return true;
+    if (until !== undefined && until + REVOCATION_LEEWAY_SECONDS > nowSeconds) return true;
   }
   if (typeof claims.sub === 'string') {
     const cutoff = subjectCutoff(claims.sub);
@@ -99,7 +108,7 @@ export function createMemoryRevocationStore(options: MemoryRevocationStoreOption
   const subjects = new Map<string, number>();
 
   function prune(nowSeconds: number): void {
-    for (const [jti, until] of jtis) if (until <= nowSeconds) jtis.delete(jti);
+    for (const [jti, until] of jtis) if (until + REVOCATION_LEEWAY_SECONDS <= nowSeconds) jtis.delete(jti);
     if (jtis.size < maxEntries) return;
     const sorted = [...jtis].sort((a, b) => a[1] - b[1]);
     for (let i = 0; i <= sorted.length - maxEntries; i++) jtis.delete(sorted[i]![0]);
@@ -114,7 +123,7 @@ export function createMemoryRevocationStore(options: MemoryRevocationStoreOption
         throw new TypeError('revoke: jti must be a non-empty string');
       const untilSeconds = toEpochSeconds(until);
       const nowSeconds = now() / 1000;
-      if (untilSeconds <= nowSeconds) return;
+      if (untilSeconds + REVOCATION_LEEWAY_SECONDS <= nowSeconds) return;
       if (!jtis.has(jti) && jtis.size >= maxEntries) prune(nowSeconds);
       jtis.set(jti, Math.max(untilSeconds, jtis.get(jti) ?? 0));
     },

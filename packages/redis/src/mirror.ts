@@ -1,0 +1,114 @@
+import { type AuthContext, isRevokedBy, REVOCATION_LEEWAY_SECONDS } from '@tokengate/core';
+
+/** One revocation as stored in Redis and announced on the channel. */
+export interface RevocationEntry {
+  /** `jti`: one token; `sub`: every token of a subject issued before `value`. */
+  readonly kind: 'jti' | 'sub';
+  /** The `jti` or the `sub`. */
+  readonly id: string;
+  /** For `jti`: `until` (seconds since the epoch); for `sub`: the `iat` cut-off (seconds). */
+  readonly value: number;
+}
+
+/**
+ * The in-process copy of the revocation list: answers `isRevoked` without a network round trip.
+ * Entries are forgotten locally when Redis forgets them (see {@link entryExpiresAt}).
+ */
+export class RevocationMirror {
+  readonly #jtis = new Map<string, number>();
+  readonly #subjects = new Map<string, number>();
+  readonly #maxTokenLifetime: number | undefined;
+
+  /** @param maxTokenLifetime - seconds a subject cut-off is kept past itself; `undefined` = forever. */
+  constructor(maxTokenLifetime: number | undefined) {
+    this.#maxTokenLifetime = maxTokenLifetime;
+  }
+
+  /** Number of revoked `jti`s held. */
+  get size(): number {
+    return this.#jtis.size;
+  }
+
+  /** Number of subject cut-offs held. */
+  get subjectCount(): number {
+    return this.#subjects.size;
+  }
+
+  /** Records an entry, keeping the later `until` / cut-off when one is already known. */
+  apply(entry: RevocationEntry): void {
+    const table = entry.kind === 'jti' ? this.#jtis : this.#subjects;
+    const current = table.get(entry.id);
+    if (current === undefined || current < entry.value) table.set(entry.id, entry.value);
+  }
+
+  /** The core decision ({@link isRevokedBy}) over this copy; allocates nothing per call. */
+  isRevoked(auth: AuthContext<any>, nowSeconds: number): boolean {
+    this.#now = nowSeconds;
+    return isRevokedBy(auth, this.#jtiLookup, this.#subjectLookup, nowSeconds);
+  }
+
+  #now = 0;
+  readonly #jtiLookup = (jti: string): number | undefined => this.#jtis.get(jti);
+  readonly #subjectLookup = (sub: string): number | undefined => {
+    const cutoff = this.#subjects.get(sub);
+    if (cutoff === undefined || this.#maxTokenLifetime === undefined) return cutoff;
+    const expiresAt = entryExpiresAt({ kind: 'sub', id: sub, value: cutoff }, this.#maxTokenLifetime)!;
+    return expiresAt > this.#now ? cutoff : undefined;
+  };
+
+  /** Drops entries that Redis has expired too; bounds memory by the live revocations. */
+  sweep(nowSeconds: number): void {
+    for (const [kind, table] of [
+      ['jti', this.#jtis],
+      ['sub', this.#subjects],
+    ] as const) {
+      for (const [id, value] of table) {
+        const expiresAt = entryExpiresAt({ kind, id, value }, this.#maxTokenLifetime);
+        if (expiresAt !== undefined && expiresAt <= nowSeconds) table.delete(id);
+      }
+    }
+  }
+
+  /** Replaces this copy's contents with `other`'s (after a full resync). */
+  replaceWith(other: RevocationMirror): void {
+    this.#jtis.clear();
+    this.#subjects.clear();
+    for (const [id, value] of other.#jtis) this.#jtis.set(id, value);
+    for (const [id, value] of other.#subjects) this.#subjects.set(id, value);
+  }
+}
+
+/**
+ * When an entry stops mattering, in seconds since the epoch (`undefined`: never): a `jti` at
+ * `until` plus the core leeway; a subject cut-off `maxTokenLifetime` (plus the leeway) after
+ * itself, when tokens cannot live longer than that.
+ */
+export function entryExpiresAt(
+  entry: RevocationEntry,
+  maxTokenLifetime: number | undefined,
+): number | undefined {
+  if (entry.kind === 'jti') return entry.value + REVOCATION_LEEWAY_SECONDS;
+  return maxTokenLifetime === undefined
+    ? undefined
+    : entry.value + maxTokenLifetime + REVOCATION_LEEWAY_SECONDS;
+}
+
+/** Encodes an entry as a pub/sub message. */
+export function encodeEntry(entry: RevocationEntry): string {
+  return JSON.stringify([entry.kind, entry.id, entry.value]);
+}
+
+/** Decodes a pub/sub message; `undefined` when it is not one of ours. */
+export function decodeEntry(message: string): RevocationEntry | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 3) return undefined;
+  const [kind, id, value] = parsed as unknown[];
+  if ((kind !== 'jti' && kind !== 'sub') || typeof id !== 'string' || id === '') return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
+  return { kind, id, value };
+}

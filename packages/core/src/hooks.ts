@@ -2,7 +2,13 @@ const warned = new WeakSet<Function>();
 
 /**
  * Calls an app hook so that it cannot break a request: a throwing (or rejecting) hook is
- * reported once with a console warning and otherwise ignored.
+ * reported once with a console warning and otherwise ignored. Exported for integrations (such
+ * as `@tokengate/redis`) that take hooks of their own.
+ *
+ * @example
+ * ```ts
+ * callHook(options.onError, { error }, 'onError');
+ * ```
  */
 export function callHook<E>(hook: ((event: E) => unknown) | undefined, event: E, name: string): void {
   if (hook === undefined) return;

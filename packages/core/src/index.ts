@@ -30,6 +30,7 @@ export {
   requireRole,
   requireScope,
 } from './guards.js';
+export { callHook } from './hooks.js';
 export { type DecodedJwt, decodeJwt } from './jws.js';
 export {
   discoverIssuer,

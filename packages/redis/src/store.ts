@@ -2,6 +2,7 @@ import { createClient } from '@redis/client';
 import {
   type AuthContext,
   AuthError,
+  callHook,
   type Instant,
   type RevocationStore,
   toEpochSeconds,
@@ -148,29 +149,12 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
   let syncing = false;
   let staleReported = false;
   let lastError: unknown;
-  let hookFailed = false;
   const closed = () => state === 'closed';
   const waiters = new Set<{ resolve: () => void; reject: (error: unknown) => void }>();
 
-  function hookFailure(error: unknown): void {
-    if (hookFailed) return;
-    hookFailed = true;
-    console.warn(
-      'tokengate: the @tokengate/redis onError hook threw and was ignored (reported once):',
-      error,
-    );
-  }
-
   function report(message: string, cause?: unknown): void {
-    if (!onError) return;
-    try {
-      const result = onError({
-        error: new AuthError('revocation_unavailable', message, { cause, retryAfter }),
-      });
-      if (result instanceof Promise) result.catch(hookFailure);
-    } catch (error) {
-      hookFailure(error);
-    }
+    const error = new AuthError('revocation_unavailable', message, { cause, retryAfter });
+    callHook(onError, { error }, '@tokengate/redis onError');
   }
 
   function unavailable(message: string): AuthError {

@@ -1,4 +1,5 @@
 import Koa from 'koa';
+import Koa2 from 'koa2';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { baseOptions, CASES, type Case, type CaseEnv } from './cases.js';
 import { expressDriver } from './drivers/express.js';
@@ -7,7 +8,13 @@ import { koaDriver } from './drivers/koa.js';
 import { createFixtures, type Fixtures } from './fixtures.js';
 import type { CaseRequest, CaseResponse, Driver } from './routes.js';
 
-const DRIVERS: Driver[] = [expressDriver, koaDriver('koa 3', Koa), honoNodeDriver, honoFetchDriver];
+const DRIVERS: Driver[] = [
+  expressDriver,
+  koaDriver('koa 3', Koa),
+  koaDriver('koa 2', Koa2),
+  honoNodeDriver,
+  honoFetchDriver,
+];
 
 let fixtures: Fixtures;
 beforeAll(async () => {

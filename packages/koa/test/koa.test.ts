@@ -1,6 +1,7 @@
 import { isAuthError } from '@tokengate/core';
 import { createTestIssuer, type TestIssuer } from '@tokengate/core/testing';
 import Koa, { type Context } from 'koa';
+import Koa2 from 'koa2';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AuthError, getAuth, jwtAuth, requireScope } from '../src/index.js';
@@ -11,9 +12,12 @@ beforeAll(async () => {
 });
 const options = () => ({ secret: idp.secret!, issuer: 'https://idp.test/', audience: 'api://koa' });
 
-describe("Koa's default error handler (no authErrorHandler)", () => {
+describe.each([
+  ['Koa 3', Koa],
+  ['Koa 2', Koa2],
+])("%s's default error handler (no authErrorHandler)", (_name, KoaClass) => {
   function app(): Koa {
-    const koa = new Koa();
+    const koa = new KoaClass();
     koa.silent = true;
     koa.use(jwtAuth(options()));
     koa.use(requireScope('orders:read'));

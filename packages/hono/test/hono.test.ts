@@ -1,3 +1,6 @@
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
 import { createTestIssuer, type TestIssuer } from '@tokengate/core/testing';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -113,5 +116,42 @@ describe('HTTPException', () => {
     expect(anonymous.headers.get('WWW-Authenticate')).toBe('Bearer');
     const res = await hono.request('/', bearer(await idp.sign({ sub: 'dora' })));
     expect(await res.json()).toEqual({ sub: 'dora' });
+  });
+});
+
+describe('on @hono/node-server', () => {
+  it('counts the raw Authorization lines of the Node request (c.env.incoming.rawHeaders)', async () => {
+    const hono = new Hono();
+    hono.use(jwtAuth(options()));
+    hono.get('/', (c) => c.text('ok'));
+    const server = createServer(getRequestListener(hono.fetch));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const token = await idp.sign({ sub: 'alice' });
+    try {
+      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(
+          { host: '127.0.0.1', port: (server.address() as AddressInfo).port, path: '/', agent: false },
+          (res) => {
+            let body = '';
+            res.on('data', (chunk) => {
+              body += chunk;
+            });
+            res.on('end', () => resolve({ status: res.statusCode!, body }));
+          },
+        );
+        req.on('error', reject);
+        req.setHeader('Authorization', [`Bearer ${token}`, `Bearer ${token}`]);
+        req.end();
+      });
+      expect(answer.status).toBe(400);
+      // The line count (not the ", "-joined value) decided: the core's message for two lines.
+      expect(JSON.parse(answer.body)).toMatchObject({
+        code: 'invalid_request',
+        error_description: 'more than one Authorization header',
+      });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -618,6 +618,26 @@ const guards: Case[] = [
   ),
   guardCase('claimsPredicate', 'predicate true → 200', { tenant: 'acme', scope: 'orders:read' }, ok()),
   guardCase('claimsPredicate', 'predicate false → 403', { tenant: 'acme' }, forbidden('insufficient_claims')),
+  {
+    name: 'scope: a failed guard announces the realm of the middleware',
+    options: (env) => ({ ...baseOptions(env), realm: 'orders' }),
+    route: { guard: 'scope' },
+    request: async (env) => bearer(await valid(env, { scope: 'orders:read' })),
+    expect: forbidden(
+      'insufficient_scope',
+      'Bearer realm="orders", error="insufficient_scope", error_description={desc}, scope="orders:read orders:write"',
+    ),
+  },
+  {
+    name: 'role: a failed guard announces the realm of the middleware',
+    options: (env) => ({ ...baseOptions(env), realm: 'orders' }),
+    route: { guard: 'role' },
+    request: async (env) => bearer(await valid(env, { roles: ['user'] })),
+    expect: forbidden(
+      'insufficient_role',
+      'Bearer realm="orders", error="insufficient_scope", error_description={desc}',
+    ),
+  },
   ...(
     ['authenticated', 'scope', 'anyScope', 'role', 'anyRole', 'claimsPartial', 'claimsPredicate'] as const
   ).map(

@@ -102,11 +102,12 @@ function honoRequest(c: Context): RequestLike<Context> {
  * ```
  */
 export function jwtAuth<S extends StandardSchemaV1 | undefined = undefined>(
-  options: HonoAuthOptions<S> & { credentialsRequired: false },
-): AuthMiddleware<ClaimsOf<S>, AuthContext<ClaimsOf<S>> | undefined>;
+  options: HonoAuthOptions<S> & { credentialsRequired?: true },
+): AuthMiddleware<ClaimsOf<S>>;
+/** With `credentialsRequired: false` (or not known to be `true`), `c.var.auth` may be undefined. */
 export function jwtAuth<S extends StandardSchemaV1 | undefined = undefined>(
   options: HonoAuthOptions<S>,
-): AuthMiddleware<ClaimsOf<S>>;
+): AuthMiddleware<ClaimsOf<S>, AuthContext<ClaimsOf<S>> | undefined>;
 export function jwtAuth(options: HonoAuthOptions<any>): AuthMiddleware<any, any> {
   const verifier = createVerifier(options);
   const middleware: MiddlewareHandler<AuthEnv<any, any>> = async function tokengate(c, next) {

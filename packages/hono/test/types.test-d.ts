@@ -52,6 +52,18 @@ describe('Hono typing', () => {
     });
   });
 
+  it('credentialsRequired of type boolean also makes c.var.auth optional', () => {
+    const credentialsRequired = process.env.ANONYMOUS !== 'yes';
+    new Hono().get('/', jwtAuth({ secret: 'x'.repeat(32), credentialsRequired }), (c) => {
+      expectTypeOf(c.var.auth).toEqualTypeOf<AuthContext<JwtClaims> | undefined>();
+      return c.text('ok');
+    });
+    new Hono().get('/', jwtAuth({ secret: 'x'.repeat(32), credentialsRequired: true }), (c) => {
+      expectTypeOf(c.var.auth).toEqualTypeOf<AuthContext<JwtClaims>>();
+      return c.text('ok');
+    });
+  });
+
   it('getToken and hooks receive the Hono context', () => {
     jwtAuth({
       secret: 'x'.repeat(32),

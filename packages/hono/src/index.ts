@@ -81,7 +81,9 @@ function honoRequest(c: Context): RequestLike<Context> {
     url: c.req.url,
     raw: c,
     header: (name) => c.req.header(name),
-    authorizationLines: incoming?.rawHeaders ? nodeRequest(incoming, c).authorizationLines : undefined,
+    authorizationLines: Array.isArray(incoming?.rawHeaders)
+      ? nodeRequest(incoming!, c).authorizationLines
+      : undefined,
   };
 }
 

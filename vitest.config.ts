@@ -1,6 +1,35 @@
-import { defineConfig } from 'vitest/config';
+import ts from 'typescript';
+import { defineConfig, type Plugin } from 'vitest/config';
+
+const DECORATOR_LINE = /^\s*@[A-Za-z_$][\w$]*/m;
+
+/**
+ * Vite's Oxc transform does not lower TC39 standard decorators, and Node 20 cannot run them, so
+ * test files that use decorators are compiled by TypeScript itself (as users' builds would).
+ * A file containing the pragma `@experimentalDecorators` is compiled in legacy mode instead.
+ */
+function typescriptDecorators(): Plugin {
+  return {
+    name: 'tokengate:typescript-decorators',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!id.endsWith('.ts') || id.includes('/node_modules/') || !DECORATOR_LINE.test(code)) return null;
+      const out = ts.transpileModule(code, {
+        fileName: id,
+        compilerOptions: {
+          target: ts.ScriptTarget.ES2022,
+          module: ts.ModuleKind.ESNext,
+          sourceMap: true,
+          experimentalDecorators: code.includes('@experimentalDecorators'),
+        },
+      });
+      return { code: out.outputText, map: out.sourceMapText ?? null };
+    },
+  };
+}
 
 export default defineConfig({
+  plugins: [typescriptDecorators()],
   test: {
     include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     typecheck: {

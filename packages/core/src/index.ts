@@ -11,6 +11,7 @@ export type {
   StandardClaims,
 } from './context.js';
 export type { CryptoPreference } from './crypto/index.js';
+export { type GuardBinding, guardDecorator, type HandlerDecorator } from './decorators.js';
 export { type Duration, toSeconds } from './duration.js';
 export {
   AuthError,

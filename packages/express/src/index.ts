@@ -12,6 +12,9 @@ import {
   requireScope as coreRequireScope,
   createVerifier,
   type Guard,
+  type GuardBinding,
+  guardDecorator,
+  type HandlerDecorator,
   isAuthError,
   nodeRequest,
   type RegisteredClaims,
@@ -125,6 +128,40 @@ export const requireAuth = (): RequestHandler => guard(coreRequireAuth());
 export const requireClaims = (
   expected: ((auth: AuthContext<RegisteredClaims>) => boolean) | Record<string, unknown>,
 ): RequestHandler => guard(coreRequireClaims(expected));
+
+const binding: GuardBinding<[Request, Response, NextFunction]> = {
+  getAuth: ([req]) => req.auth,
+  fail: (error, [, , next]) => next(error),
+};
+
+/**
+ * Method decorator for class-based handlers `(req, res, next)`: 401 (via `next(err)`) unless
+ * `jwtAuth()` authenticated the request.
+ * @example
+ * ```ts
+ * class Orders {
+ *   @RequireScope('orders:read') list(req: Request, res: Response, next: NextFunction) { res.json([]); }
+ * }
+ * app.get('/orders', new Orders().list);
+ * ```
+ */
+export const Authenticated = (): HandlerDecorator => guardDecorator(coreRequireAuth(), binding);
+/** Method decorator: every listed scope is required, as {@link requireScope}. */
+export const RequireScope = (...scopes: string[]): HandlerDecorator =>
+  guardDecorator(coreRequireScope(...scopes), binding);
+/** Method decorator: one of the listed scopes is required, as {@link requireAnyScope}. */
+export const RequireAnyScope = (...scopes: string[]): HandlerDecorator =>
+  guardDecorator(coreRequireAnyScope(...scopes), binding);
+/** Method decorator: every listed role is required, as {@link requireRole}. */
+export const RequireRole = (...roles: string[]): HandlerDecorator =>
+  guardDecorator(coreRequireRole(...roles), binding);
+/** Method decorator: one of the listed roles is required, as {@link requireAnyRole}. */
+export const RequireAnyRole = (...roles: string[]): HandlerDecorator =>
+  guardDecorator(coreRequireAnyRole(...roles), binding);
+/** Method decorator: the claims must match, as {@link requireClaims}. */
+export const RequireClaims = (
+  expected: ((auth: AuthContext<RegisteredClaims>) => boolean) | Record<string, unknown>,
+): HandlerDecorator => guardDecorator(coreRequireClaims(expected), binding);
 
 /**
  * Error handler that renders tokengate errors as JSON (`{ error, code, error_description }`)

@@ -1,0 +1,669 @@
+import {
+  type AuthErrorCode,
+  type AuthErrorReason,
+  createMemoryRevocationStore,
+  type TokengateOptions,
+} from '@tokengate/core';
+import { z } from 'zod';
+import { AUD, type Fixtures, ISS, ISS2 } from './fixtures.js';
+import type { CaseRequest, CaseResponse, Driver, GuardName } from './routes.js';
+
+/** What a case can use: fixtures, the framework under test, and a scratch space shared by its steps. */
+export interface CaseEnv {
+  readonly f: Fixtures;
+  readonly driver: Driver;
+  /** Hook calls recorded by the case's options. */
+  readonly events: { hook: 'onAuthenticated' | 'onError'; event: any }[];
+  readonly state: Record<string, any>;
+}
+
+export interface Expected {
+  status: number;
+  /**
+   * The exact `WWW-Authenticate` value; `{desc}` stands for the quoted `error_description`,
+   * which must equal the JSON body's. Omitted: the header must be absent.
+   */
+  challenge?: string;
+  /** The error body's `code` (errors only). */
+  code?: AuthErrorCode;
+  /** The error body's `reason`. */
+  reason?: AuthErrorReason;
+  /** Success only: the handler's view of `auth` (matched as a subset), or `null` for anonymous. */
+  auth?: Record<string, unknown> | null;
+  /** Success only: `authError` the handler saw (with `invalidTokens: 'anonymous'`). */
+  authError?: { code: AuthErrorCode; reason?: AuthErrorReason };
+}
+
+export interface Case {
+  name: string;
+  /** Options of `jwtAuth`; default {@link base}. */
+  options?(env: CaseEnv): TokengateOptions<any>;
+  /** The route: `/` by default; a guard runs once as middleware and once as a decorator. */
+  route?: { guard: GuardName } | '/me';
+  request(env: CaseEnv): CaseRequest | Promise<CaseRequest>;
+  /** Requests to make first (e.g. to fill the verified-token cache). */
+  before?(env: CaseEnv, send: (request: CaseRequest) => Promise<CaseResponse>): Promise<void>;
+  expect: Expected;
+  /** Extra assertions (hook events). */
+  check?(env: CaseEnv, response: CaseResponse): void;
+}
+
+export const BEARER = 'Bearer';
+export const INVALID_TOKEN = 'Bearer error="invalid_token", error_description={desc}';
+export const INVALID_REQUEST = 'Bearer error="invalid_request", error_description={desc}';
+export const INSUFFICIENT = 'Bearer error="insufficient_scope", error_description={desc}';
+
+/** The options of a case that names none: HS256 secret, issuer and audience. */
+export const baseOptions = ({ f }: CaseEnv): TokengateOptions<any> => ({
+  secret: f.hs.secret!,
+  issuer: ISS,
+  audience: AUD,
+});
+const bearer = (token: string, extra: Record<string, string> = {}): CaseRequest => ({
+  headers: { authorization: `Bearer ${token}`, ...extra },
+});
+const valid = (env: CaseEnv, claims: Record<string, unknown> = {}) =>
+  env.f.hs.sign({ sub: 'alice', ...claims });
+const now = () => Math.floor(Date.now() / 1000);
+
+const ok = (auth: Record<string, unknown> | null = { subject: 'alice' }): Expected => ({ status: 200, auth });
+const invalidToken = (reason: AuthErrorReason): Expected => ({
+  status: 401,
+  challenge: INVALID_TOKEN,
+  code: 'invalid_token',
+  reason,
+});
+const invalidRequest: Expected = { status: 400, challenge: INVALID_REQUEST, code: 'invalid_request' };
+const missing: Expected = { status: 401, challenge: BEARER, code: 'missing_token' };
+
+const transport: Case[] = [
+  { name: 'no token → 401, challenge without error', request: () => ({}), expect: missing },
+  {
+    name: 'no token with realm → challenge announces the realm',
+    options: (env) => ({ ...baseOptions(env), realm: 'orders' }),
+    request: () => ({}),
+    expect: { ...missing, challenge: 'Bearer realm="orders"' },
+  },
+  {
+    name: 'bad token with realm → realm then error',
+    options: (env) => ({ ...baseOptions(env), realm: 'orders' }),
+    request: async (env) => bearer(await env.f.hs.sign({}, { defect: 'expired' })),
+    expect: {
+      ...invalidToken('expired'),
+      challenge: 'Bearer realm="orders", error="invalid_token", error_description={desc}',
+    },
+  },
+  {
+    name: 'valid token → 200 with context fields',
+    request: async (env) =>
+      bearer(await valid(env, { scope: 'orders:read orders:write', scp: ['extra'], roles: ['admin'] })),
+    expect: ok({
+      subject: 'alice',
+      issuer: ISS,
+      scopes: ['extra', 'orders:read', 'orders:write'],
+      roles: ['admin'],
+      hasToken: true,
+    }),
+  },
+  {
+    name: 'lower-case scheme is accepted',
+    request: async (env) => ({ headers: { authorization: `bearer ${await valid(env)}` } }),
+    expect: ok(),
+  },
+  {
+    name: 'several spaces after the scheme are accepted',
+    request: async (env) => ({ headers: { authorization: `Bearer    ${await valid(env)}` } }),
+    expect: ok(),
+  },
+  {
+    name: 'Bearer with no token → 400',
+    request: () => ({ headers: { authorization: 'Bearer' } }),
+    expect: invalidRequest,
+  },
+  {
+    name: 'tab after the scheme → 400',
+    request: async (env) => ({ headers: { authorization: `Bearer\t${await valid(env)}` } }),
+    expect: invalidRequest,
+  },
+  {
+    name: 'two credentials in one header → 400',
+    request: async (env) => {
+      const token = await valid(env);
+      return { headers: { authorization: `Bearer ${token}, Bearer ${token}` } };
+    },
+    expect: invalidRequest,
+  },
+  {
+    name: 'Basic then Bearer in one header → 400',
+    request: async (env) => ({
+      headers: { authorization: `Basic dXNlcjpwYXNz, Bearer ${await valid(env)}` },
+    }),
+    expect: invalidRequest,
+  },
+  {
+    name: 'two Authorization header lines → 400',
+    request: async (env) => {
+      const token = await valid(env);
+      return { headers: { authorization: [`Bearer ${token}`, `Bearer ${token}`] } };
+    },
+    expect: invalidRequest,
+  },
+  {
+    name: 'another scheme → 401 without error (no bearer credentials)',
+    request: () => ({ headers: { authorization: 'Basic dXNlcjpwYXNz' } }),
+    expect: missing,
+  },
+  {
+    name: 'too-large token → 401 too_large',
+    request: () => bearer('a'.repeat(9000)),
+    expect: invalidToken('too_large'),
+  },
+  {
+    name: 'maxTokenLength lowers the limit',
+    options: (env) => ({ ...baseOptions(env), maxTokenLength: 64 }),
+    request: async (env) => bearer(await valid(env)),
+    expect: invalidToken('too_large'),
+  },
+  {
+    name: 'not a JWT → 401 malformed',
+    request: () => bearer('abc.def.ghi'),
+    expect: invalidToken('malformed'),
+  },
+  {
+    name: 'cookie source',
+    options: (env) => ({ ...baseOptions(env), tokenSources: [{ cookie: 'access_token' }] }),
+    request: async (env) => ({ headers: { cookie: `theme=dark; access_token=${await valid(env)}` } }),
+    expect: ok(),
+  },
+  {
+    name: 'cookie source configured: a header token is not looked at',
+    options: (env) => ({ ...baseOptions(env), tokenSources: [{ cookie: 'access_token' }] }),
+    request: async (env) => bearer(await valid(env)),
+    expect: missing,
+  },
+  {
+    name: 'header then cookie: the first source that holds a token wins',
+    options: (env) => ({ ...baseOptions(env), tokenSources: ['header', { cookie: 'access_token' }] }),
+    request: async (env) => ({
+      headers: { cookie: `access_token=${await valid(env, { sub: 'from-cookie' })}` },
+    }),
+    expect: ok({ subject: 'from-cookie' }),
+  },
+  {
+    name: 'query token is ignored by default',
+    request: async (env) => ({ path: `/?access_token=${await valid(env)}` }),
+    expect: missing,
+  },
+  {
+    name: 'query source when configured',
+    options: (env) => ({ ...baseOptions(env), tokenSources: [{ query: 'access_token' }] }),
+    request: async (env) => ({ path: `/?access_token=${await valid(env)}` }),
+    expect: ok(),
+  },
+  {
+    name: 'getToken receives the framework request',
+    options: (env) => ({
+      ...baseOptions(env),
+      getToken: (raw: unknown) => {
+        env.state.native = env.driver.isNative(raw);
+        return env.driver.readHeader(raw, 'x-api-token');
+      },
+    }),
+    request: async (env) => ({ headers: { 'x-api-token': await valid(env) } }),
+    expect: ok(),
+    check: (env) => {
+      if (env.state.native !== true) throw new Error('getToken did not receive the framework request');
+    },
+  },
+  {
+    name: 'async getToken returning nothing → 401 missing',
+    options: (env) => ({ ...baseOptions(env), getToken: async () => undefined }),
+    request: async (env) => bearer(await valid(env)),
+    expect: missing,
+  },
+  {
+    name: 'CORS preflight passes untouched',
+    request: () => ({
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.test', 'access-control-request-method': 'DELETE' },
+    }),
+    expect: ok(null),
+  },
+  {
+    name: 'OPTIONS without Access-Control-Request-Method is not a preflight',
+    request: () => ({ method: 'OPTIONS' }),
+    expect: missing,
+  },
+];
+
+const tokens: Case[] = [
+  {
+    name: 'expired → 401 expired',
+    request: async (env) => bearer(await env.f.hs.sign({}, { defect: 'expired' })),
+    expect: invalidToken('expired'),
+  },
+  {
+    name: 'nbf in the future → 401 not_yet_valid',
+    request: async (env) => bearer(await env.f.hs.sign({}, { notBefore: '1h' })),
+    expect: invalidToken('not_yet_valid'),
+  },
+  {
+    name: 'iat in the future → 401 not_yet_valid',
+    request: async (env) => bearer(await env.f.hs.sign({}, { issuedAt: now() + 3600 })),
+    expect: invalidToken('not_yet_valid'),
+  },
+  {
+    name: 'wrong issuer → 401 issuer',
+    request: async (env) => bearer(await env.f.hs.sign({}, { issuer: 'https://evil.test/' })),
+    expect: invalidToken('issuer'),
+  },
+  {
+    name: 'wrong audience → 401 audience',
+    request: async (env) => bearer(await env.f.hs.sign({}, { audience: 'api://other' })),
+    expect: invalidToken('audience'),
+  },
+  {
+    name: 'tampered payload → 401 bad_signature',
+    request: async (env) => bearer(await env.f.hs.sign({}, { defect: 'tampered' })),
+    expect: invalidToken('bad_signature'),
+  },
+  {
+    name: 'signed with another key → 401 bad_signature',
+    request: async (env) => bearer(await env.f.hs.sign({}, { defect: 'wrong-key' })),
+    expect: invalidToken('bad_signature'),
+  },
+  {
+    name: 'alg not allowed (HS384 against the HS256 default) → 401',
+    request: async (env) => bearer(await env.f.hs.sign({}, { alg: 'HS384' })),
+    expect: invalidToken('alg_not_allowed'),
+  },
+  {
+    name: 'alg none → 401 alg_not_allowed',
+    request: async (env) => bearer(await env.f.hs.sign({}, { alg: 'none' })),
+    expect: invalidToken('alg_not_allowed'),
+  },
+  {
+    name: 'algorithm confusion (HS256 keyed by the RSA public key) → 401',
+    options: ({ f }) => ({ publicKey: f.rs.publicKeyPem!, issuer: ISS, audience: AUD }),
+    request: async (env) => bearer(await env.f.rs.sign({}, { alg: 'HS256' })),
+    expect: invalidToken('alg_not_allowed'),
+  },
+  {
+    name: 'typ option: at+jwt accepted',
+    options: (env) => ({ ...baseOptions(env), typ: 'at+jwt' }),
+    request: async (env) => bearer(await env.f.hs.sign({ sub: 'alice' }, { typ: 'application/at+jwt' })),
+    expect: ok(),
+  },
+  {
+    name: 'typ option: JWT refused when at+jwt is required',
+    options: (env) => ({ ...baseOptions(env), typ: 'at+jwt' }),
+    request: async (env) => bearer(await valid(env)),
+    expect: invalidToken('type'),
+  },
+  {
+    name: 'secret rotation list: the new secret verifies',
+    options: ({ f }) => ({ secret: [f.hs2.secret!, f.hs.secret!], issuer: ISS, audience: AUD }),
+    request: async (env) => bearer(await valid(env)),
+    expect: ok(),
+  },
+  {
+    name: 'secret rotation list: a secret outside the list fails',
+    options: ({ f }) => ({ secret: [f.hs2.secret!], issuer: ISS, audience: AUD }),
+    request: async (env) => bearer(await valid(env)),
+    expect: invalidToken('bad_signature'),
+  },
+  ...[ISS, ISS2].map(
+    (iss): Case => ({
+      name: `secret function picks the key by iss (${iss})`,
+      options: ({ f }) => ({
+        secret: ({ payload }) =>
+          payload.iss === ISS ? f.hs.secret : payload.iss === ISS2 ? f.hs2.secret : undefined,
+        issuer: [ISS, ISS2, 'https://tenant3.test/'],
+        audience: AUD,
+      }),
+      request: async (env) => bearer(await (iss === ISS ? env.f.hs : env.f.hs2).sign({ sub: 'alice' })),
+      expect: ok({ subject: 'alice', issuer: iss }),
+    }),
+  ),
+  {
+    name: 'secret function returning undefined → 401 unknown_key',
+    options: ({ f }) => ({
+      secret: ({ payload }) => (payload.iss === ISS ? f.hs.secret : undefined),
+      issuer: [ISS, 'https://tenant3.test/'],
+      audience: AUD,
+    }),
+    request: async (env) => bearer(await env.f.hs.sign({}, { issuer: 'https://tenant3.test/' })),
+    expect: invalidToken('unknown_key'),
+  },
+  {
+    name: 'secret function that throws → the framework error path (500, no challenge)',
+    options: () => ({
+      secret: () => {
+        throw new Error('database is down');
+      },
+      issuer: ISS,
+      audience: AUD,
+    }),
+    request: async (env) => bearer(await valid(env)),
+    expect: { status: 500 },
+  },
+  {
+    name: 'publicKey as PEM',
+    options: ({ f }) => ({ publicKey: f.rs.publicKeyPem!, issuer: ISS, audience: AUD }),
+    request: async (env) => bearer(await env.f.rs.sign({ sub: 'alice' })),
+    expect: ok(),
+  },
+  {
+    name: 'publicKey as JWK',
+    options: ({ f }) => ({ publicKey: f.rs.publicJwk as JsonWebKey, issuer: ISS, audience: AUD }),
+    request: async (env) => bearer(await env.f.rs.sign({ sub: 'alice' })),
+    expect: ok(),
+  },
+  {
+    name: 'publicKey refuses a token of another key',
+    options: ({ f }) => ({ publicKey: f.rs.publicKeyPem!, issuer: ISS, audience: AUD }),
+    request: (env) => bearer(env.f.oldKeyToken),
+    expect: invalidToken('bad_signature'),
+  },
+  {
+    name: 'local jwks: the current key (by kid)',
+    options: ({ f }) => ({ jwks: f.rs.jwks as { keys: JsonWebKey[] }, issuer: ISS, audience: AUD }),
+    request: async (env) => bearer(await env.f.rs.sign({ sub: 'alice' })),
+    expect: ok(),
+  },
+  {
+    name: 'local jwks: the previous key (by kid)',
+    options: ({ f }) => ({ jwks: f.rs.jwks as { keys: JsonWebKey[] }, issuer: ISS, audience: AUD }),
+    request: (env) => bearer(env.f.oldKeyToken),
+    expect: ok({ subject: 'old-key' }),
+  },
+  {
+    name: 'local jwks: unknown kid → 401 unknown_key',
+    options: ({ f }) => ({ jwks: f.rs.jwks as { keys: JsonWebKey[] }, issuer: ISS, audience: AUD }),
+    request: async (env) => bearer(await env.f.rs.sign({}, { kid: 'no-such-key' })),
+    expect: invalidToken('unknown_key'),
+  },
+  {
+    name: 'claims schema (zod): claims validated and parsed',
+    options: (env) => ({
+      ...baseOptions(env),
+      claims: z.object({ sub: z.string(), tenant: z.enum(['acme', 'globex']) }),
+    }),
+    request: async (env) => bearer(await valid(env, { tenant: 'acme', extra: 'dropped by zod' })),
+    expect: ok({ subject: 'alice', claims: { sub: 'alice', tenant: 'acme' } }),
+  },
+  {
+    name: 'claims schema (zod): invalid claims → 401 claims',
+    options: (env) => ({
+      ...baseOptions(env),
+      claims: z.object({ sub: z.string(), tenant: z.enum(['acme', 'globex']) }),
+    }),
+    request: async (env) => bearer(await valid(env, { tenant: 'initech' })),
+    expect: invalidToken('claims'),
+  },
+];
+
+const modes: Case[] = [
+  {
+    name: 'credentialsRequired: false → anonymous request passes',
+    options: (env) => ({ ...baseOptions(env), credentialsRequired: false }),
+    request: () => ({}),
+    expect: ok(null),
+  },
+  {
+    name: 'credentialsRequired: false → a valid token still authenticates',
+    options: (env) => ({ ...baseOptions(env), credentialsRequired: false }),
+    request: async (env) => bearer(await valid(env)),
+    expect: ok(),
+  },
+  {
+    name: 'credentialsRequired: false → a bad token is still 401',
+    options: (env) => ({ ...baseOptions(env), credentialsRequired: false }),
+    request: async (env) => bearer(await env.f.hs.sign({}, { defect: 'expired' })),
+    expect: invalidToken('expired'),
+  },
+  {
+    name: "invalidTokens: 'anonymous' → a bad token passes with authError",
+    options: (env) => ({ ...baseOptions(env), credentialsRequired: false, invalidTokens: 'anonymous' }),
+    request: async (env) => bearer(await env.f.hs.sign({}, { defect: 'expired' })),
+    expect: { status: 200, auth: null, authError: { code: 'invalid_token', reason: 'expired' } },
+  },
+  {
+    name: "invalidTokens: 'anonymous' → a malformed header passes with authError",
+    options: (env) => ({ ...baseOptions(env), credentialsRequired: false, invalidTokens: 'anonymous' }),
+    request: () => ({ headers: { authorization: 'Bearer' } }),
+    expect: { status: 200, auth: null, authError: { code: 'invalid_request' } },
+  },
+  {
+    name: 'getAuth() on an anonymous request → 401',
+    options: (env) => ({ ...baseOptions(env), credentialsRequired: false }),
+    route: '/me',
+    request: () => ({}),
+    expect: missing,
+  },
+  {
+    name: 'getAuth() on an authenticated request',
+    route: '/me',
+    request: async (env) => bearer(await valid(env)),
+    expect: ok(),
+  },
+];
+
+const revocation: Case[] = [
+  {
+    name: 'isRevoked predicate → 401 revoked',
+    options: (env) => ({ ...baseOptions(env), isRevoked: (auth) => auth.subject === 'mallory' }),
+    request: async (env) => bearer(await valid(env, { sub: 'mallory' })),
+    expect: invalidToken('revoked'),
+  },
+  {
+    name: 'isRevoked predicate → other tokens pass',
+    options: (env) => ({ ...baseOptions(env), isRevoked: async (auth) => auth.subject === 'mallory' }),
+    request: async (env) => bearer(await valid(env)),
+    expect: ok(),
+  },
+  {
+    name: 'memory revocation store: a revoked jti is refused even when the token is cached',
+    options: (env) => {
+      env.state.store = createMemoryRevocationStore();
+      return { ...baseOptions(env), revocation: env.state.store };
+    },
+    async before(env, send) {
+      env.state.token = await valid(env, { jti: 'token-1' });
+      const first = await send(bearer(env.state.token));
+      if (first.status !== 200) throw new Error(`warm-up request answered ${first.status}`);
+      await env.state.store.revoke('token-1', now() + 600);
+    },
+    request: (env) => bearer(env.state.token),
+    expect: invalidToken('revoked'),
+  },
+  {
+    name: 'memory revocation store: revokeSubject cuts off earlier tokens',
+    options: (env) => {
+      env.state.store = createMemoryRevocationStore();
+      return { ...baseOptions(env), revocation: env.state.store };
+    },
+    async before(env) {
+      env.state.token = await env.f.hs.sign({ sub: 'alice' }, { issuedAt: now() - 60 });
+      await env.state.store.revokeSubject('alice', new Date());
+    },
+    request: (env) => bearer(env.state.token),
+    expect: invalidToken('revoked'),
+  },
+];
+
+const record =
+  (env: CaseEnv, hook: 'onAuthenticated' | 'onError') =>
+  (event: unknown): void => {
+    env.events.push({ hook, event });
+  };
+
+const hooks: Case[] = [
+  {
+    name: 'onAuthenticated receives the context without the token, and the framework request',
+    options: (env) => ({
+      ...baseOptions(env),
+      onAuthenticated: record(env, 'onAuthenticated'),
+      onError: record(env, 'onError'),
+    }),
+    request: async (env) => bearer(await valid(env)),
+    expect: ok(),
+    check(env) {
+      const [entry, more] = env.events;
+      if (!entry || more || entry.hook !== 'onAuthenticated')
+        throw new Error('expected one onAuthenticated call');
+      if ('token' in entry.event.auth) throw new Error('onAuthenticated received the raw token');
+      if (entry.event.auth.subject !== 'alice') throw new Error('onAuthenticated lacks the context');
+      if (!env.driver.isNative(entry.event.request))
+        throw new Error('onAuthenticated lacks the framework request');
+    },
+  },
+  {
+    name: 'onError receives the error',
+    options: (env) => ({
+      ...baseOptions(env),
+      onAuthenticated: record(env, 'onAuthenticated'),
+      onError: record(env, 'onError'),
+    }),
+    request: async (env) => bearer(await env.f.hs.sign({}, { defect: 'expired' })),
+    expect: invalidToken('expired'),
+    check(env) {
+      const [entry, more] = env.events;
+      if (!entry || more || entry.hook !== 'onError') throw new Error('expected one onError call');
+      if (entry.event.error.reason !== 'expired') throw new Error('onError did not receive the error');
+      if (!env.driver.isNative(entry.event.request)) throw new Error('onError lacks the framework request');
+    },
+  },
+  {
+    name: 'throwing hooks do not break the request',
+    options: (env) => ({
+      ...baseOptions(env),
+      onAuthenticated: () => {
+        throw new Error('metrics backend down');
+      },
+      onError: async () => {
+        throw new Error('log sink down');
+      },
+    }),
+    request: async (env) => bearer(await valid(env)),
+    expect: ok(),
+  },
+  {
+    name: 'a throwing onError does not change the refusal',
+    options: (env) => ({
+      ...baseOptions(env),
+      onError: () => {
+        throw new Error('log sink down');
+      },
+    }),
+    request: () => ({}),
+    expect: missing,
+  },
+];
+
+const scopeChallenge = (scopes: string) => `${INSUFFICIENT}, scope="${scopes}"`;
+const forbidden = (code: AuthErrorCode, challenge = INSUFFICIENT): Expected => ({
+  status: 403,
+  challenge,
+  code,
+});
+const guardCase = (
+  guard: GuardName,
+  name: string,
+  claims: Record<string, unknown>,
+  expect: Expected,
+): Case => ({
+  name: `${guard}: ${name}`,
+  route: { guard },
+  request: async (env) => bearer(await valid(env, claims)),
+  expect,
+});
+
+const guards: Case[] = [
+  guardCase('authenticated', 'authenticated → 200', {}, ok()),
+  guardCase('scope', 'all scopes held → 200', { scope: 'orders:read orders:write' }, ok()),
+  guardCase(
+    'scope',
+    'one scope missing → 403 insufficient_scope with scope=',
+    { scope: 'orders:read' },
+    { ...forbidden('insufficient_scope', scopeChallenge('orders:read orders:write')) },
+  ),
+  guardCase('anyScope', 'one of the scopes (scp array) → 200', { scp: ['orders:admin'] }, ok()),
+  guardCase(
+    'anyScope',
+    'none of the scopes → 403',
+    { scope: 'profile' },
+    forbidden('insufficient_scope', scopeChallenge('orders:read orders:admin')),
+  ),
+  guardCase('role', 'role held → 200', { roles: ['admin', 'user'] }, ok()),
+  guardCase(
+    'role',
+    'role missing → 403 insufficient_role',
+    { roles: ['user'] },
+    forbidden('insufficient_role'),
+  ),
+  guardCase('anyRole', 'one role (role as a string) → 200', { role: 'support' }, ok()),
+  guardCase(
+    'anyRole',
+    'no accepted role (groups) → 403',
+    { groups: ['staff'] },
+    forbidden('insufficient_role'),
+  ),
+  guardCase('claimsPartial', 'partial claims match → 200', { tenant: 'acme', email_verified: true }, ok()),
+  guardCase(
+    'claimsPartial',
+    'partial claims differ → 403 insufficient_claims',
+    { tenant: 'acme', email_verified: false },
+    forbidden('insufficient_claims'),
+  ),
+  guardCase('claimsPredicate', 'predicate true → 200', { tenant: 'acme', scope: 'orders:read' }, ok()),
+  guardCase('claimsPredicate', 'predicate false → 403', { tenant: 'acme' }, forbidden('insufficient_claims')),
+  {
+    name: 'scope: a failed guard announces the realm of the middleware',
+    options: (env) => ({ ...baseOptions(env), realm: 'orders' }),
+    route: { guard: 'scope' },
+    request: async (env) => bearer(await valid(env, { scope: 'orders:read' })),
+    expect: forbidden(
+      'insufficient_scope',
+      'Bearer realm="orders", error="insufficient_scope", error_description={desc}, scope="orders:read orders:write"',
+    ),
+  },
+  {
+    name: 'role: a failed guard announces the realm of the middleware',
+    options: (env) => ({ ...baseOptions(env), realm: 'orders' }),
+    route: { guard: 'role' },
+    request: async (env) => bearer(await valid(env, { roles: ['user'] })),
+    expect: forbidden(
+      'insufficient_role',
+      'Bearer realm="orders", error="insufficient_scope", error_description={desc}',
+    ),
+  },
+  ...(
+    ['authenticated', 'scope', 'anyScope', 'role', 'anyRole', 'claimsPartial', 'claimsPredicate'] as const
+  ).map(
+    (guard): Case => ({
+      name: `${guard}: no auth context → 401`,
+      options: (env) => ({ ...baseOptions(env), credentialsRequired: false }),
+      route: { guard },
+      request: () => ({}),
+      expect: missing,
+    }),
+  ),
+];
+
+/**
+ * Remote keys (`jwksUri`, issuer discovery against a loopback test issuer): these cases are
+ * added by the lead after merging the remote-keys work. Every case here runs on every driver.
+ */
+export const remoteKeyCases: Case[] = [];
+
+/** The table. Adding a case here runs it on every framework. */
+export const CASES: readonly Case[] = [
+  ...transport,
+  ...tokens,
+  ...modes,
+  ...revocation,
+  ...hooks,
+  ...guards,
+  ...remoteKeyCases,
+];

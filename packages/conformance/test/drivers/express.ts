@@ -1,0 +1,74 @@
+import { createServer } from 'node:http';
+import * as adapter from '@tokengate/express';
+import {
+  Authenticated,
+  authErrorHandler,
+  getAuth,
+  jwtAuth,
+  RequireAnyRole,
+  RequireAnyScope,
+  RequireClaims,
+  RequireRole,
+  RequireScope,
+} from '@tokengate/express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { listen } from '../http.js';
+import { type Driver, GUARD_NAMES, GUARDS, type GuardName, guardMiddleware, summarize } from '../routes.js';
+
+const answer = (req: Request, res: Response): void => {
+  res.json(summarize(req.auth, req.authError));
+};
+
+class Controller {
+  @Authenticated() authenticated(req: Request, res: Response, _next: NextFunction) {
+    answer(req, res);
+  }
+  @RequireScope(...GUARDS.scope.args) scope(req: Request, res: Response, _next: NextFunction) {
+    answer(req, res);
+  }
+  @RequireAnyScope(...GUARDS.anyScope.args) anyScope(req: Request, res: Response, _next: NextFunction) {
+    answer(req, res);
+  }
+  @RequireRole(...GUARDS.role.args) role(req: Request, res: Response, _next: NextFunction) {
+    answer(req, res);
+  }
+  @RequireAnyRole(...GUARDS.anyRole.args) anyRole(req: Request, res: Response, _next: NextFunction) {
+    answer(req, res);
+  }
+  @RequireClaims(...GUARDS.claimsPartial.args) claimsPartial(
+    req: Request,
+    res: Response,
+    _next: NextFunction,
+  ) {
+    answer(req, res);
+  }
+  @RequireClaims(...GUARDS.claimsPredicate.args) claimsPredicate(
+    req: Request,
+    res: Response,
+    _next: NextFunction,
+  ) {
+    answer(req, res);
+  }
+}
+
+export const expressDriver: Driver = {
+  name: 'express',
+  readHeader: (raw, name) => (raw as Request).get(name),
+  isNative: (raw) => typeof (raw as Request).get === 'function' && typeof (raw as Request).res === 'object',
+  async start(options) {
+    const app = express();
+    const controller = new Controller();
+    app.use(jwtAuth(options));
+    app.all('/', answer);
+    app.all('/me', (req, res) => {
+      const auth = getAuth(req);
+      res.json(summarize(auth, undefined));
+    });
+    for (const name of GUARD_NAMES) {
+      app.all(`/guard/${name}`, guardMiddleware<RequestHandler>(adapter, name), answer);
+      app.all(`/decorated/${name}`, (req, res, next) => controller[name as GuardName](req, res, next));
+    }
+    app.use(authErrorHandler());
+    return listen(createServer(app));
+  },
+};

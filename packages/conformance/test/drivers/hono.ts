@@ -1,0 +1,106 @@
+import { createServer } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import * as adapter from '@tokengate/hono';
+import {
+  Authenticated,
+  getAuth,
+  jwtAuth,
+  RequireAnyRole,
+  RequireAnyScope,
+  RequireClaims,
+  RequireRole,
+  RequireScope,
+} from '@tokengate/hono';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { listen } from '../http.js';
+import {
+  type CaseResponse,
+  type Driver,
+  GUARD_NAMES,
+  GUARDS,
+  type GuardName,
+  guardMiddleware,
+  summarize,
+} from '../routes.js';
+
+const answer = (c: Context) => c.json(summarize(c.get('auth'), c.get('authError')));
+
+class Controller {
+  @Authenticated() authenticated(c: Context) {
+    return answer(c);
+  }
+  @RequireScope(...GUARDS.scope.args) scope(c: Context) {
+    return answer(c);
+  }
+  @RequireAnyScope(...GUARDS.anyScope.args) anyScope(c: Context) {
+    return answer(c);
+  }
+  @RequireRole(...GUARDS.role.args) role(c: Context) {
+    return answer(c);
+  }
+  @RequireAnyRole(...GUARDS.anyRole.args) anyRole(c: Context) {
+    return answer(c);
+  }
+  @RequireClaims(...GUARDS.claimsPartial.args) claimsPartial(c: Context) {
+    return answer(c);
+  }
+  @RequireClaims(...GUARDS.claimsPredicate.args) claimsPredicate(c: Context) {
+    return answer(c);
+  }
+}
+
+function buildApp(options: Parameters<Driver['start']>[0]): Hono {
+  const app = new Hono();
+  const controller = new Controller();
+  app.use('*', jwtAuth(options));
+  app.all('/', answer);
+  app.all('/me', (c) => c.json(summarize(getAuth(c), undefined)));
+  for (const name of GUARD_NAMES) {
+    app.all(`/guard/${name}`, guardMiddleware<MiddlewareHandler>(adapter, name), answer);
+    app.all(`/decorated/${name}`, (c) => controller[name as GuardName](c));
+  }
+  return app;
+}
+
+const base = {
+  readHeader: (raw: unknown, name: string) => (raw as Context).req.header(name),
+  isNative: (raw: unknown) => (raw as Context).req?.raw instanceof Request,
+};
+
+/** Hono on @hono/node-server: a real server, real raw header lines. */
+export const honoNodeDriver: Driver = {
+  name: 'hono (node-server)',
+  ...base,
+  start: async (options) => listen(createServer(getRequestListener(buildApp(options).fetch))),
+};
+
+/** Hono through `app.request()` only: the Fetch API path, as on Bun, Deno or Workers. */
+export const honoFetchDriver: Driver = {
+  name: 'hono (app.request)',
+  ...base,
+  async start(options) {
+    const app = buildApp(options);
+    return {
+      async send(spec): Promise<CaseResponse> {
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(spec.headers ?? {})) {
+          for (const line of Array.isArray(value) ? value : [value]) headers.append(name, line);
+        }
+        const res = await app.request(spec.path ?? '/', { method: spec.method ?? 'GET', headers });
+        const text = await res.text();
+        let body: unknown;
+        try {
+          body = text ? JSON.parse(text) : undefined;
+        } catch {
+          body = undefined;
+        }
+        const responseHeaders: Record<string, string> = {};
+        res.headers.forEach((value, name) => {
+          responseHeaders[name] = value;
+        });
+        return { status: res.status, headers: responseHeaders, body, text };
+      },
+      close: async () => {},
+    };
+  },
+};

@@ -1,0 +1,93 @@
+import type { AuthContext, AuthError, TokengateOptions } from '@tokengate/core';
+
+/**
+ * The guards every driver mounts, both as middleware at `/guard/<name>` and as a decorated class
+ * method at `/decorated/<name>`. Cases name a guard; the suite runs it both ways.
+ */
+export const GUARDS = {
+  authenticated: { middleware: 'requireAuth', args: [] },
+  scope: { middleware: 'requireScope', args: ['orders:read', 'orders:write'] },
+  anyScope: { middleware: 'requireAnyScope', args: ['orders:read', 'orders:admin'] },
+  role: { middleware: 'requireRole', args: ['admin'] },
+  anyRole: { middleware: 'requireAnyRole', args: ['admin', 'support'] },
+  claimsPartial: { middleware: 'requireClaims', args: [{ tenant: 'acme', email_verified: true }] },
+  claimsPredicate: {
+    middleware: 'requireClaims',
+    args: [(auth: AuthContext<any>) => auth.claims.tenant === 'acme' && auth.scopes.has('orders:read')],
+  },
+} as const;
+
+export type GuardName = keyof typeof GUARDS;
+export const GUARD_NAMES = Object.keys(GUARDS) as GuardName[];
+
+/** Mounts one guard middleware from an adapter module (they all export the same names). */
+export function guardMiddleware<M>(adapter: Record<string, unknown>, name: GuardName): M {
+  const { middleware, args } = GUARDS[name];
+  return (adapter[middleware] as (...a: unknown[]) => M)(...args);
+}
+
+/** What every handler answers with: a JSON summary of the request's auth state. */
+export interface Summary {
+  auth: {
+    subject: string | undefined;
+    issuer: string | undefined;
+    scopes: string[];
+    roles: string[];
+    claims: Record<string, unknown>;
+    hasToken: boolean;
+  } | null;
+  authError: { code: string; reason: string | undefined } | null;
+}
+
+export function summarize(auth: AuthContext<any> | undefined, authError: AuthError | undefined): Summary {
+  return {
+    auth: auth
+      ? {
+          subject: auth.subject,
+          issuer: auth.issuer,
+          scopes: [...auth.scopes].sort(),
+          roles: [...auth.roles].sort(),
+          claims: auth.claims,
+          hasToken: typeof auth.token === 'string' && auth.token.length > 0,
+        }
+      : null,
+    authError: authError ? { code: authError.code, reason: authError.reason } : null,
+  };
+}
+
+/** A request as the table describes it. An array header value is sent as several header lines. */
+export interface CaseRequest {
+  method?: string;
+  /** Path and query; `/` by default. */
+  path?: string;
+  headers?: Record<string, string | string[]>;
+}
+
+/** A response as every driver reports it. */
+export interface CaseResponse {
+  status: number;
+  /** Lower-case header names. */
+  headers: Record<string, string | undefined>;
+  body: any;
+  text: string;
+}
+
+/** A running app of one framework. */
+export interface Target {
+  send(request: CaseRequest): Promise<CaseResponse>;
+  close(): Promise<void>;
+}
+
+/**
+ * One framework. Routes every driver serves (any method):
+ * `/` (summary), `/me` (summary through the adapter's `getAuth`), `/guard/<name>` and
+ * `/decorated/<name>` (summary behind the guard), with the adapter's JSON error rendering.
+ */
+export interface Driver {
+  readonly name: string;
+  /** Reads a request header from the framework's own request object (`req`, `ctx`, `c`). */
+  readHeader(raw: unknown, name: string): string | undefined;
+  /** Whether `raw` is the framework's own request object. */
+  isNative(raw: unknown): boolean;
+  start(options: TokengateOptions<any>): Promise<Target>;
+}

@@ -1,0 +1,201 @@
+import {
+  type AuthContext,
+  type AuthError,
+  authenticate,
+  type ClaimsOf,
+  AuthError as CoreAuthError,
+  requireAnyRole as coreRequireAnyRole,
+  requireAnyScope as coreRequireAnyScope,
+  requireAuth as coreRequireAuth,
+  requireClaims as coreRequireClaims,
+  requireRole as coreRequireRole,
+  requireScope as coreRequireScope,
+  createVerifier,
+  type Guard,
+  type GuardBinding,
+  guardDecorator,
+  type HandlerDecorator,
+  isAuthError,
+  type NodeRequestShape,
+  nodeRequest,
+  type RegisteredClaims,
+  type RequestLike,
+  type StandardSchemaV1,
+  type TokengateOptions,
+  type Verifier,
+} from '@tokengate/core';
+import type { Context, MiddlewareHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+
+export type {
+  AuthContext,
+  AuthErrorCode,
+  AuthErrorReason,
+  JwtClaims,
+  Register,
+  TokengateOptions,
+} from '@tokengate/core';
+export { AuthError, createMemoryRevocationStore, isAuthError } from '@tokengate/core';
+
+/** The Hono `Env` that {@link jwtAuth} adds: `c.var.auth` (and `c.var.authError`). */
+export interface AuthEnv<C = RegisteredClaims, A extends AuthContext<C> | undefined = AuthContext<C>> {
+  Variables: {
+    /** The verified token's context. */
+    auth: A;
+    /** With `invalidTokens: 'anonymous'`: why the token sent was not accepted. */
+    authError: AuthError | undefined;
+  };
+}
+
+/** Options of the Hono {@link jwtAuth}: the core options, with `getToken` and hooks typed for `c`. */
+export type HonoAuthOptions<S extends StandardSchemaV1 | undefined = undefined> = TokengateOptions<
+  S,
+  Context
+>;
+
+/** The middleware returned by {@link jwtAuth}. */
+export type AuthMiddleware<C, A extends AuthContext<C> | undefined = AuthContext<C>> = MiddlewareHandler<
+  AuthEnv<C, A>
+> & {
+  /** The verifier behind this middleware (to verify tokens outside HTTP, or `await ready()`). */
+  readonly verifier: Verifier<C>;
+};
+
+/**
+ * Wraps an {@link AuthError} in the `HTTPException` Hono renders: its response has the error's
+ * status, `WWW-Authenticate` (or `Retry-After`) header and JSON body; `cause` is the error.
+ */
+export function toHTTPException(error: AuthError): HTTPException {
+  const res = new Response(JSON.stringify(error.toJSON()), {
+    status: error.status,
+    headers: { ...error.headers, 'Content-Type': 'application/json' },
+  });
+  return new HTTPException(error.status, { res, message: error.message, cause: error });
+}
+
+/** Reads a Hono request for the core; on @hono/node-server the raw header lines are counted too. */
+function honoRequest(c: Context): RequestLike<Context> {
+  const incoming = (c.env as { incoming?: NodeRequestShape } | undefined)?.incoming;
+  return {
+    method: c.req.method,
+    url: c.req.url,
+    raw: c,
+    header: (name) => c.req.header(name),
+    authorizationLines: Array.isArray(incoming?.rawHeaders)
+      ? nodeRequest(incoming!, c).authorizationLines
+      : undefined,
+  };
+}
+
+/**
+ * Hono middleware that verifies the bearer token and sets `c.var.auth` (also `c.get('auth')`),
+ * typed by the `claims` schema or by {@link Register}. Failures are thrown as an
+ * `HTTPException` carrying the 400/401/403/503 response (see {@link toHTTPException}). Runs on
+ * any runtime: neither this package nor the core's main entry imports a `node:` module.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from 'hono';
+ * import { jwtAuth, requireScope } from '@tokengate/hono';
+ *
+ * const app = new Hono();
+ * app.use('/api/*', jwtAuth({ issuer: 'https://idp.example.com/', audience: 'api://orders' }));
+ * app.get('/api/orders', requireScope('orders:read'), (c) => c.json({ sub: c.var.auth.subject }));
+ * ```
+ */
+export function jwtAuth<S extends StandardSchemaV1 | undefined = undefined>(
+  options: HonoAuthOptions<S> & { credentialsRequired?: true },
+): AuthMiddleware<ClaimsOf<S>>;
+/** With `credentialsRequired: false` (or not known to be `true`), `c.var.auth` may be undefined. */
+export function jwtAuth<S extends StandardSchemaV1 | undefined = undefined>(
+  options: HonoAuthOptions<S>,
+): AuthMiddleware<ClaimsOf<S>, AuthContext<ClaimsOf<S>> | undefined>;
+export function jwtAuth(options: HonoAuthOptions<any>): AuthMiddleware<any, any> {
+  const verifier = createVerifier(options);
+  const middleware: MiddlewareHandler<AuthEnv<any, any>> = async function tokengate(c, next) {
+    let outcome: Awaited<ReturnType<typeof authenticate>>;
+    try {
+      outcome = await authenticate(verifier, honoRequest(c));
+    } catch (error) {
+      throw isAuthError(error) ? toHTTPException(error) : error;
+    }
+    if (outcome.auth) c.set('auth', outcome.auth);
+    if (outcome.error) c.set('authError', outcome.error);
+    await next();
+  };
+  return Object.assign(middleware, { verifier });
+}
+
+const readAuth = (c: Context): AuthContext<any> | undefined => c.get('auth');
+
+/**
+ * The context `jwtAuth()` set on `c`, typed by {@link Register}; for untyped contexts.
+ * @throws HTTPException 401 when the request is not authenticated.
+ */
+export function getAuth(c: Context): AuthContext<RegisteredClaims> {
+  const auth = readAuth(c);
+  if (!auth) throw toHTTPException(new CoreAuthError('missing_token', 'authentication is required'));
+  return auth;
+}
+
+/** Turns a core {@link Guard} into Hono middleware that throws its `HTTPException`. */
+export function guard(check: Guard): MiddlewareHandler {
+  return async function tokengateGuard(c, next) {
+    const error = check.check(readAuth(c));
+    if (error) throw toHTTPException(error);
+    await next();
+  };
+}
+
+/** Middleware requiring every listed scope (403 `insufficient_scope` otherwise). */
+export const requireScope = (...scopes: string[]): MiddlewareHandler => guard(coreRequireScope(...scopes));
+/** Middleware requiring at least one of the listed scopes. */
+export const requireAnyScope = (...scopes: string[]): MiddlewareHandler =>
+  guard(coreRequireAnyScope(...scopes));
+/** Middleware requiring every listed role (403 `insufficient_role` otherwise). */
+export const requireRole = (...roles: string[]): MiddlewareHandler => guard(coreRequireRole(...roles));
+/** Middleware requiring at least one of the listed roles. */
+export const requireAnyRole = (...roles: string[]): MiddlewareHandler => guard(coreRequireAnyRole(...roles));
+/** Middleware requiring an authenticated request (after `credentialsRequired: false`). */
+export const requireAuth = (): MiddlewareHandler => guard(coreRequireAuth());
+/** Middleware requiring the claims to match a predicate or a partial object (403 otherwise). */
+export const requireClaims = (
+  expected: ((auth: AuthContext<RegisteredClaims>) => boolean) | Record<string, unknown>,
+): MiddlewareHandler => guard(coreRequireClaims(expected));
+
+const binding: GuardBinding<[Context]> = {
+  getAuth: ([c]) => readAuth(c),
+  fail: (error) => {
+    throw toHTTPException(error);
+  },
+};
+
+/**
+ * Method decorator for class-based handlers `(c)`: throws a 401 `HTTPException` unless
+ * `jwtAuth()` authenticated the request.
+ * @example
+ * ```ts
+ * class Orders {
+ *   @RequireScope('orders:read') list(c: Context) { return c.json([]); }
+ * }
+ * const orders = new Orders();
+ * app.get('/orders', (c) => orders.list(c));
+ * ```
+ */
+export const Authenticated = (): HandlerDecorator => guardDecorator(coreRequireAuth(), binding);
+/** Method decorator: every listed scope is required, as {@link requireScope}. */
+export const RequireScope = (...scopes: string[]): HandlerDecorator =>
+  guardDecorator(coreRequireScope(...scopes), binding);
+/** Method decorator: one of the listed scopes is required, as {@link requireAnyScope}. */
+export const RequireAnyScope = (...scopes: string[]): HandlerDecorator =>
+  guardDecorator(coreRequireAnyScope(...scopes), binding);
+/** Method decorator: every listed role is required, as {@link requireRole}. */
+export const RequireRole = (...roles: string[]): HandlerDecorator =>
+  guardDecorator(coreRequireRole(...roles), binding);
+/** Method decorator: one of the listed roles is required, as {@link requireAnyRole}. */
+export const RequireAnyRole = (...roles: string[]): HandlerDecorator =>
+  guardDecorator(coreRequireAnyRole(...roles), binding);
+/** Method decorator: the claims must match, as {@link requireClaims}. */
+export const RequireClaims = (
+  expected: ((auth: AuthContext<RegisteredClaims>) => boolean) | Record<string, unknown>,
+): HandlerDecorator => guardDecorator(coreRequireClaims(expected), binding);

@@ -1,0 +1,182 @@
+import {
+  type AuthContext,
+  type AuthError,
+  authenticate,
+  type ClaimsOf,
+  AuthError as CoreAuthError,
+  requireAnyRole as coreRequireAnyRole,
+  requireAnyScope as coreRequireAnyScope,
+  requireAuth as coreRequireAuth,
+  requireClaims as coreRequireClaims,
+  requireRole as coreRequireRole,
+  requireScope as coreRequireScope,
+  createVerifier,
+  type Guard,
+  type GuardBinding,
+  guardDecorator,
+  type HandlerDecorator,
+  isAuthError,
+  nodeRequest,
+  type RegisteredClaims,
+  type StandardSchemaV1,
+  type TokengateOptions,
+  type Verifier,
+} from '@tokengate/core';
+import type { Context, Middleware, Next } from 'koa';
+
+export type {
+  AuthContext,
+  AuthErrorCode,
+  AuthErrorReason,
+  JwtClaims,
+  Register,
+  TokengateOptions,
+} from '@tokengate/core';
+export { AuthError, createMemoryRevocationStore, isAuthError } from '@tokengate/core';
+
+declare module 'koa' {
+  interface DefaultState {
+    /** The verified token's context, set by `jwtAuth()` (absent on anonymous requests). */
+    auth?: AuthContext<RegisteredClaims>;
+    /** With `invalidTokens: 'anonymous'`: why the token sent was not accepted. */
+    authError?: AuthError;
+  }
+}
+
+/** Options of the Koa {@link jwtAuth}: the core options, with `getToken` and hooks typed for `ctx`. */
+export type KoaAuthOptions<S extends StandardSchemaV1 | undefined = undefined> = TokengateOptions<S, Context>;
+
+/** The middleware returned by {@link jwtAuth}, with a typed accessor for the context it sets. */
+export interface AuthMiddleware<C> extends Middleware {
+  /** The verifier behind this middleware (to verify tokens outside HTTP, or `await ready()`). */
+  readonly verifier: Verifier<C>;
+  /**
+   * The context this middleware put on `ctx.state`, typed by its `claims` schema.
+   * @throws AuthError 401 when the request is not authenticated.
+   */
+  getAuth(ctx: Context): AuthContext<C>;
+}
+
+/**
+ * Koa middleware (Koa 2 and 3) that verifies the bearer token and sets `ctx.state.auth`.
+ * Failures are thrown as the {@link AuthError} itself: it carries `status`, `expose: true` and
+ * `headers`, so Koa's default error handler answers 401/403 with `WWW-Authenticate`, and your
+ * own error middleware sees the error (add {@link authErrorHandler} for JSON bodies).
+ *
+ * @example
+ * ```ts
+ * import Koa from 'koa';
+ * import { jwtAuth, requireScope } from '@tokengate/koa';
+ *
+ * const app = new Koa();
+ * app.use(jwtAuth({ issuer: 'https://idp.example.com/', audience: 'api://orders' }));
+ * app.use(requireScope('orders:read'));
+ * app.use((ctx) => { ctx.body = { sub: ctx.state.auth?.subject }; });
+ * ```
+ */
+export function jwtAuth<S extends StandardSchemaV1 | undefined = undefined>(
+  options: KoaAuthOptions<S>,
+): AuthMiddleware<ClaimsOf<S>> {
+  const verifier = createVerifier(options);
+  const middleware = async function tokengate(ctx: Context, next: Next): Promise<void> {
+    const outcome = await authenticate(verifier, nodeRequest(ctx.req, ctx, ctx.originalUrl));
+    if (outcome.auth) ctx.state.auth = outcome.auth as AuthContext<RegisteredClaims>;
+    if (outcome.error) ctx.state.authError = outcome.error;
+    await next();
+  };
+  return Object.assign(middleware, {
+    verifier,
+    getAuth: (ctx: Context) => getAuth(ctx) as AuthContext<ClaimsOf<S>>,
+  });
+}
+
+/**
+ * The context `jwtAuth()` set on `ctx.state`, typed by {@link Register}.
+ * @throws AuthError 401 when the request is not authenticated.
+ */
+export function getAuth(ctx: Context): AuthContext<RegisteredClaims> {
+  const auth = ctx.state.auth;
+  if (!auth) throw new CoreAuthError('missing_token', 'authentication is required');
+  return auth;
+}
+
+/** Turns a core {@link Guard} into Koa middleware that throws its {@link AuthError}. */
+export function guard(check: Guard): Middleware {
+  return function tokengateGuard(ctx, next) {
+    const error = check.check(ctx.state.auth);
+    if (error) throw error;
+    return next();
+  };
+}
+
+/** Middleware requiring every listed scope (403 `insufficient_scope` otherwise). */
+export const requireScope = (...scopes: string[]): Middleware => guard(coreRequireScope(...scopes));
+/** Middleware requiring at least one of the listed scopes. */
+export const requireAnyScope = (...scopes: string[]): Middleware => guard(coreRequireAnyScope(...scopes));
+/** Middleware requiring every listed role (403 `insufficient_role` otherwise). */
+export const requireRole = (...roles: string[]): Middleware => guard(coreRequireRole(...roles));
+/** Middleware requiring at least one of the listed roles. */
+export const requireAnyRole = (...roles: string[]): Middleware => guard(coreRequireAnyRole(...roles));
+/** Middleware requiring an authenticated request (after `credentialsRequired: false`). */
+export const requireAuth = (): Middleware => guard(coreRequireAuth());
+/** Middleware requiring the claims to match a predicate or a partial object (403 otherwise). */
+export const requireClaims = (
+  expected: ((auth: AuthContext<RegisteredClaims>) => boolean) | Record<string, unknown>,
+): Middleware => guard(coreRequireClaims(expected));
+
+const binding: GuardBinding<[Context, Next]> = {
+  getAuth: ([ctx]) => ctx.state.auth,
+  fail: (error) => {
+    throw error;
+  },
+};
+
+/**
+ * Method decorator for class-based handlers `(ctx, next)`: throws 401 unless `jwtAuth()`
+ * authenticated the request.
+ * @example
+ * ```ts
+ * class Orders {
+ *   @RequireScope('orders:read') async list(ctx: Context) { ctx.body = []; }
+ * }
+ * const orders = new Orders();
+ * app.use((ctx, next) => orders.list(ctx, next));
+ * ```
+ */
+export const Authenticated = (): HandlerDecorator => guardDecorator(coreRequireAuth(), binding);
+/** Method decorator: every listed scope is required, as {@link requireScope}. */
+export const RequireScope = (...scopes: string[]): HandlerDecorator =>
+  guardDecorator(coreRequireScope(...scopes), binding);
+/** Method decorator: one of the listed scopes is required, as {@link requireAnyScope}. */
+export const RequireAnyScope = (...scopes: string[]): HandlerDecorator =>
+  guardDecorator(coreRequireAnyScope(...scopes), binding);
+/** Method decorator: every listed role is required, as {@link requireRole}. */
+export const RequireRole = (...roles: string[]): HandlerDecorator =>
+  guardDecorator(coreRequireRole(...roles), binding);
+/** Method decorator: one of the listed roles is required, as {@link requireAnyRole}. */
+export const RequireAnyRole = (...roles: string[]): HandlerDecorator =>
+  guardDecorator(coreRequireAnyRole(...roles), binding);
+/** Method decorator: the claims must match, as {@link requireClaims}. */
+export const RequireClaims = (
+  expected: ((auth: AuthContext<RegisteredClaims>) => boolean) | Record<string, unknown>,
+): HandlerDecorator => guardDecorator(coreRequireClaims(expected), binding);
+
+/**
+ * Error middleware that renders tokengate errors as JSON (`{ error, code, error_description }`)
+ * with their status and `WWW-Authenticate`/`Retry-After` headers; other errors are rethrown.
+ * Without it, Koa's default handler answers with the same status and headers and a text body.
+ *
+ * @example `app.use(authErrorHandler()); app.use(jwtAuth({ secret }));`
+ */
+export function authErrorHandler(): Middleware {
+  return async function tokengateErrorHandler(ctx, next) {
+    try {
+      await next();
+    } catch (error) {
+      if (!isAuthError(error) || ctx.headerSent) throw error;
+      ctx.status = error.status;
+      ctx.set(error.headers);
+      ctx.body = error.toJSON();
+    }
+  };
+}

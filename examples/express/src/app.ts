@@ -1,5 +1,5 @@
-import { authErrorHandler, getAuth, jwtAuth, requireRole, requireScope } from '@tokengate/express';
-import express, { type Express } from 'express';
+import { authErrorHandler, getAuth, jwtAuth, RequireRole, requireScope } from '@tokengate/express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 
 // App-wide claim types: every req.auth.claims in this app is typed with them.
 declare module '@tokengate/core' {
@@ -21,9 +21,18 @@ const orders = [
   { id: '1002', item: 'monitor', owner: 'bob' },
 ];
 
+/** A class-based controller: the decorator guards the handler exactly as the middleware would. */
+class AdminController {
+  @RequireRole('admin')
+  deleteOrder(req: Request, res: Response, _next: NextFunction) {
+    res.json({ deleted: req.params.id, by: getAuth(req).subject });
+  }
+}
+
 /** A small orders API protected by tokengate. */
 export function createApp({ issuer, audience }: ExampleOptions): Express {
   const app = express();
+  const admin = new AdminController();
   app.get('/health', (_req, res) => res.json({ ok: true }));
 
   app.use('/api', jwtAuth({ issuer, audience, realm: 'orders' }));
@@ -32,9 +41,7 @@ export function createApp({ issuer, audience }: ExampleOptions): Express {
     res.json({ sub: claims.sub, name: claims.name ?? null, scopes: [...scopes], roles: [...roles] });
   });
   app.get('/api/orders', requireScope('orders:read'), (_req, res) => res.json(orders));
-  app.delete('/api/orders/:id', requireRole('admin'), (req, res) =>
-    res.json({ deleted: req.params.id, by: req.auth?.subject }),
-  );
+  app.delete('/api/orders/:id', (req, res, next) => admin.deleteOrder(req, res, next));
 
   app.use(authErrorHandler());
   return app;

@@ -1,4 +1,4 @@
-import { createApp } from './app.js';
+import { listen } from './app.js';
 
 const issuer = process.env.ISSUER;
 const audience = process.env.AUDIENCE ?? 'api://orders';
@@ -6,7 +6,5 @@ if (!issuer) {
   console.error('Set ISSUER to your identity provider (for a local one: pnpm demo --serve)');
   process.exit(2);
 }
-const port = Number(process.env.PORT ?? 3001);
-createApp({ issuer, audience }).listen(port, '127.0.0.1', () => {
-  console.log(`express example on http://127.0.0.1:${port} (issuer ${issuer})`);
-});
+const { url } = await listen({ issuer, audience, port: Number(process.env.PORT ?? 3000) });
+console.log(`express example on ${url} (issuer ${issuer})`);

@@ -33,7 +33,8 @@ async function load(file: string): Promise<any> {
     .replaceAll("'https://idp.example.com/'", JSON.stringify(server.issuer))
     .replace(/^app\.listen\(3000\);$/m, 'export default app;')
     .replace(/^serve\(\{ fetch: app\.fetch, port: 3000 \}\);$/m, 'export default app;');
-  const target = `${root}${file.replace(/\.mjs$/, '')}.run-${process.pid}.mjs`;
+  const ext = file.endsWith('.ts') ? 'ts' : 'mjs';
+  const target = `${root}${file.replace(/\.(mjs|ts)$/, '')}.run-${process.pid}.${ext}`;
   writeFileSync(target, source);
   try {
     process.env.JWT_SECRET = SECRET;
@@ -61,6 +62,49 @@ describe('README snippets run', () => {
           .set(bearer(await idp.sign({ roles: ['admin'] })))
       ).status,
     ).toBe(200);
+  });
+
+  it('koa quick start', async () => {
+    const app = await load('examples/readme/koa-quickstart.mjs');
+    const server = app.callback();
+    expect(
+      (
+        await request(server)
+          .get('/orders')
+          .set(bearer(await idp.sign({ sub: 'kim', scope: 'orders:read' })))
+      ).body,
+    ).toEqual({
+      user: 'kim',
+    });
+    const denied = await request(server)
+      .get('/orders')
+      .set(bearer(await idp.sign({ sub: 'kim' })));
+    expect(denied.status).toBe(403);
+    expect(denied.headers['www-authenticate']).toContain('scope="orders:read"');
+  });
+
+  it('hono quick start', async () => {
+    const app = await load('examples/readme/hono-quickstart.mjs');
+    const ok = await app.request('/api/orders', {
+      headers: bearer(await idp.sign({ sub: 'hu', scope: 'orders:read' })),
+    });
+    expect(await ok.json()).toEqual({ user: 'hu' });
+    const none = await app.request('/api/orders');
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  it('decorators', async () => {
+    const app = await load('examples/readme/decorators.ts');
+    const reader = await idp.sign({ sub: 'rita', scope: 'orders:read', roles: ['user'] });
+    expect((await request(app).get('/orders').set(bearer(reader))).body).toEqual({ orders: [], for: 'rita' });
+    expect((await request(app).post('/orders/9/refund').set(bearer(reader))).status).toBe(403);
+    const support = await idp.sign({ roles: ['support'] });
+    expect((await request(app).post('/orders/9/refund').set(bearer(support))).body).toEqual({
+      refunded: '9',
+    });
+    expect((await request(app).get('/orders').set(bearer(support))).status).toBe(403);
+    expect((await request(app).get('/orders')).status).toBe(401);
   });
 
   it('secret', async () => {

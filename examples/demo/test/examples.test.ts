@@ -1,0 +1,89 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createTestIssuer, type TestIssuer, type TestIssuerServer } from '@tokengate/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const EXAMPLES = ['express', 'koa', 'hono'] as const;
+const tour = fileURLToPath(new URL('../tour.mjs', import.meta.url));
+
+let idp: TestIssuer;
+let server: TestIssuerServer;
+beforeAll(async () => {
+  idp = await createTestIssuer({ alg: 'EdDSA', audience: 'api://orders' });
+  server = await idp.listen();
+});
+afterAll(() => server.close());
+
+describe.each(EXAMPLES)('examples/%s', (name) => {
+  it('serves its public, authenticated, scoped and admin routes', async () => {
+    const example = await import(`@tokengate/example-${name}`);
+    const app = await example.listen({ issuer: server.issuer, audience: 'api://orders' });
+    try {
+      const call = async (method: string, path: string, claims?: Record<string, unknown>) => {
+        const headers: Record<string, string> = claims
+          ? { authorization: `Bearer ${await idp.sign(claims)}` }
+          : {};
+        const res = await fetch(app.url + path, { method, headers });
+        return { status: res.status, body: await res.json().catch(() => null) };
+      };
+      expect(await call('GET', '/health')).toEqual({ status: 200, body: { ok: true } });
+      expect((await call('GET', '/api/me')).status).toBe(401);
+      expect(
+        await call('GET', '/api/me', { sub: 'ann', name: 'Ann', scope: 'a b', roles: ['user'] }),
+      ).toEqual({
+        status: 200,
+        body: { sub: 'ann', name: 'Ann', scopes: ['a', 'b'], roles: ['user'] },
+      });
+      expect((await call('GET', '/api/orders', { sub: 'ann', scope: 'profile' })).status).toBe(403);
+      expect((await call('GET', '/api/orders', { sub: 'ann', scope: 'orders:read' })).status).toBe(200);
+      expect((await call('DELETE', '/api/orders/7', { sub: 'ann', roles: ['user'] })).status).toBe(403);
+      expect(await call('DELETE', '/api/orders/7', { sub: 'root', roles: ['admin'] })).toEqual({
+        status: 200,
+        body: { deleted: '7', by: 'root' },
+      });
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+function run(args: string[], until?: RegExp): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [tour, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+    let out = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (until?.test(out)) child.kill('SIGTERM');
+    });
+    child.stderr.on('data', (chunk) => {
+      out += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
+describe('the demo tour', () => {
+  it('plays every scenario against the three frameworks and exits 0', async () => {
+    const { code, out } = await run([]);
+    expect(code).toBe(0);
+    for (const framework of ['Express', 'Koa', 'Hono']) expect(out).toContain(`\n${framework}\n`);
+    expect(out.match(/^no token\s+GET \/api\/me\s+401\s+Bearer realm="orders"$/gm)).toHaveLength(3);
+    expect(out.match(/^expired\s+.*401\s+.*error="invalid_token"/gm)).toHaveLength(3);
+    expect(out.match(/^missing scope\s+.*403\s+.*scope="orders:read"/gm)).toHaveLength(3);
+    expect(out.match(/^admin role\s+DELETE \S+\s+200/gm)).toHaveLength(3);
+    expect(out.match(/^not an admin\s+DELETE \S+\s+403/gm)).toHaveLength(3);
+    expect(out).toContain('served 1 discovery and 1 JWKS requests');
+  });
+
+  it('with --serve, keeps running and prints curl commands with fresh tokens', async () => {
+    const { out } = await run(['--serve'], /Ctrl-C to stop/);
+    expect(out).toMatch(
+      /curl -i http:\/\/127\.0\.0\.1:\d+\/api\/orders -H 'Authorization: Bearer [\w-]+\.[\w-]+\.[\w-]+'/,
+    );
+  });
+});

@@ -9,7 +9,7 @@ const server = await idp.listen();
 
 const app = express();
 app.use(jwtAuth({ issuer: server.issuer, audience: 'api://orders' }));
-app.get('/orders', requireScope('orders:read'), (req, res) => res.json([]));
+app.get('/orders', requireScope('orders:read'), (_req, res) => res.json([]));
 const api = app.listen(0);
 const url = `http://127.0.0.1:${api.address().port}/orders`;
 const get = (token) => fetch(url, { headers: { authorization: `Bearer ${token}` } });

@@ -36,6 +36,10 @@ export interface Expected {
 
 export interface Case {
   name: string;
+  /** Runs first (before `options`), e.g. to start a loopback identity provider into `env.state`. */
+  setup?(env: CaseEnv): Promise<void>;
+  /** Runs last, whatever happened. */
+  teardown?(env: CaseEnv): Promise<void>;
   /** Options of `jwtAuth`; default {@link base}. */
   options?(env: CaseEnv): TokengateOptions<any>;
   /** The route: `/` by default; a guard runs once as middleware and once as a decorator. */
@@ -655,7 +659,9 @@ const guards: Case[] = [
  * Remote keys (`jwksUri`, issuer discovery against a loopback test issuer): these cases are
  * added by the lead after merging the remote-keys work. Every case here runs on every driver.
  */
-export const remoteKeyCases: Case[] = [];
+export { remoteKeyCases } from './remote-cases.js';
+
+import { remoteKeyCases } from './remote-cases.js';
 
 /** The table. Adding a case here runs it on every framework. */
 export const CASES: readonly Case[] = [

@@ -20,9 +20,15 @@ export interface GuardBinding<Args extends readonly unknown[] = any[]> {
  * `experimentalDecorators`) and as a legacy `experimentalDecorators` one.
  */
 export interface HandlerDecorator {
-  /** TC39 standard decorator form: `(method, context) → replacement`. */
+  /**
+   * TC39 standard decorator form: `(method, context) → replacement`.
+   * @typeParam F - the decorated handler's type, kept as is.
+   */
   <F extends (this: any, ...args: any[]) => any>(method: F, context: ClassMethodDecoratorContext): F;
-  /** Legacy `experimentalDecorators` form: `(prototype, key, descriptor) → descriptor`. */
+  /**
+   * Legacy `experimentalDecorators` form: `(prototype, key, descriptor) → descriptor`.
+   * @typeParam T - the decorated method's type.
+   */
   <T>(
     target: object,
     key: string | symbol,

@@ -75,11 +75,15 @@ export const honoNodeDriver: Driver = {
 };
 
 /** Hono through `app.request()` only: the Fetch API path, as on Bun, Deno or Workers. */
+/**
+ * Hono through `app.request()` only, as on a Fetch-only runtime, and with the WebCrypto
+ * signature backend: the whole table also covers the path Workers, Deno and Bun take.
+ */
 export const honoFetchDriver: Driver = {
-  name: 'hono (app.request)',
+  name: 'hono (app.request, WebCrypto)',
   ...base,
   async start(options) {
-    const app = buildApp(options);
+    const app = buildApp({ ...options, crypto: 'webcrypto' });
     return {
       async send(spec): Promise<CaseResponse> {
         const headers = new Headers();

@@ -5,15 +5,22 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const readme = readFileSync(`${root}README.md`, 'utf8');
+const DOCS = ['README.md', 'docs/recipes.md'];
 const SNIPPET = /<!-- snippet: (\S+) -->\s*```\w*\n([\s\S]*?)```/g;
-const snippets = [...readme.matchAll(SNIPPET)].map((m) => ({ file: m[1]!, block: m[2]! }));
+const snippets = DOCS.flatMap((doc) =>
+  [...readFileSync(`${root}${doc}`, 'utf8').matchAll(SNIPPET)].map((m) => ({
+    doc,
+    file: m[1]!,
+    block: m[2]!,
+  })),
+);
 
-describe('README code blocks', () => {
+describe('code blocks of the README and docs/recipes.md', () => {
   it('are all backed by files', () => {
-    expect(snippets.length).toBeGreaterThan(3);
+    expect(snippets.filter((s) => s.doc === 'README.md').length).toBeGreaterThan(3);
+    expect(snippets.filter((s) => s.doc === 'docs/recipes.md').length).toBeGreaterThan(3);
   });
-  it.each(snippets)('$file matches the README', ({ file, block }) => {
+  it.each(snippets)('$doc: $file matches its file', ({ file, block }) => {
     expect(block.trim()).toBe(readFileSync(`${root}${file}`, 'utf8').trim());
   });
 });
@@ -27,9 +34,18 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-/** Loads a README snippet as a module: local issuer instead of idp.example.com, exported app instead of listen(). */
-async function load(file: string): Promise<any> {
-  const source = readFileSync(`${root}${file}`, 'utf8')
+/**
+ * Loads a snippet as a module: a local issuer instead of idp.example.com (and any other
+ * `replacements`), an exported app instead of listen(). Returns the module's default export.
+ */
+async function load(file: string, replacements: Record<string, string> = {}): Promise<any> {
+  return (await loadModule(file, replacements)).default;
+}
+
+async function loadModule(file: string, replacements: Record<string, string> = {}): Promise<any> {
+  let source = readFileSync(`${root}${file}`, 'utf8');
+  for (const [from, to] of Object.entries(replacements)) source = source.replaceAll(from, to);
+  source = source
     .replaceAll("'https://idp.example.com/'", JSON.stringify(server.issuer))
     .replace(/^app\.listen\(3000\);$/m, 'export default app;')
     .replace(/^serve\(\{ fetch: app\.fetch, port: 3000 \}\);$/m, 'export default app;');
@@ -38,7 +54,7 @@ async function load(file: string): Promise<any> {
   writeFileSync(target, source);
   try {
     process.env.JWT_SECRET = SECRET;
-    return (await import(target)).default;
+    return await import(target);
   } finally {
     rmSync(target);
   }
@@ -143,5 +159,78 @@ describe('README snippets run', () => {
           .set(bearer(await idp.sign({}, { defect: 'expired' })))
       ).status,
     ).toBe(401);
+  });
+});
+
+describe('recipes (docs/recipes.md) run', () => {
+  it('several issuers', async () => {
+    const a = await createTestIssuer({ alg: 'ES256', audience: 'api://orders' });
+    const b = await createTestIssuer({ alg: 'EdDSA', audience: 'api://orders' });
+    const [serverA, serverB] = [await a.listen(), await b.listen()];
+    try {
+      const app = await load('examples/readme/multi-tenant.mjs', {
+        "'https://tenant-a.example.com/'": JSON.stringify(serverA.issuer),
+        "'https://tenant-b.example.com/'": JSON.stringify(serverB.issuer),
+      });
+      expect(
+        (
+          await request(app)
+            .get('/whoami')
+            .set(bearer(await a.sign({ sub: 'x' })))
+        ).body,
+      ).toEqual({ tenant: serverA.issuer, sub: 'x' });
+      expect(
+        (
+          await request(app)
+            .get('/whoami')
+            .set(bearer(await b.sign({ sub: 'y' })))
+        ).body,
+      ).toEqual({ tenant: serverB.issuer, sub: 'y' });
+      const stranger = await request(app)
+        .get('/whoami')
+        .set(bearer(await idp.sign({ sub: 'z' })));
+      expect(stranger.status).toBe(401);
+      expect(stranger.body.reason).toBe('issuer');
+    } finally {
+      await serverA.close();
+      await serverB.close();
+    }
+  });
+
+  it('cookies from a browser app', async () => {
+    const app = await load('examples/readme/cookies.mjs');
+    const token = await idp.sign({ sub: 'web' });
+    expect(
+      (await request(app).get('/profile').set('Cookie', `theme=dark; access_token=${token}`)).body,
+    ).toEqual({ sub: 'web' });
+    expect((await request(app).get('/profile').set(bearer(token))).body).toEqual({ sub: 'web' });
+    expect((await request(app).get('/profile')).status).toBe(401);
+  });
+
+  it('usage accounting per subject', async () => {
+    const mod = await loadModule('examples/readme/usage.mjs');
+    const token = await idp.sign({ sub: 'counted' });
+    await request(mod.default).get('/report').set(bearer(token));
+    expect((await request(mod.default).get('/report').set(bearer(token))).body).toEqual({ calls: 2 });
+    expect(mod.usage.get('counted')).toBe(2);
+  });
+
+  it('structured logging with pino, without the token', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const log = `${mkdtempSync(`${tmpdir()}/tokengate-`)}/log.ndjson`;
+    const app = await load('examples/readme/logging.mjs', {
+      'pino()': `pino(pino.destination({ dest: ${JSON.stringify(log)}, sync: true }))`,
+    });
+    const expired = await idp.sign({ sub: 'late' }, { defect: 'expired' });
+    expect((await request(app).get('/orders').set(bearer(expired))).status).toBe(401);
+    const text = readFileSync(log, 'utf8');
+    expect(JSON.parse(text.trim().split('\n').at(-1)!)).toMatchObject({
+      code: 'invalid_token',
+      reason: 'expired',
+      status: 401,
+      path: '/orders',
+    });
+    expect(text).not.toContain(expired);
   });
 });

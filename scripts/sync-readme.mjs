@@ -4,11 +4,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 
 const root = new URL('..', import.meta.url).pathname;
 for (const doc of ['README.md', 'docs/recipes.md']) {
-const readme = readFileSync(`${root}${doc}`, 'utf8');
-const synced = readme.replace(
-  /(<!-- snippet: (\S+) -->\s*```\w*\n)([\s\S]*?)(```)/g,
-  (_all, open, file, _body, close) => `${open}${readFileSync(`${root}${file}`, 'utf8').trimEnd()}\n${close}`,
-);
-writeFileSync(`${root}${doc}`, synced);
-console.log(synced === readme ? `${doc} already in sync` : `${doc} updated from snippet files`);
+  const readme = readFileSync(`${root}${doc}`, 'utf8');
+  const synced = readme.replace(
+    /(<!-- snippet: (\S+) -->\s*```\w*\n)([\s\S]*?)(```)/g,
+    (_all, open, file, _body, close) =>
+      `${open}${readFileSync(`${root}${file}`, 'utf8').trimEnd()}\n${close}`,
+  );
+  writeFileSync(`${root}${doc}`, synced);
+  console.log(synced === readme ? `${doc} already in sync` : `${doc} updated from snippet files`);
 }

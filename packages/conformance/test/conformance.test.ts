@@ -1,3 +1,5 @@
+import express from 'express';
+import express4 from 'express4';
 import Koa from 'koa';
 import Koa2 from 'koa2';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -9,7 +11,8 @@ import { createFixtures, type Fixtures } from './fixtures.js';
 import type { CaseRequest, CaseResponse, Driver } from './routes.js';
 
 const DRIVERS: Driver[] = [
-  expressDriver,
+  expressDriver('express 5', express),
+  expressDriver('express 4', express4 as unknown as typeof express),
   koaDriver('koa 3', Koa),
   koaDriver('koa 2', Koa2),
   honoNodeDriver,

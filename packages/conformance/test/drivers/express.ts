@@ -11,7 +11,8 @@ import {
   RequireRole,
   RequireScope,
 } from '@tokengate/express';
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type express from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { listen } from '../http.js';
 import { type Driver, GUARD_NAMES, GUARDS, type GuardName, guardMiddleware, summarize } from '../routes.js';
 
@@ -51,24 +52,27 @@ class Controller {
   }
 }
 
-export const expressDriver: Driver = {
-  name: 'express',
-  readHeader: (raw, name) => (raw as Request).get(name),
-  isNative: (raw) => typeof (raw as Request).get === 'function' && typeof (raw as Request).res === 'object',
-  async start(options) {
-    const app = express();
-    const controller = new Controller();
-    app.use(jwtAuth(options));
-    app.all('/', answer);
-    app.all('/me', (req, res) => {
-      const auth = getAuth(req);
-      res.json(summarize(auth, undefined));
-    });
-    for (const name of GUARD_NAMES) {
-      app.all(`/guard/${name}`, guardMiddleware<RequestHandler>(adapter, name), answer);
-      app.all(`/decorated/${name}`, (req, res, next) => controller[name as GuardName](req, res, next));
-    }
-    app.use(authErrorHandler());
-    return listen(createServer(app));
-  },
-};
+/** A driver for an Express major (5, or 4 installed under the alias `express4`). */
+export function expressDriver(name: string, createApp: () => ReturnType<typeof express>): Driver {
+  return {
+    name,
+    readHeader: (raw, header) => (raw as Request).get(header),
+    isNative: (raw) => typeof (raw as Request).get === 'function' && typeof (raw as Request).res === 'object',
+    async start(options) {
+      const app = createApp();
+      const controller = new Controller();
+      app.use(jwtAuth(options));
+      app.all('/', answer);
+      app.all('/me', (req, res) => {
+        const auth = getAuth(req);
+        res.json(summarize(auth, undefined));
+      });
+      for (const name of GUARD_NAMES) {
+        app.all(`/guard/${name}`, guardMiddleware<RequestHandler>(adapter, name), answer);
+        app.all(`/decorated/${name}`, (req, res, next) => controller[name as GuardName](req, res, next));
+      }
+      app.use(authErrorHandler());
+      return listen(createServer(app));
+    },
+  };
+}

@@ -51,22 +51,34 @@ export function parse(spec: CommandSpec, argv: readonly string[]): Parsed {
     if (flag.multiple) options[name].multiple = true;
     if (flag.short) options[name].short = flag.short;
   }
-  let parsed: { values: Values; positionals: string[] };
+  let parsed: { values: Values; positionals: string[]; tokens: { kind: string; name?: string }[] };
   try {
-    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true }) as typeof parsed;
+    parsed = parseArgs({
+      args: [...argv],
+      options,
+      allowPositionals: true,
+      strict: true,
+      tokens: true,
+    }) as unknown as typeof parsed;
   } catch (error) {
     throw new UsageError(describeParseError(error, flags), spec.name);
   }
   if (parsed.values.help) return parsed;
+  const seen = new Set<string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option' || token.name === undefined) continue;
+    const flag = flags[token.name];
+    if (flag && !flag.multiple && seen.has(token.name)) {
+      throw new UsageError(`option --${token.name} may be given only once`, spec.name);
+    }
+    seen.add(token.name);
+  }
   for (const [name, flag] of Object.entries(spec.flags)) {
     const value = parsed.values[name];
     if (flag.type !== 'string' || value === undefined) continue;
     const values = Array.isArray(value) ? value : [value as string];
     if (values.some((v) => v === ''))
       throw new UsageError(`option --${name} needs a non-empty value`, spec.name);
-    if (!flag.multiple && Array.isArray(value)) {
-      throw new UsageError(`option --${name} may be given only once`, spec.name);
-    }
   }
   if (parsed.positionals.length > spec.maxPositionals) {
     throw new UsageError(
@@ -85,9 +97,7 @@ function describeParseError(error: unknown, flags: Readonly<Record<string, Flag>
   const named = /'(-{1,2}[^'\s=]*)/.exec(message)?.[1];
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const bare = named?.replace(/^-+/, '') ?? '';
-    const hint = Object.keys(flags).find(
-      (f) => f.replace(/-/g, '') === bare.toLowerCase().replace(/[-_]/g, ''),
-    );
+    const hint = closest(bare.toLowerCase(), Object.keys(flags));
     return `unknown option ${named ?? ''}${hint ? ` (did you mean --${hint}?)` : ''}`.trim();
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
@@ -133,4 +143,36 @@ export function helpText(spec: CommandSpec): string {
     ...spec.examples.map((e) => `  ${e}`),
   ];
   return out.join('\n');
+}
+
+/** Edit distance (Levenshtein) between two short strings. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** The known flag a mistyped one most likely meant (at most 2 edits away), for "did you mean". */
+function closest(name: string, known: readonly string[]): string | undefined {
+  if (name === '' || name.length > 40) return undefined;
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of known) {
+    const d = distance(name.replace(/_/g, '-'), candidate);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
 }

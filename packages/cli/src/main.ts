@@ -1,22 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { type CommandSpec, helpText } from './args.js';
-import { decodeCommand, decodeSpec } from './commands/decode.js';
-import { keygenCommand, keygenSpec } from './commands/keygen.js';
-import { signCommand, signSpec } from './commands/sign.js';
-import { verifyCommand, verifySpec } from './commands/verify.js';
 import { EXIT, UsageError } from './errors.js';
 import { colourEnabled, type Io, json, line, palette } from './output.js';
+import { decodeSpec, keygenSpec, signSpec, verifySpec } from './specs.js';
+
+type Run = (argv: readonly string[], io: Io) => Promise<number>;
 
 interface Command {
   readonly spec: CommandSpec;
-  readonly run: (argv: readonly string[], io: Io) => Promise<number>;
+  /** Loaded on use, so `--help` and each command load only what they need (start-up time). */
+  readonly load: () => Promise<Run>;
 }
 
 const COMMANDS: Readonly<Record<string, Command>> = {
-  decode: { spec: decodeSpec, run: decodeCommand },
-  verify: { spec: verifySpec, run: verifyCommand },
-  sign: { spec: signSpec, run: signCommand },
-  keygen: { spec: keygenSpec, run: keygenCommand },
+  decode: { spec: decodeSpec, load: async () => (await import('./commands/decode.js')).decodeCommand },
+  verify: { spec: verifySpec, load: async () => (await import('./commands/verify.js')).verifyCommand },
+  sign: { spec: signSpec, load: async () => (await import('./commands/sign.js')).signCommand },
+  keygen: { spec: keygenSpec, load: async () => (await import('./commands/keygen.js')).keygenCommand },
 };
 
 function version(): string {
@@ -98,7 +98,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   try {
-    return await command.run(rest, io);
+    const run = await command.load();
+    return await run(rest, io);
   } catch (error) {
     if (error instanceof UsageError) return fail(error.message, error.command ?? first, EXIT.usage);
     if (io.env.TOKENGATE_DEBUG) line(io.stderr, String((error as Error)?.stack ?? error));

@@ -1,29 +1,10 @@
 import { decodeJwt, decodeJwtSegment, isAuthError, type JwtClaims, type JwtHeader } from '@tokengate/core';
-import { type CommandSpec, parse } from '../args.js';
+import { parse } from '../args.js';
 import { EXIT } from '../errors.js';
 import { readToken } from '../input.js';
 import { times, warnings } from '../inspect.js';
 import { colourEnabled, type Io, json, line, palette } from '../output.js';
-
-/** `tokengate decode`. */
-export const decodeSpec: CommandSpec = {
-  name: 'decode',
-  summary: 'show a token’s header, payload and times, with warnings (does NOT verify it)',
-  usage: ['tokengate decode <token>', 'tokengate decode -            (reads the token from stdin)'],
-  flags: {},
-  maxPositionals: 1,
-  details: [
-    'Nothing leaves this machine. A leading "Bearer " is ignored. Times are shown as dates and',
-    'relative to now. Warnings: alg "none", no "exp", a lifetime over 24 h, an HMAC algorithm',
-    'from an https issuer, keys embedded in the header, expired or not-yet-valid tokens.',
-    'Exit codes: 0 decoded, 1 not a decodable JWS, 2 usage error.',
-  ],
-  examples: [
-    'tokengate decode eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2ln',
-    'pbpaste | tokengate decode -',
-    'tokengate decode "$TOKEN" --json | jq .payload.sub',
-  ],
-};
+import { decodeSpec } from '../specs.js';
 
 interface Decoded {
   header: JwtHeader;

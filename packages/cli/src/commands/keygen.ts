@@ -1,32 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { ALGORITHMS, type Algorithm, isAlgorithm, isSymmetric } from '@tokengate/core';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
-import { type CommandSpec, parse, str } from '../args.js';
+import { parse, str } from '../args.js';
 import { EXIT, UsageError } from '../errors.js';
 import { colourEnabled, type Io, json, line, palette } from '../output.js';
-
-/** `tokengate keygen`. */
-export const keygenSpec: CommandSpec = {
-  name: 'keygen',
-  summary: 'make a signing key: a private JWK and the public JWKS (or an HMAC secret)',
-  usage: ['tokengate keygen [--alg ES256|RS256|EdDSA|HS256|…] [--kid K]'],
-  flags: {
-    alg: { type: 'string', value: 'ALG', help: `algorithm (default ES256): ${ALGORITHMS.join(', ')}` },
-    kid: { type: 'string', value: 'K', help: 'key id (default: the RFC 7638 thumbprint of the key)' },
-  },
-  maxPositionals: 0,
-  details: [
-    'Asymmetric algorithms print the private JWK (keep it secret; `sign --key` uses it) and the',
-    'public JWKS (publish it; `verify --jwks` uses it). RSA keys are 2048 bits.',
-    'HMAC algorithms print a random secret (32/48/64 random bytes as base64url text, used as',
-    'the secret as it is, like `secret: process.env.JWT_SECRET`) and the same key as an "oct" JWK.',
-  ],
-  examples: [
-    'tokengate keygen --alg ES256 --kid 2026-01',
-    'tokengate keygen --alg EdDSA --json > key.json && jq .privateJwk key.json > private.jwk.json',
-    'tokengate keygen --alg HS256 --json | jq -r .secret > secret.txt',
-  ],
-};
+import { keygenSpec } from '../specs.js';
 
 const RANDOM_BYTES: Partial<Record<Algorithm, number>> = { HS256: 32, HS384: 48, HS512: 64 };
 

@@ -8,66 +8,12 @@ import {
   toSeconds,
 } from '@tokengate/core';
 import { SignJWT } from 'jose';
-import { type CommandSpec, list, parse, str } from '../args.js';
+import { list, parse, str } from '../args.js';
 import { EXIT, UsageError } from '../errors.js';
 import { isObject, parseJson, readStdin, readText } from '../input.js';
 import { secretFromFile } from '../keys.js';
 import { type Io, json, line } from '../output.js';
-
-/** `tokengate sign`. */
-export const signSpec: CommandSpec = {
-  name: 'sign',
-  summary: 'sign a JWT with a secret or a private key (for tests and local development)',
-  usage: [
-    'tokengate sign [--claims JSON|@FILE|@-] (--secret S | --secret-file F | --key FILE) [--alg ALG]',
-    '               [--exp 15m] [--nbf DUR] [--iss I] [--aud A]... [--sub S] [--jti J] [--kid K] [--typ T]',
-  ],
-  flags: {
-    claims: {
-      type: 'string',
-      value: 'JSON',
-      help: 'the payload: JSON text, @file, or @- for stdin (default {})',
-    },
-    secret: { type: 'string', value: 'S', help: 'HMAC secret (UTF-8 text; HS256 needs 32+ bytes)' },
-    'secret-file': {
-      type: 'string',
-      value: 'F',
-      help: 'file holding the HMAC secret (trailing newline ignored)',
-    },
-    key: {
-      type: 'string',
-      value: 'FILE',
-      help: 'private key: a JWK (as keygen prints) or PEM (PKCS#8, PKCS#1, SEC1)',
-    },
-    alg: {
-      type: 'string',
-      value: 'ALG',
-      help: 'algorithm (default: the JWK\'s "alg", the key\'s type, or HS256)',
-    },
-    exp: {
-      type: 'string',
-      value: 'DUR',
-      help: 'lifetime from now (default 15m unless the claims have "exp")',
-    },
-    nbf: { type: 'string', value: 'DUR', help: 'not valid before now + DUR' },
-    iss: { type: 'string', value: 'I', help: 'issuer claim' },
-    aud: { type: 'string', multiple: true, value: 'A', help: 'audience claim (repeat for several)' },
-    sub: { type: 'string', value: 'S', help: 'subject claim' },
-    jti: { type: 'string', value: 'J', help: 'token id claim' },
-    kid: { type: 'string', value: 'K', help: 'key id header (default: the JWK\'s "kid")' },
-    typ: { type: 'string', value: 'T', help: 'typ header (default JWT), e.g. at+jwt' },
-  },
-  maxPositionals: 0,
-  details: [
-    '"iat" is set to now unless the claims have one. Flags override the same claims in --claims.',
-    'Prints the token. Exit codes: 0 signed, 2 usage error (bad claims, key, or algorithm).',
-  ],
-  examples: [
-    'tokengate sign --secret-file ./secret.txt --sub alice --claims \'{"scope":"orders:read"}\'',
-    'tokengate sign --key ./private.jwk.json --iss https://idp.example.com/ --aud api://orders --exp 1h',
-    'tokengate sign --key ./key.pem --alg RS256 --claims @claims.json --typ at+jwt',
-  ],
-};
+import { signSpec } from '../specs.js';
 
 const utf8 = new TextEncoder();
 

@@ -8,82 +8,14 @@ import {
   type TokengateOptions,
   toSeconds,
 } from '@tokengate/core';
-import { type CommandSpec, list, parse, str } from '../args.js';
+import { list, parse, str } from '../args.js';
 import { EXIT, UsageError } from '../errors.js';
 import { explain } from '../explain.js';
 import { readText, readToken } from '../input.js';
 import { times } from '../inspect.js';
 import { readJwks, readPublicKey, secretFromFile } from '../keys.js';
 import { colourEnabled, type Io, json, line, palette } from '../output.js';
-
-/** `tokengate verify`. */
-export const verifySpec: CommandSpec = {
-  name: 'verify',
-  summary: 'verify a token exactly as the tokengate middleware does, and explain any failure',
-  usage: [
-    'tokengate verify <token|-> (--secret S | --secret-file F | --public-key FILE | --jwks FILE',
-    '                            | --jwks-uri URL | --issuer URL) [options]',
-  ],
-  flags: {
-    secret: { type: 'string', value: 'S', help: 'HMAC secret (used as UTF-8 text; prefer --secret-file)' },
-    'secret-file': {
-      type: 'string',
-      value: 'F',
-      help: 'file holding the HMAC secret (trailing newline ignored)',
-    },
-    'public-key': { type: 'string', value: 'FILE', help: 'public key: PEM (SPKI or certificate) or a JWK' },
-    jwks: { type: 'string', value: 'FILE', help: 'a local JSON Web Key Set' },
-    'jwks-uri': { type: 'string', value: 'URL', help: 'a remote JWKS (https, or http on loopback)' },
-    issuer: {
-      type: 'string',
-      multiple: true,
-      value: 'URL',
-      help: 'expected "iss"; alone, keys come from its OIDC discovery document',
-    },
-    audience: { type: 'string', multiple: true, value: 'A', help: 'expected "aud" (any one of those given)' },
-    alg: { type: 'string', multiple: true, value: 'ALG', help: 'allowed algorithms (default: from the key)' },
-    typ: { type: 'string', multiple: true, value: 'T', help: 'expected "typ" header, e.g. at+jwt' },
-    'clock-tolerance': { type: 'string', value: 'DUR', help: 'allowed clock skew, e.g. 30s (default 5s)' },
-    'max-token-age': { type: 'string', value: 'DUR', help: 'reject tokens whose "iat" is older, e.g. 1h' },
-    'max-token-lifetime': {
-      type: 'string',
-      value: 'DUR',
-      help: 'reject tokens living longer (exp - iat), e.g. 1d',
-    },
-    require: {
-      type: 'string',
-      multiple: true,
-      value: 'CLAIM',
-      help: 'claims that must be present besides "exp"',
-    },
-    'scope-claim': {
-      type: 'string',
-      multiple: true,
-      value: 'PATH',
-      help: 'where scopes live (default scope, scp)',
-    },
-    'roles-claim': {
-      type: 'string',
-      multiple: true,
-      value: 'PATH',
-      help: 'where roles live (default roles, role, groups)',
-    },
-    timeout: { type: 'string', value: 'DUR', help: 'remote key fetch timeout (default 5s)' },
-  },
-  maxPositionals: 1,
-  details: [
-    'Runs @tokengate/core createVerifier() with the options named by the flags (--jwks-uri →',
-    'jwksUri, --max-token-age → maxTokenAge, …), so it accepts and rejects exactly what the',
-    'middleware does, with the same error codes. Durations: seconds or 30s, 15m, 2h, 7d.',
-    'Exit codes: 0 verified, 1 token rejected (or keys unavailable), 2 usage error.',
-  ],
-  examples: [
-    'tokengate verify "$TOKEN" --secret-file ./secret.txt',
-    'tokengate verify "$TOKEN" --jwks ./jwks.json --issuer https://idp.example.com/ --audience api://orders',
-    'tokengate verify - --issuer https://idp.example.com/ < token.txt',
-    'tokengate verify "$TOKEN" --public-key ./public.pem --json | jq .scopes',
-  ],
-};
+import { verifySpec } from '../specs.js';
 
 const KEY_FLAGS = ['secret', 'secret-file', 'public-key', 'jwks', 'jwks-uri'] as const;
 

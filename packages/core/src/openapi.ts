@@ -151,7 +151,12 @@ function alternativesOf(guard: Guard): string[][] {
  * claims and `requireAuth()` guards require authentication without OAuth scopes (`[]`), because
  * roles are not scopes an OpenID Connect client can ask for.
  *
- * Several guards on one route are combined: every one must pass.
+ * Scope lists are meaningful to OpenAPI 3.1 for every scheme type (§4.8.30: role names for
+ * `http` schemes); OpenAPI 3.0 wants an empty list for `http` schemes, so for a 3.0 document with a
+ * bearer scheme pass `[]` or use `requireAuth()`.
+ *
+ * Several guards on one route are combined: every one must pass (alternatives that ask for more
+ * than another one are left out).
  *
  * @param guards - a core guard (`requireScope('orders:read')`), a list of guards, or scope names.
  * @param options - the security scheme's `name` (default `'bearerAuth'`).
@@ -197,13 +202,18 @@ export function securityRequirement(
     }
     alternatives = next;
   }
-  const seen = new Set<string>();
+  // Drop duplicates and alternatives that ask for more than another one (they add nothing).
+  const sets = alternatives.map((scopes) => new Set(scopes));
   const out: OpenApiSecurityRequirement[] = [];
-  for (const scopes of alternatives) {
-    const key = [...scopes].sort().join(' ');
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push({ [name]: scopes });
-  }
+  sets.forEach((set, i) => {
+    const redundant = sets.some(
+      (other, j) =>
+        j !== i &&
+        other.size <= set.size &&
+        [...other].every((s) => set.has(s)) &&
+        (other.size < set.size || j < i),
+    );
+    if (!redundant) out.push({ [name]: [...set] });
+  });
   return out;
 }

@@ -631,3 +631,60 @@ describe.concurrent('colour', () => {
     expect(json.stdout).not.toContain('\u001b[');
   });
 });
+
+describe.concurrent('remote keys (a test issuer on 127.0.0.1)', () => {
+  it('verifies with --jwks-uri and with --issuer alone (OIDC discovery)', async () => {
+    const idp = await createTestIssuer({ alg: 'ES256' });
+    const server = await idp.listen();
+    try {
+      const token = await idp.sign({ sub: 'ivy', scope: 'a' });
+      const byUri = await tokengate(['verify', token, '--jwks-uri', server.jwksUri, '--json']);
+      expect(byUri.stderr).toBe('');
+      expect(byUri.code).toBe(0);
+      expect(parse(byUri)).toMatchObject({ ok: true, subject: 'ivy', scopes: ['a'] });
+      const byIssuer = await tokengate(['verify', token, '--issuer', server.issuer]);
+      expect(byIssuer.code).toBe(0);
+      expect(byIssuer.stdout).toContain(`  issuer    ${server.issuer}\n`);
+      expect(server.stats.discovery).toBeGreaterThanOrEqual(1);
+      expect(server.stats.jwks).toBeGreaterThanOrEqual(2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it.each([['down'], ['issuer-mismatch'], ['5xx']] as const)(
+    'exits 1 with key_source_unavailable when the issuer is %s',
+    async (fault) => {
+      const idp = await createTestIssuer({ alg: 'EdDSA' });
+      const server = await idp.listen();
+      try {
+        server.faults.set(fault);
+        const token = await idp.sign({ sub: 'jack' });
+        const run = await tokengate([
+          'verify',
+          token,
+          '--issuer',
+          server.issuer,
+          '--timeout',
+          '2s',
+          '--json',
+        ]);
+        expect(run.code).toBe(1);
+        const body = parse(run);
+        expect(body).toMatchObject({ ok: false, code: 'key_source_unavailable', status: 503 });
+        expect(body.explanation).toMatch(
+          /^the keys could not be fetched: .*; check the URL and that the endpoint answers$/,
+        );
+        expect(run.stdout).not.toContain(token);
+      } finally {
+        await server.close();
+      }
+    },
+  );
+
+  it('refuses a plain-http key URL that is not on loopback as a usage error', async () => {
+    const run = await tokengate(['verify', 'a.b.c', '--jwks-uri', 'http://keys.example.com/jwks']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('must use https');
+  });
+});

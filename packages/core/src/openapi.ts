@@ -1,4 +1,5 @@
 import type { Guard } from './guards.js';
+import { discoveryUrls } from './keys/discovery.js';
 import type { TokengateOptions } from './options.js';
 
 /**
@@ -55,20 +56,13 @@ function schemeName(name: unknown, fn: string): string {
   return name;
 }
 
-/** The OIDC discovery document URL of an issuer: `{issuer without trailing slash}/.well-known/openid-configuration`. */
+/** The issuer's OIDC discovery URL, computed as the verifier's discovery computes it. */
 function discoveryUrl(issuer: string): string {
-  let url: URL;
   try {
-    url = new URL(issuer);
-  } catch {
-    throw new TypeError(
-      'tokengate: securityScheme() option "issuer" must be an absolute URL for OIDC discovery',
-    );
+    return discoveryUrls(issuer).openid;
+  } catch (error) {
+    throw new TypeError(`tokengate: securityScheme() option "issuer": ${(error as Error).message}`);
   }
-  if (url.search !== '' || url.hash !== '') {
-    throw new TypeError('tokengate: securityScheme() option "issuer" must not have a query or fragment');
-  }
-  return `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
 }
 
 /**
@@ -83,8 +77,8 @@ function discoveryUrl(issuer: string): string {
  * @param options - the tokengate options (only `issuer`, `issuers` and the key options are read).
  * @param schemeOptions - the scheme's `name` (default `'bearerAuth'`) and `description`.
  * @returns `{ [name]: scheme }`, to spread into `components.securitySchemes`.
- * @throws TypeError for a malformed `name`, or an `issuer` that is not an absolute URL when
- * it is the key source.
+ * @throws TypeError for a malformed `name`, or an `issuer` that could not be discovered (not an
+ * absolute https URL, or with a query or fragment) when it is the key source.
  * @example
  * ```ts
  * const auth = { issuer: 'https://idp.example.com/', audience: 'api://orders' };

@@ -149,10 +149,15 @@ export const signSpec: CommandSpec = {
 export const keygenSpec: CommandSpec = {
   name: 'keygen',
   summary: 'make a signing key: a private JWK and the public JWKS (or an HMAC secret)',
-  usage: ['tokengate keygen [--alg ES256|RS256|EdDSA|HS256|…] [--kid K]'],
+  usage: ['tokengate keygen [--alg ES256|RS256|EdDSA|HS256|…] [--kid K] [--out DIR]'],
   flags: {
     alg: { type: 'string', value: 'ALG', help: `algorithm (default ES256): ${ALGORITHMS.join(', ')}` },
     kid: { type: 'string', value: 'K', help: 'key id (default: the RFC 7638 thumbprint of the key)' },
+    out: {
+      type: 'string',
+      value: 'DIR',
+      help: 'write the files to DIR instead of printing them (private ones with mode 600; never overwrites)',
+    },
   },
   maxPositionals: 0,
   details: [
@@ -160,9 +165,11 @@ export const keygenSpec: CommandSpec = {
     'public JWKS (publish it; `verify --jwks` uses it). RSA keys are 2048 bits.',
     'HMAC algorithms print a random secret (32/48/64 random bytes as base64url text, used as',
     'the secret as it is, like `secret: process.env.JWT_SECRET`) and the same key as an "oct" JWK.',
+    'With --out DIR: DIR/private.jwk.json and DIR/jwks.json (HMAC: DIR/secret.txt, DIR/secret.jwk.json).',
   ],
   examples: [
     'tokengate keygen --alg ES256 --kid 2026-01',
+    'tokengate keygen --alg RS256 --out ./keys',
     'tokengate keygen --alg EdDSA --json > key.json && jq .privateJwk key.json > private.jwk.json',
     'tokengate keygen --alg HS256 --json | jq -r .secret > secret.txt',
   ],

@@ -1,4 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { createVerifier } from '@tokengate/core';
 import { createTestIssuer } from '@tokengate/core/testing';
 import { SignJWT } from 'jose';
@@ -239,6 +241,30 @@ describe.concurrent('keygen', () => {
     expect(verified.code).toBe(0);
     expect(parse(verified).subject).toBe('bob');
     expect(parse(verified).header.kid).toBe(a.kid);
+  });
+
+  it('writes key files with --out (private ones mode 600) and never overwrites them', async () => {
+    const dir = join(tmp.dir, 'keys-out');
+    const run = await tokengate(['keygen', '--alg', 'ES256', '--out', dir, '--json']);
+    expect(run.code).toBe(0);
+    const { files, kid } = parse(run);
+    expect(files).toEqual([join(dir, 'private.jwk.json'), join(dir, 'jwks.json')]);
+    expect(statSync(files[0]).mode & 0o777).toBe(0o600);
+    const jwks = JSON.parse(readFileSync(files[1], 'utf8'));
+    expect(jwks.keys[0].kid).toBe(kid);
+    expect(jwks.keys[0].d).toBeUndefined();
+    const token = (await tokengate(['sign', '--key', files[0], '--sub', 'out'])).stdout.trim();
+    expect((await tokengate(['verify', token, '--jwks', files[1]])).code).toBe(0);
+    const before = readFileSync(files[0], 'utf8');
+    const again = await tokengate(['keygen', '--alg', 'ES256', '--out', dir]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('already exists; keygen never overwrites a key');
+    expect(readFileSync(files[0], 'utf8')).toBe(before);
+    const hmac = await tokengate(['keygen', '--alg', 'HS512', '--out', join(tmp.dir, 'hs-out')]);
+    expect(hmac.stdout).toContain('secret.txt');
+    const secret = readFileSync(join(tmp.dir, 'hs-out', 'secret.txt'), 'utf8').trim();
+    expect(Buffer.from(secret, 'base64url')).toHaveLength(64);
+    expect(statSync(join(tmp.dir, 'hs-out', 'secret.txt')).mode & 0o777).toBe(0o600);
   });
 
   it('refuses an unknown algorithm', async () => {

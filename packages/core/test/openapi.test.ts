@@ -60,7 +60,9 @@ describe('securityScheme', () => {
     expect(() => securityScheme({ issuer: 'idp.example.com' })).toThrow(/absolute URL/);
     expect(() => securityScheme({ issuer: 'https://idp.example.com/?x=1' })).toThrow(/query or fragment/);
     expect(() => securityScheme({ issuer: 'http://idp.example.com/' })).toThrow(/must use https/);
-    expect(securityScheme({ issuer: 'http://127.0.0.1:8080' }).bearerAuth).toMatchObject({ type: 'openIdConnect' });
+    expect(securityScheme({ issuer: 'http://127.0.0.1:8080' }).bearerAuth).toMatchObject({
+      type: 'openIdConnect',
+    });
     expect(() => securityScheme(undefined as never)).toThrow(TypeError);
   });
 });

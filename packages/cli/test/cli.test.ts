@@ -1,11 +1,12 @@
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createVerifier } from '@tokengate/core';
 import { createTestIssuer } from '@tokengate/core/testing';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, type Run, rawToken, tempDir, tokengate } from './helpers.js';
+import { BIN, buildCli, type Run, rawToken, tempDir, tokengate } from './helpers.js';
 
 type Temp = Awaited<ReturnType<typeof tempDir>>;
 let tmp: Temp;
@@ -712,5 +713,37 @@ describe.concurrent('remote keys (a test issuer on 127.0.0.1)', () => {
     const run = await tokengate(['verify', 'a.b.c', '--jwks-uri', 'http://keys.example.com/jwks']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('must use https');
+  });
+});
+
+describe('README', () => {
+  it('runs the quick start and prints what the README shows', async () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const block = /```sh\n([\s\S]*?)```/.exec(readme)![1]!;
+    const script = block
+      .replace(/\\\n\s*/g, ' ')
+      .split('\n')
+      .filter((l) => l.startsWith('tokengate '))
+      .join('\n');
+    expect(script.split('\n')).toHaveLength(4);
+    const dir = join(tmp.dir, 'readme');
+    mkdirSync(dir);
+    const out = execFileSync(
+      'bash',
+      ['-euo', 'pipefail', '-c', `tokengate() { "${process.execPath}" "${BIN}" "$@"; }\n${script}`],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    );
+    const shown = /```\n(✔ verified[\s\S]*?)```/.exec(readme)![1]!;
+    const date = /\d{4}-\d\d-\d\dT[\d:.]+Z/g;
+    const pattern = shown
+      .split(date)
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('\\S+');
+    expect(out).toMatch(new RegExp(pattern));
+    expect(out).toContain('Decoded only: the signature is NOT verified');
   });
 });

@@ -26,6 +26,13 @@ function version(): string {
   return pkg.version;
 }
 
+/** The error for an unknown command; echoes only what looks like a mistyped name, never a token. */
+function unknownCommand(name: string): string {
+  const plain = /^[a-z][a-z-]{0,19}$/i.test(name);
+  const hint = name.split('.').length >= 3 ? ' (to inspect a token: tokengate decode <token>)' : '';
+  return `unknown command${plain ? ` ${JSON.stringify(name)}` : ''}; commands: ${Object.keys(COMMANDS).join(', ')}${hint}`;
+}
+
 /** The global help text. */
 export function globalHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
@@ -80,18 +87,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return EXIT.ok;
     }
     const command = Object.hasOwn(COMMANDS, topic) ? COMMANDS[topic] : undefined;
-    if (!command) return fail(`unknown command ${JSON.stringify(topic.slice(0, 40))}`, undefined, EXIT.usage);
+    if (!command) return fail(unknownCommand(topic), undefined, EXIT.usage);
     line(io.stdout, helpText(command.spec));
     return EXIT.ok;
   }
   const command = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
   if (!command) {
-    const shown = first.startsWith('-') ? first.replace(/=.*/, '') : first.slice(0, 40);
-    return fail(
-      `unknown command ${JSON.stringify(shown)}; commands: ${Object.keys(COMMANDS).join(', ')}`,
-      undefined,
-      EXIT.usage,
-    );
+    return fail(unknownCommand(first), undefined, EXIT.usage);
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     line(io.stdout, helpText(command.spec));

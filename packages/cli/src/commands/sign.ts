@@ -1,4 +1,4 @@
-import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, type KeyObject, type JsonWebKey as NodeJwk } from 'node:crypto';
 import {
   ALGORITHMS,
   type Algorithm,
@@ -107,12 +107,13 @@ async function fileKey(path: string, flagAlg: string | undefined): Promise<Signi
     }
     let key: KeyObject;
     try {
-      key = createPrivateKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+      key = createPrivateKey({ key: jwk as NodeJwk, format: 'jwk' });
     } catch {
       throw new UsageError(`${where} is not a usable private JWK`, 'sign');
     }
-    const alg = checkAlg(flagAlg ?? jwkAlg ?? impliedAlg(key) ?? '');
-    return { key, alg, kid };
+    const alg = flagAlg ?? jwkAlg ?? impliedAlg(key);
+    if (alg === undefined) throw new UsageError(`cannot tell the algorithm for ${where}; pass --alg`, 'sign');
+    return { key, alg: checkAlg(alg), kid };
   }
   if (/-----BEGIN (RSA |EC )?PUBLIC KEY-----|-----BEGIN CERTIFICATE-----/.test(text)) {
     throw new UsageError(`${where} is a public key or certificate; signing needs the private key`, 'sign');

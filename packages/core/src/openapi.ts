@@ -93,7 +93,7 @@ function discoveryUrl(issuer: string): string {
  * @see https://spec.openapis.org/oas/v3.1.0#security-scheme-object
  */
 export function securityScheme(
-  options: Pick<TokengateOptions<any>, 'issuer' | 'issuers' | 'secret' | 'publicKey' | 'jwks' | 'jwksUri'>,
+  options: TokengateOptions<any, any>,
   schemeOptions: SecuritySchemeOptions = {},
 ): Record<string, OpenApiSecurityScheme> {
   if (typeof options !== 'object' || options === null) {

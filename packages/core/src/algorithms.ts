@@ -42,10 +42,16 @@ export const CURVE_OF: Partial<Record<Algorithm, string>> = {
   ES512: 'P-521',
 };
 
-/** Every supported algorithm name. */
+/**
+ * Every algorithm name tokengate verifies (and the `algorithms` option accepts); `none` is not one.
+ * @example `ALGORITHMS.includes('ES256') // true`
+ */
 export const ALGORITHMS: readonly Algorithm[] = Object.keys(FAMILY) as Algorithm[];
 
-/** Whether `alg` is a supported algorithm name (case-sensitive, RFC 7515 §4.1.1). */
+/**
+ * Whether `alg` is a supported algorithm name (case-sensitive, RFC 7515 §4.1.1).
+ * @example `isAlgorithm('RS256') // true; isAlgorithm('none') // false`
+ */
 export function isAlgorithm(alg: unknown): alg is Algorithm {
   return typeof alg === 'string' && Object.hasOwn(FAMILY, alg);
 }
@@ -55,7 +61,10 @@ export function keyTypeOf(alg: Algorithm): KeyType {
   return FAMILY[alg];
 }
 
-/** Whether `alg` is an HMAC algorithm. */
+/**
+ * Whether `alg` is an HMAC algorithm (a shared secret both signs and verifies).
+ * @example `isSymmetric('HS256') // true; isSymmetric('ES256') // false`
+ */
 export function isSymmetric(alg: Algorithm): boolean {
   return FAMILY[alg] === 'oct';
 }

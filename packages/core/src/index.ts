@@ -1,4 +1,4 @@
-export type { Algorithm } from './algorithms.js';
+export { ALGORITHMS, type Algorithm, isAlgorithm, isSymmetric } from './algorithms.js';
 export { type AuthOutcome, authenticate, isPreflight } from './authenticate.js';
 export { buildChallenge, type ChallengeParts } from './challenge.js';
 export type {
@@ -32,7 +32,7 @@ export {
   requireScope,
 } from './guards.js';
 export { callHook } from './hooks.js';
-export { type DecodedJwt, decodeJwt } from './jws.js';
+export { type DecodedJwt, decodeJwt, decodeJwtSegment } from './jws.js';
 export {
   discoverIssuer,
   discoveryUrls,
@@ -53,6 +53,15 @@ export {
   type RemoteKeySet,
   type RemoteKeySourceStats,
 } from './keys/remote.js';
+export {
+  type OpenApiSecurityRequirement,
+  type OpenApiSecurityScheme,
+  type SecurityRequirementInput,
+  type SecurityRequirementOptions,
+  type SecuritySchemeOptions,
+  securityRequirement,
+  securityScheme,
+} from './openapi.js';
 export type {
   AuthenticatedEvent,
   CacheOptions,

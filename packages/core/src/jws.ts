@@ -20,7 +20,21 @@ function malformed(message: string, cause?: unknown): AuthError {
   return new AuthError('invalid_token', message, { reason: 'malformed', cause });
 }
 
-function decodeJsonObject(segment: string, what: 'header' | 'payload'): Record<string, unknown> {
+/**
+ * Decodes one segment of a compact JWS (the header or the payload) strictly: canonical
+ * base64url, UTF-8, a JSON object. It checks nothing else (in particular not `alg`), so use it
+ * only for display — the tokengate CLI shows unsecured (`alg: "none"`) tokens with it; anything
+ * that decides about a token goes through {@link decodeJwt} and a verifier.
+ *
+ * @param segment - the base64url text between the dots.
+ * @param what - which segment it is, for the error message.
+ * @throws AuthError `invalid_token` with reason `malformed`.
+ * @example
+ * ```ts
+ * const header = decodeJwtSegment(token.split('.')[0], 'header'); // unverified, display only
+ * ```
+ */
+export function decodeJwtSegment(segment: string, what: 'header' | 'payload'): Record<string, unknown> {
   if (segment.length === 0) throw malformed(`token ${what} is empty`);
   if (!isCanonicalBase64url(segment)) throw malformed(`token ${what} is not canonical base64url`);
   const bytes = decodeBase64url(segment);
@@ -76,14 +90,14 @@ export function decodeJwt(token: string): DecodedJwt {
         : `token is not a compact JWS (expected 3 segments, got ${segments})`,
     );
   }
-  const header = decodeJsonObject(token.slice(0, first), 'header');
+  const header = decodeJwtSegment(token.slice(0, first), 'header');
   if (typeof header.alg !== 'string' || header.alg.length === 0) throw malformed('token header has no "alg"');
   if (header.alg.toLowerCase() === 'none') {
     throw new AuthError('invalid_token', 'unsecured tokens (alg "none") are never accepted', {
       reason: 'alg_not_allowed',
     });
   }
-  const payload = decodeJsonObject(token.slice(first + 1, second), 'payload');
+  const payload = decodeJwtSegment(token.slice(first + 1, second), 'payload');
   const signatureSegment = token.slice(second + 1);
   if (signatureSegment.length === 0) throw malformed('token has no signature');
   if (!isCanonicalBase64url(signatureSegment)) throw malformed('token signature is not canonical base64url');

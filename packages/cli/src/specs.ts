@@ -1,0 +1,176 @@
+import { ALGORITHMS } from '@tokengate/core';
+import type { CommandSpec } from './args.js';
+
+/** `tokengate decode`. */
+export const decodeSpec: CommandSpec = {
+  name: 'decode',
+  summary: 'show a token’s header, payload and times, with warnings (does NOT verify it)',
+  usage: ['tokengate decode <token>', 'tokengate decode -            (reads the token from stdin)'],
+  flags: {},
+  maxPositionals: 1,
+  details: [
+    'Nothing leaves this machine. A leading "Bearer " is ignored. Times are shown as dates and',
+    'relative to now. Warnings: alg "none", no "exp", a lifetime over 24 h, an HMAC algorithm',
+    'from an https issuer, keys embedded in the header, expired or not-yet-valid tokens.',
+    'Exit codes: 0 decoded, 1 not a decodable JWS, 2 usage error.',
+  ],
+  examples: [
+    'tokengate decode eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2ln',
+    'pbpaste | tokengate decode -',
+    'tokengate decode "$TOKEN" --json | jq .payload.sub',
+  ],
+};
+
+/** `tokengate verify`. */
+export const verifySpec: CommandSpec = {
+  name: 'verify',
+  summary: 'verify a token exactly as the tokengate middleware does, and explain any failure',
+  usage: [
+    'tokengate verify <token|-> (--secret S | --secret-file F | --public-key FILE | --jwks FILE',
+    '                            | --jwks-uri URL | --issuer URL) [options]',
+  ],
+  flags: {
+    secret: { type: 'string', value: 'S', help: 'HMAC secret (used as UTF-8 text; prefer --secret-file)' },
+    'secret-file': {
+      type: 'string',
+      value: 'F',
+      help: 'file holding the HMAC secret (trailing newline ignored)',
+    },
+    'public-key': { type: 'string', value: 'FILE', help: 'public key: PEM (SPKI or certificate) or a JWK' },
+    jwks: { type: 'string', value: 'FILE', help: 'a local JSON Web Key Set' },
+    'jwks-uri': { type: 'string', value: 'URL', help: 'a remote JWKS (https, or http on loopback)' },
+    issuer: {
+      type: 'string',
+      multiple: true,
+      value: 'URL',
+      help: 'expected "iss"; alone, keys come from its OIDC discovery document',
+    },
+    audience: { type: 'string', multiple: true, value: 'A', help: 'expected "aud" (any one of those given)' },
+    alg: { type: 'string', multiple: true, value: 'ALG', help: 'allowed algorithms (default: from the key)' },
+    typ: { type: 'string', multiple: true, value: 'T', help: 'expected "typ" header, e.g. at+jwt' },
+    'clock-tolerance': { type: 'string', value: 'DUR', help: 'allowed clock skew, e.g. 30s (default 5s)' },
+    'max-token-age': { type: 'string', value: 'DUR', help: 'reject tokens whose "iat" is older, e.g. 1h' },
+    'max-token-lifetime': {
+      type: 'string',
+      value: 'DUR',
+      help: 'reject tokens living longer (exp - iat), e.g. 1d',
+    },
+    require: {
+      type: 'string',
+      multiple: true,
+      value: 'CLAIM',
+      help: 'claims that must be present besides "exp"',
+    },
+    'scope-claim': {
+      type: 'string',
+      multiple: true,
+      value: 'PATH',
+      help: 'where scopes live (default scope, scp)',
+    },
+    'roles-claim': {
+      type: 'string',
+      multiple: true,
+      value: 'PATH',
+      help: 'where roles live (default roles, role, groups)',
+    },
+    timeout: { type: 'string', value: 'DUR', help: 'remote key fetch timeout (default 5s)' },
+  },
+  maxPositionals: 1,
+  details: [
+    'Runs @tokengate/core createVerifier() with the options named by the flags (--jwks-uri →',
+    'jwksUri, --max-token-age → maxTokenAge, …), so it accepts and rejects exactly what the',
+    'middleware does, with the same error codes. Durations: seconds or 30s, 15m, 2h, 7d.',
+    'Exit codes: 0 verified, 1 token rejected (or keys unavailable), 2 usage error.',
+  ],
+  examples: [
+    'tokengate verify "$TOKEN" --secret-file ./secret.txt',
+    'tokengate verify "$TOKEN" --jwks ./jwks.json --issuer https://idp.example.com/ --audience api://orders',
+    'tokengate verify - --issuer https://idp.example.com/ < token.txt',
+    'tokengate verify "$TOKEN" --public-key ./public.pem --json | jq .scopes',
+  ],
+};
+
+/** `tokengate sign`. */
+export const signSpec: CommandSpec = {
+  name: 'sign',
+  summary: 'sign a JWT with a secret or a private key (for tests and local development)',
+  usage: [
+    'tokengate sign [--claims JSON|@FILE|@-] (--secret S | --secret-file F | --key FILE) [--alg ALG]',
+    '               [--exp 15m] [--nbf DUR] [--iss I] [--aud A]... [--sub S] [--jti J] [--kid K] [--typ T]',
+  ],
+  flags: {
+    claims: {
+      type: 'string',
+      value: 'JSON',
+      help: 'the payload: JSON text, @file, or @- for stdin (default {})',
+    },
+    secret: { type: 'string', value: 'S', help: 'HMAC secret (UTF-8 text; HS256 needs 32+ bytes)' },
+    'secret-file': {
+      type: 'string',
+      value: 'F',
+      help: 'file holding the HMAC secret (trailing newline ignored)',
+    },
+    key: {
+      type: 'string',
+      value: 'FILE',
+      help: 'private key: a JWK (as keygen prints) or PEM (PKCS#8, PKCS#1, SEC1)',
+    },
+    alg: {
+      type: 'string',
+      value: 'ALG',
+      help: 'algorithm (default: the JWK\'s "alg", the key\'s type, or HS256)',
+    },
+    exp: {
+      type: 'string',
+      value: 'DUR',
+      help: 'lifetime from now (default 15m unless the claims have "exp")',
+    },
+    nbf: { type: 'string', value: 'DUR', help: 'not valid before now + DUR' },
+    iss: { type: 'string', value: 'I', help: 'issuer claim' },
+    aud: { type: 'string', multiple: true, value: 'A', help: 'audience claim (repeat for several)' },
+    sub: { type: 'string', value: 'S', help: 'subject claim' },
+    jti: { type: 'string', value: 'J', help: 'token id claim' },
+    kid: { type: 'string', value: 'K', help: 'key id header (default: the JWK\'s "kid")' },
+    typ: { type: 'string', value: 'T', help: 'typ header (default JWT), e.g. at+jwt' },
+  },
+  maxPositionals: 0,
+  details: [
+    '"iat" is set to now unless the claims have one. Flags override the same claims in --claims.',
+    'Prints the token. Exit codes: 0 signed, 2 usage error (bad claims, key, or algorithm).',
+  ],
+  examples: [
+    'tokengate sign --secret-file ./secret.txt --sub alice --claims \'{"scope":"orders:read"}\'',
+    'tokengate sign --key ./private.jwk.json --iss https://idp.example.com/ --aud api://orders --exp 1h',
+    'tokengate sign --key ./key.pem --alg RS256 --claims @claims.json --typ at+jwt',
+  ],
+};
+
+/** `tokengate keygen`. */
+export const keygenSpec: CommandSpec = {
+  name: 'keygen',
+  summary: 'make a signing key: a private JWK and the public JWKS (or an HMAC secret)',
+  usage: ['tokengate keygen [--alg ES256|RS256|EdDSA|HS256|…] [--kid K] [--out DIR]'],
+  flags: {
+    alg: { type: 'string', value: 'ALG', help: `algorithm (default ES256): ${ALGORITHMS.join(', ')}` },
+    kid: { type: 'string', value: 'K', help: 'key id (default: the RFC 7638 thumbprint of the key)' },
+    out: {
+      type: 'string',
+      value: 'DIR',
+      help: 'write the files to DIR instead of printing them (private ones with mode 600; never overwrites)',
+    },
+  },
+  maxPositionals: 0,
+  details: [
+    'Asymmetric algorithms print the private JWK (keep it secret; `sign --key` uses it) and the',
+    'public JWKS (publish it; `verify --jwks` uses it). RSA keys are 2048 bits.',
+    'HMAC algorithms print a random secret (32/48/64 random bytes as base64url text, used as',
+    'the secret as it is, like `secret: process.env.JWT_SECRET`) and the same key as an "oct" JWK.',
+    'With --out DIR: DIR/private.jwk.json and DIR/jwks.json (HMAC: DIR/secret.txt, DIR/secret.jwk.json).',
+  ],
+  examples: [
+    'tokengate keygen --alg ES256 --kid 2026-01',
+    'tokengate keygen --alg RS256 --out ./keys',
+    'tokengate keygen --alg EdDSA --json > key.json && jq .privateJwk key.json > private.jwk.json',
+    'tokengate keygen --alg HS256 --json | jq -r .secret > secret.txt',
+  ],
+};

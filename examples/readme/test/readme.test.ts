@@ -162,6 +162,24 @@ describe('README snippets run', () => {
   });
 });
 
+describe('OpenAPI snippet', () => {
+  it('serves a valid OpenAPI 3.1 document describing the guards it uses', async () => {
+    const { Validator } = await import('@seriousme/openapi-schema-validator');
+    const app = await load('examples/readme/openapi.mjs');
+    const doc = (await request(app).get('/openapi.json')).body;
+    expect((await new Validator().validate(doc)).valid).toBe(true);
+    expect(doc.components.securitySchemes.bearerAuth).toEqual({
+      type: 'openIdConnect',
+      openIdConnectUrl: `${server.issuer}/.well-known/openid-configuration`,
+    });
+    expect(doc.paths['/orders'].get.security).toEqual([{ bearerAuth: ['orders:read'] }]);
+    expect(doc.paths['/orders/{id}'].delete.security).toEqual([{ bearerAuth: ['orders:read'] }]);
+    const reader = await idp.sign({ scope: 'orders:read' });
+    expect((await request(app).get('/orders').set(bearer(reader))).status).toBe(200);
+    expect((await request(app).delete('/orders/1').set(bearer(reader))).status).toBe(403);
+  });
+});
+
 describe('recipes (docs/recipes.md) run', () => {
   it('several issuers', async () => {
     const a = await createTestIssuer({ alg: 'ES256', audience: 'api://orders' });

@@ -54,6 +54,7 @@ export {
   type RemoteKeySourceStats,
 } from './keys/remote.js';
 export {
+  type GuardCarrier,
   type OpenApiSecurityRequirement,
   type OpenApiSecurityScheme,
   type SecurityRequirementInput,

@@ -37,8 +37,24 @@ export interface SecurityRequirementOptions {
   name?: string;
 }
 
-/** What {@link securityRequirement} accepts: a guard, several guards (all must pass), or scope names. */
-export type SecurityRequirementInput = Guard | readonly Guard[] | readonly string[];
+/**
+ * Anything that carries a core {@link Guard}: the guard middleware of every adapter
+ * (`requireScope('a')` from `@tokengate/express`, `/koa`, `/hono`) has it as `.guard`.
+ */
+export interface GuardCarrier {
+  /** The core guard the middleware enforces. */
+  readonly guard: Guard;
+}
+
+/**
+ * What {@link securityRequirement} accepts: a guard (or an adapter's guard middleware), several
+ * (all must pass), or scope names.
+ */
+export type SecurityRequirementInput =
+  | Guard
+  | GuardCarrier
+  | readonly (Guard | GuardCarrier)[]
+  | readonly string[];
 
 const DEFAULT_NAME = 'bearerAuth';
 const NAME_PATTERN = /^[a-zA-Z0-9.\-_]+$/;
@@ -122,6 +138,11 @@ export function securityScheme(
   return { [name]: scheme };
 }
 
+function unwrapGuard(value: unknown): unknown {
+  const carried = (value as Partial<GuardCarrier> | null | undefined)?.guard;
+  return !isGuard(value) && isGuard(carried) ? carried : value;
+}
+
 function isGuard(value: unknown): value is Guard {
   return (
     typeof value === 'object' &&
@@ -171,6 +192,9 @@ export function securityRequirement(
   options: SecurityRequirementOptions = {},
 ): OpenApiSecurityRequirement[] {
   const name = schemeName(options.name, 'securityRequirement');
+  guards = (
+    Array.isArray(guards) ? (guards as unknown[]).map(unwrapGuard) : unwrapGuard(guards)
+  ) as SecurityRequirementInput;
   let list: readonly Guard[];
   if (isGuard(guards)) {
     list = [guards];

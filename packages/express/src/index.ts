@@ -13,6 +13,7 @@ import {
   createVerifier,
   type Guard,
   type GuardBinding,
+  type GuardCarrier,
   guardDecorator,
   type HandlerDecorator,
   isAuthError,
@@ -106,28 +107,33 @@ export function getAuth(req: Request): AuthContext<RegisteredClaims> {
 }
 
 /** Turns a core {@link Guard} into Express middleware. */
-export function guard(check: Guard): RequestHandler {
-  return function tokengateGuard(req, _res, next) {
+export function guard(check: Guard): RequestHandler & GuardCarrier {
+  const middleware: RequestHandler = function tokengateGuard(req, _res, next) {
     const error = check.check(req.auth);
     if (error) next(error);
     else next();
   };
+  return Object.assign(middleware, { guard: check });
 }
 
 /** Middleware requiring every listed scope (403 `insufficient_scope` otherwise). */
-export const requireScope = (...scopes: string[]): RequestHandler => guard(coreRequireScope(...scopes));
+export const requireScope = (...scopes: string[]): RequestHandler & GuardCarrier =>
+  guard(coreRequireScope(...scopes));
 /** Middleware requiring at least one of the listed scopes. */
-export const requireAnyScope = (...scopes: string[]): RequestHandler => guard(coreRequireAnyScope(...scopes));
+export const requireAnyScope = (...scopes: string[]): RequestHandler & GuardCarrier =>
+  guard(coreRequireAnyScope(...scopes));
 /** Middleware requiring every listed role (403 `insufficient_role` otherwise). */
-export const requireRole = (...roles: string[]): RequestHandler => guard(coreRequireRole(...roles));
+export const requireRole = (...roles: string[]): RequestHandler & GuardCarrier =>
+  guard(coreRequireRole(...roles));
 /** Middleware requiring at least one of the listed roles. */
-export const requireAnyRole = (...roles: string[]): RequestHandler => guard(coreRequireAnyRole(...roles));
+export const requireAnyRole = (...roles: string[]): RequestHandler & GuardCarrier =>
+  guard(coreRequireAnyRole(...roles));
 /** Middleware requiring an authenticated request (after `credentialsRequired: false`). */
-export const requireAuth = (): RequestHandler => guard(coreRequireAuth());
+export const requireAuth = (): RequestHandler & GuardCarrier => guard(coreRequireAuth());
 /** Middleware requiring the claims to match a predicate or a partial object (403 otherwise). */
 export const requireClaims = (
   expected: ((auth: AuthContext<RegisteredClaims>) => boolean) | Record<string, unknown>,
-): RequestHandler => guard(coreRequireClaims(expected));
+): RequestHandler & GuardCarrier => guard(coreRequireClaims(expected));
 
 const binding: GuardBinding<[Request, Response, NextFunction]> = {
   getAuth: ([req]) => req.auth,

@@ -1,21 +1,15 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
-import {
-  requireAnyScope as anyScope,
-  requireRole as role,
-  requireScope as scope,
-  securityRequirement,
-  securityScheme,
-} from '@tokengate/core';
+import { securityRequirement, securityScheme } from '@tokengate/core';
 import { createTestIssuer, type TestIssuer } from '@tokengate/core/testing';
-import { authErrorHandler, guard, jwtAuth } from '@tokengate/express';
+import { authErrorHandler, jwtAuth, requireAnyScope, requireRole, requireScope } from '@tokengate/express';
 import express from 'express';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-// The guards are values: the same objects protect the routes and describe them in the document.
-const canRead = scope('orders:read');
-const canWrite = anyScope('orders:write', 'orders:admin');
-const isAdmin = role('admin');
+// The guard middleware are values: the same objects protect the routes and describe them.
+const canRead = requireScope('orders:read');
+const canWrite = requireAnyScope('orders:write', 'orders:admin');
+const isAdmin = requireRole('admin');
 
 let idp: TestIssuer;
 let app: express.Express;
@@ -48,9 +42,9 @@ beforeAll(async () => {
   app = express();
   app.get('/openapi.json', (_req, res) => res.json(openapi));
   app.use(jwtAuth(auth));
-  app.get('/orders', guard(canRead), (_req, res) => res.json([]));
-  app.put('/orders/:id', guard(canWrite), (req, res) => res.json({ id: req.params.id }));
-  app.delete('/orders/:id', guard(canRead), guard(isAdmin), (_req, res) => res.status(204).end());
+  app.get('/orders', canRead, (_req, res) => res.json([]));
+  app.put('/orders/:id', canWrite, (req, res) => res.json({ id: req.params.id }));
+  app.delete('/orders/:id', canRead, isAdmin, (_req, res) => res.status(204).end());
   app.use(authErrorHandler());
 });
 

@@ -13,6 +13,7 @@ import {
   createVerifier,
   type Guard,
   type GuardBinding,
+  type GuardCarrier,
   guardDecorator,
   type HandlerDecorator,
   isAuthError,
@@ -139,29 +140,33 @@ export function getAuth(c: Context): AuthContext<RegisteredClaims> {
 }
 
 /** Turns a core {@link Guard} into Hono middleware that throws its `HTTPException`. */
-export function guard(check: Guard): MiddlewareHandler {
-  return async function tokengateGuard(c, next) {
+export function guard(check: Guard): MiddlewareHandler & GuardCarrier {
+  const middleware: MiddlewareHandler = async function tokengateGuard(c, next) {
     const error = check.check(readAuth(c));
     if (error) throw toHTTPException(error);
     await next();
   };
+  return Object.assign(middleware, { guard: check });
 }
 
 /** Middleware requiring every listed scope (403 `insufficient_scope` otherwise). */
-export const requireScope = (...scopes: string[]): MiddlewareHandler => guard(coreRequireScope(...scopes));
+export const requireScope = (...scopes: string[]): MiddlewareHandler & GuardCarrier =>
+  guard(coreRequireScope(...scopes));
 /** Middleware requiring at least one of the listed scopes. */
-export const requireAnyScope = (...scopes: string[]): MiddlewareHandler =>
+export const requireAnyScope = (...scopes: string[]): MiddlewareHandler & GuardCarrier =>
   guard(coreRequireAnyScope(...scopes));
 /** Middleware requiring every listed role (403 `insufficient_role` otherwise). */
-export const requireRole = (...roles: string[]): MiddlewareHandler => guard(coreRequireRole(...roles));
+export const requireRole = (...roles: string[]): MiddlewareHandler & GuardCarrier =>
+  guard(coreRequireRole(...roles));
 /** Middleware requiring at least one of the listed roles. */
-export const requireAnyRole = (...roles: string[]): MiddlewareHandler => guard(coreRequireAnyRole(...roles));
+export const requireAnyRole = (...roles: string[]): MiddlewareHandler & GuardCarrier =>
+  guard(coreRequireAnyRole(...roles));
 /** Middleware requiring an authenticated request (after `credentialsRequired: false`). */
-export const requireAuth = (): MiddlewareHandler => guard(coreRequireAuth());
+export const requireAuth = (): MiddlewareHandler & GuardCarrier => guard(coreRequireAuth());
 /** Middleware requiring the claims to match a predicate or a partial object (403 otherwise). */
 export const requireClaims = (
   expected: ((auth: AuthContext<RegisteredClaims>) => boolean) | Record<string, unknown>,
-): MiddlewareHandler => guard(coreRequireClaims(expected));
+): MiddlewareHandler & GuardCarrier => guard(coreRequireClaims(expected));
 
 const binding: GuardBinding<[Context]> = {
   getAuth: ([c]) => readAuth(c),

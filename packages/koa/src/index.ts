@@ -13,6 +13,7 @@ import {
   createVerifier,
   type Guard,
   type GuardBinding,
+  type GuardCarrier,
   guardDecorator,
   type HandlerDecorator,
   isAuthError,
@@ -101,28 +102,33 @@ export function getAuth(ctx: Context): AuthContext<RegisteredClaims> {
 }
 
 /** Turns a core {@link Guard} into Koa middleware that throws its {@link AuthError}. */
-export function guard(check: Guard): Middleware {
-  return function tokengateGuard(ctx, next) {
+export function guard(check: Guard): Middleware & GuardCarrier {
+  const middleware: Middleware = function tokengateGuard(ctx, next) {
     const error = check.check(ctx.state.auth);
     if (error) throw error;
     return next();
   };
+  return Object.assign(middleware, { guard: check });
 }
 
 /** Middleware requiring every listed scope (403 `insufficient_scope` otherwise). */
-export const requireScope = (...scopes: string[]): Middleware => guard(coreRequireScope(...scopes));
+export const requireScope = (...scopes: string[]): Middleware & GuardCarrier =>
+  guard(coreRequireScope(...scopes));
 /** Middleware requiring at least one of the listed scopes. */
-export const requireAnyScope = (...scopes: string[]): Middleware => guard(coreRequireAnyScope(...scopes));
+export const requireAnyScope = (...scopes: string[]): Middleware & GuardCarrier =>
+  guard(coreRequireAnyScope(...scopes));
 /** Middleware requiring every listed role (403 `insufficient_role` otherwise). */
-export const requireRole = (...roles: string[]): Middleware => guard(coreRequireRole(...roles));
+export const requireRole = (...roles: string[]): Middleware & GuardCarrier =>
+  guard(coreRequireRole(...roles));
 /** Middleware requiring at least one of the listed roles. */
-export const requireAnyRole = (...roles: string[]): Middleware => guard(coreRequireAnyRole(...roles));
+export const requireAnyRole = (...roles: string[]): Middleware & GuardCarrier =>
+  guard(coreRequireAnyRole(...roles));
 /** Middleware requiring an authenticated request (after `credentialsRequired: false`). */
-export const requireAuth = (): Middleware => guard(coreRequireAuth());
+export const requireAuth = (): Middleware & GuardCarrier => guard(coreRequireAuth());
 /** Middleware requiring the claims to match a predicate or a partial object (403 otherwise). */
 export const requireClaims = (
   expected: ((auth: AuthContext<RegisteredClaims>) => boolean) | Record<string, unknown>,
-): Middleware => guard(coreRequireClaims(expected));
+): Middleware & GuardCarrier => guard(coreRequireClaims(expected));
 
 const binding: GuardBinding<[Context, Next]> = {
   getAuth: ([ctx]) => ctx.state.auth,

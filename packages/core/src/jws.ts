@@ -14,7 +14,9 @@ export interface DecodedJwt {
   readonly signature: Uint8Array;
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
+// `ignoreBOM: true` keeps a leading U+FEFF in the text, so JSON.parse refuses it: a BOM would
+// otherwise be a second, silently accepted spelling of the same header or claims (RFC 8259 §8.1).
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function malformed(message: string, cause?: unknown): AuthError {
   return new AuthError('invalid_token', message, { reason: 'malformed', cause });

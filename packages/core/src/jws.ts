@@ -94,6 +94,8 @@ export function decodeJwt(token: string): DecodedJwt {
   }
   const header = decodeJwtSegment(token.slice(0, first), 'header');
   if (typeof header.alg !== 'string' || header.alg.length === 0) throw malformed('token header has no "alg"');
+  if (header.kid !== undefined && typeof header.kid !== 'string')
+    throw malformed('token "kid" header is not a string');
   if (header.alg.toLowerCase() === 'none') {
     throw new AuthError('invalid_token', 'unsecured tokens (alg "none") are never accepted', {
       reason: 'alg_not_allowed',

@@ -22,9 +22,42 @@ function malformed(message: string, cause?: unknown): AuthError {
   return new AuthError('invalid_token', message, { reason: 'malformed', cause });
 }
 
+/** Members written in JSON text: the `:` outside strings (each one separates a name from its value). */
+function writtenMembers(text: string): number {
+  let count = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x3a) count++;
+  }
+  return count;
+}
+
+/** Own members of every object in a parsed JSON value (iterative: nesting depth is attacker-chosen). */
+function parsedMembers(value: object): number {
+  let count = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (typeof item !== 'object' || item === null) continue;
+    if (Array.isArray(item)) {
+      for (const element of item) if (typeof element === 'object' && element !== null) stack.push(element);
+      continue;
+    }
+    const members = Object.values(item);
+    count += members.length;
+    for (const member of members) if (typeof member === 'object' && member !== null) stack.push(member);
+  }
+  return count;
+}
+
 /**
  * Decodes one segment of a compact JWS (the header or the payload) strictly: canonical
- * base64url, UTF-8, a JSON object. It checks nothing else (in particular not `alg`), so use it
+ * base64url, UTF-8 without a BOM, a JSON object without duplicate member names. It checks nothing else (in particular not `alg`), so use it
  * only for display — the tokengate CLI shows unsecured (`alg: "none"`) tokens with it; anything
  * that decides about a token goes through {@link decodeJwt} and a verifier.
  *
@@ -63,6 +96,11 @@ export function decodeJwtSegment(segment: string, what: 'header' | 'payload'): R
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw malformed(`token ${what} is not a JSON object`);
   }
+  // JSON.parse keeps the last of duplicate names (allowed by RFC 7515 §4), but another parser may
+  // keep the first: reject duplicates at any depth so every parser reads the same token
+  // (RFC 8725 §3.7). With no duplicates, every written member survives parsing.
+  if (writtenMembers(text) !== parsedMembers(value))
+    throw malformed(`token ${what} has duplicate member names`);
   return value as Record<string, unknown>;
 }
 

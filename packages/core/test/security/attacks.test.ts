@@ -1,0 +1,154 @@
+import express from 'express';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { authErrorHandler, type ExpressAuthOptions, jwtAuth } from '../../../express/src/index.js';
+import { createVerifier, type TokengateOptions } from '../../src/index.js';
+import { type AttackDriver, type AttackSession, attacksFor, runAttack, summarizeAuth } from './attacks.js';
+import { coreDriver, httpDriver, listen, rawRequest, startTrap } from './drivers.js';
+import { type AttackKit, createAttackKits, KEY_MODES, type KeyMode } from './kit.js';
+
+/**
+ * The core options as the Express adapter's type. The adapter is compiled against the built core
+ * (`dist`), these tests against its sources: the two `AuthError` declarations differ only by origin.
+ */
+const forExpress = (options: TokengateOptions) => options as unknown as ExpressAuthOptions;
+
+/** The Express app every HTTP attack goes through: tokengate's middleware and JSON error handler. */
+function expressApp(options: TokengateOptions) {
+  const app = express();
+  app.get('/protected', jwtAuth(forExpress(options)), (req, res) => {
+    res.json(summarizeAuth(req.auth!));
+  });
+  app.use(authErrorHandler());
+  return app;
+}
+
+const drivers: AttackDriver[] = [
+  coreDriver('node'),
+  coreDriver('webcrypto'),
+  httpDriver('express', expressApp, { reportsCode: true }),
+];
+
+let trap: Awaited<ReturnType<typeof startTrap>>;
+let kits: Record<KeyMode, AttackKit>;
+
+beforeAll(async () => {
+  trap = await startTrap();
+  kits = createAttackKits(trap.url);
+});
+afterAll(() => trap.close());
+
+for (const driver of drivers) {
+  describe(`attacks through ${driver.name}`, () => {
+    for (const mode of KEY_MODES) {
+      describe(mode, () => {
+        let session: AttackSession;
+        beforeAll(async () => {
+          session = await driver.open(kits[mode]);
+        });
+        afterAll(() => session.close());
+        for (const attack of attacksFor(mode)) {
+          if (driver.layer === 'http' && attack.http === null) continue;
+          it(attack.name, async () => {
+            const result = await runAttack(driver, session, attack, kits[mode]);
+            expect(result.outcome).toBeDefined();
+            expect(result.problems).toEqual([]);
+          });
+        }
+      });
+    }
+  });
+}
+
+describe('token-chosen URLs', () => {
+  it('no attack made tokengate fetch anything (jku, x5u, URL kid)', () => {
+    expect(trap.hits()).toBe(0);
+  });
+});
+
+describe('huge tokens reach the middleware only when the server allows it', () => {
+  const big = (kit: AttackKit, size: number) => {
+    const [h, , s] = kit.token().split('.');
+    return `${h}.${'A'.repeat(size)}.${s}`;
+  };
+
+  it('64 KB and 1 MB Authorization headers with a raised maxHeaderSize: 401 too_large, fast', async () => {
+    const driver = httpDriver('express (maxHeaderSize 2 MiB)', expressApp, {
+      reportsCode: true,
+      server: { maxHeaderSize: 2 * 1024 * 1024 },
+    });
+    const session = await driver.open(kits.HS256);
+    try {
+      for (const size of [64 * 1024, 1024 * 1024]) {
+        const outcome = await session.send({ token: big(kits.HS256, size) });
+        expect(outcome.status).toBe(401);
+        expect(outcome.code).toBe('invalid_token');
+        expect(outcome.reason).toBe('too_large');
+        expect(outcome.challenge).toMatch(/^Bearer error="invalid_token"/);
+        expect(outcome.ms).toBeLessThan(1000);
+      }
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('a 1 MB token from getToken (request body): 401 too_large, checked before parsing', async () => {
+    const app = express();
+    app.post(
+      '/protected',
+      express.text({ limit: '2mb' }),
+      jwtAuth({ ...forExpress(kits.HS256.options), getToken: (req) => req.body as string }),
+      (req, res) => {
+        res.json(summarizeAuth(req.auth!));
+      },
+    );
+    app.use(authErrorHandler());
+    const started = performance.now();
+    const response = await request(app)
+      .post('/protected')
+      .set('content-type', 'text/plain')
+      .send(big(kits.HS256, 1024 * 1024));
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(response.status).toBe(401);
+    expect(response.body).toMatchObject({ code: 'invalid_token', reason: 'too_large' });
+    const ok = await request(app)
+      .post('/protected')
+      .set('content-type', 'text/plain')
+      .send(kits.HS256.token());
+    expect(ok.status).toBe(200);
+  });
+
+  it('without a raised limit, Node answers 431 before any middleware runs', async () => {
+    const running = await listen(expressApp(kits.HS256.options));
+    try {
+      const response = await rawRequest(running.port, [
+        ['Authorization', `Bearer ${big(kits.HS256, 20_000)}`],
+      ]);
+      expect(response.status).toBe(431);
+    } finally {
+      await running.close();
+    }
+  });
+});
+
+describe('prototype pollution with a claims schema', () => {
+  it('a __proto__ claim does not reach the context or Object.prototype through zod', async () => {
+    const kit = kits.ES256;
+    const verifier = createVerifier({
+      ...kit.options,
+      claims: z.looseObject({ sub: z.string(), roles: z.array(z.string()).optional() }),
+    });
+    const token = kit.token({
+      claims: JSON.stringify(kit.claims({ x: 0 })).replace(
+        '"x":0',
+        '"__proto__":{"admin":true,"roles":["admin"]}',
+      ),
+    });
+    const summary = summarizeAuth(await verifier.verify(token));
+    expect(summary.prototypePolluted).toBe(false);
+    expect(summary.inherited).toEqual([]);
+    expect(summary.claimsPrototypeIsObject).toBe(true);
+    expect(summary.roles).toEqual([]);
+  });
+});

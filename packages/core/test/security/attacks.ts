@@ -1270,7 +1270,16 @@ export async function runAttack(
 ): Promise<AttackResult> {
   const expected = expectationFor(attack, kit, driver.layer);
   if (expected === null) return { outcome: undefined, expected, problems: [] };
-  const outcome = await session.send(attack.build(kit));
+  const input = attack.build(kit);
+  let outcome = await session.send(input);
+  if (attack.fastMs !== undefined) {
+    // Cost, not scheduling noise: on a loaded machine one run can stall; the fastest of a few runs
+    // still shows whether expensive work (parsing 1 MB, decrypting, key fetching) happened.
+    for (let i = 0; i < 4 && outcome.ms > attack.fastMs; i++) {
+      const again = await session.send(input);
+      if (again.ms < outcome.ms) outcome = again;
+    }
+  }
   return {
     outcome,
     expected,

@@ -1,0 +1,287 @@
+/**
+ * Leak tests: every error path's output — response bodies, every response header, error messages,
+ * `cause` messages, stacks, `util.inspect` of the error (what a logger prints), hook payloads and
+ * everything written to the console — is searched for the raw token, its signature segment, its
+ * signing input, and key material (the secret string, the PEM body, the key's JWK members).
+ */
+import { inspect } from 'node:util';
+import express from 'express';
+import request from 'supertest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { authErrorHandler, type ExpressAuthOptions, jwtAuth } from '../../../express/src/index.js';
+import { authenticate, createVerifier, isAuthError, type TokengateOptions } from '../../src/index.js';
+import { type AttackInput, attacksFor, expectationFor, headerLines, summarizeAuth } from './attacks.js';
+import { requestFromLines } from './drivers.js';
+import { type AttackKit, createAttackKits, KEY_MODES, type KeyMode } from './kit.js';
+
+const JWT_LIKE = /[A-Za-z0-9_\-+/=]{8,}\.[A-Za-z0-9_\-+/=]{8,}\.[A-Za-z0-9_\-+/=]{8,}/g;
+
+/** Key material of a kit that must never appear in any output. */
+function keyNeedles(kit: AttackKit): string[] {
+  const needles: string[] = [];
+  if (kit.secret) needles.push(kit.secret);
+  if (kit.publicKeyPem) {
+    const body = kit.publicKeyPem.replace(/-----[^-]+-----/g, '');
+    needles.push(body.replace(/\s/g, ''), ...body.split('\n').filter((line) => line.length >= 16));
+  }
+  const jwk = kit.publicJwk as Record<string, unknown> | undefined;
+  for (const member of ['n', 'x', 'y']) {
+    const value = jwk?.[member];
+    if (typeof value === 'string') needles.push(value.slice(0, 32));
+  }
+  return needles;
+}
+
+/** The tokens an input carries, and their signature segments and signing inputs. */
+function tokenNeedles(input: AttackInput): string[] {
+  const values = 'token' in input ? [input.token] : headerLines(input).map(([, v]) => v);
+  const needles: string[] = [];
+  for (const value of values) {
+    const tokens = 'token' in input ? [value] : (value.match(JWT_LIKE) ?? []);
+    for (const token of tokens) {
+      if (token.length >= 16) needles.push(token.length > 4096 ? token.slice(0, 4096) : token);
+      const last = token.lastIndexOf('.');
+      const signature = token.slice(last + 1);
+      if (last > 0 && signature.length >= 16) needles.push(signature);
+      if (last > 16) needles.push(token.slice(0, last));
+    }
+  }
+  return needles;
+}
+
+function leaksIn(texts: readonly string[], needles: readonly string[]): string[] {
+  const found: string[] = [];
+  for (const needle of needles) {
+    for (const text of texts) {
+      if (text.includes(needle)) found.push(`${needle.slice(0, 24)}… found in: ${text.slice(0, 160)}`);
+    }
+  }
+  return found;
+}
+
+/** Everything an error exposes to a logger or a client. */
+function describeError(error: unknown): string[] {
+  if (!isAuthError(error)) return [inspect(error, { depth: 6 })];
+  const cause = error.cause as { message?: unknown } | undefined;
+  return [
+    error.message,
+    String(error.stack),
+    JSON.stringify(error),
+    JSON.stringify(error.toJSON()),
+    ...Object.values(error.headers),
+    typeof cause?.message === 'string' ? cause.message : '',
+    inspect(error, { depth: 6, showHidden: true }),
+  ];
+}
+
+/** A hook event as a logger would serialize it; `request` is the app's own request object and is left out. */
+function describeEvent(event: Record<string, unknown>): string {
+  const { request: _request, ...rest } = event;
+  return inspect(rest, { depth: 8, showHidden: true });
+}
+
+let kits: Record<KeyMode, AttackKit>;
+const consoleOutput: string[] = [];
+
+beforeAll(() => {
+  kits = createAttackKits('http://127.0.0.1:9');
+});
+
+beforeEach(() => {
+  for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
+    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+      consoleOutput.push(args.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 6 }))).join(' '));
+    });
+  }
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const refusedAttacks = (mode: KeyMode, kit: () => AttackKit, layer: 'core' | 'http') =>
+  attacksFor(mode).filter((attack) => {
+    const expected = expectationFor(attack, kit(), layer);
+    return expected !== null && !('accept' in expected);
+  });
+
+for (const crypto of ['node', 'webcrypto'] as const) {
+  describe(`no leaks from the core (${crypto})`, () => {
+    for (const mode of KEY_MODES) {
+      it(`${mode}: error messages, causes, stacks, inspect output, hook payloads and console`, async () => {
+        const kit = kits[mode];
+        const events: string[] = [];
+        const verifier = createVerifier({
+          ...kit.options,
+          crypto,
+          onError: (event) => {
+            events.push(describeEvent(event as unknown as Record<string, unknown>));
+          },
+          onAuthenticated: (event) => {
+            events.push(describeEvent(event as unknown as Record<string, unknown>));
+          },
+        });
+        consoleOutput.length = 0;
+        const problems: string[] = [];
+        const seen: string[] = [];
+        let refused = 0;
+        for (const attack of refusedAttacks(mode, () => kit, 'core')) {
+          const input = attack.build(kit);
+          const needles = [...tokenNeedles(input), ...keyNeedles(kit)];
+          seen.push(...needles);
+          events.length = 0;
+          const texts: string[] = [];
+          try {
+            if ('token' in input) await verifier.verify(input.token);
+            else await authenticate(verifier, requestFromLines(input.headers));
+          } catch (error) {
+            refused++;
+            texts.push(...describeError(error));
+          }
+          if ('token' in input) {
+            try {
+              await authenticate(verifier, requestFromLines(headerLines(input)));
+            } catch (error) {
+              texts.push(...describeError(error));
+            }
+          }
+          for (const leak of leaksIn([...texts, ...events], needles))
+            problems.push(`${attack.name}: ${leak}`);
+        }
+        // A successful verification's hook payload carries no token either.
+        const good = kit.token();
+        events.length = 0;
+        await authenticate(verifier, requestFromLines(headerLines({ token: good })));
+        expect(events).toHaveLength(1);
+        problems.push(...leaksIn(events, tokenNeedles({ token: good })).map((l) => `onAuthenticated: ${l}`));
+        problems.push(...leaksIn(consoleOutput, seen).map((l) => `console: ${l}`));
+        expect(refused).toBeGreaterThan(50);
+        expect(problems).toEqual([]);
+      });
+    }
+  });
+}
+
+function leakApp(options: TokengateOptions, events: string[], renderer: 'json' | 'express-default') {
+  const app = express();
+  app.set('env', 'development'); // Express's default handler then renders and logs the stack
+  app.get(
+    '/protected',
+    jwtAuth({
+      ...(options as unknown as ExpressAuthOptions),
+      onError: (event) => {
+        events.push(describeEvent(event as unknown as Record<string, unknown>));
+      },
+      onAuthenticated: (event) => {
+        events.push(describeEvent(event as unknown as Record<string, unknown>));
+      },
+    }),
+    (req, res) => {
+      res.json(summarizeAuth(req.auth!));
+    },
+  );
+  if (renderer === 'json') app.use(authErrorHandler());
+  return app;
+}
+
+for (const renderer of ['json', 'express-default'] as const) {
+  describe(`no leaks over HTTP (Express, ${renderer} error rendering)`, () => {
+    for (const mode of KEY_MODES) {
+      it(`${mode}: bodies, every response header, hook payloads and console`, async () => {
+        const kit = kits[mode];
+        const events: string[] = [];
+        const app = leakApp(kit.options, events, renderer);
+        consoleOutput.length = 0;
+        const problems: string[] = [];
+        const seen: string[] = [];
+        let refused = 0;
+        for (const attack of refusedAttacks(mode, () => kit, 'http')) {
+          const input = attack.build(kit);
+          const lines = headerLines(input);
+          if (new Set(lines.map(([n]) => n.toLowerCase())).size !== lines.length) continue; // raw-socket case
+          if (lines.some(([, v]) => v.length > 12_000)) continue; // 431 from Node, no middleware involved
+          events.length = 0;
+          let call = request(app).get('/protected');
+          for (const [name, value] of lines) call = call.set(name, value);
+          const response = await call;
+          if (response.status >= 400) refused++;
+          const texts = [response.text, ...Object.values(response.headers).flat().map(String)];
+          const needles = [...tokenNeedles(input), ...keyNeedles(kit)];
+          seen.push(...needles);
+          for (const leak of leaksIn([...texts, ...events], needles))
+            problems.push(`${attack.name}: ${leak}`);
+        }
+        // Express's default handler logs every error's stack (in development, deferred with
+        // setImmediate): wait for the last one, then search them too.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (renderer === 'express-default') expect(consoleOutput.length).toBeGreaterThan(0);
+        problems.push(...leaksIn(consoleOutput, seen).map((l) => `console: ${l}`));
+        expect(refused).toBeGreaterThan(50);
+        expect(problems).toEqual([]);
+      });
+    }
+  });
+}
+
+describe('no leaks from start-up errors', () => {
+  const secret = 'short-but-secret-value'; // 22 bytes: under HS256's 32
+  const cases: [string, () => unknown, () => string[]][] = [
+    ['a too-short secret', () => createVerifier({ secret }), () => [secret]],
+    [
+      'a too-short secret in a list',
+      () => createVerifier({ secret: [secret, 'x'.repeat(40)] }),
+      () => [secret],
+    ],
+    [
+      'a truncated PEM',
+      () => createVerifier({ publicKey: kits.RS256.publicKeyPem!.slice(0, 200) }),
+      () => [kits.RS256.publicKeyPem!.split('\n')[1]!],
+    ],
+    [
+      'a PEM given as an HMAC secret with asymmetric algorithms',
+      () => createVerifier({ secret: kits.RS256.publicKeyPem!, algorithms: ['RS256'] }),
+      () => [kits.RS256.publicKeyPem!.split('\n')[1]!],
+    ],
+    [
+      'a JWK secret in a key set',
+      () =>
+        createVerifier({
+          jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA' }] },
+        }),
+      () => ['c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA'],
+    ],
+    [
+      'an RSA JWK that is too small',
+      () =>
+        createVerifier({
+          publicKey: {
+            kty: 'RSA',
+            n: 'sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1Wl',
+            e: 'AQAB',
+          },
+        }),
+      () => ['sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1Wl'],
+    ],
+  ];
+  for (const [name, start, needles] of cases) {
+    it(`${name}: the TypeError names the problem, not the key`, async () => {
+      let caught: unknown;
+      try {
+        const verifier = start() as { ready(): Promise<void> };
+        await verifier.ready();
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(TypeError);
+      const texts = [
+        String((caught as Error).message),
+        String((caught as Error).stack),
+        inspect(caught, { depth: 6, showHidden: true }),
+      ];
+      expect(leaksIn(texts, needles())).toEqual([]);
+    });
+  }
+});
+
+afterAll(() => {
+  consoleOutput.length = 0;
+});

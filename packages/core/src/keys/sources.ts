@@ -110,6 +110,31 @@ function secretBytes(secret: Secret, where: string): Uint8Array {
   throw new TypeError(`tokengate: ${where} must be a string or a Uint8Array`);
 }
 
+const OPENSSH_KEY = /^\s*(?:ssh-(?:rsa|dss|ed25519|ed448)|ecdsa-sha2-|sk-(?:ssh|ecdsa)-)/;
+
+/**
+ * Whether HMAC secret bytes are public-key text: PEM armor anywhere (certificates included), a
+ * JWK or JWK set as JSON, or an OpenSSH public key. Whoever has the public key could then MAC
+ * tokens (algorithm confusion: CVE-2016-10555, CVE-2022-29217, fast-jwt GHSA-ww5h-9m49-7xx4).
+ * Deny-only: it never turns a secret into an asymmetric key.
+ */
+export function isPublicKeyText(bytes: Uint8Array): boolean {
+  let text = '';
+  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]!);
+  if (text.includes('-----BEGIN') || OPENSSH_KEY.test(text)) return true;
+  const trimmed = text.trim();
+  if (!trimmed.startsWith('{') || !trimmed.endsWith('}')) return false;
+  try {
+    const value = JSON.parse(trimmed) as { kty?: unknown; keys?: unknown };
+    return typeof value.kty === 'string' || Array.isArray(value.keys);
+  } catch {
+    return false;
+  }
+}
+
+const PUBLIC_KEY_AS_SECRET =
+  'is public-key text (PEM, JWK or OpenSSH); HMAC keyed with a public key lets anyone who has it sign tokens: use option "publicKey" or "jwks"';
+
 /** Imports configured HMAC secrets; throws a `TypeError` naming the problem. */
 export function importSecrets(
   secrets: readonly Secret[],
@@ -120,6 +145,11 @@ export function importSecrets(
   return secrets.map((secret, i) => {
     const bytes = secretBytes(secret, 'option "secret"');
     if (bytes.length === 0) throw new TypeError('tokengate: option "secret" is empty');
+    if (isPublicKeyText(bytes)) {
+      throw new TypeError(
+        `tokengate: option "secret"${secrets.length > 1 ? `[${i}]` : ''} ${PUBLIC_KEY_AS_SECRET}`,
+      );
+    }
     const key = toVerificationKey(backend.importSecret(bytes), {}, allowed);
     if (typeof key === 'string')
       throw new TypeError(`tokengate: option "secret"${secrets.length > 1 ? `[${i}]` : ''}: ${key}`);
@@ -138,7 +168,12 @@ export function secretResolverSource(
     let key = imported.get(secret);
     if (key === undefined) {
       const bytes = secretBytes(secret, 'the secret returned by option "secret"');
-      key = bytes.length === 0 ? 'empty secret' : toVerificationKey(backend.importSecret(bytes), {}, allowed);
+      key =
+        bytes.length === 0
+          ? 'empty secret'
+          : isPublicKeyText(bytes)
+            ? 'public-key text'
+            : toVerificationKey(backend.importSecret(bytes), {}, allowed);
       if (imported.size >= 256) imported.clear();
       imported.set(secret, key);
     }

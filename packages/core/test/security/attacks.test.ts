@@ -3,9 +3,10 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { authErrorHandler, type ExpressAuthOptions, jwtAuth } from '../../../express/src/index.js';
-import { createVerifier, type TokengateOptions } from '../../src/index.js';
+import { createVerifier, isAuthError, type TokengateOptions } from '../../src/index.js';
 import { type AttackDriver, type AttackSession, attacksFor, runAttack, summarizeAuth } from './attacks.js';
 import { coreDriver, httpDriver, listen, rawRequest, startTrap } from './drivers.js';
+import { ATTACKER_RSA_CERT } from './fixtures.js';
 import { type AttackKit, createAttackKits, KEY_MODES, type KeyMode } from './kit.js';
 
 /**
@@ -150,5 +151,66 @@ describe('prototype pollution with a claims schema', () => {
     expect(summary.inherited).toEqual([]);
     expect(summary.claimsPrototypeIsObject).toBe(true);
     expect(summary.roles).toEqual([]);
+  });
+});
+
+describe('public-key text configured as an HMAC secret (the express-jwt "secret" habit)', () => {
+  const texts = (): [string, string | Uint8Array][] => [
+    ['an RSA PEM', kits.RS256.publicKeyPem!],
+    ['an EC PEM with leading whitespace', `  \n${kits.ES256.publicKeyPem!}`],
+    ['an Ed25519 PEM after a comment line', `# signing key\n${kits.EdDSA.publicKeyPem!}`],
+    ['a PEM certificate', ATTACKER_RSA_CERT],
+    ['a PEM as bytes', new TextEncoder().encode(kits.RS256.publicKeyPem!)],
+    ['a JWK as JSON text', JSON.stringify(kits.ES256.publicJwk)],
+    ['a JWK set as JSON text', ` ${JSON.stringify({ keys: [kits.EdDSA.publicJwk] })}`],
+    [
+      'an OpenSSH Ed25519 key',
+      'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHV0b2tlbmdhdGUtc2VjdXJpdHktc3VpdGU user@host',
+    ],
+    [
+      'an OpenSSH ECDSA key',
+      'ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBHRva2Vu',
+    ],
+  ];
+
+  it('option "secret" given public-key text fails at start-up with a TypeError', () => {
+    for (const [what, secret] of texts()) {
+      expect(() => createVerifier({ secret }), what).toThrow(TypeError);
+      expect(() => createVerifier({ secret }), what).toThrow(/public key/);
+      expect(() => createVerifier({ secret: ['x'.repeat(40), secret] }), what).toThrow(/public key/);
+    }
+  });
+
+  it('a secret function returning the public key PEM: a token MACed with that PEM is refused (401)', async () => {
+    const pem = kits.RS256.publicKeyPem!;
+    const verifier = createVerifier({
+      secret: () => pem,
+      issuer: kits.HS256.issuer,
+      audience: kits.HS256.audience,
+    });
+    const forged = kits.HS256.token({ key: { hmac: pem } });
+    const error = await verifier.verify(forged).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isAuthError(error)).toBe(true);
+    expect(error).toMatchObject({ status: 401, code: 'invalid_token', reason: 'unknown_key' });
+
+    const app = express();
+    app.get('/protected', jwtAuth({ ...forExpress(kits.HS256.options), secret: () => pem }), (req, res) => {
+      res.json(summarizeAuth(req.auth!));
+    });
+    app.use(authErrorHandler());
+    const response = await request(app).get('/protected').set('Authorization', `Bearer ${forged}`);
+    expect(response.status).toBe(401);
+    expect(response.body).toMatchObject({ code: 'invalid_token', reason: 'unknown_key' });
+  });
+
+  it('ordinary secrets, including ones with dashes and braces, still work', async () => {
+    for (const secret of ['-----not-a-pem-just-a-long-secret-----', '{"not":"a jwk, just a long secret"}']) {
+      const verifier = createVerifier({ secret });
+      const token = kits.HS256.token({ key: { hmac: secret } });
+      await expect(verifier.verify(token)).resolves.toMatchObject({ subject: 'alice' });
+    }
   });
 });

@@ -7,7 +7,7 @@ import { createVerifier, isAuthError, type TokengateOptions } from '../../src/in
 import { type AttackDriver, type AttackSession, attacksFor, runAttack, summarizeAuth } from './attacks.js';
 import { coreDriver, httpDriver, listen, rawRequest, startTrap } from './drivers.js';
 import { ATTACKER_RSA_CERT } from './fixtures.js';
-import { type AttackKit, createAttackKits, KEY_MODES, type KeyMode } from './kit.js';
+import { type AttackKit, createAttackKits, KEY_MODES, type KeyMode, withKeySource } from './kit.js';
 
 /**
  * The core options as the Express adapter's type. The adapter is compiled against the built core
@@ -61,6 +61,52 @@ for (const driver of drivers) {
     }
   });
 }
+
+// The same corpus through the remote key path: ES256 keys served as a JWKS by a real server.
+let jwksServer: Awaited<ReturnType<typeof listen>>;
+let jwksHits = 0;
+let remoteKit: AttackKit;
+const REMOTE_DRIVERS: AttackDriver[] = [
+  coreDriver('node'),
+  httpDriver('express', expressApp, { reportsCode: true }),
+];
+
+describe('attacks through the remote key path (ES256 via jwksUri)', () => {
+  beforeAll(async () => {
+    jwksServer = await listen((_req, res) => {
+      jwksHits++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(kits.ES256.options.jwks));
+    });
+    remoteKit = withKeySource(kits.ES256, 'ES256 via jwksUri', {
+      jwksUri: `http://127.0.0.1:${jwksServer.port}/jwks.json`,
+    });
+  });
+  afterAll(() => jwksServer.close());
+
+  for (const driver of REMOTE_DRIVERS) {
+    describe(driver.name, () => {
+      let session: AttackSession;
+      beforeAll(async () => {
+        session = await driver.open(remoteKit);
+      });
+      afterAll(() => session.close());
+      for (const attack of attacksFor('ES256')) {
+        if (driver.layer === 'http' && attack.http === null) continue;
+        it(attack.name, async () => {
+          const result = await runAttack(driver, session, attack, remoteKit);
+          expect(result.outcome).toBeDefined();
+          expect(result.problems).toEqual([]);
+        });
+      }
+    });
+  }
+
+  it('hostile and unknown kids did not turn into a refetch storm', () => {
+    // One load per key-set registry entry, and at most one kid-driven refetch per 30 s cooldown.
+    expect(jwksHits).toBeGreaterThanOrEqual(1);
+    expect(jwksHits).toBeLessThanOrEqual(2 * REMOTE_DRIVERS.length);
+  });
+});
 
 describe('token-chosen URLs', () => {
   it('no attack made tokengate fetch anything (jku, x5u, URL kid)', () => {

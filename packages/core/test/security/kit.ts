@@ -53,6 +53,8 @@ export interface TokenSpec {
 /** One configured key mode: verifier options plus everything the attacks need to forge tokens. */
 export interface AttackKit {
   readonly mode: KeyMode;
+  /** Name of the key configuration in test titles (the mode, or e.g. `ES256 via jwksUri`). */
+  readonly label: string;
   /** `alg` of legitimate tokens. */
   readonly alg: string;
   readonly issuer: string;
@@ -197,6 +199,7 @@ export function createAttackKits(trapUrl: string): Record<KeyMode, AttackKit> {
     );
     const kit: AttackKit = {
       mode,
+      label: mode,
       alg: mode,
       issuer,
       audience,
@@ -252,4 +255,12 @@ export function createAttackKits(trapUrl: string): Record<KeyMode, AttackKit> {
     return kit;
   };
   return { HS256: make('HS256'), RS256: make('RS256'), ES256: make('ES256'), EdDSA: make('EdDSA') };
+}
+
+/**
+ * The same keys and tokens as `kit`, verified through another key source (e.g. a remote
+ * `jwksUri` serving `kit`'s key set), so every attack also runs through that code path.
+ */
+export function withKeySource(kit: AttackKit, label: string, keyOptions: TokengateOptions): AttackKit {
+  return { ...kit, label, options: { ...keyOptions, issuer: kit.issuer, audience: kit.audience } };
 }

@@ -56,6 +56,16 @@ export function isAlgorithm(alg: unknown): alg is Algorithm {
   return typeof alg === 'string' && Object.hasOwn(FAMILY, alg);
 }
 
+/**
+ * An `alg` value as quoted in error messages: the token chose it, so it is shown only when it
+ * is short and printable, and never reflected at length into the `WWW-Authenticate` challenge.
+ */
+export function quoteAlg(alg: unknown): string {
+  return typeof alg === 'string' && alg.length <= 16 && /^[\x21-\x7e]+$/.test(alg)
+    ? JSON.stringify(alg)
+    : '(unsupported value)';
+}
+
 /** The key type an algorithm needs. */
 export function keyTypeOf(alg: Algorithm): KeyType {
   return FAMILY[alg];

@@ -1,4 +1,4 @@
-import { ALGORITHMS, type Algorithm, isAlgorithm, isSymmetric } from './algorithms.js';
+import { ALGORITHMS, type Algorithm, isAlgorithm, isSymmetric, quoteAlg } from './algorithms.js';
 import { TokenCache } from './cache.js';
 import { type ClaimsPolicy, checkClaims, checkHeaderType, DEFAULT_TYP, normalizeTyp } from './claims.js';
 import type { AuthContext, JwtClaims, JwtHeader } from './context.js';
@@ -452,7 +452,7 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     }
     const { header, payload, signingInput, signature } = decodeJwt(token);
     if (!allowed.has(header.alg as Algorithm)) {
-      throw new AuthError('invalid_token', `algorithm ${JSON.stringify(header.alg)} is not allowed`, {
+      throw new AuthError('invalid_token', `algorithm ${quoteAlg(header.alg)} is not allowed`, {
         reason: 'alg_not_allowed',
       });
     }
@@ -465,7 +465,7 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     }
     const profile = profileFor(payload);
     if (!profile.algorithms.has(header.alg as Algorithm)) {
-      throw new AuthError('invalid_token', `algorithm ${JSON.stringify(header.alg)} is not allowed`, {
+      throw new AuthError('invalid_token', `algorithm ${quoteAlg(header.alg)} is not allowed`, {
         reason: 'alg_not_allowed',
       });
     }

@@ -355,6 +355,13 @@ const confusion: AttackCase[] = [
     }),
   ),
   {
+    name: 'alg of 4000 characters',
+    why: 'an attacker-chosen alg must not be reflected at length into the challenge (proxies cap response headers)',
+    source: 'RFC 8725 §3.1; CWE-117',
+    build: (kit) => ({ token: kit.token({ header: { alg: `HS256${'x'.repeat(4000)}` }, signAlg: kit.alg }) }),
+    expect: invalid('alg_not_allowed'),
+  },
+  {
     name: 'header without alg',
     why: 'alg is REQUIRED',
     source: 'RFC 7515 §4.1.1',
@@ -562,6 +569,12 @@ const claimCases: AttackCase[] = [
       ['wrong iss', () => ({ iss: 'https://evil.example/' }), 'issuer'],
       ['iss differing only in case', (k: AttackKit) => ({ iss: k.issuer.toUpperCase() }), 'issuer'],
       ['missing iss', () => ({ iss: undefined }), 'issuer'],
+      ['iss with a trailing zero-width space', (k: AttackKit) => ({ iss: `${k.issuer}\u200b` }), 'issuer'],
+      [
+        'aud in another Unicode normalization form',
+        (k: AttackKit) => ({ aud: `${k.audience}e\u0301` }),
+        'audience',
+      ],
       ['wrong aud (token for another service)', () => ({ aud: 'api://other' }), 'audience'],
       ['missing aud', () => ({ aud: undefined }), 'audience'],
       ['aud empty array', () => ({ aud: [] }), 'audience'],
@@ -988,6 +1001,21 @@ const json: AttackCase[] = [
 
 const pollution: AttackCase[] = [
   {
+    name: 'claims nested 2500 levels deep',
+    why: 'deep nesting must not overflow a stack or take long (the 8 KiB limit bounds it)',
+    source: 'RFC 8725 §2.6 (DoS)',
+    build: (kit) => ({
+      token: kit.token({
+        claims: JSON.stringify(kit.claims({ deep: 0 })).replace(
+          '"deep":0',
+          `"deep":${'['.repeat(2500)}${']'.repeat(2500)}`,
+        ),
+      }),
+    }),
+    expect: accept(),
+    fastMs: 50,
+  },
+  {
     name: '__proto__ claim with admin role',
     why: 'a "__proto__" member must stay data: no inherited claims, no Object.prototype pollution, no roles from it',
     source: 'prototype pollution (CWE-1321)',
@@ -1220,6 +1248,9 @@ export function checkOutcome(
   if (!('code' in expected)) return problems;
   if (outcome.auth) problems.push('refused request still produced an auth context');
   const challenge = outcome.challenge;
+  if (challenge !== undefined && challenge.length > 512) {
+    problems.push(`challenge is ${challenge.length} characters long (reflected input?)`);
+  }
   if (!challenge?.startsWith('Bearer')) {
     problems.push(`expected a Bearer WWW-Authenticate challenge, got ${JSON.stringify(challenge)}`);
   } else {

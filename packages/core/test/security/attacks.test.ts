@@ -8,6 +8,7 @@ import { type AttackDriver, type AttackSession, attacksFor, runAttack, summarize
 import { coreDriver, httpDriver, listen, rawRequest, startTrap } from './drivers.js';
 import { ATTACKER_RSA_CERT } from './fixtures.js';
 import { type AttackKit, createAttackKits, KEY_MODES, type KeyMode, withKeySource } from './kit.js';
+import { describeAttacks } from './suite.js';
 
 /**
  * The core options as the Express adapter's type. The adapter is compiled against the built core
@@ -42,23 +43,7 @@ afterAll(() => trap.close());
 
 for (const driver of drivers) {
   describe(`attacks through ${driver.name}`, () => {
-    for (const mode of KEY_MODES) {
-      describe(mode, () => {
-        let session: AttackSession;
-        beforeAll(async () => {
-          session = await driver.open(kits[mode]);
-        });
-        afterAll(() => session.close());
-        for (const attack of attacksFor(mode)) {
-          if (driver.layer === 'http' && attack.http === null) continue;
-          it(attack.name, async () => {
-            const result = await runAttack(driver, session, attack, kits[mode]);
-            expect(result.outcome).toBeDefined();
-            expect(result.problems).toEqual([]);
-          });
-        }
-      });
-    }
+    for (const mode of KEY_MODES) describeAttacks(mode, driver, mode, () => kits[mode]);
   });
 }
 
@@ -83,23 +68,7 @@ describe('attacks through the remote key path (ES256 via jwksUri)', () => {
   });
   afterAll(() => jwksServer.close());
 
-  for (const driver of REMOTE_DRIVERS) {
-    describe(driver.name, () => {
-      let session: AttackSession;
-      beforeAll(async () => {
-        session = await driver.open(remoteKit);
-      });
-      afterAll(() => session.close());
-      for (const attack of attacksFor('ES256')) {
-        if (driver.layer === 'http' && attack.http === null) continue;
-        it(attack.name, async () => {
-          const result = await runAttack(driver, session, attack, remoteKit);
-          expect(result.outcome).toBeDefined();
-          expect(result.problems).toEqual([]);
-        });
-      }
-    });
-  }
+  for (const driver of REMOTE_DRIVERS) describeAttacks(driver.name, driver, 'ES256', () => remoteKit);
 
   it('hostile and unknown kids did not turn into a refetch storm', () => {
     // One load per key-set registry entry, and at most one kid-driven refetch per 30 s cooldown.

@@ -7,13 +7,16 @@
 import { getRequestListener } from '@hono/node-server';
 import * as honoAdapter from '@tokengate/hono';
 import * as koaAdapter from '@tokengate/koa';
+import fc from 'fast-check';
 import { Hono } from 'hono';
 import Koa from 'koa';
 import Koa2 from 'koa2';
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AttackDriver, summarizeAuth } from '../../core/test/security/attacks.js';
+import { type AttackDriver, attacksFor, summarizeAuth } from '../../core/test/security/attacks.js';
 import { httpDriver, startTrap } from '../../core/test/security/drivers.js';
 import { type AttackKit, createAttackKits, KEY_MODES, type KeyMode } from '../../core/test/security/kit.js';
+import { describeEvent, httpLeaks } from '../../core/test/security/leak-search.js';
 import { describeAttacks } from '../../core/test/security/suite.js';
 
 type Options = Parameters<typeof koaAdapter.jwtAuth>[0];
@@ -67,4 +70,82 @@ describe('token-chosen URLs', () => {
   it('no attack made an adapter fetch anything (jku, x5u, URL kid)', () => {
     expect(trap.hits()).toBe(0);
   });
+});
+
+describe('no token or key material in Koa and Hono error output', () => {
+  const apps: [string, (options: unknown) => ReturnType<ReturnType<typeof koaApp>>][] = [
+    ['koa 3 (JSON)', koaApp(Koa, 'json')],
+    ['koa 3 (Koa error rendering)', koaApp(Koa, 'native')],
+    ['hono (node-server)', honoApp],
+  ];
+  for (const [name, makeApp] of apps) {
+    for (const mode of KEY_MODES) {
+      it(`${name}, ${mode}: bodies, every response header and hook payloads`, async () => {
+        const kit = kits[mode];
+        const events: string[] = [];
+        const listener = makeApp({
+          ...kit.options,
+          onError: (event: Record<string, unknown>) => {
+            events.push(describeEvent(event));
+          },
+          onAuthenticated: (event: Record<string, unknown>) => {
+            events.push(describeEvent(event));
+          },
+        });
+        const { problems, refused } = await httpLeaks(listener, kit, attacksFor(mode), events);
+        expect(refused).toBeGreaterThan(50);
+        expect(problems).toEqual([]);
+      });
+    }
+  }
+});
+
+describe('fuzzing Koa and Hono with mutated tokens and random Authorization values', () => {
+  const runs = Math.max(20, Math.floor(Number(process.env.TOKENGATE_FUZZ_RUNS ?? 150) / 3));
+  const headerChar = fc.oneof(
+    fc.constantFrom(...'AQgw09azZ-_.=+/ \t%"\\{},;', '\u00e9', '\u00a0', '\u00ff'),
+    fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+  );
+  const apps: [string, (options: unknown) => ReturnType<ReturnType<typeof koaApp>>][] = [
+    ['koa 3', koaApp(Koa, 'json')],
+    ['hono (node-server)', honoApp],
+  ];
+  for (const [name, makeApp] of apps) {
+    it(`${name}: 200 only for the valid token, otherwise 400/401, never 500`, async () => {
+      const kit = kits.ES256;
+      const valid = kit.token();
+      const listener = makeApp(kit.options);
+      expect((await request(listener).get('/protected').set('Authorization', `Bearer ${valid}`)).status).toBe(
+        200,
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.tuple(fc.nat(), headerChar, fc.constantFrom('flip', 'insert', 'delete')), {
+            minLength: 1,
+            maxLength: 4,
+          }),
+          fc.array(headerChar, { maxLength: 80 }).map((c) => c.join('')),
+          fc.boolean(),
+          async (steps, random, useRandom) => {
+            let token = valid;
+            for (const [at, ch, op] of steps) {
+              const i = at % token.length;
+              token =
+                op === 'flip'
+                  ? token.slice(0, i) + ch + token.slice(i + 1)
+                  : op === 'insert'
+                    ? token.slice(0, i) + ch + token.slice(i)
+                    : token.slice(0, i) + token.slice(i + 1);
+            }
+            const value = useRandom ? random : `Bearer ${token}`;
+            const response = await request(listener).get('/protected').set('Authorization', value);
+            if (!useRandom && token.replace(/^[ \t]+|[ \t]+$/g, '') === valid)
+              expect(response.status).toBe(200);
+            else expect([400, 401]).toContain(response.status);
+          },
+        ),
+        { numRuns: runs },
+      );
+    });
+  }
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { authErrorHandler, type ExpressAuthOptions, jwtAuth } from '../../../express/src/index.js';
 import { createVerifier, isAuthError, type TokengateOptions } from '../../src/index.js';
-import { type AttackDriver, type AttackSession, attacksFor, runAttack, summarizeAuth } from './attacks.js';
+import { type AttackDriver, summarizeAuth } from './attacks.js';
 import { coreDriver, httpDriver, listen, rawRequest, startTrap } from './drivers.js';
 import { ATTACKER_RSA_CERT } from './fixtures.js';
 import { type AttackKit, createAttackKits, KEY_MODES, type KeyMode, withKeySource } from './kit.js';

@@ -6,79 +6,21 @@
  */
 import { inspect } from 'node:util';
 import express from 'express';
-import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { authErrorHandler, type ExpressAuthOptions, jwtAuth } from '../../../express/src/index.js';
-import { authenticate, createVerifier, isAuthError, type TokengateOptions } from '../../src/index.js';
-import { type AttackInput, attacksFor, expectationFor, headerLines, summarizeAuth } from './attacks.js';
+import { authenticate, createVerifier, type TokengateOptions } from '../../src/index.js';
+import { attacksFor, headerLines, summarizeAuth } from './attacks.js';
 import { requestFromLines } from './drivers.js';
 import { type AttackKit, createAttackKits, KEY_MODES, type KeyMode } from './kit.js';
-
-const JWT_LIKE = /[A-Za-z0-9_\-+/=]{8,}\.[A-Za-z0-9_\-+/=]{8,}\.[A-Za-z0-9_\-+/=]{8,}/g;
-
-/** Key material of a kit that must never appear in any output. */
-function keyNeedles(kit: AttackKit): string[] {
-  const needles: string[] = [];
-  if (kit.secret) needles.push(kit.secret);
-  if (kit.publicKeyPem) {
-    const body = kit.publicKeyPem.replace(/-----[^-]+-----/g, '');
-    needles.push(body.replace(/\s/g, ''), ...body.split('\n').filter((line) => line.length >= 16));
-  }
-  const jwk = kit.publicJwk as Record<string, unknown> | undefined;
-  for (const member of ['n', 'x', 'y']) {
-    const value = jwk?.[member];
-    if (typeof value === 'string') needles.push(value.slice(0, 32));
-  }
-  return needles;
-}
-
-/** The tokens an input carries, and their signature segments and signing inputs. */
-function tokenNeedles(input: AttackInput): string[] {
-  const values = 'token' in input ? [input.token] : headerLines(input).map(([, v]) => v);
-  const needles: string[] = [];
-  for (const value of values) {
-    const tokens = 'token' in input ? [value] : (value.match(JWT_LIKE) ?? []);
-    for (const token of tokens) {
-      if (token.length >= 16) needles.push(token.length > 4096 ? token.slice(0, 4096) : token);
-      const last = token.lastIndexOf('.');
-      const signature = token.slice(last + 1);
-      if (last > 0 && signature.length >= 16) needles.push(signature);
-      if (last > 16) needles.push(token.slice(0, last));
-    }
-  }
-  return needles;
-}
-
-function leaksIn(texts: readonly string[], needles: readonly string[]): string[] {
-  const found: string[] = [];
-  for (const needle of needles) {
-    for (const text of texts) {
-      if (text.includes(needle)) found.push(`${needle.slice(0, 24)}… found in: ${text.slice(0, 160)}`);
-    }
-  }
-  return found;
-}
-
-/** Everything an error exposes to a logger or a client. */
-function describeError(error: unknown): string[] {
-  if (!isAuthError(error)) return [inspect(error, { depth: 6 })];
-  const cause = error.cause as { message?: unknown } | undefined;
-  return [
-    error.message,
-    String(error.stack),
-    JSON.stringify(error),
-    JSON.stringify(error.toJSON()),
-    ...Object.values(error.headers),
-    typeof cause?.message === 'string' ? cause.message : '',
-    inspect(error, { depth: 6, showHidden: true }),
-  ];
-}
-
-/** A hook event as a logger would serialize it; `request` is the app's own request object and is left out. */
-function describeEvent(event: Record<string, unknown>): string {
-  const { request: _request, ...rest } = event;
-  return inspect(rest, { depth: 8, showHidden: true });
-}
+import {
+  describeError,
+  describeEvent,
+  httpLeaks,
+  keyNeedles,
+  leaksIn,
+  refusedAttacks,
+  tokenNeedles,
+} from './leak-search.js';
 
 let kits: Record<KeyMode, AttackKit>;
 const consoleOutput: string[] = [];
@@ -97,12 +39,6 @@ beforeEach(() => {
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-const refusedAttacks = (mode: KeyMode, kit: () => AttackKit, layer: 'core' | 'http') =>
-  attacksFor(mode).filter((attack) => {
-    const expected = expectationFor(attack, kit(), layer);
-    return expected !== null && !('accept' in expected);
-  });
 
 for (const crypto of ['node', 'webcrypto'] as const) {
   describe(`no leaks from the core (${crypto})`, () => {
@@ -124,7 +60,7 @@ for (const crypto of ['node', 'webcrypto'] as const) {
         const problems: string[] = [];
         const seen: string[] = [];
         let refused = 0;
-        for (const attack of refusedAttacks(mode, () => kit, 'core')) {
+        for (const attack of refusedAttacks(attacksFor(mode), kit, 'core')) {
           const input = attack.build(kit);
           const needles = [...tokenNeedles(input), ...keyNeedles(kit)];
           seen.push(...needles);
@@ -191,30 +127,12 @@ for (const renderer of ['json', 'express-default'] as const) {
         const events: string[] = [];
         const app = leakApp(kit.options, events, renderer);
         consoleOutput.length = 0;
-        const problems: string[] = [];
-        const seen: string[] = [];
-        let refused = 0;
-        for (const attack of refusedAttacks(mode, () => kit, 'http')) {
-          const input = attack.build(kit);
-          const lines = headerLines(input);
-          if (new Set(lines.map(([n]) => n.toLowerCase())).size !== lines.length) continue; // raw-socket case
-          if (lines.some(([, v]) => v.length > 12_000)) continue; // 431 from Node, no middleware involved
-          events.length = 0;
-          let call = request(app).get('/protected');
-          for (const [name, value] of lines) call = call.set(name, value);
-          const response = await call;
-          if (response.status >= 400) refused++;
-          const texts = [response.text, ...Object.values(response.headers).flat().map(String)];
-          const needles = [...tokenNeedles(input), ...keyNeedles(kit)];
-          seen.push(...needles);
-          for (const leak of leaksIn([...texts, ...events], needles))
-            problems.push(`${attack.name}: ${leak}`);
-        }
+        const { problems, needles, refused } = await httpLeaks(app, kit, attacksFor(mode), events);
         // Express's default handler logs every error's stack (in development, deferred with
         // setImmediate): wait for the last one, then search them too.
         await new Promise((resolve) => setImmediate(resolve));
         if (renderer === 'express-default') expect(consoleOutput.length).toBeGreaterThan(0);
-        problems.push(...leaksIn(consoleOutput, seen).map((l) => `console: ${l}`));
+        problems.push(...leaksIn(consoleOutput, needles).map((l) => `console: ${l}`));
         expect(refused).toBeGreaterThan(50);
         expect(problems).toEqual([]);
       });

@@ -110,15 +110,33 @@ function secretBytes(secret: Secret, where: string): Uint8Array {
   throw new TypeError(`tokengate: ${where} must be a string or a Uint8Array`);
 }
 
+/** DER of the SPKI algorithm OIDs: rsaEncryption, id-ecPublicKey, id-Ed25519 (with their tag and length). */
+const SPKI_ALGORITHMS = [
+  [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01],
+  [0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01],
+  [0x06, 0x03, 0x2b, 0x65, 0x70],
+];
+
+function includesBytes(haystack: Uint8Array, needle: readonly number[]): boolean {
+  const last = Math.min(haystack.length - needle.length, 64);
+  outer: for (let i = 0; i <= last; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
 const OPENSSH_KEY = /^\s*(?:ssh-(?:rsa|dss|ed25519|ed448)|ecdsa-sha2-|sk-(?:ssh|ecdsa)-)/;
 
 /**
- * Whether HMAC secret bytes are public-key text: PEM armor anywhere (certificates included), a
- * JWK or JWK set as JSON, or an OpenSSH public key. Whoever has the public key could then MAC
+ * Whether HMAC secret bytes are a public key: PEM armor anywhere (certificates included), SPKI DER
+ * (an RSA, EC or Ed25519 algorithm identifier near the start of a DER sequence), a JWK or JWK set
+ * as JSON, or an OpenSSH public key. Whoever has the public key could then MAC
  * tokens (algorithm confusion: CVE-2016-10555, CVE-2022-29217, fast-jwt GHSA-ww5h-9m49-7xx4).
  * Deny-only: it never turns a secret into an asymmetric key.
  */
 export function isPublicKeyText(bytes: Uint8Array): boolean {
+  if (bytes[0] === 0x30 && SPKI_ALGORITHMS.some((oid) => includesBytes(bytes, oid))) return true;
   let text = '';
   for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]!);
   if (text.includes('-----BEGIN') || OPENSSH_KEY.test(text)) return true;
@@ -133,7 +151,7 @@ export function isPublicKeyText(bytes: Uint8Array): boolean {
 }
 
 const PUBLIC_KEY_AS_SECRET =
-  'is public-key text (PEM, JWK or OpenSSH); HMAC keyed with a public key lets anyone who has it sign tokens: use option "publicKey" or "jwks"';
+  'is a public key (PEM, DER, JWK or OpenSSH); HMAC keyed with a public key lets anyone who has it sign tokens: use option "publicKey" or "jwks"';
 
 /** Imports configured HMAC secrets; throws a `TypeError` naming the problem. */
 export function importSecrets(
@@ -172,7 +190,7 @@ export function secretResolverSource(
         bytes.length === 0
           ? 'empty secret'
           : isPublicKeyText(bytes)
-            ? 'public-key text'
+            ? 'a public key'
             : toVerificationKey(backend.importSecret(bytes), {}, allowed);
       if (imported.size >= 256) imported.clear();
       imported.set(secret, key);

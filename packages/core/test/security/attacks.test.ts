@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -176,6 +177,9 @@ describe('public-key text configured as an HMAC secret (the express-jwt "secret"
     ['an Ed25519 PEM after a comment line', `# signing key\n${kits.EdDSA.publicKeyPem!}`],
     ['a PEM certificate', ATTACKER_RSA_CERT],
     ['a PEM as bytes', new TextEncoder().encode(kits.RS256.publicKeyPem!)],
+    ['RSA SPKI DER bytes', kits.RS256.publicKeyDer!],
+    ['EC SPKI DER bytes', kits.ES256.publicKeyDer!],
+    ['Ed25519 SPKI DER bytes', kits.EdDSA.publicKeyDer!],
     ['a JWK as JSON text', JSON.stringify(kits.ES256.publicJwk)],
     ['a JWK set as JSON text', ` ${JSON.stringify({ keys: [kits.EdDSA.publicJwk] })}`],
     [
@@ -219,6 +223,14 @@ describe('public-key text configured as an HMAC secret (the express-jwt "secret"
     const response = await request(app).get('/protected').set('Authorization', `Bearer ${forged}`);
     expect(response.status).toBe(401);
     expect(response.body).toMatchObject({ code: 'invalid_token', reason: 'unknown_key' });
+  });
+
+  it('random binary secrets are never mistaken for public keys', () => {
+    for (let i = 0; i < 2000; i++) {
+      const secret = new Uint8Array(randomBytes(32 + (i % 33)));
+      if (i % 2 === 0) secret[0] = 0x30; // a DER SEQUENCE tag, the first thing the DER check looks at
+      expect(() => createVerifier({ secret })).not.toThrow();
+    }
   });
 
   it('ordinary secrets, including ones with dashes and braces, still work', async () => {

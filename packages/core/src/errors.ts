@@ -81,6 +81,12 @@ const BEARER_ERROR: Record<AuthErrorCode, BearerErrorToken | undefined> = {
   revocation_unavailable: undefined,
 };
 
+/** What clients are told on a 503 (the message, with URLs and network errors, is for operators). */
+const UNAVAILABLE: Partial<Record<AuthErrorCode, string>> = {
+  key_source_unavailable: 'the keys needed to verify the token are temporarily unavailable',
+  revocation_unavailable: 'the revocation status of the token cannot be checked right now',
+};
+
 const MARK = Symbol.for('tokengate.AuthError');
 
 /**
@@ -89,9 +95,11 @@ const MARK = Symbol.for('tokengate.AuthError');
  *
  * It carries what every framework needs to answer correctly: an HTTP {@link AuthError.status},
  * response {@link AuthError.headers} (the RFC 6750 `WWW-Authenticate` challenge, and
- * `Retry-After` on 503s), a stable {@link AuthError.code}, and `expose: true` so Koa and
- * Express's default handlers show the message. Messages describe what failed for a developer and
- * never contain the token or key material.
+ * `Retry-After` on 503s), a stable {@link AuthError.code}, and `expose` (true below 500) so Koa's
+ * and http-errors-aware handlers show 4xx messages. Messages describe what failed for a developer
+ * and never contain the token or key material. A 503's message names the failing key source (a
+ * URL, a network error) for operators: clients get a generic description instead (see
+ * {@link AuthError.toJSON}).
  *
  * @example
  * ```ts
@@ -115,8 +123,11 @@ export class AuthError extends Error {
   readonly error: BearerErrorToken | undefined;
   /** `realm` announced in the challenge (the `realm` option), when set. */
   readonly realm: string | undefined;
-  /** Tells Koa and http-errors-aware handlers the message is safe to show. */
-  readonly expose = true;
+  /**
+   * Tells Koa and http-errors-aware handlers whether the message is safe to show to clients:
+   * `true` for 4xx, `false` for 503s, whose message names internal key sources.
+   */
+  readonly expose: boolean;
   /** Scopes a failed scope guard asked for. */
   readonly scope: readonly string[] | undefined;
   /** Seconds announced in `Retry-After` on 503s. */
@@ -139,6 +150,7 @@ export class AuthError extends Error {
     this.reason = init.reason;
     this.status = STATUS[code];
     this.statusCode = this.status;
+    this.expose = this.status < 500;
     this.error = BEARER_ERROR[code];
     this.scope = init.scope;
     this.realm = init.realm;
@@ -182,12 +194,16 @@ export class AuthError extends Error {
     });
   }
 
-  /** A JSON body for this error: `{ error, code, error_description }` (and `reason` when set). */
+  /**
+   * A JSON body for this error: `{ error, code, error_description }` (and `reason` when set). On
+   * 503s `error_description` is a generic sentence: the message, which names the key source URL
+   * and the network failure, stays in server-side logs.
+   */
   toJSON(): AuthErrorBody {
     const body: AuthErrorBody = {
       error: this.error ?? (this.status === 503 ? 'temporarily_unavailable' : 'unauthorized'),
       code: this.code,
-      error_description: this.message,
+      error_description: this.expose ? this.message : (UNAVAILABLE[this.code] ?? 'temporarily unavailable'),
     };
     if (this.reason) body.reason = this.reason;
     return body;

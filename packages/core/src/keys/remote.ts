@@ -253,6 +253,12 @@ export function assertKeySourceUrl(value: string | URL, label: string): URL {
   } catch {
     throw new TypeError(`${label} must be an absolute URL (got ${JSON.stringify(String(value))})`);
   }
+  if (url.username !== '' || url.password !== '') {
+    // fetch() refuses such URLs, and the password would end up in every error message.
+    throw new TypeError(
+      `${label} must not contain a user name or password; use the "fetch" option to send credentials`,
+    );
+  }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
     throw new TypeError(`${label} must use https (http is allowed only for loopback hosts), got ${url.href}`);
   }

@@ -149,3 +149,29 @@ describe('fuzzing Koa and Hono with mutated tokens and random Authorization valu
     });
   }
 });
+
+describe('503s through Koa and Hono do not reveal the key source URL', () => {
+  const apps: [string, (options: unknown) => ReturnType<ReturnType<typeof koaApp>>][] = [
+    ['koa 3 (JSON)', koaApp(Koa, 'json')],
+    ['koa 3 (Koa error rendering)', koaApp(Koa, 'native')],
+    ['hono (node-server)', honoApp],
+  ];
+  for (const [name, makeApp] of apps) {
+    it(`${name}: 503 with Retry-After, no URL in the body or headers`, async () => {
+      const kit = kits.ES256;
+      const listener = makeApp({
+        jwksUri: 'http://127.0.0.1:1/jwks.json?api_key=SECRETVALUE123',
+        issuer: kit.issuer,
+        audience: kit.audience,
+        timeoutDuration: 1000,
+      });
+      const response = await request(listener)
+        .get('/protected')
+        .set('Authorization', `Bearer ${kit.token()}`);
+      expect(response.status).toBe(503);
+      expect(response.headers['retry-after']).toMatch(/^\d+$/);
+      const texts = [response.text, ...Object.values(response.headers).flat().map(String)];
+      expect(texts.filter((t) => /SECRETVALUE123|127\.0\.0\.1:1|jwks\.json/.test(t))).toEqual([]);
+    });
+  }
+});

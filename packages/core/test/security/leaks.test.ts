@@ -6,9 +6,10 @@
  */
 import { inspect } from 'node:util';
 import express from 'express';
+import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { authErrorHandler, type ExpressAuthOptions, jwtAuth } from '../../../express/src/index.js';
-import { authenticate, createVerifier, type TokengateOptions } from '../../src/index.js';
+import { type AuthError, authenticate, createVerifier, type TokengateOptions } from '../../src/index.js';
 import { attacksFor, headerLines, summarizeAuth } from './attacks.js';
 import { requestFromLines } from './drivers.js';
 import { type AttackKit, createAttackKits, KEY_MODES, type KeyMode } from './kit.js';
@@ -202,4 +203,53 @@ describe('no leaks from start-up errors', () => {
 
 afterAll(() => {
   consoleOutput.length = 0;
+});
+
+describe('503s tell the client the keys are unavailable, not where they live', () => {
+  // A closed port: the fetch fails at once. The query string stands for a credential in the URL.
+  const jwksUri = 'http://127.0.0.1:1/jwks.json?api_key=SECRETVALUE123';
+  const options = () => ({
+    jwksUri,
+    issuer: kits.ES256.issuer,
+    audience: kits.ES256.audience,
+    timeoutDuration: 1000,
+  });
+
+  it('core: the message names the URL for operators; the JSON body and the headers do not', async () => {
+    const error = await createVerifier(options())
+      .verify(kits.ES256.token())
+      .then(
+        () => undefined,
+        (e: unknown) => e as AuthError,
+      );
+    expect(error).toMatchObject({ status: 503, code: 'key_source_unavailable', expose: false });
+    expect(error!.message).toContain('127.0.0.1:1');
+    const client = [JSON.stringify(error!.toJSON()), ...Object.values(error!.headers)];
+    expect(leaksIn(client, ['SECRETVALUE123', '127.0.0.1:1', 'jwks.json'])).toEqual([]);
+    expect(error!.headers['Retry-After']).toMatch(/^\d+$/);
+  });
+
+  for (const renderer of ['json', 'express-default'] as const) {
+    it(`Express (${renderer} error rendering, production): the response does not reveal the key URL`, async () => {
+      const app = leakApp(options() as TokengateOptions, [], renderer);
+      app.set('env', 'production');
+      const response = await request(app)
+        .get('/protected')
+        .set('Authorization', `Bearer ${kits.ES256.token()}`);
+      expect(response.status).toBe(503);
+      const texts = [response.text, ...Object.values(response.headers).flat().map(String)];
+      expect(leaksIn(texts, ['SECRETVALUE123', '127.0.0.1:1', 'jwks.json'])).toEqual([]);
+    });
+  }
+
+  it('a key URL with a user name and password is a start-up TypeError that does not echo them', () => {
+    let caught: unknown;
+    try {
+      createVerifier({ jwksUri: 'https://svc:pa55word@idp.example.com/jwks.json' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(TypeError);
+    expect(leaksIn([String((caught as Error).message)], ['pa55word'])).toEqual([]);
+  });
 });

@@ -60,8 +60,8 @@ export interface AuthMiddleware<C> extends Middleware {
 
 /**
  * Koa middleware (Koa 2 and 3) that verifies the bearer token and sets `ctx.state.auth`.
- * Failures are thrown as the {@link AuthError} itself: it carries `status`, `expose: true` and
- * `headers`, so Koa's default error handler answers 401/403 with `WWW-Authenticate`, and your
+ * Failures are thrown as the {@link AuthError} itself: it carries `status`, `expose` (true for
+ * 4xx; 503 messages name internal key sources) and `headers`, so Koa's default error handler answers 401/403 with `WWW-Authenticate`, and your
  * own error middleware sees the error (add {@link authErrorHandler} for JSON bodies).
  *
  * @example

@@ -57,9 +57,10 @@ function parsedMembers(value: object): number {
 
 /**
  * Decodes one segment of a compact JWS (the header or the payload) strictly: canonical
- * base64url, UTF-8 without a BOM, a JSON object without duplicate member names. It checks nothing else (in particular not `alg`), so use it
- * only for display — the tokengate CLI shows unsecured (`alg: "none"`) tokens with it; anything
- * that decides about a token goes through {@link decodeJwt} and a verifier.
+ * base64url, UTF-8 without a BOM, a JSON object without duplicate member names. It checks nothing
+ * else (in particular not `alg`), so use it only for display — the tokengate CLI shows unsecured
+ * (`alg: "none"`) tokens with it; anything that decides about a token goes through
+ * {@link decodeJwt} and a verifier.
  *
  * @param segment - the base64url text between the dots.
  * @param what - which segment it is, for the error message.

@@ -14,7 +14,7 @@ import Koa2 from 'koa2';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AttackDriver, attacksFor, summarizeAuth } from '../../core/test/security/attacks.js';
-import { httpDriver, startTrap } from '../../core/test/security/drivers.js';
+import { fetchDriver, httpDriver, startTrap } from '../../core/test/security/drivers.js';
 import { type AttackKit, createAttackKits, KEY_MODES, type KeyMode } from '../../core/test/security/kit.js';
 import { describeEvent, httpLeaks } from '../../core/test/security/leak-search.js';
 import { describeAttacks } from '../../core/test/security/suite.js';
@@ -44,11 +44,25 @@ function honoApp(options: unknown) {
   return getRequestListener(app.fetch);
 }
 
+/** Hono's Fetch handler alone, on the WebCrypto backend (what Workers, Deno and Bun run). */
+function honoFetch(options: unknown) {
+  const app = new Hono();
+  app.get(
+    '/protected',
+    honoAdapter.jwtAuth({ ...(options as object), crypto: 'webcrypto' } as Parameters<
+      typeof honoAdapter.jwtAuth
+    >[0]),
+    (c) => c.json(summarizeAuth(c.get('auth')!)),
+  );
+  return (request: Request) => app.fetch(request);
+}
+
 const DRIVERS: AttackDriver[] = [
   httpDriver('koa 3', koaApp(Koa, 'json'), { reportsCode: true }),
   httpDriver('koa 3 (Koa error rendering)', koaApp(Koa, 'native'), { reportsCode: false }),
   httpDriver('koa 2', koaApp(Koa2 as unknown as typeof Koa, 'json'), { reportsCode: true }),
   httpDriver('hono (node-server)', honoApp, { reportsCode: true }),
+  fetchDriver('hono (app.fetch, WebCrypto)', honoFetch, { reportsCode: true }),
 ];
 
 let trap: Awaited<ReturnType<typeof startTrap>>;

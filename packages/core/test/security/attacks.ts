@@ -46,6 +46,12 @@ export interface AttackCase {
    * fires first); `null` when the input cannot be carried in an HTTP header at all.
    */
   readonly http?: Expectation | null;
+  /**
+   * The answer when a Node HTTP server parses the request before any middleware runs (its 16 KiB
+   * header limit), when it differs from {@link AttackCase.http}; `null` when a Node client cannot
+   * send the request whole (the server closes the connection while it is still being written).
+   */
+  readonly nodeHttp?: Expectation | null;
   /** Must be answered within this many milliseconds (cheap structural rejections). */
   readonly fastMs?: number;
 }
@@ -72,13 +78,13 @@ export interface AttackSession {
 }
 
 /**
- * Runs attacks through one layer. `layer` selects the expectation (`'http'` applies
- * {@link AttackCase.http}); `reportsCode` says whether outcomes carry `code`/`reason` (a JSON error
+ * Runs attacks through one layer. `layer` selects the expectation (`'http'` and `'fetch'` apply
+ * {@link AttackCase.http}, `'http'` also {@link AttackCase.nodeHttp}); `reportsCode` says whether outcomes carry `code`/`reason` (a JSON error
  * body) so they can be checked too.
  */
 export interface AttackDriver {
   readonly name: string;
-  readonly layer: 'core' | 'http';
+  readonly layer: Layer;
   readonly reportsCode: boolean;
   open(kit: AttackKit): Promise<AttackSession>;
 }
@@ -759,7 +765,7 @@ const structure: AttackCase[] = [
     source: 'RFC 8725 §2.6 (DoS), tokengate maxTokenLength',
     build: (kit) => ({ token: `${split(kit.token())[0]}.${'A'.repeat(64 * 1024)}.${split(kit.token())[2]}` }),
     expect: invalid('too_large'),
-    http: { status: 431 },
+    nodeHttp: { status: 431 },
     fastMs: 50,
   },
   {
@@ -769,8 +775,8 @@ const structure: AttackCase[] = [
     build: () => ({ token: `${'A'.repeat(1024 * 1024)}.e30.AAAA` }),
     expect: invalid('too_large'),
     // Node's parser closes the connection at 16 KiB while a 1 MB request is still being written;
-    // the raised-maxHeaderSize and getToken tests in attacks.test.ts cover it over HTTP.
-    http: null,
+    // the raised-maxHeaderSize and getToken tests in attacks.test.ts cover it over Node HTTP.
+    nodeHttp: null,
     fastMs: 50,
   },
 ];
@@ -1200,13 +1206,23 @@ export function attacksFor(mode: KeyMode): AttackCase[] {
 // ---------------------------------------------------------------------------------------------
 // Running.
 
+/**
+ * Where a driver sends attacks: the core verifier, a Node HTTP server (`'http'`), or a Fetch-API
+ * handler with no Node server in front (`'fetch'`: Workers, Deno, Bun, `app.request`).
+ */
+export type Layer = 'core' | 'http' | 'fetch';
+
+/** Whether `attack` cannot be carried at `layer` (its expectation there is `null`). */
+export function notCarriedAt(attack: AttackCase, layer: Layer): boolean {
+  if (layer === 'core') return false;
+  if (layer === 'http' && attack.nodeHttp !== undefined) return attack.nodeHttp === null;
+  return attack.http === null;
+}
+
 /** The expectation of `attack` at a layer (`null`: the input cannot be carried there). */
-export function expectationFor(
-  attack: AttackCase,
-  kit: AttackKit,
-  layer: 'core' | 'http',
-): Expectation | null {
-  if (layer === 'http' && attack.http !== undefined) return attack.http;
+export function expectationFor(attack: AttackCase, kit: AttackKit, layer: Layer): Expectation | null {
+  if (layer === 'http' && attack.nodeHttp !== undefined) return attack.nodeHttp;
+  if (layer !== 'core' && attack.http !== undefined) return attack.http;
   return typeof attack.expect === 'function' ? attack.expect(kit) : attack.expect;
 }
 

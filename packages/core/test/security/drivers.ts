@@ -264,3 +264,42 @@ export async function startTrap(): Promise<{ url: string; hits(): number; close(
   });
   return { url: `http://127.0.0.1:${running.port}`, hits: () => hits, close: running.close };
 }
+
+/**
+ * Runs attacks against a Fetch-API handler (`(request) => Response`, e.g. Hono's `app.fetch`)
+ * without any Node HTTP server, as on Workers, Deno or Bun. Header lines are appended to a Fetch
+ * `Headers`, so two `Authorization` lines arrive joined with a comma, as those runtimes deliver them.
+ */
+export function fetchDriver(
+  name: string,
+  makeHandler: (options: TokengateOptions) => (request: Request) => Response | Promise<Response>,
+  options: { reportsCode: boolean },
+): AttackDriver {
+  return {
+    name,
+    layer: 'fetch',
+    reportsCode: options.reportsCode,
+    async open(kit: AttackKit): Promise<AttackSession> {
+      const handler = makeHandler(kit.options);
+      return {
+        async send(input: AttackInput): Promise<AttackOutcome> {
+          const started = performance.now();
+          const headers = new Headers();
+          // Fetch Headers hold ByteStrings: Latin-1 characters pass as they would from a socket.
+          for (const [header, value] of headerLines(input)) headers.append(header, value.trim());
+          const response = await handler(new Request('http://127.0.0.1/protected', { headers }));
+          const text = await response.text();
+          const responseHeaders: Record<string, string> = {};
+          response.headers.forEach((value, key) => {
+            responseHeaders[key] = value;
+          });
+          return outcomeOf(
+            { status: response.status, headers: responseHeaders, text },
+            performance.now() - started,
+          );
+        },
+        close: async () => {},
+      };
+    },
+  };
+}

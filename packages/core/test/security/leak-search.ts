@@ -7,7 +7,7 @@ import type { IncomingHttpHeaders, RequestListener } from 'node:http';
 import { inspect } from 'node:util';
 import request from 'supertest';
 import { isAuthError } from '../../src/index.js';
-import { type AttackCase, type AttackInput, expectationFor, headerLines } from './attacks.js';
+import { type AttackCase, type AttackInput, expectationFor, headerLines, type Layer } from './attacks.js';
 import type { AttackKit } from './kit.js';
 
 const JWT_LIKE = /[A-Za-z0-9_\-+/=]{8,}\.[A-Za-z0-9_\-+/=]{8,}\.[A-Za-z0-9_\-+/=]{8,}/g;
@@ -77,11 +77,7 @@ export function describeEvent(event: Record<string, unknown>): string {
 }
 
 /** The attacks of `mode` that must be refused at `layer`. */
-export function refusedAttacks(
-  attacks: readonly AttackCase[],
-  kit: AttackKit,
-  layer: 'core' | 'http',
-): AttackCase[] {
+export function refusedAttacks(attacks: readonly AttackCase[], kit: AttackKit, layer: Layer): AttackCase[] {
   return attacks.filter((attack) => {
     const expected = expectationFor(attack, kit, layer);
     return expected !== null && !('accept' in expected);

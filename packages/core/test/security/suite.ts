@@ -3,7 +3,7 @@
  * adapter's test file runs the same table with two lines.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AttackDriver, type AttackSession, attacksFor, runAttack } from './attacks.js';
+import { type AttackDriver, type AttackSession, attacksFor, notCarriedAt, runAttack } from './attacks.js';
 import type { AttackKit, KeyMode } from './kit.js';
 
 /**
@@ -28,7 +28,7 @@ export function describeAttacks(
     });
     afterAll(() => session?.close());
     for (const attack of attacksFor(mode)) {
-      if (driver.layer === 'http' && attack.http === null) continue;
+      if (notCarriedAt(attack, driver.layer)) continue;
       it(attack.name, async () => {
         const result = await runAttack(driver, session, attack, kit());
         expect(result.outcome).toBeDefined();

@@ -71,18 +71,21 @@ describe('verified-token cache', () => {
     const cache = new TokenCache(10, 600);
     cache.set('t', {} as never, { now: 1000, from: 0, until: 2000 }, 1, 0);
     expect(cache.get('t', 1001, () => 2)).toBeUndefined();
-    expect(cache.size).toBe(0);
+    expect(cache.get('t', 1001, () => 1)).toBeDefined();
   });
 
-  it('is bounded by entries, evicting the least recently used', () => {
-    const cache = new TokenCache(3, 600);
+  it('is bounded by entries, and keeps recently used entries over unused ones', () => {
+    const cache = new TokenCache(100, 600);
     const w = { now: 0, from: 0, until: 100 };
-    for (const t of ['a', 'b', 'c']) cache.set(t, { t } as never, w, 0, 0);
-    cache.get('a', 1, () => 0);
-    cache.set('d', { t: 'd' } as never, w, 0, 0);
-    expect(cache.size).toBe(3);
-    expect(cache.get('b', 1, () => 0)).toBeUndefined();
-    expect(cache.get('a', 1, () => 0)).toBeDefined();
+    cache.set('t0', { i: 0 } as never, w, 0, 0);
+    for (let i = 1; i < 1000; i++) {
+      cache.set(`t${i}`, { i } as never, w, 0, 0);
+      expect(cache.get('t0', 1, () => 0)).toEqual({ i: 0 });
+      expect(cache.size).toBeLessThanOrEqual(100);
+    }
+    expect(cache.get('t1', 1, () => 0)).toBeUndefined();
+    expect(cache.get('t500', 1, () => 0)).toBeUndefined();
+    expect(cache.get('t999', 1, () => 0)).toEqual({ i: 999 });
   });
 
   it('is bounded by memory', () => {

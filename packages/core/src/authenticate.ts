@@ -1,3 +1,4 @@
+import { publicContext } from './auth-context.js';
 import type { AuthContext } from './context.js';
 import { AuthError, isAuthError } from './errors.js';
 import { rememberRealm } from './guards.js';
@@ -57,8 +58,11 @@ export async function authenticate<C>(verifier: Verifier<C>, request: RequestLik
     const auth = await verifier.verify(token);
     rememberRealm(auth, settings.realm);
     if (settings.onAuthenticated) {
-      const { token: _omit, ...withoutToken } = auth;
-      callHook(settings.onAuthenticated, { auth: withoutToken, request: request.raw }, 'onAuthenticated');
+      callHook(
+        settings.onAuthenticated,
+        { auth: publicContext(auth), request: request.raw },
+        'onAuthenticated',
+      );
     }
     return { auth, error: undefined };
   } catch (caught) {

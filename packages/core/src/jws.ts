@@ -106,6 +106,39 @@ export function decodeJwtSegment(segment: string, what: 'header' | 'payload'): R
 }
 
 /**
+ * Parsed headers by their exact base64url text. Tokens of one issuer share a handful of header
+ * spellings (alg, kid, typ), so the decode is paid once per spelling. Only headers that passed
+ * every check are stored, frozen; the map is bounded (cleared when full), so hostile headers
+ * cannot grow it.
+ */
+const headers = new Map<string, JwtHeader>();
+const HEADER_CACHE_SIZE = 256;
+
+function deepFreeze(value: object): object {
+  for (const member of Object.values(value))
+    if (typeof member === 'object' && member !== null) deepFreeze(member);
+  return Object.freeze(value);
+}
+
+function decodeHeader(segment: string): JwtHeader {
+  const cached = headers.get(segment);
+  if (cached !== undefined) return cached;
+  const header = decodeJwtSegment(segment, 'header');
+  if (typeof header.alg !== 'string' || header.alg.length === 0) throw malformed('token header has no "alg"');
+  if (header.kid !== undefined && typeof header.kid !== 'string')
+    throw malformed('token "kid" header is not a string');
+  if (header.alg.toLowerCase() === 'none') {
+    throw new AuthError('invalid_token', 'unsecured tokens (alg "none") are never accepted', {
+      reason: 'alg_not_allowed',
+    });
+  }
+  if (headers.size >= HEADER_CACHE_SIZE) headers.clear();
+  const frozen = deepFreeze(header) as JwtHeader;
+  headers.set(segment, frozen);
+  return frozen;
+}
+
+/**
  * Splits and decodes a compact JWS strictly (RFC 7515 §7.1, RFC 7519 §7.2): exactly three
  * segments, canonical base64url without padding or whitespace, UTF-8 JSON objects, a string
  * `alg`. Nothing is verified: use the result only to choose keys, or for display.
@@ -131,15 +164,7 @@ export function decodeJwt(token: string): DecodedJwt {
         : `token is not a compact JWS (expected 3 segments, got ${segments})`,
     );
   }
-  const header = decodeJwtSegment(token.slice(0, first), 'header');
-  if (typeof header.alg !== 'string' || header.alg.length === 0) throw malformed('token header has no "alg"');
-  if (header.kid !== undefined && typeof header.kid !== 'string')
-    throw malformed('token "kid" header is not a string');
-  if (header.alg.toLowerCase() === 'none') {
-    throw new AuthError('invalid_token', 'unsecured tokens (alg "none") are never accepted', {
-      reason: 'alg_not_allowed',
-    });
-  }
+  const header = decodeHeader(token.slice(0, first));
   const payload = decodeJwtSegment(token.slice(first + 1, second), 'payload');
   const signatureSegment = token.slice(second + 1);
   if (signatureSegment.length === 0) throw malformed('token has no signature');

@@ -1,4 +1,5 @@
 import { ALGORITHMS, type Algorithm, isAlgorithm, isSymmetric, quoteAlg } from './algorithms.js';
+import { VerifiedContext } from './auth-context.js';
 import { TokenCache } from './cache.js';
 import { type ClaimsPolicy, checkClaims, checkHeaderType, DEFAULT_TYP, normalizeTyp } from './claims.js';
 import type { AuthContext, JwtClaims, JwtHeader } from './context.js';
@@ -31,7 +32,7 @@ import {
 } from './options.js';
 import type { RevocationStore } from './revocation.js';
 import type { StandardSchemaV1 } from './schema.js';
-import { type ClaimPaths, collect, DEFAULT_ROLE_CLAIMS, DEFAULT_SCOPE_CLAIMS } from './scopes.js';
+import { type ClaimPaths, DEFAULT_ROLE_CLAIMS, DEFAULT_SCOPE_CLAIMS } from './scopes.js';
 import { checkTokenSources, type TokenSource } from './token-sources.js';
 
 /**
@@ -487,7 +488,7 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
       throw new AuthError('invalid_token', 'token signature is invalid', { reason: 'bad_signature' });
     let claims: unknown = payload;
     if (schema !== undefined) claims = await validateClaims(schema as StandardSchemaV1, payload);
-    const auth = createContext<ClaimsOf<S>>(token, header, claims as ClaimsOf<S>, payload, profile);
+    const auth = new VerifiedContext<ClaimsOf<S>>(token, header, claims as ClaimsOf<S>, payload, profile);
     if (cache) {
       const tolerance = profile.policy.tolerance;
       cache.set(
@@ -523,37 +524,6 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     });
   }
   return verifier;
-}
-
-/**
- * Builds the auth context. `scopes` and `roles` are computed on first use (most routes never
- * read them) and then kept; they are own enumerable getters, so spreading the context works.
- */
-function createContext<C>(
-  token: string,
-  header: JwtHeader,
-  claims: C,
-  payload: JwtClaims,
-  profile: Profile,
-): AuthContext<C> {
-  let scopes: ReadonlySet<string> | undefined;
-  let roles: ReadonlySet<string> | undefined;
-  return {
-    token,
-    header,
-    claims,
-    subject: typeof payload.sub === 'string' ? payload.sub : undefined,
-    issuer: typeof payload.iss === 'string' ? payload.iss : undefined,
-    get scopes() {
-      scopes ??= collect(payload, profile.scopeClaims, true);
-      return scopes;
-    },
-    get roles() {
-      roles ??= collect(payload, profile.roleClaims, false);
-      return roles;
-    },
-    expiresAt: typeof payload.exp === 'number' ? payload.exp : undefined,
-  };
 }
 
 function pickIssuerDefaults(options: TokengateOptions<any>): IssuerOptions {

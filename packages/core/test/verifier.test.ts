@@ -104,6 +104,32 @@ describe('start-up checks on keys', () => {
   );
 });
 
+describe('the auth context', () => {
+  it('serializes to JSON without the raw token, with scopes and roles as arrays', async () => {
+    const idp = issuers.get('HS256')!;
+    const token = await idp.sign({ sub: 'alice', scope: 'a b', roles: ['admin'] });
+    const auth = await createVerifier({ secret: idp.secret! }).verify(token);
+    const json = JSON.parse(JSON.stringify(auth));
+    expect(json).toMatchObject({
+      subject: 'alice',
+      scopes: ['a', 'b'],
+      roles: ['admin'],
+      claims: { sub: 'alice' },
+    });
+    expect(JSON.stringify(auth)).not.toContain(token.split('.')[2]);
+    expect(auth.token).toBe(token);
+  });
+
+  it('shares one frozen header object between tokens with the same header', async () => {
+    const idp = issuers.get('HS256')!;
+    const verifier = createVerifier({ secret: idp.secret!, cache: false });
+    const a = await verifier.verify(await idp.sign({ sub: 'a' }));
+    const b = await verifier.verify(await idp.sign({ sub: 'b' }));
+    expect(a.header).toBe(b.header);
+    expect(Object.isFrozen(a.header)).toBe(true);
+  });
+});
+
 describe('claims policy', () => {
   it('applies clockTolerance to exp and nbf', async () => {
     const idp = issuers.get('HS256')!;

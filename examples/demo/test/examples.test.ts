@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { createTestIssuer, type TestIssuer, type TestIssuerServer } from '@tokengate/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -41,6 +42,14 @@ describe.each(EXAMPLES)('examples/%s', (name) => {
         status: 200,
         body: { deleted: '7', by: 'root' },
       });
+      const doc = (await call('GET', '/openapi.json')).body;
+      expect((await new Validator().validate(doc)).valid).toBe(true);
+      expect(doc.components.securitySchemes.bearerAuth).toEqual({
+        type: 'openIdConnect',
+        openIdConnectUrl: `${server.issuer}/.well-known/openid-configuration`,
+      });
+      expect(doc.paths['/api/orders'].get.security).toEqual([{ bearerAuth: ['orders:read'] }]);
+      expect(doc.paths['/api/orders/{id}'].delete.security).toEqual([{ bearerAuth: [] }]);
     } finally {
       await app.close();
     }

@@ -22,6 +22,7 @@ export {
   type BearerErrorToken,
   isAuthError,
 } from './errors.js';
+export { type ClaimsExpectation, createGuardSet, type GuardSet } from './guard-set.js';
 export {
   type Guard,
   requireAnyRole,

@@ -212,47 +212,7 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
   crypto?: CryptoPreference;
 }
 
-/** Option names tokengate knows; any other name is a start-up `TypeError` (typo guard). */
-export const OPTION_NAMES: ReadonlySet<string> = new Set([
-  'secret',
-  'publicKey',
-  'jwks',
-  'jwksUri',
-  'issuer',
-  'issuers',
-  'audience',
-  'algorithms',
-  'clockTolerance',
-  'maxTokenAge',
-  'maxTokenLifetime',
-  'requiredClaims',
-  'requireExp',
-  'typ',
-  'scopeClaim',
-  'rolesClaim',
-  'claims',
-  'tokenSources',
-  'getToken',
-  'credentialsRequired',
-  'invalidTokens',
-  'isRevoked',
-  'revocation',
-  'cache',
-  'onAuthenticated',
-  'onError',
-  'realm',
-  'maxTokenLength',
-  'timeoutDuration',
-  'cooldownDuration',
-  'cacheMaxAge',
-  'staleIfError',
-  'warmup',
-  'fetch',
-  'crypto',
-  'onKeySourceEvent',
-]);
-
-/** Option names allowed inside an `issuers` entry. */
+/** Option names allowed inside an `issuers` entry (the {@link IssuerOptions}). */
 export const ISSUER_OPTION_NAMES: ReadonlySet<string> = new Set([
   'secret',
   'publicKey',
@@ -269,6 +229,34 @@ export const ISSUER_OPTION_NAMES: ReadonlySet<string> = new Set([
   'typ',
   'scopeClaim',
   'rolesClaim',
+] satisfies (keyof IssuerOptions)[]);
+
+/** Option names tokengate knows; any other name is a start-up `TypeError` (typo guard). */
+export const OPTION_NAMES: ReadonlySet<string> = new Set([
+  ...ISSUER_OPTION_NAMES,
+  ...([
+    'issuers',
+    'claims',
+    'tokenSources',
+    'getToken',
+    'credentialsRequired',
+    'invalidTokens',
+    'isRevoked',
+    'revocation',
+    'cache',
+    'onAuthenticated',
+    'onError',
+    'realm',
+    'maxTokenLength',
+    'timeoutDuration',
+    'cooldownDuration',
+    'cacheMaxAge',
+    'staleIfError',
+    'warmup',
+    'fetch',
+    'crypto',
+    'onKeySourceEvent',
+  ] satisfies (keyof TokengateOptions)[]),
 ]);
 
 /** Throws a `TypeError` for option names tokengate does not know (typos). */

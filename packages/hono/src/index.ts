@@ -4,18 +4,12 @@ import {
   authenticate,
   type ClaimsOf,
   AuthError as CoreAuthError,
-  requireAnyRole as coreRequireAnyRole,
-  requireAnyScope as coreRequireAnyScope,
-  requireAuth as coreRequireAuth,
-  requireClaims as coreRequireClaims,
-  requireRole as coreRequireRole,
-  requireScope as coreRequireScope,
+  createGuardSet,
   createVerifier,
   type Guard,
   type GuardBinding,
   type GuardCarrier,
-  guardDecorator,
-  type HandlerDecorator,
+  type GuardSet,
   isAuthError,
   type NodeRequestShape,
   nodeRequest,
@@ -140,7 +134,7 @@ export function getAuth(c: Context): AuthContext<RegisteredClaims> {
 }
 
 /** Turns a core {@link Guard} into Hono middleware that throws its `HTTPException`. */
-export function guard(check: Guard): MiddlewareHandler & GuardCarrier {
+export function guard(check: Guard): GuardMiddleware {
   const middleware: MiddlewareHandler = async function tokengateGuard(c, next) {
     const error = check.check(readAuth(c));
     if (error) throw toHTTPException(error);
@@ -149,25 +143,6 @@ export function guard(check: Guard): MiddlewareHandler & GuardCarrier {
   return Object.assign(middleware, { guard: check });
 }
 
-/** Middleware requiring every listed scope (403 `insufficient_scope` otherwise). */
-export const requireScope = (...scopes: string[]): MiddlewareHandler & GuardCarrier =>
-  guard(coreRequireScope(...scopes));
-/** Middleware requiring at least one of the listed scopes. */
-export const requireAnyScope = (...scopes: string[]): MiddlewareHandler & GuardCarrier =>
-  guard(coreRequireAnyScope(...scopes));
-/** Middleware requiring every listed role (403 `insufficient_role` otherwise). */
-export const requireRole = (...roles: string[]): MiddlewareHandler & GuardCarrier =>
-  guard(coreRequireRole(...roles));
-/** Middleware requiring at least one of the listed roles. */
-export const requireAnyRole = (...roles: string[]): MiddlewareHandler & GuardCarrier =>
-  guard(coreRequireAnyRole(...roles));
-/** Middleware requiring an authenticated request (after `credentialsRequired: false`). */
-export const requireAuth = (): MiddlewareHandler & GuardCarrier => guard(coreRequireAuth());
-/** Middleware requiring the claims to match a predicate or a partial object (403 otherwise). */
-export const requireClaims = (
-  expected: ((auth: AuthContext<RegisteredClaims>) => boolean) | Record<string, unknown>,
-): MiddlewareHandler & GuardCarrier => guard(coreRequireClaims(expected));
-
 const binding: GuardBinding<[Context]> = {
   getAuth: ([c]) => readAuth(c),
   fail: (error) => {
@@ -175,32 +150,32 @@ const binding: GuardBinding<[Context]> = {
   },
 };
 
-/**
- * Method decorator for class-based handlers `(c)`: throws a 401 `HTTPException` unless
- * `jwtAuth()` authenticated the request.
- * @example
- * ```ts
- * class Orders {
- *   @RequireScope('orders:read') list(c: Context) { return c.json([]); }
- * }
- * const orders = new Orders();
- * app.get('/orders', (c) => orders.list(c));
- * ```
- */
-export const Authenticated = (): HandlerDecorator => guardDecorator(coreRequireAuth(), binding);
+/** Guard middleware: MiddlewareHandler that carries the core guard it enforces (for `securityRequirement`). */
+export interface GuardMiddleware extends MiddlewareHandler, GuardCarrier {}
+
+const guards: GuardSet<GuardMiddleware> = createGuardSet(guard, binding);
+
+/** Middleware requiring every listed scope (403 `insufficient_scope`, with `scope="…"`, otherwise). */
+export const requireScope = guards.requireScope;
+/** Middleware requiring at least one of the listed scopes. */
+export const requireAnyScope = guards.requireAnyScope;
+/** Middleware requiring every listed role (403 `insufficient_role` otherwise). */
+export const requireRole = guards.requireRole;
+/** Middleware requiring at least one of the listed roles. */
+export const requireAnyRole = guards.requireAnyRole;
+/** Middleware requiring an authenticated request (useful after `credentialsRequired: false`). */
+export const requireAuth = guards.requireAuth;
+/** Middleware requiring the claims to satisfy a predicate or match a partial object (403 otherwise). */
+export const requireClaims = guards.requireClaims;
+/** Method decorator: 401 unless the request is authenticated. */
+export const Authenticated = guards.Authenticated;
 /** Method decorator: every listed scope is required, as {@link requireScope}. */
-export const RequireScope = (...scopes: string[]): HandlerDecorator =>
-  guardDecorator(coreRequireScope(...scopes), binding);
+export const RequireScope = guards.RequireScope;
 /** Method decorator: one of the listed scopes is required, as {@link requireAnyScope}. */
-export const RequireAnyScope = (...scopes: string[]): HandlerDecorator =>
-  guardDecorator(coreRequireAnyScope(...scopes), binding);
+export const RequireAnyScope = guards.RequireAnyScope;
 /** Method decorator: every listed role is required, as {@link requireRole}. */
-export const RequireRole = (...roles: string[]): HandlerDecorator =>
-  guardDecorator(coreRequireRole(...roles), binding);
+export const RequireRole = guards.RequireRole;
 /** Method decorator: one of the listed roles is required, as {@link requireAnyRole}. */
-export const RequireAnyRole = (...roles: string[]): HandlerDecorator =>
-  guardDecorator(coreRequireAnyRole(...roles), binding);
+export const RequireAnyRole = guards.RequireAnyRole;
 /** Method decorator: the claims must match, as {@link requireClaims}. */
-export const RequireClaims = (
-  expected: ((auth: AuthContext<RegisteredClaims>) => boolean) | Record<string, unknown>,
-): HandlerDecorator => guardDecorator(coreRequireClaims(expected), binding);
+export const RequireClaims = guards.RequireClaims;

@@ -3,7 +3,7 @@ import type { AuthContext } from './context.js';
 import { AuthError, isAuthError } from './errors.js';
 import { rememberRealm } from './guards.js';
 import { callHook } from './hooks.js';
-import { extractToken, type RequestLike } from './token-sources.js';
+import { assertBearerSyntax, extractToken, type RequestLike } from './token-sources.js';
 import type { Verifier } from './verifier.js';
 
 /**
@@ -44,18 +44,28 @@ export async function authenticate<C>(verifier: Verifier<C>, request: RequestLik
   if (isPreflight(request)) return PASS;
   try {
     let token: string | undefined;
+    let syntaxUnchecked = false;
     if (settings.getToken) {
       let value = settings.getToken(request.raw);
       if (value instanceof Promise) value = await value;
       if (typeof value === 'string' && value !== '') token = value;
     } else {
-      token = extractToken(request, settings.tokenSources, settings.maxTokenLength)?.token;
+      const found = extractToken(request, settings.tokenSources, settings.maxTokenLength, true);
+      token = found?.token;
+      syntaxUnchecked = found?.syntaxUnchecked === true;
     }
     if (token === undefined) {
       if (!settings.credentialsRequired) return PASS;
       throw new AuthError('missing_token', 'no bearer token was sent');
     }
-    const auth = await verifier.verify(token);
+    let auth: AuthContext<C>;
+    try {
+      auth = await verifier.verify(token);
+    } catch (error) {
+      // A credential that is not one b64token is a malformed request (400), not a bad token.
+      if (syntaxUnchecked && isAuthError(error)) assertBearerSyntax(token);
+      throw error;
+    }
     rememberRealm(auth, settings.realm);
     if (settings.onAuthenticated) {
       callHook(

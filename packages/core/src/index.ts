@@ -89,6 +89,7 @@ export {
 } from './revocation.js';
 export type { StandardSchemaV1 } from './schema.js';
 export {
+  assertBearerSyntax,
   type Extracted,
   extractToken,
   type NodeRequestShape,

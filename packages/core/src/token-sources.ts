@@ -23,8 +23,11 @@ export interface RequestLike<Raw = unknown> {
   readonly raw: Raw;
 }
 
-/** Outcome of looking for a token. */
-export type Extracted = { readonly token: string } | undefined;
+/**
+ * Outcome of looking for a token. `syntaxUnchecked` marks a header credential whose RFC 6750
+ * `b64token` syntax was not checked yet (see {@link assertBearerSyntax}).
+ */
+export type Extracted = { readonly token: string; readonly syntaxUnchecked?: boolean } | undefined;
 
 const SCHEME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+/;
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
@@ -39,7 +42,11 @@ function invalidRequest(message: string): AuthError {
  * one `b64token`. Another scheme means "no bearer credentials"; a broken Bearer credential (or
  * more than one) is a 400 `invalid_request`.
  */
-export function parseAuthorization(value: string | undefined, maxLength: number): Extracted {
+export function parseAuthorization(
+  value: string | undefined,
+  maxLength: number,
+  deferSyntax = false,
+): Extracted {
   if (value === undefined || value === '') return undefined;
   const scheme = SCHEME.exec(value)?.[0];
   if (scheme === undefined || scheme.toLowerCase() !== 'bearer') {
@@ -59,12 +66,23 @@ export function parseAuthorization(value: string | undefined, maxLength: number)
       reason: 'too_large',
     });
   }
+  if (deferSyntax) return { token: credential, syntaxUnchecked: true };
+  assertBearerSyntax(credential);
+  return { token: credential };
+}
+
+/**
+ * Throws the RFC 6750 `invalid_request` (400) for a credential that is not one `b64token`
+ * (spaces, tabs, commas, quotes…). Every token that verifies is made of base64url segments and
+ * dots, so adapters may run this only when verification fails: a cached token then never pays
+ * for the regular expression.
+ */
+export function assertBearerSyntax(credential: string): void {
   if (!B64TOKEN.test(credential)) {
     throw invalidRequest(
       'Authorization header is malformed (one token of base64url characters expected after "Bearer ")',
     );
   }
-  return { token: credential };
 }
 
 /** Reads one cookie from a `Cookie` header; the value is URL-decoded. */
@@ -103,6 +121,7 @@ export function extractToken(
   request: RequestLike,
   sources: readonly TokenSource[],
   maxLength: number,
+  deferSyntax = false,
 ): Extracted {
   for (const source of sources) {
     let found: Extracted;
@@ -110,7 +129,7 @@ export function extractToken(
       if (request.authorizationLines && request.authorizationLines() > 1) {
         throw invalidRequest('more than one Authorization header');
       }
-      found = parseAuthorization(request.header('authorization'), maxLength);
+      found = parseAuthorization(request.header('authorization'), maxLength, deferSyntax);
     } else {
       const value =
         'cookie' in source

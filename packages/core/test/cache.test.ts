@@ -51,6 +51,14 @@ describe('verified-token cache', () => {
     expect(await reason(verifier.verify(token))).toBe('expired');
   });
 
+  it('never serves a token that only shares the indexed suffix with a cached one', () => {
+    const cache = new TokenCache(10, 600);
+    const suffix = 'S'.repeat(40);
+    cache.set(`header.payloadA.${suffix}`, { who: 'a' } as never, { now: 0, from: 0, until: 100 }, 0, 0);
+    expect(cache.get(`header.payloadB.${suffix}`, 1, () => 0)).toBeUndefined();
+    expect(cache.get(`header.payloadA.${suffix}`, 1, () => 0)).toEqual({ who: 'a' });
+  });
+
   it('honours the cache maxAge even for long-lived tokens', () => {
     const cache = new TokenCache(10, 60);
     const auth = { subject: 'x' } as never;
@@ -91,7 +99,7 @@ describe('verified-token cache', () => {
   it('is bounded by memory', () => {
     const cache = new TokenCache(1_000_000, 600, 100_000);
     for (let i = 0; i < 1000; i++)
-      cache.set(`${i}`.padEnd(1000, 'x'), {} as never, { now: 0, from: 0, until: 100 }, 0, 0);
+      cache.set(`${'x'.repeat(1000)}.${i}`, {} as never, { now: 0, from: 0, until: 100 }, 0, 0);
     expect(cache.size).toBeLessThan(30);
     expect(cache.size).toBeGreaterThan(10);
   });

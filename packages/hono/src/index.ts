@@ -70,15 +70,17 @@ export function toHTTPException(error: AuthError): HTTPException {
 
 /** Reads a Hono request for the core; on @hono/node-server the raw header lines are counted too. */
 function honoRequest(c: Context): RequestLike<Context> {
+  // On @hono/node-server the Node request is at hand: reading it directly avoids building a
+  // Fetch `Headers` object per request, and its raw header lines reveal a second Authorization.
   const incoming = (c.env as { incoming?: NodeRequestShape } | undefined)?.incoming;
+  if (incoming && Array.isArray(incoming.rawHeaders)) return nodeRequest(incoming, c);
   return {
     method: c.req.method,
-    url: c.req.url,
+    get url() {
+      return c.req.url;
+    },
     raw: c,
     header: (name) => c.req.header(name),
-    authorizationLines: Array.isArray(incoming?.rawHeaders)
-      ? nodeRequest(incoming!, c).authorizationLines
-      : undefined,
   };
 }
 

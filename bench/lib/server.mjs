@@ -1,0 +1,171 @@
+// One benchmark server (a child process of http.mjs): one framework, one middleware, one algorithm.
+// It receives its configuration over IPC, listens on 127.0.0.1 (random port), reports the port,
+// and exits when its parent disconnects or tells it to stop.
+import http from 'node:http';
+import { AUDIENCE, cryptoKeyFor, hydrateKeys, ISSUER, loadTokengate } from './common.mjs';
+
+process.on('disconnect', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(0));
+// Never outlive a forgotten parent: a hard ceiling on the lifetime of a benchmark server.
+setTimeout(() => process.exit(2), 10 * 60_000).unref();
+
+/** Per-middleware factories: `{ build(ctx) → middleware, sub(reqLike) → string }` per framework. */
+const MIDDLEWARES = {
+  express: {
+    bare: async () => ({ mw: null, sub: () => 'anonymous' }),
+    'express-jwt': async ({ alg, key }) => {
+      const { expressjwt } = await import('express-jwt');
+      return {
+        mw: expressjwt({
+          secret: alg === 'HS256' ? key.secret : key.publicPem,
+          algorithms: [alg],
+          issuer: ISSUER,
+          audience: AUDIENCE,
+        }),
+        sub: (req) => req.auth.sub,
+      };
+    },
+    'express-oauth2-jwt-bearer': async ({ alg, key, jwksUri }) => {
+      const { auth } = await import('express-oauth2-jwt-bearer');
+      const opts =
+        alg === 'HS256'
+          ? { secret: key.secret, tokenSigningAlg: 'HS256' }
+          : { jwksUri, tokenSigningAlg: alg };
+      return {
+        mw: auth({ issuer: ISSUER, audience: AUDIENCE, ...opts }),
+        sub: (req) => req.auth.payload.sub,
+      };
+    },
+    tokengate: async ({ tokengateOptions }) => {
+      const tg = await loadTokengate('express');
+      return { mw: tg.mod.jwtAuth(tokengateOptions), sub: (req) => req.auth.claims.sub };
+    },
+  },
+  koa: {
+    bare: async () => ({ mw: null, sub: () => 'anonymous' }),
+    'koa-jwt': async ({ alg, key }) => {
+      const { default: koaJwt } = await import('koa-jwt');
+      return {
+        mw: koaJwt({
+          secret: alg === 'HS256' ? key.secret : key.publicPem,
+          algorithms: [alg],
+          issuer: ISSUER,
+          audience: AUDIENCE,
+        }),
+        sub: (ctx) => ctx.state.user.sub,
+      };
+    },
+    tokengate: async ({ tokengateOptions }) => {
+      const tg = await loadTokengate('koa');
+      return { mw: tg.mod.jwtAuth(tokengateOptions), sub: (ctx) => ctx.state.auth.claims.sub };
+    },
+  },
+  hono: {
+    bare: async () => ({ mw: null, sub: () => 'anonymous' }),
+    'hono/jwt': async ({ alg, key }) => {
+      const { jwt } = await import('hono/jwt');
+      return {
+        // A CryptoKey imported once: hono's fastest form (a string key is re-imported per request).
+        mw: jwt({ secret: await cryptoKeyFor(alg, key), alg, verification: { iss: ISSUER, aud: AUDIENCE } }),
+        sub: (c) => c.get('jwtPayload').sub,
+      };
+    },
+    'hono/jwk': async ({ alg, key }) => {
+      const { jwk } = await import('hono/jwk');
+      return {
+        mw: jwk({ keys: [key.publicJwk], alg: [alg], verification: { iss: ISSUER, aud: AUDIENCE } }),
+        sub: (c) => c.get('jwtPayload').sub,
+      };
+    },
+    tokengate: async ({ tokengateOptions }) => {
+      const tg = await loadTokengate('hono');
+      return { mw: tg.mod.jwtAuth(tokengateOptions), sub: (c) => c.get('auth').claims.sub };
+    },
+  },
+};
+
+async function startExpress({ mw, sub }) {
+  const { default: express } = await import('express');
+  const app = express();
+  if (mw) app.use(mw);
+  app.get('/', (req, res) => {
+    res.json({ ok: true, sub: sub(req) });
+  });
+  // The same error handler for every middleware: status and challenge headers, a short JSON body.
+  app.use((err, _req, res, _next) => {
+    const status = err.status ?? err.statusCode ?? 500;
+    if (err.headers && typeof err.headers === 'object') res.set(err.headers);
+    res.status(status).json({ error: err.code ?? 'error' });
+  });
+  return listen(http.createServer(app));
+}
+
+async function startKoa({ mw, sub }) {
+  const { default: Koa } = await import('koa');
+  const app = new Koa();
+  app.silent = true;
+  if (mw) app.use(mw);
+  app.use((ctx) => {
+    ctx.body = { ok: true, sub: sub(ctx) };
+  });
+  return listen(http.createServer(app.callback()));
+}
+
+async function startHono({ mw, sub }) {
+  const { Hono } = await import('hono');
+  const { serve } = await import('@hono/node-server');
+  const app = new Hono();
+  if (mw) app.use('*', mw);
+  app.get('/', (c) => c.json({ ok: true, sub: sub(c) }));
+  return new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port));
+    server.on('error', (err) => fail(err));
+  });
+}
+
+function listen(server) {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server.address().port));
+  });
+}
+
+/** A local JWKS endpoint on 127.0.0.1 for middlewares that only take a `jwksUri`. */
+async function startJwks(jwk) {
+  const body = JSON.stringify({ keys: [jwk] });
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+  });
+  const port = await listen(server);
+  return `http://127.0.0.1:${port}/.well-known/jwks.json`;
+}
+
+function fail(err) {
+  process.send?.({ type: 'error', message: err?.stack ?? String(err) });
+  process.exit(1);
+}
+
+process.on('message', async (msg) => {
+  if (msg?.type === 'stop') process.exit(0);
+  if (msg?.type !== 'start') return;
+  try {
+    const { framework, middleware, alg } = msg.config;
+    const keys = hydrateKeys(msg.config.keys);
+    const key = keys[alg];
+    const jwksUri = alg === 'HS256' ? undefined : await startJwks(key.publicJwk);
+    const tokengateOptions = {
+      ...(alg === 'HS256' ? { secret: key.secret } : { publicKey: key.publicPem }),
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    };
+    const factory = MIDDLEWARES[framework]?.[middleware];
+    if (!factory) throw new Error(`unknown cell ${framework}/${middleware}`);
+    const built = await factory({ alg, key, jwksUri, tokengateOptions });
+    const start = { express: startExpress, koa: startKoa, hono: startHono }[framework];
+    const port = await start(built);
+    process.send({ type: 'ready', port });
+  } catch (err) {
+    fail(err);
+  }
+});
+process.send?.({ type: 'hello' });

@@ -222,7 +222,14 @@ export async function runHttp({ profile = 'default', connections, log = console.
               const wrong = Object.entries(res.statusCounts)
                 .filter(([code]) => Number(code) !== expected)
                 .reduce((n, [, c]) => n + c, 0);
-              cell.rounds.push({ rps: res.rps, p50: res.p50, p99: res.p99, wrong, errors: res.errors });
+              cell.rounds.push({
+                round: r,
+                rps: res.rps,
+                p50: res.p50,
+                p99: res.p99,
+                wrong,
+                errors: res.errors,
+              });
             }
             const last = cell.rounds.at(-1);
             log(
@@ -251,7 +258,12 @@ export async function runHttp({ profile = 'default', connections, log = console.
   }
   for (const cell of cells) {
     const bare = cells.find((c) => c.framework === cell.framework && c.middleware === 'bare');
-    if (cell.rps !== undefined && bare?.rps) cell.ratio = cell.rps / bare.rps;
+    if (cell.rps === undefined || !bare?.rps) continue;
+    // The median of per-round ratios: each against the bare route measured in the same round.
+    const ratios = cell.rounds
+      .map((x) => x.rps / bare.rounds.find((b) => b.round === x.round)?.rps)
+      .filter(Number.isFinite);
+    cell.ratio = ratios.length ? median(ratios) : cell.rps / bare.rps;
   }
 
   return {

@@ -210,14 +210,15 @@ ${targets.map((t) => `| ${t.target} | ${icon[t.status]} | ${t.detail} |`).join('
 ## Micro: verifications per second
 
 ${microTables(micro)}
-Each cell is the median of ${ms.rounds} round(s) of ${ms.cellMs} ms, and in brackets the ratio to the
-node:crypto floor for the same algorithm and token mode.
+Each cell is the median of ${ms.rounds} round(s) of ${ms.cellMs} ms; in brackets, the median over the rounds of
+its ratio to the node:crypto floor for the same algorithm and token mode measured in the same round.
 
 ## HTTP: requests per second and latency
 
 ${httpTables(http)}
 Each figure is the median of ${hs.rounds} round(s) of ${hs.cellS} s with ${hs.connections} connections (after a warm-up of
-${hs.warmS ? `${hs.warmS} s` : `${hs.warmRequests} requests`} per server); "× bare" is the ratio to the same framework's bare route in the same run.
+${hs.warmS ? `${hs.warmS} s` : `${hs.warmRequests} requests`} per server); "× bare" is the median over the rounds of the ratio to the same framework's bare route
+measured in the same round (the servers of one framework run back to back).
 Latency is autocannon's, at 1 ms resolution ("0" means under a millisecond).
 
 ## Memory

@@ -23,7 +23,9 @@ import {
 } from './lib/common.mjs';
 
 export const PROFILES = {
-  quick: { warmRequests: 600, cellS: 1, rounds: 1, connections: 10 },
+  // --quick warms up by a request count instead of a timed autocannon run (which autocannon rounds
+  // up to whole seconds).
+  quick: { warmRequests: 500, cellS: 1, rounds: 1, connections: 10 },
   default: { warmS: 1, cellS: 2, rounds: 2, connections: 10 },
   full: { warmS: 2, cellS: 5, rounds: 3, connections: 10 },
 };
@@ -125,7 +127,8 @@ export async function runHttp({ profile = 'default', connections, log = console.
   const machine = machineInfo();
   log(
     `http: Node ${machine.node}, ${machine.cpu} × ${machine.cores}, profile ${profile} ` +
-      `(${settings.rounds} round(s), ${settings.cellS} s per cell, ${settings.connections} connections)`,
+      `(${settings.rounds} round(s), ${settings.cellS} s per cell, ` +
+      `${settings.connections} connections)`,
   );
 
   const keys = makeKeys();
@@ -178,7 +181,14 @@ export async function runHttp({ profile = 'default', connections, log = console.
   const started = performance.now();
   try {
     for (let r = 0; r < settings.rounds; r++) {
-      const order = r % 2 === 0 ? active : [...active].reverse();
+      // Framework by framework (reversed every other round); within one, the bare route is measured
+      // first and last, so each middleware's ratio has a denominator taken around it.
+      const frameworks = r % 2 === 0 ? FRAMEWORKS : [...FRAMEWORKS].reverse();
+      const order = frameworks.flatMap((fw) => {
+        const bare = active.filter((s) => s.framework === fw && s.middleware === 'bare');
+        const rest = active.filter((s) => s.framework === fw && s.middleware !== 'bare');
+        return [...bare, ...(r % 2 === 0 ? rest : rest.reverse()), ...bare];
+      });
       for (const server of order) {
         const label = `${server.framework} ${server.middleware} ${server.alg}`;
         let handle;
@@ -261,7 +271,7 @@ export async function runHttp({ profile = 'default', connections, log = console.
     if (cell.rps === undefined || !bare?.rps) continue;
     // The median of per-round ratios: each against the bare route measured in the same round.
     const ratios = cell.rounds
-      .map((x) => x.rps / bare.rounds.find((b) => b.round === x.round)?.rps)
+      .map((x) => x.rps / median(bare.rounds.filter((b) => b.round === x.round).map((b) => b.rps)))
       .filter(Number.isFinite);
     cell.ratio = ratios.length ? median(ratios) : cell.rps / bare.rps;
   }

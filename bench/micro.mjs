@@ -30,7 +30,7 @@ import {
 // "unique" cycles through more distinct tokens than any contender's default cache holds (fast-jwt
 // 1,000; tokengate 10,000), so with an LRU every lookup misses.
 export const PROFILES = {
-  quick: { cellMs: 150, warmMs: 40, rounds: 1, uniqueTokens: 12_000 },
+  quick: { cellMs: 100, warmMs: 30, rounds: 1, uniqueTokens: 12_000 },
   default: { cellMs: 250, warmMs: 150, rounds: 7, uniqueTokens: 20_000 },
   full: { cellMs: 500, warmMs: 300, rounds: 11, uniqueTokens: 30_000 },
 };

@@ -218,7 +218,8 @@ its ratio to the node:crypto floor for the same algorithm and token mode measure
 ${httpTables(http)}
 Each figure is the median of ${hs.rounds} round(s) of ${hs.cellS} s with ${hs.connections} connections (after a warm-up of
 ${hs.warmS ? `${hs.warmS} s` : `${hs.warmRequests} requests`} per server); "× bare" is the median over the rounds of the ratio to the same framework's bare route
-measured in the same round (the servers of one framework run back to back).
+measured in the same round (the servers of one framework run back to back, the bare route first
+and last, and its two figures are averaged).
 Latency is autocannon's, at 1 ms resolution ("0" means under a millisecond).
 
 ## Memory

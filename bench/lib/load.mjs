@@ -22,19 +22,40 @@ function probe(url, headers) {
 /**
  * One autocannon run: `headers` for every request, or `headersList` cycled request by request
  * (a warm-up over several paths); bounded by `duration` (s; autocannon rounds it up to whole
- * seconds) or by `amount` requests.
+ * seconds).
  */
-function load({ url, headers, headersList, duration, amount, connections }) {
+function load({ url, headers, headersList, duration, connections }) {
   return new Promise((resolve, reject) => {
-    const opts = { url, headers, connections, pipelining: 1 };
+    const opts = { url, headers, connections, pipelining: 1, duration };
     if (headersList) opts.requests = headersList.map((h) => ({ method: 'GET', path: '/', headers: h }));
-    if (amount) opts.amount = amount;
-    else opts.duration = duration;
     const instance = autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
-    // autocannon stops by itself; this is the backstop (also for an `amount` that never completes).
-    const guard = setTimeout(() => instance.stop(), ((duration ?? 10) + 10) * 1000);
+    // autocannon stops by itself after `duration`; this is the backstop.
+    const guard = setTimeout(() => instance.stop(), (duration + 10) * 1000);
     instance.on('done', () => clearTimeout(guard));
   });
+}
+
+/** A short warm-up by request count (`amount` requests over `connections` keep-alive sockets). */
+async function warm({ url, headersList, amount, connections }) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  let next = 0;
+  const one = (headers) =>
+    new Promise((resolve) => {
+      const req = http.get(url, { agent, headers, timeout: 5000 }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('timeout', () => req.destroy());
+      req.on('error', resolve);
+    });
+  const worker = async () => {
+    while (next < amount) {
+      const i = next++;
+      await one(headersList[i % headersList.length]);
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, worker));
+  agent.destroy();
 }
 
 process.on('message', async (msg) => {
@@ -42,6 +63,11 @@ process.on('message', async (msg) => {
   const { id, url, headers } = msg;
   try {
     const probeStatus = await probe(url, headers ?? msg.headersList[0]);
+    if (msg.amount) {
+      await warm(msg);
+      process.send({ type: 'result', id, probeStatus, warmed: msg.amount });
+      return;
+    }
     const result = await load(msg);
     const statusCounts = {};
     for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statusCounts[code] = count;

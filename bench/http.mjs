@@ -3,7 +3,8 @@
 // as ratios to the framework's bare route. Every server runs in its own child process; load comes
 // from another child process (autocannon) on 127.0.0.1, bounded in time, in alternating rounds.
 //
-//   node bench/http.mjs [--quick|--full] [--json FILE] [--connections N]
+//   node bench/http.mjs [--quick|--full] [--json FILE] [--connections N] [--only NAME] [--cpu-prof [DIR]]
+//   (e.g. `--only tokengate --cpu-prof` profiles tokengate's servers into bench/results/profiles)
 import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -64,8 +65,9 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
-function spawnChild(file) {
+function spawnChild(file, execArgv = []) {
   const child = fork(file, [], {
+    execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, NODE_ENV: 'production' },
   });
@@ -103,8 +105,8 @@ async function stopChild(child) {
   clearTimeout(timer);
 }
 
-async function startServer(config) {
-  const child = spawnChild(SERVER_JS);
+async function startServer(config, execArgv) {
+  const child = spawnChild(SERVER_JS, execArgv);
   await nextMessage(child, 'hello', 10_000);
   child.send({ type: 'start', config });
   const { port } = await nextMessage(child, 'ready', 15_000);
@@ -121,7 +123,12 @@ async function runLoad(loader, job) {
   }
 }
 
-export async function runHttp({ profile = 'default', connections, log = console.log } = {}) {
+/**
+ * @param options.only - run only the middlewares whose name contains this text (plus the bare routes).
+ * @param options.cpuProf - write a `node --cpu-prof` profile of every server (not the bare ones) to
+ *   this directory, named after the cell; the load generator is not profiled.
+ */
+export async function runHttp({ profile = 'default', connections, only, cpuProf, log = console.log } = {}) {
   const settings = { ...PROFILES[profile] };
   if (connections) settings.connections = Number(connections);
   const machine = machineInfo();
@@ -174,7 +181,9 @@ export async function runHttp({ profile = 'default', connections, log = console.
       servers.push(server);
     }
   }
-  const active = servers.filter((s) => !s.pending);
+  const active = servers.filter(
+    (s) => !s.pending && (!only || s.middleware === 'bare' || s.middleware.includes(only)),
+  );
 
   const loader = spawnChild(LOAD_JS);
   await nextMessage(loader, 'hello', 10_000);
@@ -193,12 +202,15 @@ export async function runHttp({ profile = 'default', connections, log = console.
         const label = `${server.framework} ${server.middleware} ${server.alg}`;
         let handle;
         try {
-          handle = await startServer({
-            framework: server.framework,
-            middleware: server.middleware,
-            alg: server.alg,
-            keys,
-          });
+          const name = `${server.framework}-${server.middleware.replace(/\W+/g, '-')}-${server.alg}-r${r + 1}`;
+          const execArgv =
+            cpuProf && server.middleware !== 'bare'
+              ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`, `--cpu-prof-name=${name}.cpuprofile`]
+              : [];
+          handle = await startServer(
+            { framework: server.framework, middleware: server.middleware, alg: server.alg, keys },
+            execArgv,
+          );
         } catch (err) {
           for (const cell of server.cells)
             cell.error = `server failed to start: ${err.message.split('\n')[0]}`;
@@ -339,7 +351,12 @@ export function httpTables(report) {
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = parseArgs();
-  const report = await runHttp({ profile: args.profile, connections: args.connections });
+  const report = await runHttp({
+    profile: args.profile,
+    connections: args.connections,
+    only: typeof args.only === 'string' ? args.only : undefined,
+    cpuProf: args['cpu-prof'] === true ? 'bench/results/profiles' : args['cpu-prof'],
+  });
   console.log(`\n${httpTables(report)}`);
   if (typeof args.json === 'string') writeFileSync(args.json, JSON.stringify(report, null, 2));
 }

@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   AUDIENCE,
+  exitWithParent,
   fmtRate,
   fmtRatio,
   ISSUER,
@@ -351,6 +352,7 @@ export function httpTables(report) {
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = parseArgs();
+  exitWithParent();
   const report = await runHttp({
     profile: args.profile,
     connections: args.connections,

@@ -143,6 +143,7 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
     const result = await childMain(args.child, tokens, Math.max(1, Math.floor(tokens / 10)));
     process.send(result, () => process.exit(0));
   } else {
+    exitWithParent();
     const report = await runMemory({ tokens });
     console.log(`\n${memoryTable(report)}`);
     if (typeof args.json === 'string') writeFileSync(args.json, JSON.stringify(report, null, 2));

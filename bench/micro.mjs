@@ -13,6 +13,7 @@ import jsonwebtoken from 'jsonwebtoken';
 import {
   ALGS,
   cryptoKeyFor,
+  exitWithParent,
   floorVerifier,
   fmtRate,
   fmtRatio,
@@ -331,6 +332,7 @@ export function microTables(report) {
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = parseArgs();
+  exitWithParent();
   const report = await runMicro({ profile: args.profile });
   console.log(`\n${microTables(report)}`);
   if (typeof args.json === 'string') writeFileSync(args.json, JSON.stringify(report, null, 2));

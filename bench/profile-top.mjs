@@ -35,5 +35,7 @@ const rows = [...byFunction.entries()]
   .slice(0, top);
 console.log(`${path.basename(file)}: ${(total / 1000).toFixed(0)} ms sampled`);
 for (const [key, us] of rows) {
-  console.log(`${((100 * us) / total).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(1).padStart(8)} ms  ${key}`);
+  console.log(
+    `${((100 * us) / total).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(1).padStart(8)} ms  ${key}`,
+  );
 }

@@ -40,7 +40,8 @@ function runScript(file, extra) {
   const out = saved(path.basename(file, '.mjs'));
   const argv = ['--expose-gc', path.join(here, file), ...extra, '--json', out];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv, { stdio: 'inherit' });
+    // An IPC channel lets the child notice when this process dies, even by SIGKILL.
+    const child = spawn(process.execPath, argv, { stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
     children.add(child);
     child.on('exit', (code, signal) => {
       children.delete(child);

@@ -205,6 +205,13 @@ export async function loadTokengate(name) {
   }
 }
 
+/** When started by run.mjs (with an IPC channel), exit as soon as run.mjs goes away. */
+export function exitWithParent() {
+  if (!process.send) return;
+  process.on('disconnect', () => process.exit(1));
+  process.channel?.unref(); // the channel alone must not keep a finished benchmark alive
+}
+
 /** Parses `--quick`, `--full`, `--json FILE` and `--name value` flags. */
 export function parseArgs(argv = process.argv.slice(2)) {
   const out = { profile: 'default' };

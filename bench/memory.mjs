@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createVerifier as fastJwtVerifier } from 'fast-jwt';
 import {
+  exitWithParent,
   floorVerifier,
   hydrateKeys,
   loadTokengate,

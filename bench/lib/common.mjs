@@ -146,9 +146,10 @@ export function median(values) {
   return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
-/** 151234 → "151k", 9876 → "9.88k", 312 → "312". */
+/** 5191000 → "5.19M", 151234 → "151k", 9876 → "9.88k", 312 → "312". */
 export function fmtRate(x) {
   if (!Number.isFinite(x)) return '—';
+  if (x >= 1_000_000) return `${(x / 1_000_000).toFixed(2)}M`;
   if (x >= 100_000) return `${Math.round(x / 1000)}k`;
   if (x >= 10_000) return `${(x / 1000).toFixed(1)}k`;
   if (x >= 1000) return `${(x / 1000).toFixed(2)}k`;

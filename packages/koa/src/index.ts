@@ -73,11 +73,14 @@ export function jwtAuth<S extends StandardSchemaV1 | undefined = undefined>(
   options: KoaAuthOptions<S>,
 ): AuthMiddleware<ClaimsOf<S>> {
   const verifier = createVerifier(options);
-  const middleware = async function tokengate(ctx: Context, next: Next): Promise<void> {
-    const outcome = await authenticate(verifier, nodeRequest(ctx.req, ctx, ctx.originalUrl));
-    if (outcome.auth) ctx.state.auth = outcome.auth as AuthContext<RegisteredClaims>;
-    if (outcome.error) ctx.state.authError = outcome.error;
-    await next();
+  // A plain function returning the chain (no async wrapper): one promise and one suspension less
+  // per request on the hot path.
+  const middleware = function tokengate(ctx: Context, next: Next): Promise<unknown> {
+    return authenticate(verifier, nodeRequest(ctx.req, ctx, ctx.originalUrl)).then((outcome) => {
+      if (outcome.auth) ctx.state.auth = outcome.auth as AuthContext<RegisteredClaims>;
+      if (outcome.error) ctx.state.authError = outcome.error;
+      return next();
+    });
   };
   return Object.assign(middleware, {
     verifier,

@@ -95,13 +95,6 @@ export class TokenCache {
     });
   }
 
-  /** Forgets everything. */
-  clear(): void {
-    this.#young = new Map();
-    this.#old = new Map();
-    this.#youngBytes = 0;
-  }
-
   #add(key: string, entry: Entry): void {
     const previous = this.#young.get(key);
     if (previous !== undefined) this.#youngBytes -= previous.bytes;

@@ -1,4 +1,4 @@
-import { type Algorithm, algorithmsForKey, isAlgorithm, isSymmetric } from '../algorithms.js';
+import { type Algorithm, algorithmsForKey, isAlgorithm } from '../algorithms.js';
 import type { JwtClaims, JwtHeader } from '../context.js';
 import type { CryptoBackend, ImportedKey } from '../crypto/index.js';
 import { AuthError } from '../errors.js';
@@ -73,8 +73,6 @@ export function selectKeys(
   const kid = header.kid;
   let byKid = keys;
   if (matchKid && kid !== undefined) {
-    if (typeof kid !== 'string')
-      throw new AuthError('invalid_token', 'token "kid" is not a string', { reason: 'malformed' });
     byKid = keys.filter((k) => k.kid === kid);
     if (byKid.length === 0) throw unknownKey('no key matches the token "kid"');
   }
@@ -321,12 +319,4 @@ export function importJwks(
     ).then(finish);
   }
   return finish(pending.map((p) => p.key as ImportedKey | Error));
-}
-
-/** Whether every algorithm in the list is HMAC, none is, or they are mixed. */
-export function algorithmKinds(algorithms: readonly Algorithm[]): {
-  symmetric: boolean;
-  asymmetric: boolean;
-} {
-  return { symmetric: algorithms.some(isSymmetric), asymmetric: algorithms.some((a) => !isSymmetric(a)) };
 }

@@ -32,6 +32,10 @@ export interface Expected {
   auth?: Record<string, unknown> | null;
   /** Success only: `authError` the handler saw (with `invalidTokens: 'anonymous'`). */
   authError?: { code: AuthErrorCode; reason?: AuthErrorReason };
+  /** A response that is not the handler's summary (metadata documents): the exact JSON body. */
+  body?: unknown;
+  /** The exact response text (e.g. `''` for HEAD and 204). */
+  text?: string;
 }
 
 export interface Case {
@@ -662,6 +666,7 @@ const guards: Case[] = [
 export { remoteKeyCases } from './remote-cases.js';
 
 import { remoteKeyCases } from './remote-cases.js';
+import { resourceCases } from './resource-cases.js';
 
 /** The table. Adding a case here runs it on every framework. */
 export const CASES: readonly Case[] = [
@@ -672,4 +677,5 @@ export const CASES: readonly Case[] = [
   ...hooks,
   ...guards,
   ...remoteKeyCases,
+  ...resourceCases,
 ];

@@ -70,7 +70,9 @@ function assertResponse(c: Case, response: CaseResponse, request: CaseRequest): 
           : (/error="([^"]+)"/.exec(challenge ?? '')?.[1] ?? ''),
     );
   }
-  if (want.status === 200) {
+  if (want.text !== undefined) expect(response.text).toBe(want.text);
+  if (want.body !== undefined) expect(response.body).toEqual(want.body);
+  else if (want.status === 200 && want.text === undefined) {
     if (want.auth === null) expect(response.body.auth).toBeNull();
     else if (want.auth !== undefined) expect(response.body.auth).toMatchObject(want.auth);
     expect(response.body.authError).toEqual(want.authError ? { reason: undefined, ...want.authError } : null);

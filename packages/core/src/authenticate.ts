@@ -1,7 +1,7 @@
 import { publicContext } from './auth-context.js';
 import type { AuthContext } from './context.js';
 import { AuthError, isAuthError } from './errors.js';
-import { rememberRealm } from './guards.js';
+import { rememberChallenge } from './guards.js';
 import { callHook } from './hooks.js';
 import { assertBearerSyntax, extractToken, type RequestLike } from './token-sources.js';
 import type { Verifier } from './verifier.js';
@@ -66,7 +66,7 @@ export async function authenticate<C>(verifier: Verifier<C>, request: RequestLik
       if (syntaxUnchecked && isAuthError(error)) assertBearerSyntax(token);
       throw error;
     }
-    rememberRealm(auth, settings.realm);
+    rememberChallenge(auth, settings);
     if (settings.onAuthenticated) {
       callHook(
         settings.onAuthenticated,
@@ -77,7 +77,7 @@ export async function authenticate<C>(verifier: Verifier<C>, request: RequestLik
     return { auth, error: undefined };
   } catch (caught) {
     if (!isAuthError(caught)) throw caught;
-    const error = caught.withRealm(settings.realm);
+    const error = caught.withChallenge(settings.realm, settings.resourceMetadata);
     callHook(settings.onError, { error, request: request.raw }, 'onError');
     if (!settings.credentialsRequired && settings.invalidTokens === 'anonymous' && error.status < 500) {
       return { auth: undefined, error };

@@ -1,16 +1,25 @@
 import type { AuthContext } from './context.js';
 import { AuthError } from './errors.js';
+import { noteGuardScopes } from './known-scopes.js';
 
-const realms = new WeakMap<object, string>();
+interface ChallengeSettings {
+  readonly realm: string | undefined;
+  readonly resourceMetadata: string | undefined;
+}
 
-/** Records the `realm` of the middleware that authenticated `auth`, so guard failures announce it too. */
-export function rememberRealm(auth: AuthContext<any>, realm: string | undefined): void {
-  if (realm !== undefined) realms.set(auth, realm);
+const challenges = new WeakMap<object, ChallengeSettings>();
+
+/**
+ * Records the `realm` and `resource_metadata` of the middleware that authenticated `auth`, so
+ * guard failures announce them too.
+ */
+export function rememberChallenge(auth: AuthContext<any>, settings: ChallengeSettings): void {
+  if (settings.realm !== undefined || settings.resourceMetadata !== undefined) challenges.set(auth, settings);
 }
 
 function withRealm(auth: AuthContext<any>, error: AuthError | undefined): AuthError | undefined {
-  const realm = error && realms.get(auth);
-  return realm === undefined ? error : error!.withRealm(realm);
+  const settings = error && challenges.get(auth);
+  return settings === undefined ? error : error!.withChallenge(settings.realm, settings.resourceMetadata);
 }
 
 /**
@@ -49,6 +58,7 @@ function setGuard(
   guardName: string,
 ): Guard {
   const list = names(wanted, kind, guardName);
+  if (kind === 'scope') noteGuardScopes(list);
   const field = kind === 'scope' ? 'scopes' : 'roles';
   const message =
     kind === 'scope'

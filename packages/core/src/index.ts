@@ -79,6 +79,23 @@ export type {
   TokengateOptions,
 } from './options.js';
 export {
+  audienceKey,
+  parseResource,
+  type ResolvedResource,
+  resolveResource,
+  resourceAudiences,
+  resourceMetadataUrl,
+} from './resource.js';
+export {
+  buildResourceMetadata,
+  checkResourceOptions,
+  createResourceMetadataEndpoint,
+  type ProtectedResourceMetadata,
+  RESOURCE_METADATA_MAX_AGE,
+  type ResourceMetadataEndpoint,
+  type ResourceMetadataResponse,
+} from './resource-metadata.js';
+export {
   createMemoryRevocationStore,
   type Instant,
   isRevokedBy,

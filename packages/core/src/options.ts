@@ -210,6 +210,28 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
   fetch?: typeof globalThis.fetch;
   /** Signature implementation: node:crypto when available (`'auto'`), or WebCrypto. @default 'auto' */
   crypto?: CryptoPreference;
+  /**
+   * The canonical URL of this API or MCP endpoint, as clients name it (an OAuth 2.1 protected
+   * resource: RFC 8707, RFC 9728). With it:
+   * - without `audience`, tokens must be issued for this resource (`aud` compared as a URL:
+   *   scheme and host case-insensitive, one trailing slash ignored);
+   * - every 401/403 challenge carries `resource_metadata="…"`, the RFC 9728 metadata URL;
+   * - `protectedResourceMetadata(options)` (every adapter) serves the metadata document.
+   *
+   * `https` is required (`http` only on loopback hosts); no query or fragment.
+   * @example `resource: 'https://api.example.com/mcp'`
+   * @see https://www.rfc-editor.org/rfc/rfc9728
+   */
+  resource?: string | URL;
+  /**
+   * `scopes_supported` of the protected resource metadata. By default, every scope named by a
+   * scope guard created in this process (`requireScope`, `requireAnyScope`, decorators).
+   */
+  scopesSupported?: readonly string[];
+  /** `resource_name` of the protected resource metadata: a human-readable name. */
+  resourceName?: string;
+  /** `resource_documentation` of the protected resource metadata: a URL of developer documentation. */
+  resourceDocumentation?: string | URL;
 }
 
 /** Option names allowed inside an `issuers` entry (the {@link IssuerOptions}). */
@@ -256,6 +278,10 @@ export const OPTION_NAMES: ReadonlySet<string> = new Set([
     'fetch',
     'crypto',
     'onKeySourceEvent',
+    'resource',
+    'scopesSupported',
+    'resourceName',
+    'resourceDocumentation',
   ] satisfies (keyof TokengateOptions)[]),
 ]);
 

@@ -30,6 +30,7 @@ import {
   type SecretResolver,
   type TokengateOptions,
 } from './options.js';
+import { checkResourceOptions } from './resource-metadata.js';
 import type { RevocationStore } from './revocation.js';
 import type { StandardSchemaV1 } from './schema.js';
 import { type ClaimPaths, DEFAULT_ROLE_CLAIMS, DEFAULT_SCOPE_CLAIMS } from './scopes.js';
@@ -67,6 +68,8 @@ export interface RequestSettings {
   readonly invalidTokens: 'reject' | 'anonymous';
   /** The `realm` option. */
   readonly realm: string | undefined;
+  /** The RFC 9728 metadata URL derived from the `resource` option, announced in challenges. */
+  readonly resourceMetadata: string | undefined;
   /** The `maxTokenLength` option (default 8192). */
   readonly maxTokenLength: number;
   /** The `onAuthenticated` hook. */
@@ -256,7 +259,11 @@ function lazyStatic(keys: VerificationKey[] | Promise<VerificationKey[]>, matchK
   };
 }
 
-function resolvePolicy(options: IssuerOptions, where: string): ClaimsPolicy {
+function resolvePolicy(
+  options: IssuerOptions,
+  where: string,
+  resourceAudiences?: ReadonlySet<string>,
+): ClaimsPolicy {
   const requiredClaims = list(options.requiredClaims) ?? [];
   if (requiredClaims.some((c) => typeof c !== 'string' || c === '')) {
     throw new TypeError(`tokengate: option "requiredClaims"${where} must list claim names`);
@@ -269,7 +276,7 @@ function resolvePolicy(options: IssuerOptions, where: string): ClaimsPolicy {
   const tolerance = toSeconds(options.clockTolerance ?? 5, 'clockTolerance');
   return {
     issuers: stringSet(options.issuer, `issuer${where}`),
-    audiences: stringSet(options.audience, `audience${where}`),
+    audiences: stringSet(options.audience, `audience${where}`) ?? resourceAudiences,
     tolerance,
     maxTokenAge:
       options.maxTokenAge === undefined ? undefined : toSeconds(options.maxTokenAge, 'maxTokenAge'),
@@ -343,12 +350,14 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   if (options.invalidTokens === 'anonymous' && options.credentialsRequired !== false) {
     throw new TypeError(`tokengate: option "invalidTokens: 'anonymous'" needs "credentialsRequired: false"`);
   }
+  const resource = checkResourceOptions(options);
   const settings: RequestSettings = {
     tokenSources: options.tokenSources === undefined ? ['header'] : checkTokenSources(options.tokenSources),
     getToken: options.getToken,
     credentialsRequired: options.credentialsRequired !== false,
     invalidTokens: options.invalidTokens ?? 'reject',
     realm: options.realm,
+    resourceMetadata: resource?.metadataUrl,
     maxTokenLength: positiveInt(options.maxTokenLength, 'maxTokenLength', 8192),
     onAuthenticated: options.onAuthenticated as RequestSettings['onAuthenticated'],
     onError: options.onError as RequestSettings['onError'],
@@ -366,7 +375,7 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     const profile: Profile = {
       index: profiles.length,
       issuer: typeof entry.issuer === 'string' ? entry.issuer : undefined,
-      policy: resolvePolicy(entry, where),
+      policy: resolvePolicy(entry, where, resource?.audiences),
       keys,
       algorithms: new Set(algorithms),
       scopeClaims: claimPaths(entry.scopeClaim, 'scopeClaim', DEFAULT_SCOPE_CLAIMS),

@@ -5,6 +5,7 @@ import {
   type ClaimsOf,
   AuthError as CoreAuthError,
   createGuardSet,
+  createResourceMetadataEndpoint,
   createVerifier,
   type Guard,
   type GuardBinding,
@@ -88,6 +89,34 @@ export function jwtAuth<S extends StandardSchemaV1 | undefined = undefined>(
     verifier,
     getAuth: (req: Request) => getAuth(req) as AuthContext<ClaimsOf<S>>,
   });
+}
+
+/**
+ * Middleware serving the RFC 9728 Protected Resource Metadata of the API configured by
+ * `resource`: `GET`/`HEAD` on its well-known path (`/.well-known/oauth-protected-resource` + the
+ * resource's path) get the document built by `buildResourceMetadata` (authorization servers from
+ * `issuer`/`issuers`, scopes, bearer methods), readable cross-origin and cacheable; a CORS
+ * preflight gets 204; every other request is passed on. Give it the same options as
+ * {@link jwtAuth}, and mount it before it (the document is public).
+ *
+ * @throws TypeError at start-up when `resource` is missing or malformed.
+ * @example
+ * ```ts
+ * const auth = { issuer: 'https://idp.example.com', resource: 'https://api.example.com/mcp' };
+ * app.use(protectedResourceMetadata(auth)); // GET /.well-known/oauth-protected-resource/mcp
+ * app.use('/mcp', jwtAuth(auth));
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9728#section-3
+ */
+export function protectedResourceMetadata(options: ExpressAuthOptions<any>): RequestHandler {
+  const endpoint = createResourceMetadataEndpoint(options);
+  return function tokengateResourceMetadata(req, res, next) {
+    const answer = endpoint.answer(req.method, req.originalUrl, req.get('access-control-request-headers'));
+    if (!answer) return next();
+    res.status(answer.status).set(answer.headers);
+    if (answer.body === undefined) res.end();
+    else res.send(answer.body);
+  };
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   type ClaimsOf,
   AuthError as CoreAuthError,
   createGuardSet,
+  createResourceMetadataEndpoint,
   createVerifier,
   type Guard,
   type GuardBinding,
@@ -124,6 +125,32 @@ export function jwtAuth(options: HonoAuthOptions<any>): AuthMiddleware<any, any>
     );
   };
   return Object.assign(middleware, { verifier });
+}
+
+/**
+ * Middleware serving the RFC 9728 Protected Resource Metadata of the API configured by
+ * `resource`: `GET`/`HEAD` on its well-known path (`/.well-known/oauth-protected-resource` + the
+ * resource's path) get the document built by `buildResourceMetadata` (authorization servers from
+ * `issuer`/`issuers`, scopes, bearer methods), readable cross-origin and cacheable; a CORS
+ * preflight gets 204; every other request is passed on. Give it the same options as
+ * {@link jwtAuth}, and mount it before it (the document is public).
+ *
+ * @throws TypeError at start-up when `resource` is missing or malformed.
+ * @example
+ * ```ts
+ * const auth = { issuer: 'https://idp.example.com', resource: 'https://api.example.com/mcp' };
+ * app.use(protectedResourceMetadata(auth)); // GET /.well-known/oauth-protected-resource/mcp
+ * app.use('/mcp', jwtAuth(auth));
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9728#section-3
+ */
+export function protectedResourceMetadata(options: HonoAuthOptions<any>): MiddlewareHandler {
+  const endpoint = createResourceMetadataEndpoint(options);
+  return async function tokengateResourceMetadata(c, next) {
+    const answer = endpoint.answer(c.req.method, c.req.path, c.req.header('access-control-request-headers'));
+    if (!answer) return next();
+    return new Response(answer.body ?? null, { status: answer.status, headers: answer.headers });
+  };
 }
 
 const readAuth = (c: Context): AuthContext<any> | undefined => c.get('auth');

@@ -5,6 +5,7 @@ import {
   type ClaimsOf,
   AuthError as CoreAuthError,
   createGuardSet,
+  createResourceMetadataEndpoint,
   createVerifier,
   type Guard,
   type GuardBinding,
@@ -86,6 +87,39 @@ export function jwtAuth<S extends StandardSchemaV1 | undefined = undefined>(
     verifier,
     getAuth: (ctx: Context) => getAuth(ctx) as AuthContext<ClaimsOf<S>>,
   });
+}
+
+/**
+ * Middleware serving the RFC 9728 Protected Resource Metadata of the API configured by
+ * `resource`: `GET`/`HEAD` on its well-known path (`/.well-known/oauth-protected-resource` + the
+ * resource's path) get the document built by `buildResourceMetadata` (authorization servers from
+ * `issuer`/`issuers`, scopes, bearer methods), readable cross-origin and cacheable; a CORS
+ * preflight gets 204; every other request is passed on. Give it the same options as
+ * {@link jwtAuth}, and mount it before it (the document is public).
+ *
+ * @throws TypeError at start-up when `resource` is missing or malformed.
+ * @example
+ * ```ts
+ * const auth = { issuer: 'https://idp.example.com', resource: 'https://api.example.com/mcp' };
+ * app.use(protectedResourceMetadata(auth)); // GET /.well-known/oauth-protected-resource/mcp
+ * app.use('/mcp', jwtAuth(auth));
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9728#section-3
+ */
+export function protectedResourceMetadata(options: KoaAuthOptions<any>): Middleware {
+  const endpoint = createResourceMetadataEndpoint(options);
+  return function tokengateResourceMetadata(ctx, next) {
+    const answer = endpoint.answer(
+      ctx.method,
+      ctx.path,
+      ctx.get('access-control-request-headers') || undefined,
+    );
+    if (!answer) return next();
+    ctx.set(answer.headers);
+    ctx.status = answer.status;
+    if (answer.body !== undefined) ctx.body = answer.body;
+    return Promise.resolve();
+  };
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   authErrorHandler,
   getAuth,
   jwtAuth,
+  protectedResourceMetadata,
   RequireAnyRole,
   RequireAnyScope,
   RequireClaims,
@@ -61,6 +62,7 @@ export function expressDriver(name: string, createApp: () => ReturnType<typeof e
     async start(options) {
       const app = createApp();
       const controller = new Controller();
+      if (options.resource !== undefined) app.use(protectedResourceMetadata(options));
       app.use(jwtAuth(options));
       app.all('/', answer);
       app.all('/me', (req, res) => {

@@ -5,6 +5,7 @@ import {
   Authenticated,
   getAuth,
   jwtAuth,
+  protectedResourceMetadata,
   RequireAnyRole,
   RequireAnyScope,
   RequireClaims,
@@ -52,6 +53,7 @@ class Controller {
 function buildApp(options: Parameters<Driver['start']>[0]): Hono {
   const app = new Hono();
   const controller = new Controller();
+  if (options.resource !== undefined) app.use('*', protectedResourceMetadata(options));
   app.use('*', jwtAuth(options));
   app.all('/', answer);
   app.all('/me', (c) => c.json(summarize(getAuth(c), undefined)));

@@ -5,6 +5,7 @@ import {
   authErrorHandler,
   getAuth,
   jwtAuth,
+  protectedResourceMetadata,
   RequireAnyRole,
   RequireAnyScope,
   RequireClaims,
@@ -56,6 +57,7 @@ export function koaDriver(name: string, KoaClass: typeof Koa): Driver {
       const controller = new Controller();
       const guards = new Map(GUARD_NAMES.map((g) => [g, guardMiddleware<Middleware>(adapter, g)]));
       app.use(authErrorHandler());
+      if (options.resource !== undefined) app.use(protectedResourceMetadata(options));
       app.use(jwtAuth(options));
       app.use(async (ctx, next) => {
         const [, kind, guard] = ctx.path.split('/') as [string, string, GuardName];

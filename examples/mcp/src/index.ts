@@ -7,6 +7,7 @@ import { koaApp } from './koa.js';
 import type { McpSettings } from './notes.js';
 
 export { type AuthorizationServer, startAuthorizationServer } from './authorization-server.js';
+export { ClientCredentialsClient, type Exchange, recordingFetch } from './client.js';
 export { expressApp } from './express.js';
 export { honoApp } from './hono.js';
 export { koaApp } from './koa.js';

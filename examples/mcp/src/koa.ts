@@ -6,9 +6,10 @@ import { authOptions, checkToolScopes, createNotesServer, type McpSettings, read
 export function koaApp(settings: McpSettings): Koa {
   const auth = jwtAuth(authOptions(settings));
   const app = new Koa();
-  app.use(authErrorHandler()); // JSON error bodies; status and WWW-Authenticate either way
-  app.use(protectedResourceMetadata(authOptions(settings))); // RFC 9728 metadata, public
-  app.use(auth); // every other path needs a token for this resource
+  app
+    .use(authErrorHandler())
+    .use(protectedResourceMetadata(authOptions(settings)))
+    .use(auth);
   app.use(async (ctx) => {
     if (ctx.path !== '/mcp' || ctx.method !== 'POST') return ctx.throw(405, { headers: { Allow: 'POST' } });
     const body = await readJson(ctx.req);

@@ -3,17 +3,11 @@
  * (Streamable HTTP transport with its OAuth support) against the example MCP server on each
  * framework, and oidc-provider (OpenID Certified) as the authorization server, all on 127.0.0.1.
  */
-
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type {
-  OAuthClientInformationMixed,
-  OAuthClientMetadata,
-  OAuthTokens,
-} from '@modelcontextprotocol/sdk/shared/auth.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { validateResourceMetadata } from '../../../packages/core/test/resource/rfc9728.js';
+import { ClientCredentialsClient, type Exchange, recordingFetch } from '../src/client.js';
 import {
   type AuthorizationServer,
   FRAMEWORKS,
@@ -25,68 +19,6 @@ import {
 /** Another protected resource the same authorization server issues tokens for. */
 const OTHER = 'https://other.example/mcp';
 const GRANTED = ['notes:read', 'notes:write'];
-
-/** A non-interactive MCP client: dynamic client registration, then the client credentials grant. */
-class ClientCredentialsClient implements OAuthClientProvider {
-  info: OAuthClientInformationMixed | undefined;
-  saved: OAuthTokens | undefined;
-  readonly redirectUrl = undefined;
-  readonly clientMetadata: OAuthClientMetadata = {
-    client_name: 'tokengate e2e',
-    redirect_uris: [],
-    grant_types: ['client_credentials'],
-    response_types: [],
-    token_endpoint_auth_method: 'client_secret_basic',
-    scope: GRANTED.join(' '),
-  };
-  clientInformation() {
-    return this.info;
-  }
-  saveClientInformation(info: OAuthClientInformationMixed) {
-    this.info = info;
-  }
-  tokens() {
-    return this.saved;
-  }
-  saveTokens(tokens: OAuthTokens) {
-    this.saved = tokens;
-  }
-  prepareTokenRequest(scope?: string) {
-    const params = new URLSearchParams({ grant_type: 'client_credentials' });
-    if (scope) params.set('scope', scope);
-    return params;
-  }
-  redirectToAuthorization(): never {
-    throw new Error('this client is not interactive');
-  }
-  saveCodeVerifier() {}
-  codeVerifier(): never {
-    throw new Error('this client is not interactive');
-  }
-}
-
-interface Exchange {
-  method: string;
-  url: string;
-  status: number;
-  challenge: string | null;
-  requestBody: string | undefined;
-}
-
-/** A fetch that records every exchange the SDK makes (MCP, metadata, discovery, registration, token). */
-function recordingFetch(log: Exchange[]): typeof fetch {
-  return async (input, init) => {
-    const response = await fetch(input, init);
-    log.push({
-      method: init?.method ?? 'GET',
-      url: String(input instanceof Request ? input.url : input),
-      status: response.status,
-      challenge: response.headers.get('www-authenticate'),
-      requestBody: typeof init?.body === 'string' ? init.body : init?.body?.toString(),
-    });
-    return response;
-  };
-}
 
 const payloadOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString());
 const headerOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString());
@@ -112,7 +44,7 @@ describe.each(FRAMEWORKS)('MCP over Streamable HTTP on %s, protected by tokengat
     resources[mcp.url] = GRANTED; // the authorization server learns this resource (its port is new)
     const metadataUrl = mcp.url.replace('/mcp', '/.well-known/oauth-protected-resource/mcp');
     const log: Exchange[] = [];
-    const provider = new ClientCredentialsClient();
+    const provider = new ClientCredentialsClient(GRANTED.join(' '));
     const client = new Client({ name: 'tokengate-e2e', version: '1.0.0' });
     const transport = new StreamableHTTPClientTransport(new URL(mcp.url), {
       authProvider: provider,
@@ -212,5 +144,30 @@ describe.each(FRAMEWORKS)('MCP over Streamable HTTP on %s, protected by tokengat
     } finally {
       await client.close().catch(() => {});
     }
+  }, 20_000);
+});
+
+describe('pnpm demo:mcp', () => {
+  it('walks the MCP SDK client from a 401 to a tool call and a refused step-up, then exits', async () => {
+    const { spawn } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const demo = fileURLToPath(new URL('../dist/demo.js', import.meta.url));
+    const child = spawn(process.execPath, [demo, '--framework', 'hono'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    clearTimeout(timer);
+    expect(code, out).toBe(0);
+    expect(out).toMatch(
+      /POST http:\/\/127\.0\.0\.1:\d+\/mcp\s+401\n\s+WWW-Authenticate: Bearer resource_metadata=/,
+    );
+    expect(out).toContain('list_notes, add_note, whoami, delete_all_notes');
+    expect(out).toMatch(/scope="notes:admin"/);
+    expect(out).toContain('refused:');
   }, 20_000);
 });

@@ -145,6 +145,22 @@ export const resourceCases: Case[] = [
       code: 'insufficient_claims',
     },
   },
+  ...(['authenticated', 'scope', 'claimsPredicate'] as const).map(
+    (guard): Case => ({
+      name: `resource: ${guard}: anonymous request (credentialsRequired: false) → 401 with realm and resource_metadata`,
+      options: (env) => resourceOptions(env, { credentialsRequired: false, realm: 'mcp' }),
+      route: { guard },
+      request: () => ({}),
+      expect: { status: 401, challenge: `Bearer realm="mcp", ${RM}`, code: 'missing_token' },
+    }),
+  ),
+  {
+    name: 'resource: scope: bad token let through anonymously → 401 with resource_metadata',
+    options: (env) => resourceOptions(env, { credentialsRequired: false, invalidTokens: 'anonymous' }),
+    route: { guard: 'scope' },
+    request: async (env) => bearer(await tokenFor(env, 'https://evil.test/mcp')),
+    expect: { status: 401, challenge: `Bearer ${RM}`, code: 'missing_token' },
+  },
   {
     name: 'metadata: GET on the path-suffixed well-known URL → the RFC 9728 document',
     options: metadataOptions,

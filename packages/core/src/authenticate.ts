@@ -1,7 +1,7 @@
 import { publicContext } from './auth-context.js';
 import type { AuthContext } from './context.js';
 import { AuthError, isAuthError } from './errors.js';
-import { rememberChallenge } from './guards.js';
+import { rememberAnonymousChallenge, rememberChallenge } from './guards.js';
 import { callHook } from './hooks.js';
 import { assertBearerSyntax, extractToken, type RequestLike } from './token-sources.js';
 import type { Verifier } from './verifier.js';
@@ -55,7 +55,10 @@ export async function authenticate<C>(verifier: Verifier<C>, request: RequestLik
       syntaxUnchecked = found?.syntaxUnchecked === true;
     }
     if (token === undefined) {
-      if (!settings.credentialsRequired) return PASS;
+      if (!settings.credentialsRequired) {
+        rememberAnonymousChallenge(request.raw, settings);
+        return PASS;
+      }
       throw new AuthError('missing_token', 'no bearer token was sent');
     }
     let auth: AuthContext<C>;
@@ -80,6 +83,7 @@ export async function authenticate<C>(verifier: Verifier<C>, request: RequestLik
     const error = caught.withChallenge(settings.realm, settings.resourceMetadata);
     callHook(settings.onError, { error, request: request.raw }, 'onError');
     if (!settings.credentialsRequired && settings.invalidTokens === 'anonymous' && error.status < 500) {
+      rememberAnonymousChallenge(request.raw, settings);
       return { auth: undefined, error };
     }
     throw error;

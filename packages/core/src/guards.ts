@@ -17,6 +17,23 @@ export function rememberChallenge(auth: AuthContext<any>, settings: ChallengeSet
   if (settings.realm !== undefined || settings.resourceMetadata !== undefined) challenges.set(auth, settings);
 }
 
+const anonymous = new WeakMap<object, ChallengeSettings>();
+
+/**
+ * Records the `realm` and `resource_metadata` of a middleware that let `request` (the
+ * framework's `req`, `ctx` or `c`) through without a context, so a guard that then refuses it
+ * with a 401 announces them too.
+ */
+export function rememberAnonymousChallenge(request: unknown, settings: ChallengeSettings): void {
+  if (
+    typeof request === 'object' &&
+    request !== null &&
+    (settings.realm !== undefined || settings.resourceMetadata !== undefined)
+  ) {
+    anonymous.set(request, settings);
+  }
+}
+
 function withRealm(auth: AuthContext<any>, error: AuthError | undefined): AuthError | undefined {
   const settings = error && challenges.get(auth);
   return settings === undefined ? error : error!.withChallenge(settings.realm, settings.resourceMetadata);
@@ -36,8 +53,11 @@ export interface Guard {
   readonly roles: readonly string[];
   /** `'all'` or `'any'` of the listed scopes/roles. */
   readonly mode: 'all' | 'any';
-  /** The decision. */
-  check(auth: AuthContext<any> | undefined): AuthError | undefined;
+  /**
+   * The decision. `request` (the framework's `req`, `ctx` or `c`) lets a 401 for a request
+   * without a context announce the `realm` and `resource_metadata` of the `jwtAuth` it passed.
+   */
+  check(auth: AuthContext<any> | undefined, request?: unknown): AuthError | undefined;
 }
 
 function names(values: readonly string[], what: string, guard: string): readonly string[] {
@@ -47,8 +67,10 @@ function names(values: readonly string[], what: string, guard: string): readonly
   return Object.freeze([...values]);
 }
 
-function unauthenticated(): AuthError {
-  return new AuthError('missing_token', 'authentication is required');
+function unauthenticated(request: unknown): AuthError {
+  const error = new AuthError('missing_token', 'authentication is required');
+  const settings = typeof request === 'object' && request !== null ? anonymous.get(request) : undefined;
+  return settings ? error.withChallenge(settings.realm, settings.resourceMetadata) : error;
 }
 
 function setGuard(
@@ -69,8 +91,8 @@ function setGuard(
     scopes: kind === 'scope' ? list : [],
     roles: kind === 'role' ? list : [],
     mode,
-    check(auth) {
-      if (!auth) return unauthenticated();
+    check(auth, request) {
+      if (!auth) return unauthenticated(request);
       const held = auth[field];
       const ok = mode === 'all' ? list.every((v) => held.has(v)) : list.some((v) => held.has(v));
       if (ok) return undefined;
@@ -115,7 +137,7 @@ export function requireAuth(): Guard {
     scopes: [],
     roles: [],
     mode: 'all',
-    check: (auth) => (auth ? undefined : unauthenticated()),
+    check: (auth, request) => (auth ? undefined : unauthenticated(request)),
   };
 }
 
@@ -155,8 +177,8 @@ export function requireClaims<C = any>(
     scopes: [],
     roles: [],
     mode: 'all',
-    check(auth) {
-      if (!auth) return unauthenticated();
+    check(auth, request) {
+      if (!auth) return unauthenticated(request);
       const ok =
         typeof expected === 'function'
           ? expected(auth as AuthContext<C>) === true

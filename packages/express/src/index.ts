@@ -132,7 +132,7 @@ export function getAuth(req: Request): AuthContext<RegisteredClaims> {
 /** Turns a core {@link Guard} into Express middleware. */
 export function guard(check: Guard): GuardMiddleware {
   const middleware: RequestHandler = function tokengateGuard(req, _res, next) {
-    const error = check.check(req.auth);
+    const error = check.check(req.auth, req);
     if (error) next(error);
     else next();
   };

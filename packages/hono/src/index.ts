@@ -168,7 +168,7 @@ export function getAuth(c: Context): AuthContext<RegisteredClaims> {
 /** Turns a core {@link Guard} into Hono middleware that throws its `HTTPException`. */
 export function guard(check: Guard): GuardMiddleware {
   const middleware: MiddlewareHandler = function tokengateGuard(c, next) {
-    const error = check.check(readAuth(c));
+    const error = check.check(readAuth(c), c);
     if (error) throw toHTTPException(error);
     return next();
   };

@@ -135,7 +135,7 @@ export function getAuth(ctx: Context): AuthContext<RegisteredClaims> {
 /** Turns a core {@link Guard} into Koa middleware that throws its {@link AuthError}. */
 export function guard(check: Guard): GuardMiddleware {
   const middleware: Middleware = function tokengateGuard(ctx, next) {
-    const error = check.check(ctx.state.auth);
+    const error = check.check(ctx.state.auth, ctx);
     if (error) throw error;
     return next();
   };

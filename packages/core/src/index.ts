@@ -78,17 +78,9 @@ export type {
   SecretResolver,
   TokengateOptions,
 } from './options.js';
-export {
-  audienceKey,
-  parseResource,
-  type ResolvedResource,
-  resolveResource,
-  resourceAudiences,
-  resourceMetadataUrl,
-} from './resource.js';
+export { resourceAudiences, resourceMetadataUrl } from './resource.js';
 export {
   buildResourceMetadata,
-  checkResourceOptions,
   createResourceMetadataEndpoint,
   type ProtectedResourceMetadata,
   RESOURCE_METADATA_MAX_AGE,

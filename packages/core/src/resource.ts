@@ -69,7 +69,8 @@ export function parseResource(value: unknown, option = 'resource'): URL {
  * resourceMetadataUrl('https://api.example.com');
  * // => 'https://api.example.com/.well-known/oauth-protected-resource'
  * ```
- * @throws TypeError for an identifier {@link parseResource} refuses.
+ * @throws TypeError for an identifier that is not an absolute https URL (http on loopback) without
+ * query, fragment or credentials.
  * @see https://www.rfc-editor.org/rfc/rfc9728#section-3.1
  */
 export function resourceMetadataUrl(resource: string | URL): string {

@@ -1,6 +1,8 @@
+import { createCluster } from '@redis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisRevocationStore, type RedisCluster } from '../src/index.js';
 import { checkFailover } from './failover.js';
-import { uniquePrefix } from './helpers.js';
+import { authFor, uniquePrefix, waitFor } from './helpers.js';
 import { cli, RedisClusterProcesses, until } from './topology.js';
 
 let cluster: RedisClusterProcesses;
@@ -14,6 +16,26 @@ afterAll(async () => {
 });
 
 describe('Redis Cluster (3 masters, 3 replicas)', () => {
+  it('takes an existing cluster client (createCluster()) and leaves it open on close', async () => {
+    const client = createCluster({ rootNodes: cluster.rootNodes }) as RedisCluster;
+    client.on('error', () => {});
+    await client.connect();
+    const prefix = uniquePrefix();
+    const a = createRedisRevocationStore({ client, prefix });
+    const b = createRedisRevocationStore({ cluster: { rootNodes: cluster.rootNodes }, prefix });
+    try {
+      await Promise.all([a.ready(), b.ready()]);
+      await a.revoke('via-cluster-client', Math.floor(Date.now() / 1000) + 60);
+      await waitFor(() => b.isRevoked(authFor({ jti: 'via-cluster-client' })), 2000);
+      await a.close();
+      expect(client.isReady).toBe(true);
+      expect(await client.get(`{${prefix}}jti:via-cluster-client`)).not.toBeNull();
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      client.destroy();
+    }
+  });
+
   it('revoked on A is refused on B; a master failover that lost the latest revocations is survived without a restart', async () => {
     const prefix = uniquePrefix();
     const channel = `{${prefix}}revocations`;

@@ -219,6 +219,20 @@ describe('options', () => {
       /commandTimeout/,
     );
     expect(() => createRedisRevocationStore({ client: {} as never })).toThrow(/node-redis client/);
+    // keys and channel live in the hash tag `{<prefix>}`: braces in the prefix would break it
+    expect(() => createRedisRevocationStore({ url: 'redis://x', prefix: 'app{1}:' })).toThrow(/prefix/);
+    expect(() =>
+      createRedisRevocationStore({ url: 'redis://x', cluster: { rootNodes: [{ url: 'redis://x' }] } }),
+    ).toThrow(/exactly one of `url`, `client`, `cluster` or `sentinel`/);
+    expect(() => createRedisRevocationStore({ cluster: { rootNodes: [] } })).toThrow(/rootNodes/);
+    expect(() =>
+      createRedisRevocationStore({
+        sentinel: { name: '', sentinelRootNodes: [{ host: '127.0.0.1', port: 1 }] },
+      }),
+    ).toThrow(/sentinel must be/);
+    expect(() => createRedisRevocationStore({ sentinel: { name: 'm', sentinelRootNodes: [] } })).toThrow(
+      /sentinelRootNodes/,
+    );
   });
 
   it('rejects bad revoke arguments with TypeError, without touching Redis', async () => {

@@ -1,6 +1,8 @@
+import { createSentinel } from '@redis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisRevocationStore, type RedisSentinel } from '../src/index.js';
 import { checkFailover } from './failover.js';
-import { uniquePrefix } from './helpers.js';
+import { authFor, uniquePrefix, waitFor } from './helpers.js';
 import { cli, RedisSentinelProcesses, until } from './topology.js';
 
 let topology: RedisSentinelProcesses;
@@ -14,6 +16,30 @@ afterAll(async () => {
 });
 
 describe('Redis Sentinel (a master, a replica, three sentinels)', () => {
+  it('takes an existing sentinel client (createSentinel()) and leaves it open on close', async () => {
+    const sentinel = {
+      name: RedisSentinelProcesses.masterName,
+      sentinelRootNodes: topology.sentinelRootNodes,
+    };
+    const client = createSentinel(sentinel) as RedisSentinel;
+    client.on('error', () => {});
+    await client.connect();
+    const prefix = uniquePrefix();
+    const a = createRedisRevocationStore({ client, prefix });
+    const b = createRedisRevocationStore({ sentinel, prefix });
+    try {
+      await Promise.all([a.ready(), b.ready()]);
+      await a.revoke('via-sentinel-client', Math.floor(Date.now() / 1000) + 60);
+      await waitFor(() => b.isRevoked(authFor({ jti: 'via-sentinel-client' })), 2000);
+      await a.close();
+      expect(client.isReady).toBe(true);
+      expect(await client.get(`{${prefix}}jti:via-sentinel-client`)).not.toBeNull();
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await client.destroy();
+    }
+  });
+
   it('revoked on A is refused on B; a master failover that lost the latest revocations is survived without a restart', async () => {
     const prefix = uniquePrefix();
     const report = await checkFailover({

@@ -15,6 +15,8 @@ export interface CaseEnv {
   /** Hook calls recorded by the case's options. */
   readonly events: { hook: 'onAuthenticated' | 'onError'; event: any }[];
   readonly state: Record<string, any>;
+  /** The route prefix the case runs under (`''`, `/me`, `/guard/<name>`…), for DPoP `htu`. */
+  readonly path: string;
 }
 
 export interface Expected {
@@ -665,6 +667,7 @@ const guards: Case[] = [
  */
 export { remoteKeyCases } from './remote-cases.js';
 
+import { dpopCases } from './dpop-cases.js';
 import { remoteKeyCases } from './remote-cases.js';
 import { resourceCases } from './resource-cases.js';
 
@@ -678,4 +681,5 @@ export const CASES: readonly Case[] = [
   ...guards,
   ...remoteKeyCases,
   ...resourceCases,
+  ...dpopCases,
 ];

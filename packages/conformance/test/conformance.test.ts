@@ -85,7 +85,7 @@ function assertResponse(c: Case, response: CaseResponse, request: CaseRequest): 
 
 describe.each(DRIVERS)('conformance: $name', (driver) => {
   it.each(expand(CASES))('$name', async ({ case: c, path }) => {
-    const env: CaseEnv = { f: fixtures, driver, events: [], state: {} };
+    const env: CaseEnv = { f: fixtures, driver, events: [], state: {}, path };
     await c.setup?.(env);
     const options = (c.options ?? baseOptions)(env);
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});

@@ -35,6 +35,8 @@ export interface Summary {
     roles: string[];
     claims: Record<string, unknown>;
     hasToken: boolean;
+    binding: 'bearer' | 'dpop';
+    jkt: string | undefined;
   } | null;
   authError: { code: string; reason: string | undefined } | null;
 }
@@ -49,6 +51,8 @@ export function summarize(auth: AuthContext<any> | undefined, authError: AuthErr
           roles: [...auth.roles].sort(),
           claims: auth.claims,
           hasToken: typeof auth.token === 'string' && auth.token.length > 0,
+          binding: auth.binding,
+          jkt: auth.jkt,
         }
       : null,
     authError: authError ? { code: authError.code, reason: authError.reason } : null,

@@ -40,6 +40,17 @@ export class VerifiedContext<C> implements AuthContext<C> {
     return this.#scopes;
   }
 
+  get binding(): 'bearer' | 'dpop' {
+    const cnf = this.#payload.cnf;
+    return typeof cnf === 'object' && cnf !== null && 'jkt' in cnf ? 'dpop' : 'bearer';
+  }
+
+  get jkt(): string | undefined {
+    const jkt = (this.#payload.cnf as { jkt?: unknown } | undefined)?.jkt;
+    // A `cnf.jkt` that is not a string binds the token to no key at all: no proof can match it.
+    return this.binding === 'dpop' ? (typeof jkt === 'string' ? jkt : '') : undefined;
+  }
+
   get roles(): ReadonlySet<string> {
     this.#roles ??= collect(this.#payload, this.#paths.roleClaims, false);
     return this.#roles;
@@ -61,5 +72,7 @@ export function publicContext<C>(auth: AuthContext<C>): PublicAuthContext<C> {
     scopes: auth.scopes,
     roles: auth.roles,
     expiresAt: auth.expiresAt,
+    binding: auth.binding,
+    jkt: auth.jkt,
   };
 }

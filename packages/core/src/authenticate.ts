@@ -42,6 +42,8 @@ export function isPreflight(request: RequestLike): boolean {
 export async function authenticate<C>(verifier: Verifier<C>, request: RequestLike): Promise<AuthOutcome<C>> {
   const settings = verifier.settings;
   if (isPreflight(request)) return PASS;
+  const dpop = settings.dpop;
+  let scheme: 'bearer' | 'dpop' | undefined;
   try {
     let token: string | undefined;
     let syntaxUnchecked = false;
@@ -50,9 +52,16 @@ export async function authenticate<C>(verifier: Verifier<C>, request: RequestLik
       if (value instanceof Promise) value = await value;
       if (typeof value === 'string' && value !== '') token = value;
     } else {
-      const found = extractToken(request, settings.tokenSources, settings.maxTokenLength, true);
+      const found = extractToken(
+        request,
+        settings.tokenSources,
+        settings.maxTokenLength,
+        true,
+        dpop !== undefined,
+      );
       token = found?.token;
       syntaxUnchecked = found?.syntaxUnchecked === true;
+      if (found?.scheme === 'dpop') scheme = 'dpop';
     }
     if (token === undefined) {
       if (!settings.credentialsRequired) {
@@ -61,6 +70,12 @@ export async function authenticate<C>(verifier: Verifier<C>, request: RequestLik
       }
       throw new AuthError('missing_token', 'no bearer token was sent');
     }
+    scheme ??= 'bearer';
+    if (scheme === 'bearer' && dpop?.required) {
+      throw new AuthError('invalid_token', 'a DPoP-bound token and proof are required', {
+        reason: 'dpop_required',
+      });
+    }
     let auth: AuthContext<C>;
     try {
       auth = await verifier.verify(token);
@@ -68,6 +83,17 @@ export async function authenticate<C>(verifier: Verifier<C>, request: RequestLik
       // A credential that is not one b64token is a malformed request (400), not a bad token.
       if (syntaxUnchecked && isAuthError(error)) assertBearerSyntax(token);
       throw error;
+    }
+    // RFC 9449 §7: the proof is checked on every request, after the (possibly cached) token.
+    if (scheme === 'dpop') {
+      if (auth.binding !== 'dpop') {
+        throw new AuthError('invalid_token', 'the token is not DPoP-bound', { reason: 'dpop_binding' });
+      }
+      await dpop!.check(request, token, auth.jkt!);
+    } else if (auth.binding === 'dpop') {
+      throw new AuthError('invalid_token', 'a DPoP-bound token was presented as a bearer token', {
+        reason: 'dpop_bound',
+      });
     }
     rememberChallenge(auth, settings);
     if (settings.onAuthenticated) {
@@ -80,7 +106,11 @@ export async function authenticate<C>(verifier: Verifier<C>, request: RequestLik
     return { auth, error: undefined };
   } catch (caught) {
     if (!isAuthError(caught)) throw caught;
-    const error = caught.withChallenge(settings.realm, settings.resourceMetadata);
+    const error = caught.withChallenge(
+      settings.realm,
+      settings.resourceMetadata,
+      dpop?.challenges[scheme ?? 'none'],
+    );
     callHook(settings.onError, { error, request: request.raw }, 'onError');
     if (!settings.credentialsRequired && settings.invalidTokens === 'anonymous' && error.status < 500) {
       rememberAnonymousChallenge(request.raw, settings);

@@ -42,3 +42,33 @@ export function buildChallenge(parts: ChallengeParts = {}): string {
   if (parts.resourceMetadata) params.push(`resource_metadata=${quoted(parts.resourceMetadata)}`);
   return params.length === 0 ? 'Bearer' : `Bearer ${params.join(', ')}`;
 }
+
+/**
+ * The `DPoP` challenge an {@link AuthError} announces when the `dpop` option is on (RFC 9449 §7.1).
+ */
+export interface DpopChallenge {
+  /** Proof algorithms accepted, announced as `algs="…"`. */
+  readonly algorithms: readonly string[];
+  /** Whether Bearer presentations are accepted too (both challenges are then sent, RFC 9449 §7.2). */
+  readonly bearer: boolean;
+  /** The scheme the request used; the error parameters go on that scheme's challenge. */
+  readonly scheme: 'bearer' | 'dpop' | undefined;
+}
+
+/**
+ * Builds a `DPoP` challenge (RFC 9449 §7.1): the same parameters as {@link buildChallenge}, then
+ * `algs="…"` with the proof algorithms accepted.
+ *
+ * @example
+ * ```ts
+ * buildDpopChallenge({ error: 'invalid_dpop_proof', description: 'proof is stale' }, ['ES256']);
+ * // => 'DPoP error="invalid_dpop_proof", error_description="proof is stale", algs="ES256"'
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-7.1
+ */
+export function buildDpopChallenge(parts: ChallengeParts, algorithms: readonly string[]): string {
+  const bearer = buildChallenge(parts);
+  const params = bearer === 'Bearer' ? '' : bearer.slice('Bearer '.length);
+  const algs = `algs=${quoted(algorithms.join(' '))}`;
+  return `DPoP ${params === '' ? algs : `${params}, ${algs}`}`;
+}

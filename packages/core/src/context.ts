@@ -75,6 +75,13 @@ export interface AuthContext<C = RegisteredClaims> {
   readonly roles: ReadonlySet<string>;
   /** Seconds since the epoch at which the token expires, when it has `exp`. */
   readonly expiresAt: number | undefined;
+  /**
+   * How the token is bound (RFC 9449): `'dpop'` when it names a key in `cnf.jkt` (the middleware
+   * then checked the request's DPoP proof for that key), otherwise `'bearer'`.
+   */
+  readonly binding: 'bearer' | 'dpop';
+  /** The RFC 7638 thumbprint of the key a DPoP-bound token is bound to (`cnf.jkt`). */
+  readonly jkt: string | undefined;
 }
 
 /** An {@link AuthContext} without the raw token, as hooks receive it. */

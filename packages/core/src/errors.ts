@@ -1,4 +1,4 @@
-import { buildChallenge } from './challenge.js';
+import { buildChallenge, buildDpopChallenge, type DpopChallenge } from './challenge.js';
 
 /**
  * Stable machine-readable codes carried by {@link AuthError.code}. Never renamed once released.
@@ -13,6 +13,9 @@ import { buildChallenge } from './challenge.js';
  * | `insufficient_claims` | 403 | a `requireClaims` guard failed |
  * | `key_source_unavailable` | 503 | the keys needed to verify could not be fetched |
  * | `revocation_unavailable` | 503 | the revocation store cannot be trusted (fail closed) |
+ * | `invalid_dpop_proof` | 401 | the `DPoP` proof is missing, malformed or fails an RFC 9449 §4.3 check |
+ * | `use_dpop_nonce` | 401 | the proof lacks the current server nonce (RFC 9449 §8); `DPoP-Nonce` names it |
+ * | `replay_unavailable` | 503 | the DPoP replay store cannot be trusted (fail closed) |
  */
 export type AuthErrorCode =
   | 'missing_token'
@@ -22,7 +25,10 @@ export type AuthErrorCode =
   | 'insufficient_role'
   | 'insufficient_claims'
   | 'key_source_unavailable'
-  | 'revocation_unavailable';
+  | 'revocation_unavailable'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
+  | 'replay_unavailable';
 
 /**
  * Finer reason for an `invalid_token` (and a few other) failures, for logs and clients that want
@@ -40,10 +46,25 @@ export type AuthErrorReason =
   | 'malformed'
   | 'revoked'
   | 'too_large'
-  | 'type';
+  | 'type'
+  | 'dpop_required'
+  | 'dpop_bound'
+  | 'dpop_binding'
+  | 'method'
+  | 'url'
+  | 'ath'
+  | 'replayed';
 
-/** The RFC 6750 §3.1 `error` token used in `WWW-Authenticate` and in JSON bodies. */
-export type BearerErrorToken = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+/**
+ * The `error` token used in `WWW-Authenticate` and in JSON bodies: RFC 6750 §3.1's, and RFC 9449
+ * §7.1 / §9's `invalid_dpop_proof` and `use_dpop_nonce`.
+ */
+export type BearerErrorToken =
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 /** Options accepted by the {@link AuthError} constructor. */
 export interface AuthErrorInit {
@@ -59,6 +80,10 @@ export interface AuthErrorInit {
   retryAfter?: number;
   /** RFC 9728 metadata URL announced as `resource_metadata="…"` (the `resource` option). */
   resourceMetadata?: string;
+  /** With the `dpop` option: the `DPoP` challenge to announce (RFC 9449 §7.1). */
+  dpop?: DpopChallenge;
+  /** RFC 9449 §8: the nonce the client must put in its next proof, sent as `DPoP-Nonce`. */
+  dpopNonce?: string;
 }
 
 const STATUS: Record<AuthErrorCode, 400 | 401 | 403 | 503> = {
@@ -70,6 +95,9 @@ const STATUS: Record<AuthErrorCode, 400 | 401 | 403 | 503> = {
   insufficient_claims: 403,
   key_source_unavailable: 503,
   revocation_unavailable: 503,
+  invalid_dpop_proof: 401,
+  use_dpop_nonce: 401,
+  replay_unavailable: 503,
 };
 
 const BEARER_ERROR: Record<AuthErrorCode, BearerErrorToken | undefined> = {
@@ -81,12 +109,16 @@ const BEARER_ERROR: Record<AuthErrorCode, BearerErrorToken | undefined> = {
   insufficient_claims: 'insufficient_scope',
   key_source_unavailable: undefined,
   revocation_unavailable: undefined,
+  invalid_dpop_proof: 'invalid_dpop_proof',
+  use_dpop_nonce: 'use_dpop_nonce',
+  replay_unavailable: undefined,
 };
 
 /** What clients are told on a 503 (the message, with URLs and network errors, is for operators). */
 const UNAVAILABLE: Partial<Record<AuthErrorCode, string>> = {
   key_source_unavailable: 'the keys needed to verify the token are temporarily unavailable',
   revocation_unavailable: 'the revocation status of the token cannot be checked right now',
+  replay_unavailable: 'the DPoP proof cannot be checked for replay right now',
 };
 
 const MARK = Symbol.for('tokengate.AuthError');
@@ -136,6 +168,10 @@ export class AuthError extends Error {
   readonly retryAfter: number | undefined;
   /** The RFC 9728 metadata URL announced in the challenge (set by the `resource` option). */
   readonly resourceMetadata: string | undefined;
+  /** The `DPoP` challenge announced next to (or instead of) the Bearer one, with the `dpop` option. */
+  readonly dpop: DpopChallenge | undefined;
+  /** RFC 9449 §8 nonce sent as `DPoP-Nonce` (on `use_dpop_nonce`). */
+  readonly dpopNonce: string | undefined;
   #headers: Readonly<Record<string, string>> | undefined;
 
   /**
@@ -159,28 +195,38 @@ export class AuthError extends Error {
     this.scope = init.scope;
     this.realm = init.realm;
     this.resourceMetadata = init.resourceMetadata;
+    this.dpop = init.dpop;
+    this.dpopNonce = init.dpopNonce;
     this.retryAfter = this.status === 503 ? Math.max(1, Math.ceil(init.retryAfter ?? 30)) : undefined;
     Object.defineProperty(this, MARK, { value: true });
   }
 
   /**
-   * Response headers to send, as a plain object: `WWW-Authenticate` on 400/401/403 (RFC 6750 §3)
-   * and `Retry-After` on 503.
+   * Response headers to send, as a plain object: `WWW-Authenticate` on 400/401/403 (RFC 6750 §3;
+   * with the `dpop` option, the Bearer and/or `DPoP` challenges of RFC 9449 §7.1, the error on
+   * the scheme the client used), `DPoP-Nonce` on `use_dpop_nonce`, and `Retry-After` on 503.
    */
   get headers(): Readonly<Record<string, string>> {
     if (this.#headers) return this.#headers;
-    const headers: Record<string, string> =
-      this.status === 503
-        ? { 'Retry-After': String(this.retryAfter) }
-        : {
-            'WWW-Authenticate': buildChallenge({
-              realm: this.realm,
-              error: this.error,
-              description: this.error ? this.message : undefined,
-              scope: this.scope,
-              resourceMetadata: this.resourceMetadata,
-            }),
-          };
+    let headers: Record<string, string>;
+    if (this.status === 503) headers = { 'Retry-After': String(this.retryAfter) };
+    else {
+      const dpop = this.dpop;
+      const onDpop = dpop !== undefined && (dpop.scheme === 'dpop' || !dpop.bearer);
+      const parts = {
+        realm: this.realm,
+        error: this.error,
+        description: this.error ? this.message : undefined,
+        scope: this.scope,
+        resourceMetadata: this.resourceMetadata,
+      };
+      const bare = { realm: this.realm, resourceMetadata: this.resourceMetadata };
+      const challenges: string[] = [];
+      if (dpop === undefined || dpop.bearer) challenges.push(buildChallenge(onDpop ? bare : parts));
+      if (dpop !== undefined) challenges.push(buildDpopChallenge(onDpop ? parts : bare, dpop.algorithms));
+      headers = { 'WWW-Authenticate': challenges.join(', ') };
+      if (this.dpopNonce !== undefined) headers['DPoP-Nonce'] = this.dpopNonce;
+    }
     this.#headers = headers;
     return headers;
   }
@@ -195,13 +241,20 @@ export class AuthError extends Error {
 
   /**
    * A copy of this error whose challenge announces `realm` and `resource_metadata` (the
-   * middleware's `realm` and `resource` options). Returns `this` when both are unchanged.
+   * middleware's `realm` and `resource` options) and, with the `dpop` option, the `DPoP`
+   * challenge. Returns `this` when nothing changes.
    */
-  withChallenge(realm: string | undefined, resourceMetadata: string | undefined): AuthError {
-    if (realm === this.realm && resourceMetadata === this.resourceMetadata) return this;
+  withChallenge(
+    realm: string | undefined,
+    resourceMetadata: string | undefined,
+    dpop: DpopChallenge | undefined = this.dpop,
+  ): AuthError {
+    if (realm === this.realm && resourceMetadata === this.resourceMetadata && dpop === this.dpop) return this;
     const init: AuthErrorInit = { reason: this.reason, cause: this.cause, scope: this.scope };
     if (realm !== undefined) init.realm = realm;
     if (resourceMetadata !== undefined) init.resourceMetadata = resourceMetadata;
+    if (dpop !== undefined) init.dpop = dpop;
+    if (this.dpopNonce !== undefined) init.dpopNonce = this.dpopNonce;
     if (this.retryAfter !== undefined) init.retryAfter = this.retryAfter;
     return new AuthError(this.code, this.message, init);
   }

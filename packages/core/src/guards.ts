@@ -1,3 +1,4 @@
+import type { DpopChallenge } from './challenge.js';
 import type { AuthContext } from './context.js';
 import { AuthError } from './errors.js';
 import { noteGuardScopes } from './known-scopes.js';
@@ -5,6 +6,15 @@ import { noteGuardScopes } from './known-scopes.js';
 interface ChallengeSettings {
   readonly realm: string | undefined;
   readonly resourceMetadata: string | undefined;
+  readonly dpop?:
+    | {
+        readonly challenges: {
+          readonly bearer: DpopChallenge;
+          readonly dpop: DpopChallenge;
+          readonly none: DpopChallenge;
+        };
+      }
+    | undefined;
 }
 
 const challenges = new WeakMap<object, ChallengeSettings>();
@@ -14,7 +24,8 @@ const challenges = new WeakMap<object, ChallengeSettings>();
  * guard failures announce them too.
  */
 export function rememberChallenge(auth: AuthContext<any>, settings: ChallengeSettings): void {
-  if (settings.realm !== undefined || settings.resourceMetadata !== undefined) challenges.set(auth, settings);
+  if (settings.realm !== undefined || settings.resourceMetadata !== undefined || settings.dpop !== undefined)
+    challenges.set(auth, settings);
 }
 
 const anonymous = new WeakMap<object, ChallengeSettings>();
@@ -28,7 +39,7 @@ export function rememberAnonymousChallenge(request: unknown, settings: Challenge
   if (
     typeof request === 'object' &&
     request !== null &&
-    (settings.realm !== undefined || settings.resourceMetadata !== undefined)
+    (settings.realm !== undefined || settings.resourceMetadata !== undefined || settings.dpop !== undefined)
   ) {
     anonymous.set(request, settings);
   }
@@ -36,7 +47,13 @@ export function rememberAnonymousChallenge(request: unknown, settings: Challenge
 
 function withRealm(auth: AuthContext<any>, error: AuthError | undefined): AuthError | undefined {
   const settings = error && challenges.get(auth);
-  return settings === undefined ? error : error!.withChallenge(settings.realm, settings.resourceMetadata);
+  return settings === undefined
+    ? error
+    : error!.withChallenge(
+        settings.realm,
+        settings.resourceMetadata,
+        settings.dpop?.challenges[auth.binding],
+      );
 }
 
 /**
@@ -70,7 +87,9 @@ function names(values: readonly string[], what: string, guard: string): readonly
 function unauthenticated(request: unknown): AuthError {
   const error = new AuthError('missing_token', 'authentication is required');
   const settings = typeof request === 'object' && request !== null ? anonymous.get(request) : undefined;
-  return settings ? error.withChallenge(settings.realm, settings.resourceMetadata) : error;
+  return settings
+    ? error.withChallenge(settings.realm, settings.resourceMetadata, settings.dpop?.challenges.none)
+    : error;
 }
 
 function setGuard(

@@ -1,6 +1,11 @@
 export { ALGORITHMS, type Algorithm, isAlgorithm, isSymmetric } from './algorithms.js';
 export { type AuthOutcome, authenticate, isPreflight } from './authenticate.js';
-export { buildChallenge, type ChallengeParts } from './challenge.js';
+export {
+  buildChallenge,
+  buildDpopChallenge,
+  type ChallengeParts,
+  type DpopChallenge,
+} from './challenge.js';
 export type {
   AuthContext,
   JwtClaims,
@@ -12,6 +17,9 @@ export type {
 } from './context.js';
 export type { CryptoPreference } from './crypto/index.js';
 export { type GuardBinding, guardDecorator, type HandlerDecorator } from './decorators.js';
+export type { DpopNonceOptions } from './dpop/nonce.js';
+export { DPOP_ALGORITHMS, type DpopOptions } from './dpop/options.js';
+export { createMemoryReplayStore, type MemoryReplayStoreOptions, type ReplayStore } from './dpop/replay.js';
 export { type Duration, toSeconds } from './duration.js';
 export {
   AuthError,

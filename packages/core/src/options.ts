@@ -1,6 +1,7 @@
 import type { Algorithm } from './algorithms.js';
 import type { AuthContext, JwtClaims, JwtHeader, PublicAuthContext, RegisteredClaims } from './context.js';
 import type { CryptoPreference } from './crypto/index.js';
+import type { DpopOptions } from './dpop/options.js';
 import type { Duration } from './duration.js';
 import type { AuthError } from './errors.js';
 import type { KeySourceEvent } from './keys/remote.js';
@@ -232,6 +233,17 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
   resourceName?: string;
   /** `resource_documentation` of the protected resource metadata: a URL of developer documentation. */
   resourceDocumentation?: string | URL;
+  /**
+   * Sender-constrained tokens (RFC 9449 DPoP). `'allowed'` accepts `Authorization: DPoP <token>`
+   * with one `DPoP` proof header as well as Bearer; `'required'` refuses Bearer presentations;
+   * an object sets `required`, `algorithms`, `maxAge`, `clockTolerance`, `nonce`, `publicUrl`
+   * and `replay` (see {@link DpopOptions}). Whatever the setting, a DPoP-bound token (one with
+   * `cnf.jkt`) presented as Bearer is refused (RFC 9449 §7.2).
+   * @default false
+   * @example `dpop: { required: true, publicUrl: 'https://api.example.com' }`
+   * @see https://www.rfc-editor.org/rfc/rfc9449
+   */
+  dpop?: false | 'allowed' | 'required' | DpopOptions;
 }
 
 /** Option names allowed inside an `issuers` entry (the {@link IssuerOptions}). */
@@ -282,6 +294,7 @@ export const OPTION_NAMES: ReadonlySet<string> = new Set([
     'scopesSupported',
     'resourceName',
     'resourceDocumentation',
+    'dpop',
   ] satisfies (keyof TokengateOptions)[]),
 ]);
 

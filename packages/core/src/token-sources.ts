@@ -17,8 +17,10 @@ export interface RequestLike<Raw = unknown> {
   header(name: string): string | undefined;
   /** Number of `Authorization` lines as received, when the framework can tell (Node `rawHeaders`). */
   authorizationLines?(): number;
-  /** The request URL (path and query), for `{ query }` sources. */
+  /** The request URL (path and query, or absolute), for `{ query }` sources and DPoP's `htu`. */
   readonly url?: string;
+  /** Whether the connection is TLS (`https`), for DPoP's `htu` when `url` is not absolute. */
+  readonly secure?: boolean;
   /** The framework's own request object (`req`, `ctx`, `c`), passed to `getToken` and hooks. */
   readonly raw: Raw;
 }
@@ -27,11 +29,19 @@ export interface RequestLike<Raw = unknown> {
  * Outcome of looking for a token. `syntaxUnchecked` marks a header credential whose RFC 6750
  * `b64token` syntax was not checked yet (see {@link assertBearerSyntax}).
  */
-export type Extracted = { readonly token: string; readonly syntaxUnchecked?: boolean } | undefined;
+export type Extracted =
+  | {
+      readonly token: string;
+      readonly syntaxUnchecked?: boolean;
+      /** `'dpop'` for `Authorization: DPoP <token>` (RFC 9449 §7.1); otherwise a Bearer presentation. */
+      readonly scheme?: 'dpop';
+    }
+  | undefined;
 
 const SCHEME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+/;
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const BEARER_ELSEWHERE = /(?:^|,)\s*bearer(?:\s|$)/i;
+const DPOP_ELSEWHERE = /(?:^|,)\s*dpop(?:\s|$)/i;
 
 function invalidRequest(message: string): AuthError {
   return new AuthError('invalid_request', message);
@@ -39,32 +49,41 @@ function invalidRequest(message: string): AuthError {
 
 /**
  * Parses an `Authorization` value per RFC 6750 §2.1: `Bearer` (any case), one or more spaces,
- * one `b64token`. Another scheme means "no bearer credentials"; a broken Bearer credential (or
- * more than one) is a 400 `invalid_request`.
+ * one `b64token`. With `dpop`, the `DPoP` scheme of RFC 9449 §7.1 is read the same way. Another
+ * scheme means "no bearer credentials"; a broken credential (or more than one) is a 400
+ * `invalid_request`.
  */
 export function parseAuthorization(
   value: string | undefined,
   maxLength: number,
   deferSyntax = false,
+  dpop = false,
 ): Extracted {
   if (value === undefined || value === '') return undefined;
   const scheme = SCHEME.exec(value)?.[0];
-  if (scheme === undefined || scheme.toLowerCase() !== 'bearer') {
-    if (BEARER_ELSEWHERE.test(value))
+  const lower = scheme?.toLowerCase();
+  const isDpop = dpop && lower === 'dpop';
+  if (scheme === undefined || (lower !== 'bearer' && !isDpop)) {
+    if (BEARER_ELSEWHERE.test(value) || (dpop && DPOP_ELSEWHERE.test(value)))
       throw invalidRequest('more than one credential in the Authorization header');
     return undefined;
   }
+  const name = isDpop ? 'DPoP' : 'Bearer';
   let i = scheme.length;
-  if (i === value.length) throw invalidRequest('Bearer credentials are empty');
+  if (i === value.length) throw invalidRequest(`${name} credentials are empty`);
   if (value.charCodeAt(i) !== 32)
-    throw invalidRequest('Authorization header is malformed (expected "Bearer <token>")');
+    throw invalidRequest(`Authorization header is malformed (expected "${name} <token>")`);
   while (value.charCodeAt(i) === 32) i++;
   const credential = value.slice(i);
-  if (credential.length === 0) throw invalidRequest('Bearer credentials are empty');
+  if (credential.length === 0) throw invalidRequest(`${name} credentials are empty`);
   if (credential.length > maxLength) {
     throw new AuthError('invalid_token', `token is longer than ${maxLength} characters`, {
       reason: 'too_large',
     });
+  }
+  if (isDpop) {
+    assertBearerSyntax(credential);
+    return { token: credential, scheme: 'dpop' };
   }
   if (deferSyntax) return { token: credential, syntaxUnchecked: true };
   assertBearerSyntax(credential);
@@ -122,6 +141,7 @@ export function extractToken(
   sources: readonly TokenSource[],
   maxLength: number,
   deferSyntax = false,
+  dpop = false,
 ): Extracted {
   for (const source of sources) {
     let found: Extracted;
@@ -129,7 +149,7 @@ export function extractToken(
       if (request.authorizationLines && request.authorizationLines() > 1) {
         throw invalidRequest('more than one Authorization header');
       }
-      found = parseAuthorization(request.header('authorization'), maxLength, deferSyntax);
+      found = parseAuthorization(request.header('authorization'), maxLength, deferSyntax, dpop);
     } else {
       const value =
         'cookie' in source
@@ -169,6 +189,8 @@ export interface NodeRequestShape {
   readonly url?: string | undefined;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly rawHeaders?: readonly string[];
+  /** The connection (a `TLSSocket` has `encrypted: true`). */
+  readonly socket?: object | null | undefined;
 }
 
 /**
@@ -180,6 +202,9 @@ export function nodeRequest<Raw>(req: NodeRequestShape, raw: Raw, url?: string):
   return {
     method: req.method ?? 'GET',
     url: url ?? req.url,
+    get secure() {
+      return (req.socket as { encrypted?: unknown } | null | undefined)?.encrypted === true;
+    },
     raw,
     header(name) {
       const value = req.headers[name];

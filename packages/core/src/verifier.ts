@@ -4,6 +4,7 @@ import { TokenCache } from './cache.js';
 import { type ClaimsPolicy, checkClaims, checkHeaderType, DEFAULT_TYP, normalizeTyp } from './claims.js';
 import type { AuthContext, JwtClaims, JwtHeader } from './context.js';
 import { type CryptoBackend, selectBackend } from './crypto/index.js';
+import { createDpop, type DpopRequestSettings } from './dpop/proof.js';
 import { toSeconds } from './duration.js';
 import { AuthError, isAuthError } from './errors.js';
 import { callHook } from './hooks.js';
@@ -76,6 +77,8 @@ export interface RequestSettings {
   readonly onAuthenticated: ((event: any) => void) | undefined;
   /** The `onError` hook. */
   readonly onError: ((event: any) => void) | undefined;
+  /** The `dpop` option resolved, with its proof checker; `undefined` when DPoP is off. */
+  readonly dpop: DpopRequestSettings | undefined;
 }
 
 interface Profile {
@@ -361,6 +364,7 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     maxTokenLength: positiveInt(options.maxTokenLength, 'maxTokenLength', 8192),
     onAuthenticated: options.onAuthenticated as RequestSettings['onAuthenticated'],
     onError: options.onError as RequestSettings['onError'],
+    dpop: createDpop(options.dpop, backend),
   };
   if (settings.realm !== undefined && typeof settings.realm !== 'string') {
     throw new TypeError('tokengate: option "realm" must be a string');

@@ -23,6 +23,8 @@ function context(scopes: string[], roles: string[] = []): AuthContext<any> {
     scopes: new Set(scopes),
     roles: new Set(roles),
     expiresAt: undefined,
+    binding: 'bearer',
+    jkt: undefined,
   };
 }
 

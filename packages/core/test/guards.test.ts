@@ -22,6 +22,8 @@ function ctx(claims: Record<string, unknown>, scopes: string[] = [], roles: stri
     scopes: new Set(scopes),
     roles: new Set(roles),
     expiresAt: undefined,
+    binding: 'bearer',
+    jkt: undefined,
   };
 }
 

@@ -111,6 +111,8 @@ export function authFor(claims: JwtClaims): AuthContext<JwtClaims> {
     scopes: new Set(),
     roles: new Set(),
     expiresAt: claims.exp,
+    binding: 'bearer',
+    jkt: undefined,
   };
 }
 

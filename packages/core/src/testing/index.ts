@@ -1,4 +1,10 @@
 export {
+  createDpopClient,
+  type DpopClient,
+  type DpopClientOptions,
+  type DpopProofInput,
+} from './dpop.js';
+export {
   createTestIssuer,
   type SignOptions,
   type TestIssuer,

@@ -86,6 +86,11 @@ export interface SignOptions {
    * then signed by hand, so jose does not refuse headers that a verifier should refuse.
    */
   header?: Record<string, unknown>;
+  /**
+   * Binds the token to a DPoP key (RFC 9449 §6.1): `cnf.jkt` set to this thumbprint, or to a
+   * DPoP client's (see `createDpopClient`).
+   */
+  dpop?: string | { readonly jkt: string };
 }
 
 /**
@@ -256,6 +261,9 @@ async function signToken(
     options.audience === undefined ? (claims.aud ?? defaults.audience) : options.audience,
   );
   if (options.subject !== undefined) payload.sub = options.subject;
+  if (options.dpop !== undefined) {
+    payload.cnf = { jkt: typeof options.dpop === 'string' ? options.dpop : options.dpop.jkt };
+  }
   if (!('iat' in claims) || options.issuedAt !== undefined || options.defect === 'expired') {
     setOrDelete(payload, 'iat', iat);
   }

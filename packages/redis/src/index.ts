@@ -5,6 +5,7 @@ export type {
   RedisSentinel,
 } from './connection.js';
 export type { RedisRevocationErrorEvent, RedisRevocationStoreOptions } from './options.js';
+export { createRedisReplayStore, type RedisReplayStore, type RedisReplayStoreOptions } from './replay.js';
 export {
   createRedisRevocationStore,
   type RedisRevocationStore,

@@ -1,5 +1,6 @@
 import { DPOP_ALGORITHMS, type TokengateOptions } from '@tokengate/core';
 import { createDpopClient, type DpopClient, type DpopProofInput } from '@tokengate/core/testing';
+import { calculateJwkThumbprint } from 'jose';
 import { expect } from 'vitest';
 import { baseOptions, type Case, type CaseEnv, type Expected } from './cases.js';
 import type { CaseRequest } from './routes.js';
@@ -80,6 +81,209 @@ const dpopOk = (jkt?: string): Expected => ({
   auth:
     jkt === undefined ? { subject: 'alice', binding: 'dpop' } : { subject: 'alice', binding: 'dpop', jkt },
 });
+
+const b64 = (value: unknown) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+/** A proof assembled by hand (any header, any payload, any signature), for this request's token. */
+async function handmade(
+  env: CaseEnv,
+  header: (jwk: Record<string, unknown>) => unknown,
+  payload: (claims: Record<string, unknown>) => unknown = (claims) => claims,
+  signature = 'AAAA',
+  jkt?: string,
+): Promise<CaseRequest> {
+  const { es } = await keys();
+  const token = jkt ? await env.f.hs.sign({ sub: 'alice' }, { dpop: jkt }) : await bound(env, es);
+  const ath = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token))).toString(
+    'base64url',
+  );
+  const claims = {
+    jti: crypto.randomUUID(),
+    htm: 'GET',
+    htu: urlOf(env),
+    iat: Math.floor(Date.now() / 1000),
+    ath,
+  };
+  const proof = `${b64(header(es.publicJwk as Record<string, unknown>))}.${b64(payload(claims))}.${signature}`;
+  return { headers: { authorization: `DPoP ${token}`, dpop: proof } };
+}
+
+/** Attack: one RFC 9449 §4.3 check violated (or a hostile proof); always a 401, never a 500. */
+const attack = (
+  name: string,
+  request: (env: CaseEnv) => Promise<CaseRequest>,
+  reason?: Expected['reason'],
+): Case => ({
+  name: `dpop attack: ${name} → 401 invalid_dpop_proof${reason ? ` (${reason})` : ''}`,
+  options: dpopOptions(),
+  request,
+  expect: badProof(reason),
+});
+const signedBy = async (env: CaseEnv, proof: Partial<DpopProofInput>, client?: 'other' | 'ed') =>
+  dpopRequest(env, { token: await bound(env), client: client && (await keys())[client], proof });
+
+const dpopAttacks: Case[] = [
+  attack('typ missing', (env) => signedBy(env, { header: { typ: undefined } }), 'type'),
+  attack('typ JWT', (env) => signedBy(env, { header: { typ: 'JWT' } }), 'type'),
+  attack(
+    'alg none, no signature',
+    (env) => handmade(env, (jwk) => ({ alg: 'none', typ: 'dpop+jwt', jwk }), undefined, ''),
+    'alg_not_allowed',
+  ),
+  attack(
+    'alg none with a signature',
+    (env) => handmade(env, (jwk) => ({ alg: 'none', typ: 'dpop+jwt', jwk })),
+    'alg_not_allowed',
+  ),
+  attack(
+    'symmetric alg HS256 with an oct jwk',
+    (env) => handmade(env, () => ({ alg: 'HS256', typ: 'dpop+jwt', jwk: { kty: 'oct', k: 'c2VjcmV0' } })),
+    'alg_not_allowed',
+  ),
+  attack(
+    'alg outside the allow-list (ES384)',
+    (env) => handmade(env, (jwk) => ({ alg: 'ES384', typ: 'dpop+jwt', jwk })),
+    'alg_not_allowed',
+  ),
+  attack(
+    'key confusion: EdDSA alg over the bound EC key',
+    (env) => handmade(env, (jwk) => ({ alg: 'EdDSA', typ: 'dpop+jwt', jwk })),
+    'alg_not_allowed',
+  ),
+  attack(
+    'key confusion: RS256 alg over the bound EC key',
+    (env) => handmade(env, (jwk) => ({ alg: 'RS256', typ: 'dpop+jwt', jwk })),
+    'alg_not_allowed',
+  ),
+  attack(
+    'private key member "d" in the jwk',
+    (env) => handmade(env, (jwk) => ({ alg: 'ES256', typ: 'dpop+jwt', jwk: { ...jwk, d: 'AAAA' } })),
+    'malformed',
+  ),
+  attack('no jwk header', (env) => handmade(env, () => ({ alg: 'ES256', typ: 'dpop+jwt' })), 'malformed'),
+  attack(
+    'jwk is a string',
+    (env) => handmade(env, () => ({ alg: 'ES256', typ: 'dpop+jwt', jwk: 'key' })),
+    'malformed',
+  ),
+  attack(
+    'jwk with an invalid point (and a token bound to its thumbprint)',
+    async (env) => {
+      const jwk = { kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' };
+      const jkt = await calculateJwkThumbprint(jwk, 'sha256');
+      return handmade(env, () => ({ alg: 'ES256', typ: 'dpop+jwt', jwk }), undefined, 'AAAA', jkt);
+    },
+    'bad_signature',
+  ),
+  {
+    ...attack('jwk altered', (env) =>
+      handmade(env, (jwk) => ({ alg: 'ES256', typ: 'dpop+jwt', jwk: { ...jwk, x: 'AAAA' } })),
+    ),
+    name: 'dpop attack: jwk altered (thumbprint no longer matches cnf.jkt) → 401 invalid_token (dpop_binding)',
+    expect: onDpop('invalid_token', 'invalid_token', 'dpop_binding'),
+  },
+  {
+    // The bound key's thumbprint no longer matches, so the binding check answers first.
+    ...attack(
+      'jwk of the bound key with an extra curve mismatch',
+      (env) => handmade(env, (jwk) => ({ alg: 'ES256', typ: 'dpop+jwt', jwk: { ...jwk, crv: 'P-384' } })),
+      'alg_not_allowed',
+    ),
+  },
+  attack(
+    "signature by another key under the bound key's jwk",
+    (env) =>
+      signedBy(env, { header: { jwk: undefined } }, 'other').then(async (request) => {
+        const { es, other } = await keys();
+        const token = (request.headers!.authorization as string).slice(5);
+        const forged = await other.proof({
+          method: 'GET',
+          url: urlOf(env),
+          accessToken: token,
+          header: { jwk: es.publicJwk },
+        });
+        return { headers: { authorization: `DPoP ${token}`, dpop: forged } };
+      }),
+    'bad_signature',
+  ),
+  attack(
+    'garbage signature',
+    (env) => handmade(env, (jwk) => ({ alg: 'ES256', typ: 'dpop+jwt', jwk })),
+    'bad_signature',
+  ),
+  attack('jti missing', (env) => signedBy(env, { claims: { jti: undefined } }), 'claims'),
+  attack('jti of 300 characters', (env) => signedBy(env, { jti: 'j'.repeat(300) }), 'claims'),
+  attack('htm missing', (env) => signedBy(env, { claims: { htm: undefined } }), 'claims'),
+  attack('htm in lower case', (env) => signedBy(env, { method: 'get' }), 'method'),
+  attack('htu missing', (env) => signedBy(env, { claims: { htu: undefined } }), 'claims'),
+  attack('htu relative', (env) => signedBy(env, { claims: { htu: '/' } }), 'url'),
+  attack(
+    'htu with userinfo',
+    (env) => signedBy(env, { claims: { htu: urlOf(env).replace('https://', 'https://a:b@') } }),
+    'url',
+  ),
+  attack(
+    'htu with another scheme',
+    (env) => signedBy(env, { claims: { htu: urlOf(env).replace('https:', 'http:') } }),
+    'url',
+  ),
+  attack('iat missing', (env) => signedBy(env, { claims: { iat: undefined } }), 'claims'),
+  attack(
+    'iat as a string',
+    (env) => signedBy(env, { claims: { iat: String(Math.floor(Date.now() / 1000)) } }),
+    'claims',
+  ),
+  attack('ath missing', (env) => signedBy(env, { claims: { ath: undefined } }), 'ath'),
+  attack(
+    'proof is not a JWT',
+    async (env) => ({ headers: { authorization: `DPoP ${await bound(env)}`, dpop: 'not-a-jwt' } }),
+    'malformed',
+  ),
+  attack(
+    'proof is a JWE',
+    async (env) => ({ headers: { authorization: `DPoP ${await bound(env)}`, dpop: 'a.b.c.d.e' } }),
+    'malformed',
+  ),
+  attack(
+    'oversized proof (9000 characters)',
+    async (env) => ({
+      headers: { authorization: `DPoP ${await bound(env)}`, dpop: `${'a'.repeat(8996)}.b.c` },
+    }),
+    'too_large',
+  ),
+  attack(
+    'deeply nested header (1500 levels)',
+    (env) =>
+      handmade(env, (jwk) => ({
+        alg: 'ES256',
+        typ: 'dpop+jwt',
+        jwk,
+        x: JSON.parse(`${'['.repeat(1500)}${']'.repeat(1500)}`),
+      })),
+    'bad_signature',
+  ),
+  attack(
+    'deeply nested claims (1500 levels)',
+    (env) =>
+      handmade(
+        env,
+        (jwk) => ({ alg: 'ES256', typ: 'dpop+jwt', jwk }),
+        (claims) => ({ ...claims, x: JSON.parse(`${'['.repeat(1500)}${']'.repeat(1500)}`) }),
+      ),
+    'bad_signature',
+  ),
+  attack(
+    'duplicate header member',
+    async (env) => {
+      const request = await signedBy(env, {});
+      const [h, p, sig] = (request.headers!.dpop as string).split('.');
+      const text = Buffer.from(h!, 'base64url').toString();
+      const twice = `${text.slice(0, -1)},"typ":"dpop+jwt"}`;
+      return { ...request, headers: { ...request.headers, dpop: `${b64(twice)}.${p}.${sig}` } };
+    },
+    'malformed',
+  ),
+];
 
 /**
  * RFC 9449 DPoP: the `dpop` option on every driver. The proofs are made for the public URL
@@ -337,4 +541,5 @@ export const dpopCases: Case[] = [
       code: 'invalid_request',
     },
   },
+  ...dpopAttacks,
 ];

@@ -41,7 +41,9 @@ export function createProofChecker(settings: DpopSettings, backend: CryptoBacken
     try {
       key = await backend.importJwk(members as JsonWebKey);
     } catch (error) {
-      throw invalidProof('DPoP proof "jwk" is not a usable public key', 'malformed', error);
+      // WebCrypto may accept a point off the curve at import and only fail to verify: both
+      // backends answer `bad_signature`, so the reason does not depend on the runtime.
+      throw invalidProof('DPoP proof "jwk" is not a usable public key', 'bad_signature', error);
     }
     if (key.kty === 'RSA' && (key.modulusLength ?? 0) < 2048) {
       throw invalidProof('DPoP proof RSA key is shorter than 2048 bits', 'alg_not_allowed');

@@ -3,6 +3,7 @@ import { createDpopClient, type DpopClient, type DpopProofInput } from '@tokenga
 import { calculateJwkThumbprint } from 'jose';
 import { expect } from 'vitest';
 import { baseOptions, type Case, type CaseEnv, type Expected } from './cases.js';
+import { ISS } from './fixtures.js';
 import type { CaseRequest } from './routes.js';
 
 /** The public base URL every DPoP case configures (`publicUrl`): the drivers listen elsewhere. */
@@ -539,6 +540,29 @@ export const dpopCases: Case[] = [
       status: 400,
       challenge: `Bearer error="invalid_request", error_description={desc}, DPoP ${ALGS}`,
       code: 'invalid_request',
+    },
+  },
+  {
+    name: 'dpop: the RFC 9728 metadata announces the DPoP algorithms and whether DPoP is required',
+    options: dpopOptions(
+      { required: true },
+      {
+        resource: 'https://api.conformance.test/',
+        audience: 'api://conformance',
+        scopesSupported: ['orders:read'],
+      },
+    ),
+    request: () => ({ path: '/.well-known/oauth-protected-resource' }),
+    expect: {
+      status: 200,
+      body: {
+        resource: 'https://api.conformance.test/',
+        authorization_servers: [ISS],
+        scopes_supported: ['orders:read'],
+        bearer_methods_supported: ['header'],
+        dpop_signing_alg_values_supported: ['ES256', 'EdDSA'],
+        dpop_bound_access_tokens_required: true,
+      },
     },
   },
   ...dpopAttacks,

@@ -1,3 +1,4 @@
+import { dpopMetadata } from './dpop/options.js';
 import { guardScopes, guardScopesVersion } from './known-scopes.js';
 import type { TokengateOptions } from './options.js';
 import { parseResource, type ResolvedResource, resolveResource } from './resource.js';
@@ -21,6 +22,10 @@ export interface ProtectedResourceMetadata {
   resource_name?: string;
   /** URL of human-readable documentation for developers. */
   resource_documentation?: string;
+  /** RFC 9728 §2 / RFC 9449: DPoP proof algorithms accepted (with the `dpop` option). */
+  dpop_signing_alg_values_supported?: string[];
+  /** RFC 9728 §2: whether only DPoP-bound tokens are accepted (`dpop: 'required'`). */
+  dpop_bound_access_tokens_required?: boolean;
 }
 
 /** What an adapter sends back for a metadata request. */
@@ -138,7 +143,8 @@ function authorizationServers(options: TokengateOptions<any, any>): string[] {
  *   sorted; omitted when empty;
  * - `bearer_methods_supported`: from `tokenSources` (`header`, `query`; a cookie is not an RFC
  *   6750 method, so a cookie-only API announces `[]`); omitted with `getToken`;
- * - `resource_name`, `resource_documentation`: the `resourceName` / `resourceDocumentation` options.
+ * - `resource_name`, `resource_documentation`: the `resourceName` / `resourceDocumentation` options;
+ * - with `dpop`: `dpop_signing_alg_values_supported` and `dpop_bound_access_tokens_required`.
  *
  * @throws TypeError when `resource` is missing or an option is malformed.
  * @example
@@ -164,6 +170,11 @@ export function buildResourceMetadata(options: TokengateOptions<any, any>): Prot
   if (options.resourceName !== undefined) doc.resource_name = options.resourceName;
   if (options.resourceDocumentation !== undefined)
     doc.resource_documentation = String(options.resourceDocumentation);
+  const dpop = dpopMetadata(options.dpop);
+  if (dpop) {
+    doc.dpop_signing_alg_values_supported = dpop.algorithms;
+    doc.dpop_bound_access_tokens_required = dpop.required;
+  }
   return doc;
 }
 

@@ -132,3 +132,16 @@ export function resolveDpop(option: unknown): DpopSettings | undefined {
     challenges: { bearer: challenge('bearer'), dpop: challenge('dpop'), none: challenge(undefined) },
   };
 }
+
+/** The proof algorithms and `required` of a `dpop` option, for RFC 9728 metadata; `undefined` when off. */
+export function dpopMetadata(option: unknown): { algorithms: string[]; required: boolean } | undefined {
+  if (option === undefined || option === false) return undefined;
+  if (option === 'allowed' || option === 'required') {
+    return { algorithms: [...DPOP_ALGORITHMS], required: option === 'required' };
+  }
+  const object = (typeof option === 'object' && option !== null ? option : {}) as DpopOptions;
+  return {
+    algorithms: [...new Set(object.algorithms ?? DPOP_ALGORITHMS)],
+    required: object.required === true,
+  };
+}

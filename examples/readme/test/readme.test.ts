@@ -133,6 +133,29 @@ describe('README snippets run', () => {
     expect((await request(app).get('/me').set(bearer(token))).body).toMatchObject({ sub: 'bob' });
   });
 
+  it('dpop: a DPoP-bound token with its proof passes; the same token as Bearer, or a replay, does not', async () => {
+    const { createDpopClient } = await import('@tokengate/core/testing');
+    const app = await load('examples/readme/dpop.mjs');
+    const client = await createDpopClient();
+    const token = await idp.sign({ sub: 'alice' }, { dpop: client });
+    const proof = await client.proof({
+      method: 'GET',
+      url: 'https://api.example.com/orders',
+      accessToken: token,
+    });
+    const dpop = { Authorization: `DPoP ${token}`, DPoP: proof };
+    const ok = await request(app).get('/orders').set(dpop);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ sub: 'alice', jkt: client.jkt });
+    expect((await request(app).get('/orders').set(dpop)).body).toMatchObject({
+      code: 'invalid_dpop_proof',
+      reason: 'replayed',
+    });
+    const asBearer = await request(app).get('/orders').set(bearer(token));
+    expect(asBearer.status).toBe(401);
+    expect(asBearer.headers['www-authenticate']).toMatch(/^DPoP error="invalid_token"/);
+  });
+
   it('testing with the local issuer (the snippet asserts by itself)', async () => {
     const { execFileSync } = await import('node:child_process');
     const out = execFileSync(process.execPath, [`${root}examples/readme/testing.mjs`], {

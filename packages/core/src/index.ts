@@ -17,8 +17,9 @@ export type {
 } from './context.js';
 export type { CryptoPreference } from './crypto/index.js';
 export { type GuardBinding, guardDecorator, type HandlerDecorator } from './decorators.js';
-export type { DpopNonceOptions } from './dpop/nonce.js';
-export { DPOP_ALGORITHMS, type DpopOptions } from './dpop/options.js';
+export type { DpopNonceOptions, NonceSource } from './dpop/nonce.js';
+export { DPOP_ALGORITHMS, type DpopOptions, type DpopSettings } from './dpop/options.js';
+export type { DpopRequestSettings, ProofChecker } from './dpop/proof.js';
 export { createMemoryReplayStore, type MemoryReplayStoreOptions, type ReplayStore } from './dpop/replay.js';
 export { type Duration, toSeconds } from './duration.js';
 export {

@@ -55,17 +55,27 @@ export interface DpopOptions {
 
 /** The `dpop` option, resolved once. */
 export interface DpopSettings {
+  /** `dpop.required`. */
   readonly required: boolean;
+  /** `dpop.algorithms`. */
   readonly algorithms: ReadonlySet<Algorithm>;
+  /** `dpop.maxAge`, in seconds. */
   readonly maxAge: number;
+  /** `dpop.clockTolerance`, in seconds. */
   readonly clockTolerance: number;
+  /** The nonce source, when `dpop.nonce` is on. */
   readonly nonce: NonceSource | undefined;
+  /** `dpop.publicUrl`. */
   readonly publicUrl: URL | undefined;
+  /** `dpop.replay` (a memory store by default). */
   readonly replay: ReplayStore;
   /** Challenges per scheme the request used (`undefined`: no credentials). */
   readonly challenges: {
+    /** A Bearer request failed. */
     readonly bearer: DpopChallenge;
+    /** A DPoP request failed. */
     readonly dpop: DpopChallenge;
+    /** No credentials were sent. */
     readonly none: DpopChallenge;
   };
 }

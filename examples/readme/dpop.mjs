@@ -1,0 +1,17 @@
+import { authErrorHandler, jwtAuth } from '@tokengate/express';
+import express from 'express';
+
+const app = express();
+app.use(
+  jwtAuth({
+    issuer: 'https://idp.example.com/',
+    audience: 'api://orders',
+    // Bearer is refused: each request sends `Authorization: DPoP <token>` and a fresh `DPoP` proof.
+    // publicUrl: the URL clients call (behind a proxy the app cannot see it). With several
+    // instances, add `replay: createRedisReplayStore({ url })` from @tokengate/redis.
+    dpop: { required: true, publicUrl: 'https://api.example.com' },
+  }),
+);
+app.get('/orders', (req, res) => res.json({ sub: req.auth.subject, jkt: req.auth.jkt }));
+app.use(authErrorHandler());
+app.listen(3000);

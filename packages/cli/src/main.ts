@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type CommandSpec, helpText } from './args.js';
 import { EXIT, UsageError } from './errors.js';
 import { colourEnabled, type Io, json, line, palette } from './output.js';
-import { decodeSpec, keygenSpec, signSpec, verifySpec } from './specs.js';
+import { decodeSpec, dpopSpec, keygenSpec, signSpec, verifySpec } from './specs.js';
 
 type Run = (argv: readonly string[], io: Io) => Promise<number>;
 
@@ -17,6 +17,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   verify: { spec: verifySpec, load: async () => (await import('./commands/verify.js')).verifyCommand },
   sign: { spec: signSpec, load: async () => (await import('./commands/sign.js')).signCommand },
   keygen: { spec: keygenSpec, load: async () => (await import('./commands/keygen.js')).keygenCommand },
+  dpop: { spec: dpopSpec, load: async () => (await import('./commands/dpop.js')).dpopCommand },
 };
 
 function version(): string {

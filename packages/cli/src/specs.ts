@@ -174,3 +174,32 @@ export const keygenSpec: CommandSpec = {
     'tokengate keygen --alg HS256 --json | jq -r .secret > secret.txt',
   ],
 };
+
+/** `tokengate dpop`: an RFC 9449 proof for one request (and the curl command that sends it). */
+export const dpopSpec: CommandSpec = {
+  name: 'dpop',
+  summary: 'make a DPoP proof (RFC 9449) for one request, or the curl command that sends it',
+  usage: ['tokengate dpop --key FILE --url URL [--method GET] [--token T] [--nonce N] [--alg ALG]'],
+  flags: {
+    key: { type: 'string', value: 'FILE', help: "the client's private JWK (tokengate keygen --alg ES256)" },
+    url: { type: 'string', value: 'URL', help: 'the request URL (htu; query and fragment are left out)' },
+    method: { type: 'string', value: 'M', help: 'the request method (htm, default GET)' },
+    token: {
+      type: 'string',
+      value: 'T',
+      help: 'the DPoP-bound access token: adds "ath" and prints a curl command instead of the proof',
+    },
+    nonce: { type: 'string', value: 'N', help: 'the server nonce from a DPoP-Nonce header (RFC 9449 §8)' },
+    alg: { type: 'string', value: 'ALG', help: 'proof algorithm (default: from the key)' },
+  },
+  maxPositionals: 0,
+  details: [
+    'A proof is good for one request: make a new one each time. Bind a test token to the key with',
+    '`tokengate sign --claims \'{"cnf":{"jkt":"<jkt>"}}\'` (--json prints the key\'s "jkt").',
+  ],
+  examples: [
+    'tokengate keygen --alg ES256 --json | jq .privateJwk > dpop.jwk.json',
+    'tokengate dpop --key dpop.jwk.json --url https://api.example.com/orders --json | jq -r .jkt',
+    'eval "$(tokengate dpop --key dpop.jwk.json --url https://api.example.com/orders --token "$TOKEN")"',
+  ],
+};

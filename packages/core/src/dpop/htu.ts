@@ -13,6 +13,20 @@ const PERCENT = /%[0-9a-f]{2}/g;
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-4.3
  */
 export function normalizeHtu(value: string): string | undefined {
+  // Clients call the same few URLs: parsing each one once saves most of the comparison's cost.
+  const known = normalized.get(value);
+  if (known !== undefined || normalized.has(value)) return known;
+  const result = parseHtu(value);
+  if (normalized.size >= NORMALIZED_CACHE_SIZE) normalized.clear();
+  normalized.set(value, result);
+  return result;
+}
+
+const NORMALIZED_CACHE_SIZE = 1024;
+const normalized = new Map<string, string | undefined>();
+
+function parseHtu(value: string): string | undefined {
+  if (value.length > 4096) return undefined;
   let url: URL;
   try {
     url = new URL(value);

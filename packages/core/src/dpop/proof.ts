@@ -33,6 +33,10 @@ export interface ProofChecker {
 /** Creates the proof checker of a middleware's `dpop` settings. */
 export function createProofChecker(settings: DpopSettings, backend: CryptoBackend): ProofChecker {
   const keys = new Map<string, ImportedKey>();
+  // A client sends the same token and key with every proof: their digests are computed once.
+  // decodeJwt returns one frozen header object per distinct header text, so it keys the thumbprint.
+  const thumbprints = new WeakMap<object, string>();
+  const tokenDigests = new Map<string, string>();
 
   async function importKey(thumbprint: string, members: Record<string, string>): Promise<ImportedKey> {
     const known = keys.get(thumbprint);
@@ -126,20 +130,29 @@ export function createProofChecker(settings: DpopSettings, backend: CryptoBacken
       throw invalidProof('the DPoP proof "iat" is in the future', 'not_yet_valid');
     if (iat < now - settings.maxAge) throw invalidProof('the DPoP proof is too old', 'expired');
     // §4.3 12: the proof names this access token.
-    let digest = sha256Base64url(token);
-    if (digest instanceof Promise) digest = await digest;
+    let digest: string | Promise<string> | undefined = tokenDigests.get(token);
+    if (digest === undefined) {
+      digest = sha256Base64url(token);
+      if (digest instanceof Promise) digest = await digest;
+      if (tokenDigests.size >= KEY_CACHE_SIZE) tokenDigests.clear();
+      tokenDigests.set(token, digest);
+    }
     if (!safeEqual(ath, digest))
       throw invalidProof('the DPoP proof "ath" does not match the access token', 'ath');
     // §4.3 13 / §7.1: the proof key is the one the token is bound to.
-    let thumbprint = jwkThumbprint(members);
-    if (thumbprint instanceof Promise) thumbprint = await thumbprint;
+    let thumbprint: string | Promise<string> | undefined = thumbprints.get(header);
+    if (thumbprint === undefined) {
+      thumbprint = jwkThumbprint(members);
+      if (thumbprint instanceof Promise) thumbprint = await thumbprint;
+      thumbprints.set(header, thumbprint);
+    }
     if (!safeEqual(thumbprint, jkt)) {
       throw new AuthError('invalid_token', 'the DPoP proof key is not the key the token is bound to', {
         reason: 'dpop_binding',
       });
     }
     // §4.3 6: the signature.
-    const key = await importKey(thumbprint, members);
+    const key = keys.get(thumbprint) ?? (await importKey(thumbprint, members));
     let valid = backend.verify(alg, key, decoded.signingInput, decoded.signature);
     if (valid instanceof Promise) valid = await valid;
     if (!valid) throw invalidProof('the DPoP proof signature does not verify', 'bad_signature');
@@ -151,12 +164,10 @@ export function createProofChecker(settings: DpopSettings, backend: CryptoBacken
       if (!fresh) throw await nonceError('the DPoP proof nonce is not the current one');
     }
     // §11.1: a proof is used once.
-    let first: boolean;
+    let first: boolean | Promise<boolean>;
     try {
-      first = await settings.replay.markUsed(
-        `${thumbprint}:${jti}`,
-        settings.maxAge + settings.clockTolerance,
-      );
+      first = settings.replay.markUsed(`${thumbprint}:${jti}`, settings.maxAge + settings.clockTolerance);
+      if (first instanceof Promise) first = await first;
     } catch (error) {
       throw new AuthError(
         'replay_unavailable',

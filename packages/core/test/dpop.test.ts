@@ -13,6 +13,16 @@ describe('RFC 7638 thumbprints', () => {
     const jwk = { ...(await exportJWK(publicKey)), kid: 'ignored', use: 'sig' };
     expect(await jwkThumbprint(requiredMembers(jwk)!)).toBe(await calculateJwkThumbprint(jwk, 'sha256'));
   });
+  it('give the RFC 7638 §3.1 example’s thumbprint', async () => {
+    const jwk = {
+      kty: 'RSA',
+      n: '0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw',
+      e: 'AQAB',
+      alg: 'RS256',
+      kid: '2011-04-29',
+    };
+    expect(await jwkThumbprint(requiredMembers(jwk)!)).toBe('NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs');
+  });
   it('refuses symmetric and incomplete keys', () => {
     expect(requiredMembers({ kty: 'oct', k: 'AAAA' })).toBeUndefined();
     expect(requiredMembers({ kty: 'EC', crv: 'P-256', x: 'AAAA' })).toBeUndefined();

@@ -21,7 +21,7 @@ export function installLines(markdown) {
       continue;
     }
     if (!['sh', 'bash', 'shell'].includes(fence)) continue;
-    const command = line.split('#')[0].trim();
+    const command = line.split('#')[0].split(/&&|;/)[0].trim();
     if (!/^npm (install|i|add)\s/.test(command)) continue;
     const words = command.split(/\s+/).slice(2);
     const packages = words.filter((w) => !w.startsWith('-'));

@@ -9,8 +9,8 @@
 //  5. in the pnpm project: every README / docs/recipes.md snippet type-checks under `strict` and
 //     runs (examples/readme's test, with the snippets resolving the installed tarballs).
 // Set TOKENGATE_KEEP_PACKED=1 to keep the temporary directory for inspection.
-import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, posix } from 'node:path';
 import { promisify } from 'node:util';
@@ -218,7 +218,7 @@ try {
     );
     assert(refused !== 0 && /audience/.test(refused.message), 'verify accepted the wrong audience');
   };
-  await Promise.all(
+  const appsAndCli = Promise.all(
     [npmDir, pnpmDir].flatMap((cwd) => [
       ...quickStarts.map(([framework, file, path]) =>
         check(`${basename(cwd)}: ${framework} quick start from the tarballs`, async () => {
@@ -232,7 +232,6 @@ try {
       check(`${basename(cwd)}: tokengate CLI from the tarball`, () => cli(cwd)),
     ]),
   );
-  console.log(`apps and CLI run (${elapsed()})`);
 
   // 5. Every snippet, type-checked strict and run, from the strict pnpm install.
   const snippetFiles = [
@@ -241,6 +240,20 @@ try {
   const snippetDir = join(pnpmDir, 'snippets');
   mkdirSync(snippetDir);
   for (const file of snippetFiles) cpSync(join(root, file), join(snippetDir, basename(file)));
+  // The README's CommonJS note: a .cts file require()s the ESM packages (TypeScript >= 5.8, nodenext).
+  writeFileSync(
+    join(snippetDir, 'commonjs.cts'),
+    [
+      "import express = require('express');",
+      "import tokengate = require('@tokengate/express');",
+      "import core = require('@tokengate/core');",
+      'const app = express();',
+      "app.use(tokengate.jwtAuth({ secret: 'x'.repeat(32) }));",
+      "app.get('/', (req, res) => res.json({ sub: tokengate.getAuth(req).subject }));",
+      "export const verifier: core.Verifier<core.JwtClaims> = core.createVerifier({ secret: 'x'.repeat(32) });",
+      '',
+    ].join('\n'),
+  );
   writeFileSync(
     join(pnpmDir, 'tsconfig.json'),
     JSON.stringify({
@@ -258,7 +271,8 @@ try {
       // A migration's "before" is the app on the old library, which this project does not install.
       include: snippetFiles
         .filter((file) => !/-before\./.test(file))
-        .map((file) => `snippets/${basename(file)}`),
+        .map((file) => `snippets/${basename(file)}`)
+        .concat('snippets/commonjs.cts'),
     }),
   );
   await Promise.all([
@@ -272,13 +286,15 @@ try {
       }),
     ),
   ]);
+  await appsAndCli;
   await tarballChecks;
 } catch (error) {
   failures.push('unexpected');
   console.error(error);
 } finally {
   if (process.env.TOKENGATE_KEEP_PACKED) console.log(`kept ${work}`);
-  else rmSync(work, { recursive: true, force: true });
+  // Two node_modules trees: removing them can take seconds on a busy disk, so in the background.
+  else spawn('rm', ['-rf', work], { detached: true, stdio: 'ignore' }).unref();
 }
 console.log(
   `${failures.length === 0 ? 'all package checks passed' : `${failures.length} failed`} (${elapsed()})`,

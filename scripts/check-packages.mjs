@@ -250,7 +250,7 @@ try {
       'const app = express();',
       "app.use(tokengate.jwtAuth({ secret: 'x'.repeat(32) }));",
       "app.get('/', (req, res) => res.json({ sub: tokengate.getAuth(req).subject }));",
-      "export const verifier: core.Verifier<core.JwtClaims> = core.createVerifier({ secret: 'x'.repeat(32) });",
+      "export const verifier = core.createVerifier({ secret: 'x'.repeat(32) });",
       '',
     ].join('\n'),
   );

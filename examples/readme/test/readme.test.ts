@@ -228,6 +228,31 @@ describe('README snippets run', () => {
   });
 });
 
+describe('revocation across instances (real redis-server)', () => {
+  it('a token revoked by /logout is refused, cached or not', async () => {
+    const { RedisServer } = await import('../../../packages/redis/test/helpers.js');
+    const redis = await RedisServer.start();
+    process.env.REDIS_URL = redis.url;
+    try {
+      const mod = await loadModule('examples/readme/redis-revocation.mjs', {
+        'const revocation =': 'export const revocation =',
+      });
+      try {
+        const token = bearer(await idp.sign({ sub: 'leaving', jti: 'j-1' }));
+        expect((await request(mod.default).get('/me').set(token)).body).toEqual({ sub: 'leaving' });
+        expect((await request(mod.default).post('/logout').set(token)).status).toBe(204);
+        const after = await request(mod.default).get('/me').set(token);
+        expect(after.status).toBe(401);
+        expect(after.headers['www-authenticate']).toContain('invalid_token');
+      } finally {
+        await mod.revocation.close();
+      }
+    } finally {
+      await redis.kill();
+    }
+  });
+});
+
 describe('package README snippets run', () => {
   it('core verifier, on Fetch API requests', async () => {
     const { handle } = await loadModule('examples/readme/core-verifier.mjs');

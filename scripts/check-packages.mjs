@@ -68,6 +68,18 @@ try {
       cwd: root,
     },
   );
+  const npmPackRefused = check(
+    'npm pack inside a package is refused (it would publish workspace: ranges)',
+    async () => {
+      const npmPack = await run('npm', ['pack', '--dry-run'], {
+        cwd: join(root, 'packages', 'express'),
+      }).then(
+        () => 'packed',
+        (error) => error.message,
+      );
+      assert(/pack and publish with pnpm/.test(npmPack), `npm pack was not refused: ${npmPack}`);
+    },
+  );
   const tarballOf = (pkg) =>
     join(tarballs, `${pkg.name.replace('@', '').replace('/', '-')}-${pkg.version}.tgz`);
   console.log(`packed ${packages.length} packages (${elapsed()})`);
@@ -288,6 +300,7 @@ try {
   ]);
   await appsAndCli;
   await tarballChecks;
+  await npmPackRefused;
 } catch (error) {
   failures.push('unexpected');
   console.error(error);

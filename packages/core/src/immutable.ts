@@ -75,21 +75,45 @@ function readOnly(): TypeError {
 }
 
 /**
- * Freezes a value and every plain object and array inside it (iteratively: nesting depth is not
- * bounded by the call stack). Other objects (class instances, `Map`s, `Date`s a schema may
- * return) are left as they are: they are the app's own.
+ * Freezes a value and every plain object and array inside it, once (a verified context is built
+ * on a cache miss only). Other objects (class instances, `Map`s, `Date`s a schema may return)
+ * are left as they are: they are the app's own. Recursive for the usual shallow payload (no
+ * allocation), iterative below {@link RECURSION_LIMIT} levels: nesting depth is the issuer's
+ * choice, never the call stack's.
  */
 export function deepFreeze<T>(value: T): T {
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const item = stack.pop();
-    if (typeof item !== 'object' || item === null || Object.isFrozen(item)) continue;
-    const proto = Object.getPrototypeOf(item);
-    if (!Array.isArray(item) && proto !== Object.prototype && proto !== null) continue;
-    Object.freeze(item);
-    for (const member of Object.values(item)) {
-      if (typeof member === 'object' && member !== null) stack.push(member);
-    }
-  }
+  if (typeof value === 'object' && value !== null) freezeTree(value, 0);
   return value;
+}
+
+const RECURSION_LIMIT = 32;
+
+function freezable(item: object): boolean {
+  if (Object.isFrozen(item)) return false;
+  if (Array.isArray(item)) return true;
+  const proto = Object.getPrototypeOf(item);
+  return proto === Object.prototype || proto === null;
+}
+
+function freezeTree(item: object, depth: number): void {
+  if (!freezable(item)) return;
+  Object.freeze(item);
+  const members: readonly unknown[] = Array.isArray(item) ? item : Object.values(item);
+  for (let i = 0; i < members.length; i++) {
+    const member = members[i];
+    if (typeof member !== 'object' || member === null) continue;
+    if (depth < RECURSION_LIMIT) freezeTree(member, depth + 1);
+    else freezeDeep(member);
+  }
+}
+
+function freezeDeep(root: object): void {
+  const stack: object[] = [root];
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    if (!freezable(item)) continue;
+    Object.freeze(item);
+    const members: readonly unknown[] = Array.isArray(item) ? item : Object.values(item);
+    for (const member of members) if (typeof member === 'object' && member !== null) stack.push(member);
+  }
 }

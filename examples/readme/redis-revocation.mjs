@@ -9,7 +9,7 @@ const app = express();
 app.use(jwtAuth({ issuer: 'https://idp.example.com/', revocation }));
 app.get('/me', (req, res) => res.json({ sub: getAuth(req).subject }));
 app.post('/logout', async (req, res) => {
-  const { jti, exp } = getAuth(req).claims;
+  const { jti, exp } = getAuth(req).payload;
   if (jti && exp) await revocation.revoke(jti, exp); // this token, on every instance
   res.sendStatus(204);
 });

@@ -176,6 +176,27 @@ describe('README snippets run', () => {
     expect(none.headers.get('www-authenticate')).toBe('Bearer');
   });
 
+  it('typed claims: the schema output, the Register view and the payload agree at run time', async () => {
+    const app = await load('examples/readme/typed.ts');
+    const iat = Math.floor(Date.now() / 1000) - 10;
+    const token = await idp.sign({ sub: 'tia', tenant: 'acme', plan: 'pro' }, { issuedAt: iat });
+    const ok = await request(app).get('/plan').set(bearer(token));
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ plan: 'pro', tenant: 'acme', issuedAt: iat });
+    for (const claims of [
+      { sub: 'tia', plan: 'pro' },
+      { sub: 'tia', tenant: 'acme', plan: 'gold' },
+    ]) {
+      const refused = await request(app)
+        .get('/plan')
+        .set(bearer(await idp.sign(claims)));
+      expect(refused.status).toBe(401);
+      expect(refused.headers['www-authenticate']).toMatch(
+        /^Bearer error="invalid_token", error_description="token claims do not match the schema/,
+      );
+    }
+  });
+
   it('decorators', async () => {
     const app = await load('examples/readme/decorators.ts');
     const reader = await idp.sign({ sub: 'rita', scope: 'orders:read', roles: ['user'] });

@@ -54,6 +54,7 @@ export {
   type RemoteKeySet,
   type RemoteKeySourceStats,
 } from './keys/remote.js';
+export { createMemoryRevocationStore, type MemoryRevocationStoreOptions } from './memory-revocation.js';
 export {
   type GuardCarrier,
   type OpenApiSecurityRequirement,
@@ -88,11 +89,13 @@ export {
   type ResourceMetadataResponse,
 } from './resource-metadata.js';
 export {
-  createMemoryRevocationStore,
+  assertRevocationId,
+  assertRevocationTolerance,
   type Instant,
   isRevokedBy,
-  type MemoryRevocationStoreOptions,
+  isWellFormedString,
   REVOCATION_LEEWAY_SECONDS,
+  type RevocationCheck,
   type RevocationStore,
   toEpochSeconds,
 } from './revocation.js';

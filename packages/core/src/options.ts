@@ -114,7 +114,11 @@ export interface IssuerOptions {
    * accepted and an HMAC algorithm is never accepted with a public key.
    */
   algorithms?: readonly Algorithm[];
-  /** Clock skew allowed for `exp`, `nbf` and `iat`, in seconds or as `'30s'`. @default 5 */
+  /**
+   * Clock skew allowed for `exp`, `nbf` and `iat`, in seconds or as `'30s'`. With a `revocation`
+   * store it may be at most 300 s (the time revocation records outlive a token's `exp`).
+   * @default 5
+   */
   clockTolerance?: Duration;
   /** Reject tokens whose `iat` is older than this (tokens without `iat` are rejected). */
   maxTokenAge?: Duration;
@@ -152,7 +156,11 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
    * token's unverified `iss` only selects among them. Top-level options are defaults for each.
    */
   issuers?: readonly (IssuerOptions & { issuer: string })[];
-  /** A Standard Schema (zod, valibot, arktype…) that validates the claims and types `auth.claims`. */
+  /**
+   * A Standard Schema (zod, valibot, arktype…) that validates the claims; what it returns is
+   * `auth.claims` (typed by it). It does not change policy: revocation, scopes, roles,
+   * `requiredClaims` and guards read `auth.payload`, the verified payload as sent.
+   */
   claims?: S;
   /**
    * Where to find the token, in order; the first source that holds one wins.
@@ -173,7 +181,10 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
    * @default 'reject'
    */
   invalidTokens?: 'reject' | 'anonymous';
-  /** A predicate that revokes a verified token (checked on cache hits too). */
+  /**
+   * A predicate that revokes a verified token (checked on cache hits too). Read identifiers from
+   * `auth.payload`: `auth.claims` is what a `claims` schema kept.
+   */
   isRevoked?: (auth: AuthContext<ClaimsOf<S>>) => boolean | Promise<boolean>;
   /** A revocation store (`createMemoryRevocationStore()`, `@tokengate/redis`). */
   revocation?: RevocationStore;

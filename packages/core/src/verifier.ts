@@ -31,7 +31,7 @@ import {
   type TokengateOptions,
 } from './options.js';
 import { checkResourceOptions } from './resource-metadata.js';
-import type { RevocationStore } from './revocation.js';
+import { assertRevocationTolerance, type RevocationStore } from './revocation.js';
 import type { StandardSchemaV1 } from './schema.js';
 import { type ClaimPaths, DEFAULT_ROLE_CLAIMS, DEFAULT_SCOPE_CLAIMS } from './scopes.js';
 import { checkTokenSources, type TokenSource } from './token-sources.js';
@@ -381,6 +381,7 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
       scopeClaims: claimPaths(entry.scopeClaim, 'scopeClaim', DEFAULT_SCOPE_CLAIMS),
       roleClaims: claimPaths(entry.rolesClaim, 'rolesClaim', DEFAULT_ROLE_CLAIMS),
     };
+    if (revocation) assertRevocationTolerance(profile.policy.tolerance, `clockTolerance${where}`);
     profiles.push(profile);
     return profile;
   };
@@ -426,11 +427,11 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   const versionOf = (index: number) => profiles[index]!.keys.version();
   const isRevoked = options.isRevoked;
 
-  async function checkRevocation(auth: AuthContext<any>): Promise<void> {
+  async function checkRevocation(auth: AuthContext<any>, profile: Profile): Promise<void> {
     let revoked = isRevoked ? isRevoked(auth) : false;
     if (revoked instanceof Promise) revoked = await revoked;
     if (!revoked && revocation) {
-      let stored = revocation.isRevoked(auth);
+      let stored = revocation.isRevoked(auth, { clockTolerance: profile.policy.tolerance });
       if (stored instanceof Promise) stored = await stored;
       revoked = stored;
     }
@@ -457,7 +458,7 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     const now = Date.now() / 1000;
     const cached = cache?.get(token, now, versionOf);
     if (cached !== undefined) {
-      if (isRevoked || revocation) await checkRevocation(cached);
+      if (isRevoked || revocation) await checkRevocation(cached, profileFor(cached.payload));
       return cached;
     }
     const { header, payload, signingInput, signature } = decodeJwt(token);
@@ -512,7 +513,7 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
         profile.index,
       );
     }
-    if (isRevoked || revocation) await checkRevocation(auth);
+    if (isRevoked || revocation) await checkRevocation(auth, profile);
     return auth;
   }
 

@@ -80,8 +80,9 @@ export function jwtAuth<S extends StandardSchemaV1 | undefined = undefined>(
   const verifier = createVerifier(options);
   const middleware = function tokengate(req: Request, _res: Response, next: NextFunction): void {
     authenticate(verifier, nodeRequest(req, req, req.originalUrl)).then((outcome) => {
-      if (outcome.auth) req.auth = outcome.auth as AuthContext<RegisteredClaims>;
-      if (outcome.error) req.authError = outcome.error;
+      // Both slots, always: what this middleware concluded replaces an earlier one's context.
+      req.auth = outcome.auth as AuthContext<RegisteredClaims> | undefined;
+      req.authError = outcome.error;
       next();
     }, next);
   };

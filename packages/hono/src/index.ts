@@ -115,8 +115,9 @@ export function jwtAuth(options: HonoAuthOptions<any>): AuthMiddleware<any, any>
   const middleware: MiddlewareHandler<AuthEnv<any, any>> = function tokengate(c, next) {
     return authenticate(verifier, honoRequest(c)).then(
       (outcome) => {
-        if (outcome.auth) c.set('auth', outcome.auth);
-        if (outcome.error) c.set('authError', outcome.error);
+        // Both slots, always: what this middleware concluded replaces an earlier one's context.
+        c.set('auth', outcome.auth);
+        c.set('authError', outcome.error);
         return next();
       },
       (error: unknown) => {

@@ -8,6 +8,7 @@ import { toSeconds } from './duration.js';
 import { AuthError, isAuthError } from './errors.js';
 import { callHook } from './hooks.js';
 import { decodeJwt } from './jws.js';
+import { keySourceListener, logStartupFailure } from './keys/log.js';
 import type { RemoteJwksOptions } from './keys/remote.js';
 import { createRemoteKeySource } from './keys/remote-source.js';
 import {
@@ -204,7 +205,8 @@ function resolveKeySource(
   ] as const) {
     if (defaults[name] !== undefined) (fetchOptions as Record<string, unknown>)[name] = defaults[name];
   }
-  if (defaults.onKeySourceEvent) fetchOptions.onEvent = defaults.onKeySourceEvent;
+  const onEvent = keySourceListener(defaults.onKeySourceEvent);
+  if (onEvent) fetchOptions.onEvent = onEvent;
   if (source === 'jwksUri') {
     return {
       keys: createRemoteKeySource({
@@ -315,15 +317,11 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     throw new TypeError('tokengate: options must be an object');
   assertKnownOptions(options, OPTION_NAMES, 'options');
   const backend = selectBackend(options.crypto ?? 'auto');
-  for (const hook of [
-    'getToken',
-    'isRevoked',
-    'onAuthenticated',
-    'onError',
-    'onKeySourceEvent',
-    'fetch',
-  ] as const) {
+  for (const hook of ['getToken', 'isRevoked', 'onAuthenticated', 'onError', 'fetch'] as const) {
     checkFunction(options[hook], hook);
+  }
+  if (options.onKeySourceEvent !== false) {
+    checkFunction(options.onKeySourceEvent, 'onKeySourceEvent');
   }
   const schema = options.claims;
   if (schema !== undefined && typeof (schema as StandardSchemaV1)['~standard']?.validate !== 'function') {
@@ -518,7 +516,8 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   };
   if (options.warmup) {
     verifier.ready().catch((error: unknown) => {
-      if (isAuthError(error)) reportKeyError(error);
+      if (settings.onError === undefined) logStartupFailure(options.onKeySourceEvent, error);
+      else if (isAuthError(error)) reportKeyError(error);
       else
         reportKeyError(new AuthError('key_source_unavailable', (error as Error).message, { cause: error }));
     });

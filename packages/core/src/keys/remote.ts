@@ -14,7 +14,8 @@ export interface RemoteJwksOptions {
   timeoutDuration?: number;
   /**
    * Minimum time between two fetches, in milliseconds, when the first failed or the second is
-   * triggered by an unknown `kid`. Protects the identity provider (and this server) from storms
+   * triggered by an unknown `kid`. While no usable key set is held (the endpoint was down at
+   * start-up), failed fetches are retried sooner: after 1 s, doubling up to this. Protects the identity provider (and this server) from storms
    * of tokens with random `kid`s. Must be positive: `0` throws a `TypeError`.
    * @default 30000
    */
@@ -319,6 +320,12 @@ export class EventHub {
   }
 }
 
+/**
+ * First retry delay after a failed fetch while no usable keys are held, in milliseconds; it
+ * doubles on each further failure, up to `cooldownDuration`.
+ */
+export const FIRST_RETRY_MS = 1_000;
+
 /** A value held by a {@link RemoteCache}, with whether it is served stale. */
 export interface CachedValue<T> {
   readonly value: T;
@@ -328,7 +335,8 @@ export interface CachedValue<T> {
 /**
  * The fetch policy shared by remote key sets and discovery metadata: lazy, single-flight,
  * fresh for `cacheMaxAge`, refetch on demand no more than once per `cooldownDuration`, no
- * refetch within `cooldownDuration` of a failure, and the last good value served stale for up
+ * refetch within `cooldownDuration` of a failure (a backoff from 1 s, doubling up to
+ * `cooldownDuration`, while nothing has been fetched yet), and the last good value served stale for up
  * to `staleIfError` while fetches fail.
  */
 export class RemoteCache<T> {
@@ -345,6 +353,7 @@ export class RemoteCache<T> {
   #staleNotified = false;
   #fetches = 0;
   #failures = 0;
+  #consecutiveFailures = 0;
 
   constructor(
     url: string,
@@ -412,7 +421,7 @@ export class RemoteCache<T> {
     const retryAfter =
       this.#lastAttemptAt === undefined
         ? 1
-        : Math.max(1, Math.ceil((this.#lastAttemptAt + this.#options.cooldownDuration - now) / 1000));
+        : Math.max(1, Math.ceil((this.#lastAttemptAt + this.#retryDelay() - now) / 1000));
     const last = this.#lastError;
     const detail = reason ?? (last ? last.message : `keys from ${this.url} are not available`);
     return new AuthError('key_source_unavailable', detail, { cause: last, retryAfter });
@@ -430,7 +439,19 @@ export class RemoteCache<T> {
   }
 
   #inCooldown(now: number): boolean {
-    return this.#lastAttemptAt !== undefined && now - this.#lastAttemptAt < this.#options.cooldownDuration;
+    return this.#lastAttemptAt !== undefined && now - this.#lastAttemptAt < this.#retryDelay();
+  }
+
+  /**
+   * Least time between two fetches: `cooldownDuration`, except while nothing has ever been
+   * fetched (the provider was down at start-up, or misconfigured): then every request is a 503
+   * until a fetch succeeds, so failures are retried after {@link FIRST_RETRY_MS}, doubling up to
+   * `cooldownDuration`.
+   */
+  #retryDelay(): number {
+    const cooldown = this.#options.cooldownDuration;
+    if (this.#lastError === undefined || this.#value !== undefined) return cooldown;
+    return Math.min(cooldown, FIRST_RETRY_MS * 2 ** Math.min(this.#consecutiveFailures - 1, 30));
   }
 
   #serveStale(now: number): CachedValue<T> {
@@ -468,6 +489,7 @@ export class RemoteCache<T> {
       this.#fetchedAt = this.#options.now();
       this.#lastSuccessAt = this.#fetchedAt;
       this.#lastError = undefined;
+      this.#consecutiveFailures = 0;
       const version = (value as { version?: unknown }).version;
       const extra = typeof version === 'number' ? { version } : {};
       this.#emit({ type: 'fetched', url: this.url, ...extra });
@@ -481,6 +503,7 @@ export class RemoteCache<T> {
             });
       this.#lastError = error;
       this.#failures++;
+      this.#consecutiveFailures++;
       this.#staleNotified = false;
       this.#emit({ type: 'fetch_failed', url: this.url, error: error.message, kind: error.kind });
     }

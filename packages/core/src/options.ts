@@ -4,6 +4,7 @@ import type { CryptoPreference } from './crypto/index.js';
 import type { Duration } from './duration.js';
 import type { AuthError } from './errors.js';
 import type { KeySourceEventOption } from './keys/log.js';
+import { nearestName } from './nearest.js';
 import type { RevocationStore } from './revocation.js';
 import type { StandardSchemaV1 } from './schema.js';
 import type { TokenSource } from './token-sources.js';
@@ -274,10 +275,13 @@ export const OPTION_NAMES: ReadonlySet<string> = new Set([
 export function assertKnownOptions(options: object, known: ReadonlySet<string>, where: string): void {
   for (const name of Object.keys(options)) {
     if (!known.has(name)) {
-      const hint = [...known].find((k) => k.toLowerCase() === name.toLowerCase().replace(/[_-]/g, ''));
-      throw new TypeError(
-        `tokengate: unknown option "${name}" in ${where}${hint ? ` (did you mean "${hint}"?)` : ''}`,
-      );
+      const hint = nearestName(name, known);
+      const note = hint
+        ? ` (did you mean "${hint}"?)`
+        : known !== OPTION_NAMES && OPTION_NAMES.has(name)
+          ? ' (it is a top-level option)'
+          : '';
+      throw new TypeError(`tokengate: unknown option "${name}" in ${where}${note}`);
     }
   }
 }

@@ -219,6 +219,12 @@ function resolveKeySource(
     };
   }
   const issuers = list(options.issuer);
+  const blank = [...KEY_OPTIONS, 'issuer'].find((name) => name in options);
+  if (blank !== undefined && (issuers === undefined || blank !== 'issuer')) {
+    throw new TypeError(
+      `tokengate: option "${blank}"${where} was given but is undefined (an unset environment variable?)`,
+    );
+  }
   if (issuers === undefined) {
     throw new TypeError(
       `tokengate: no key source${where}: give "secret", "publicKey", "jwks", "jwksUri", or "issuer" (OIDC discovery)`,
@@ -339,7 +345,9 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     throw new TypeError(`tokengate: option "invalidTokens" must be 'reject' or 'anonymous'`);
   }
   if (options.invalidTokens === 'anonymous' && options.credentialsRequired !== false) {
-    throw new TypeError(`tokengate: option "invalidTokens: 'anonymous'" needs "credentialsRequired: false"`);
+    throw new TypeError(
+      `tokengate: option "invalidTokens" ('anonymous') needs option "credentialsRequired" set to false`,
+    );
   }
   const settings: RequestSettings = {
     tokenSources: options.tokenSources === undefined ? ['header'] : checkTokenSources(options.tokenSources),

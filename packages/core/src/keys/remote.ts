@@ -1,4 +1,5 @@
 import { AuthError } from '../errors.js';
+import { nearestName } from '../nearest.js';
 import { fetchJson, KeySourceError } from './fetch-json.js';
 
 /**
@@ -190,7 +191,7 @@ function duration(
   if (!ok) {
     const bound = rule.min0 ? 'a non-negative' : 'a positive';
     throw new TypeError(
-      `${name} must be ${bound}${rule.infinite ? '' : ' finite'} number of milliseconds (got ${String(value)})`,
+      `tokengate: option "${name}" must be ${bound}${rule.infinite ? '' : ' finite'} number of milliseconds (got ${String(value)})`,
     );
   }
   return value;
@@ -202,15 +203,18 @@ function duration(
  */
 export function resolveRemoteOptions(options: RemoteJwksOptions = {}): ResolvedRemoteOptions {
   if (typeof options !== 'object' || options === null)
-    throw new TypeError('remote key options must be an object');
+    throw new TypeError('tokengate: remote key options must be an object');
   for (const name of Object.keys(options)) {
     if (!OPTION_NAMES.has(name) && (options as Record<string, unknown>)[name] !== undefined) {
-      throw new TypeError(`unknown remote key option ${JSON.stringify(name)}`);
+      const hint = nearestName(name, OPTION_NAMES);
+      throw new TypeError(
+        `tokengate: unknown remote key option "${name}"${hint ? ` (did you mean "${hint}"?)` : ''}`,
+      );
     }
   }
   for (const name of ['fetch', 'onEvent', 'now'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') {
-      throw new TypeError(`${name} must be a function`);
+      throw new TypeError(`tokengate: option "${name}" must be a function`);
     }
   }
   const headers = options.headers;
@@ -220,7 +224,7 @@ export function resolveRemoteOptions(options: RemoteJwksOptions = {}): ResolvedR
       headers === null ||
       Object.values(headers).some((v) => typeof v !== 'string')
     ) {
-      throw new TypeError('headers must be an object of strings');
+      throw new TypeError('tokengate: option "headers" must be an object of strings');
     }
   }
   return {
@@ -252,16 +256,20 @@ export function assertKeySourceUrl(value: string | URL, label: string): URL {
   try {
     url = new URL(String(value));
   } catch {
-    throw new TypeError(`${label} must be an absolute URL (got ${JSON.stringify(String(value))})`);
+    throw new TypeError(
+      `tokengate: option "${label}" must be an absolute URL (got ${JSON.stringify(String(value))})`,
+    );
   }
   if (url.username !== '' || url.password !== '') {
     // fetch() refuses such URLs, and the password would end up in every error message.
     throw new TypeError(
-      `${label} must not contain a user name or password; use the "fetch" option to send credentials`,
+      `tokengate: option "${label}" must not contain a user name or password; use the "fetch" option to send credentials`,
     );
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
-    throw new TypeError(`${label} must use https (http is allowed only for loopback hosts), got ${url.href}`);
+    throw new TypeError(
+      `tokengate: option "${label}" must use https (http is allowed only for loopback hosts), got ${url.href}`,
+    );
   }
   return url;
 }

@@ -108,6 +108,7 @@ async function load(file: string, replacements: Record<string, string> = {}): Pr
   return (await loadModule(file, replacements)).default;
 }
 
+let loads = 0;
 async function loadModule(file: string, replacements: Record<string, string> = {}): Promise<any> {
   let source = readFileSync(snippetPath(file), 'utf8');
   for (const [from, to] of Object.entries(replacements)) source = source.replaceAll(from, to);
@@ -116,7 +117,8 @@ async function loadModule(file: string, replacements: Record<string, string> = {
     .replace(/^app\.listen\(3000\);$/m, 'export default app;')
     .replace(/^serve\(\{ fetch: app\.fetch, port: 3000 \}\);$/m, 'export default app;');
   const ext = file.endsWith('.ts') ? 'ts' : 'mjs';
-  const target = `${snippetPath(file).replace(/\.(mjs|ts)$/, '')}.run-${process.pid}.${ext}`;
+  // A fresh file name per load: the module cache would return an earlier load of the same file.
+  const target = `${snippetPath(file).replace(/\.(mjs|ts)$/, '')}.run-${process.pid}-${++loads}.${ext}`;
   writeFileSync(target, source);
   try {
     process.env.JWT_SECRET = SECRET;
@@ -218,6 +220,19 @@ describe('README snippets run', () => {
       .setExpirationTime('1m')
       .sign(new TextEncoder().encode(SECRET));
     expect((await request(app).get('/me').set(bearer(token))).body).toMatchObject({ sub: 'bob' });
+    // No error handler in this app: a clean JSON 401 with the challenge, not an HTML page.
+    const refused = await request(app).get('/me');
+    expect(refused.status).toBe(401);
+    expect(refused.headers['www-authenticate']).toBe('Bearer');
+    expect(refused.body).toMatchObject({ code: 'missing_token' });
+  });
+
+  it('ready() in every adapter: resolves with a good issuer, rejects naming the defect', async () => {
+    await loadModule('examples/readme/ready.mjs');
+    const misconfigured = loadModule('examples/readme/ready.mjs', {
+      "'https://idp.example.com/'": JSON.stringify(`${server.issuer}/`),
+    });
+    await expect(misconfigured).rejects.toThrow(/trailing slash/);
   });
 
   it('testing with the local issuer (the snippet asserts by itself)', async () => {

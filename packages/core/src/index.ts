@@ -43,6 +43,7 @@ export {
   type IssuerMetadata,
 } from './keys/discovery.js';
 export { KeySourceError, type KeySourceErrorKind, MAX_RESPONSE_BYTES } from './keys/fetch-json.js';
+export type { KeySourceEventOption } from './keys/log.js';
 export {
   assertKeySourceUrl,
   createRemoteJwks,

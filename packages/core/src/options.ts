@@ -3,7 +3,8 @@ import type { AuthContext, JwtClaims, JwtHeader, PublicAuthContext, RegisteredCl
 import type { CryptoPreference } from './crypto/index.js';
 import type { Duration } from './duration.js';
 import type { AuthError } from './errors.js';
-import type { KeySourceEvent } from './keys/remote.js';
+import type { KeySourceEventOption } from './keys/log.js';
+import { nearestName } from './nearest.js';
 import type { RevocationStore } from './revocation.js';
 import type { StandardSchemaV1 } from './schema.js';
 import type { TokenSource } from './token-sources.js';
@@ -210,13 +211,24 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
   cacheMaxAge?: number;
   /** How long known keys keep working past `cacheMaxAge` while the endpoint fails, in ms. @default 86400000 (24 h) */
   staleIfError?: number;
-  /** Fetch discovery and keys at start-up (errors are reported through `onError`). @default false */
+  /**
+   * Fetch discovery and keys at start-up. A failure is reported through `onError` when given,
+   * else logged on the console (unless `onKeySourceEvent: false`). To fail start-up instead,
+   * `await verifier.ready()`.
+   * @default false
+   */
   warmup?: boolean;
   /**
    * Called for remote key-source events: `fetched`, `fetch_failed` (names the URL and the
    * defect), `stale_keys` (known keys kept working during an outage) and `recovered`.
+   *
+   * When not given, tokengate logs each state change of a key source once on the console
+   * (`console.error` for a failure, `console.warn` for stale keys and the recovery), naming the
+   * URL without its query and the defect, never key material. A function replaces that log;
+   * `false` turns it off.
+   * @default a console log of state changes
    */
-  onKeySourceEvent?: (event: KeySourceEvent) => void;
+  onKeySourceEvent?: KeySourceEventOption;
   /** A `fetch` implementation for remote keys (proxies, custom agents). @default globalThis.fetch */
   fetch?: typeof globalThis.fetch;
   /** Signature implementation: node:crypto when available (`'auto'`), or WebCrypto. @default 'auto' */
@@ -300,10 +312,13 @@ export const OPTION_NAMES: ReadonlySet<string> = new Set([
 export function assertKnownOptions(options: object, known: ReadonlySet<string>, where: string): void {
   for (const name of Object.keys(options)) {
     if (!known.has(name)) {
-      const hint = [...known].find((k) => k.toLowerCase() === name.toLowerCase().replace(/[_-]/g, ''));
-      throw new TypeError(
-        `tokengate: unknown option "${name}" in ${where}${hint ? ` (did you mean "${hint}"?)` : ''}`,
-      );
+      const hint = nearestName(name, known);
+      const note = hint
+        ? ` (did you mean "${hint}"?)`
+        : known !== OPTION_NAMES && OPTION_NAMES.has(name)
+          ? ' (it is a top-level option)'
+          : '';
+      throw new TypeError(`tokengate: unknown option "${name}" in ${where}${note}`);
     }
   }
 }

@@ -8,6 +8,7 @@ import { toSeconds } from './duration.js';
 import { AuthError, isAuthError } from './errors.js';
 import { callHook } from './hooks.js';
 import { decodeJwt } from './jws.js';
+import { keySourceListener, logStartupFailure } from './keys/log.js';
 import type { RemoteJwksOptions } from './keys/remote.js';
 import { createRemoteKeySource } from './keys/remote-source.js';
 import {
@@ -207,7 +208,8 @@ function resolveKeySource(
   ] as const) {
     if (defaults[name] !== undefined) (fetchOptions as Record<string, unknown>)[name] = defaults[name];
   }
-  if (defaults.onKeySourceEvent) fetchOptions.onEvent = defaults.onKeySourceEvent;
+  const onEvent = keySourceListener(defaults.onKeySourceEvent);
+  if (onEvent) fetchOptions.onEvent = onEvent;
   if (source === 'jwksUri') {
     return {
       keys: createRemoteKeySource({
@@ -220,6 +222,12 @@ function resolveKeySource(
     };
   }
   const issuers = list(options.issuer);
+  const blank = [...KEY_OPTIONS, 'issuer'].find((name) => name in options);
+  if (blank !== undefined && (issuers === undefined || blank !== 'issuer')) {
+    throw new TypeError(
+      `tokengate: option "${blank}"${where} was given but is undefined (an unset environment variable?)`,
+    );
+  }
   if (issuers === undefined) {
     throw new TypeError(
       `tokengate: no key source${where}: give "secret", "publicKey", "jwks", "jwksUri", or "issuer" (OIDC discovery)`,
@@ -322,15 +330,11 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     throw new TypeError('tokengate: options must be an object');
   assertKnownOptions(options, OPTION_NAMES, 'options');
   const backend = selectBackend(options.crypto ?? 'auto');
-  for (const hook of [
-    'getToken',
-    'isRevoked',
-    'onAuthenticated',
-    'onError',
-    'onKeySourceEvent',
-    'fetch',
-  ] as const) {
+  for (const hook of ['getToken', 'isRevoked', 'onAuthenticated', 'onError', 'fetch'] as const) {
     checkFunction(options[hook], hook);
+  }
+  if (options.onKeySourceEvent !== false) {
+    checkFunction(options.onKeySourceEvent, 'onKeySourceEvent');
   }
   const schema = options.claims;
   if (schema !== undefined && typeof (schema as StandardSchemaV1)['~standard']?.validate !== 'function') {
@@ -348,7 +352,9 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     throw new TypeError(`tokengate: option "invalidTokens" must be 'reject' or 'anonymous'`);
   }
   if (options.invalidTokens === 'anonymous' && options.credentialsRequired !== false) {
-    throw new TypeError(`tokengate: option "invalidTokens: 'anonymous'" needs "credentialsRequired: false"`);
+    throw new TypeError(
+      `tokengate: option "invalidTokens" ('anonymous') needs option "credentialsRequired" set to false`,
+    );
   }
   const resource = checkResourceOptions(options);
   const settings: RequestSettings = {
@@ -528,7 +534,8 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   };
   if (options.warmup) {
     verifier.ready().catch((error: unknown) => {
-      if (isAuthError(error)) reportKeyError(error);
+      if (settings.onError === undefined) logStartupFailure(options.onKeySourceEvent, error);
+      else if (isAuthError(error)) reportKeyError(error);
       else
         reportKeyError(new AuthError('key_source_unavailable', (error as Error).message, { cause: error }));
     });

@@ -20,8 +20,9 @@ import {
   type TokengateOptions,
   type Verifier,
 } from '@tokengate/core';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, Env, ErrorHandler, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 export type {
   AuthContext,
@@ -212,3 +213,51 @@ export const RequireRole = guards.RequireRole;
 export const RequireAnyRole = guards.RequireAnyRole;
 /** Method decorator: the claims must match, as {@link requireClaims}. */
 export const RequireClaims = guards.RequireClaims;
+
+/**
+ * The tokengate error behind an error Hono hands to `app.onError`: the {@link AuthError} itself,
+ * or the `cause` of the `HTTPException` that `jwtAuth()` and the guards throw; undefined for any
+ * other error. For error handlers that shape their own bodies.
+ *
+ * @example
+ * ```ts
+ * app.onError((err, c) => {
+ *   const auth = authErrorOf(err);
+ *   if (auth) return c.json({ message: auth.code }, auth.status, auth.headers);
+ *   return c.json({ message: 'internal error' }, 500);
+ * });
+ * ```
+ */
+export function authErrorOf(err: unknown): AuthError | undefined {
+  if (isAuthError(err)) return err;
+  if (err instanceof HTTPException && isAuthError(err.cause)) return err.cause;
+  return undefined;
+}
+
+/**
+ * The counterpart of Express's `authErrorHandler()`, for `app.onError`: renders tokengate errors
+ * as JSON (`{ error, code, error_description, reason? }`, the same body as Express's and Koa's)
+ * with their status and `WWW-Authenticate`/`Retry-After` headers. Other errors go to `otherwise`
+ * when given (your own error handler), else are answered as Hono's default handler does
+ * (an `HTTPException`'s response, or a logged 500).
+ *
+ * Without `app.onError`, Hono already answers auth failures with this body; use this when the app
+ * has an error handler of its own, which would otherwise turn every 401/403 into its own answer.
+ *
+ * @example
+ * ```ts
+ * app.onError(authErrorHandler((err, c) => c.json({ message: 'internal error' }, 500)));
+ * ```
+ */
+export function authErrorHandler<E extends Env = any>(otherwise?: ErrorHandler<E>): ErrorHandler<E> {
+  return function tokengateErrorHandler(err, c) {
+    const error = authErrorOf(err);
+    if (error) {
+      return c.json(error.toJSON(), error.status as ContentfulStatusCode, error.headers);
+    }
+    if (otherwise) return otherwise(err, c);
+    if (err instanceof HTTPException) return err.getResponse();
+    console.error(err);
+    return c.text('Internal Server Error', 500);
+  };
+}

@@ -1,4 +1,10 @@
-export type { RedisClient, RedisRevocationErrorEvent, RedisRevocationStoreOptions } from './options.js';
+export type {
+  RedisClient,
+  RedisCluster,
+  RedisConnectionOptions,
+  RedisSentinel,
+} from './connection.js';
+export type { RedisRevocationErrorEvent, RedisRevocationStoreOptions } from './options.js';
 export {
   createRedisRevocationStore,
   type RedisRevocationStore,

@@ -12,7 +12,8 @@ export interface RevocationEntry {
 
 /**
  * The in-process copy of the revocation list: answers `isRevoked` without a network round trip.
- * Entries are forgotten locally when Redis forgets them (see {@link entryExpiresAt}).
+ * Entries are forgotten when they stop mattering (see {@link entryExpiresAt}), never because Redis
+ * lost them: a reload only adds to the copy, and what Redis lacks is written back.
  */
 export class RevocationMirror {
   readonly #jtis = new Map<string, number>();
@@ -69,12 +70,31 @@ export class RevocationMirror {
     }
   }
 
-  /** Replaces this copy's contents with `other`'s (after a full resync). */
-  replaceWith(other: RevocationMirror): void {
-    this.#jtis.clear();
-    this.#subjects.clear();
-    for (const [id, value] of other.#jtis) this.#jtis.set(id, value);
-    for (const [id, value] of other.#subjects) this.#subjects.set(id, value);
+  /** Adds every entry of `other` to this copy, keeping the later value of each. */
+  merge(other: RevocationMirror): void {
+    for (const entry of other.entries()) this.apply(entry);
+  }
+
+  /**
+   * The entries of this copy that `other` lacks or holds with an earlier value, leaving out
+   * those that no longer matter at `nowSeconds`: what Redis lost when `other` was loaded from it.
+   */
+  missingFrom(other: RevocationMirror, nowSeconds: number): RevocationEntry[] {
+    const missing: RevocationEntry[] = [];
+    for (const entry of this.entries()) {
+      const table = entry.kind === 'jti' ? other.#jtis : other.#subjects;
+      const theirs = table.get(entry.id);
+      if (theirs !== undefined && theirs >= entry.value) continue;
+      const expiresAt = entryExpiresAt(entry, this.#maxTokenLifetime);
+      if (expiresAt === undefined || expiresAt > nowSeconds) missing.push(entry);
+    }
+    return missing;
+  }
+
+  /** Every entry held. */
+  *entries(): IterableIterator<RevocationEntry> {
+    for (const [id, value] of this.#jtis) yield { kind: 'jti', id, value };
+    for (const [id, value] of this.#subjects) yield { kind: 'sub', id, value };
   }
 }
 

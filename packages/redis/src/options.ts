@@ -1,27 +1,21 @@
-import type { RedisClientType } from '@redis/client';
 import type { AuthError, Duration } from '@tokengate/core';
 import { toSeconds } from '@tokengate/core';
+import {
+  type CheckedConnectionOptions,
+  CONNECTION_OPTION_NAMES,
+  checkConnectionOptions,
+  type RedisConnectionOptions,
+} from './connection.js';
 
-/** A node-redis (`redis` / `@redis/client` v5 or later) client, whatever its modules and scripts. */
-export type RedisClient = RedisClientType<any, any, any, any, any>;
-
-/** Options of `createRedisRevocationStore`. */
-export interface RedisRevocationStoreOptions {
+/**
+ * Options of `createRedisRevocationStore`: where Redis is (exactly one of `url`, `client`,
+ * `cluster` or `sentinel`), and how the store behaves.
+ */
+export interface RedisRevocationStoreOptions extends RedisConnectionOptions {
   /**
-   * Redis URL, `redis[s]://[[user][:password]@]host[:port][/db]`. The store opens and closes its
-   * own two connections (commands and pub/sub). Give either `url` or `client`.
-   */
-  url?: string;
-  /**
-   * An existing node-redis client (`createClient()` from `redis` or `@redis/client`). The store
-   * uses it for commands (connecting it if it is not open yet, never closing it) and opens one
-   * more connection for pub/sub with `client.duplicate()`. Do not set `keyPrefix` on it; use
-   * {@link RedisRevocationStoreOptions.prefix}.
-   */
-  client?: RedisClient;
-  /**
-   * Prefix of every key and of the channel: `{prefix}jti:{jti}`, `{prefix}sub:{sub}`,
-   * `{prefix}revocations`. Apps sharing one Redis must share the prefix to share revocations.
+   * Names every key and the channel, inside one Redis Cluster hash tag so they share a slot:
+   * `{<prefix>}jti:<jti>`, `{<prefix>}sub:<sub>`, `{<prefix>}revocations`. Apps sharing one Redis
+   * must share the prefix to share revocations. Must not contain `{` or `}`.
    * @default 'tokengate:'
    */
   prefix?: string;
@@ -78,9 +72,9 @@ export interface RedisRevocationStoreOptions {
   heartbeatInterval?: number;
   /**
    * Called with `{ error }`, an `AuthError` (`revocation_unavailable`, Redis's error as
-   * `cause`), when the copy stops being trusted, when a resync attempt fails, when a message
-   * cannot be read, and (with `failOpen`) when an outage's first answer comes from the stale
-   * copy. A throwing or rejecting hook is reported once on the console and ignored.
+   * `cause`), when the copy stops being trusted, when a resync attempt fails, when Redis was
+   * missing revocations this instance held (they are written back), when a message cannot be
+   * read, and (with `failOpen`) when an outage's first answer comes from the stale copy. A throwing or rejecting hook is reported once on the console and ignored.
    */
   onError?: (event: RedisRevocationErrorEvent) => unknown;
   /** Clock in milliseconds, for tests. @default Date.now */
@@ -94,8 +88,7 @@ export interface RedisRevocationErrorEvent {
 }
 
 const OPTION_NAMES = new Set([
-  'url',
-  'client',
+  ...CONNECTION_OPTION_NAMES,
   'prefix',
   'failOpen',
   'maxTokenLifetime',
@@ -121,8 +114,7 @@ function positive(name: string, value: unknown, fallback: number): number {
 
 /** {@link RedisRevocationStoreOptions} checked, with defaults applied. */
 export interface ResolvedOptions {
-  readonly url: string | undefined;
-  readonly client: RedisClient | undefined;
+  readonly connection: CheckedConnectionOptions;
   readonly prefix: string;
   readonly failOpen: boolean;
   readonly maxTokenLifetime: number | undefined;
@@ -139,25 +131,18 @@ export interface ResolvedOptions {
 /** Validates the options once, at construction; a mistake throws a `TypeError` naming the option. */
 export function resolveOptions(options: RedisRevocationStoreOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError('createRedisRevocationStore: options must be an object with `url` or `client`');
+    throw new TypeError(
+      'createRedisRevocationStore: options must be an object with `url`, `client`, `cluster` or `sentinel`',
+    );
   }
   for (const name of Object.keys(options)) {
     if (!OPTION_NAMES.has(name))
       throw new TypeError(`createRedisRevocationStore: unknown option \`${name}\``);
   }
-  const { url, client } = options;
-  if ((url === undefined) === (client === undefined)) {
-    throw new TypeError('createRedisRevocationStore: give exactly one of `url` or `client`');
-  }
-  if (url !== undefined && (typeof url !== 'string' || url === '')) {
-    throw new TypeError('createRedisRevocationStore: url must be a non-empty string');
-  }
-  if (client !== undefined && typeof (client as { duplicate?: unknown }).duplicate !== 'function') {
-    throw new TypeError('createRedisRevocationStore: client must be a node-redis client (createClient())');
-  }
+  const connection = checkConnectionOptions(options, 'createRedisRevocationStore');
   const prefix = options.prefix ?? 'tokengate:';
-  if (typeof prefix !== 'string' || prefix === '') {
-    throw new TypeError('createRedisRevocationStore: prefix must be a non-empty string');
+  if (typeof prefix !== 'string' || prefix === '' || /[{}]/.test(prefix)) {
+    throw new TypeError('createRedisRevocationStore: prefix must be a non-empty string without `{` or `}`');
   }
   const failOpen = options.failOpen ?? false;
   if (typeof failOpen !== 'boolean')
@@ -181,8 +166,7 @@ export function resolveOptions(options: RedisRevocationStoreOptions): ResolvedOp
   const onError = options.onError;
 
   return {
-    url,
-    client,
+    connection,
     prefix,
     failOpen,
     maxTokenLifetime,

@@ -1,4 +1,3 @@
-import { createClient } from '@redis/client';
 import {
   type AuthContext,
   AuthError,
@@ -9,6 +8,8 @@ import {
   type RevocationStore,
   toEpochSeconds,
 } from '@tokengate/core';
+import { openConnection, type RedisClient } from './connection.js';
+import { LOAD_SCRIPT, REVOKE_SCRIPT, revocationLayout } from './layout.js';
 import {
   decodeEntry,
   encodeEntry,
@@ -16,7 +17,7 @@ import {
   type RevocationEntry,
   RevocationMirror,
 } from './mirror.js';
-import { type RedisClient, type RedisRevocationStoreOptions, resolveOptions } from './options.js';
+import { type RedisRevocationStoreOptions, resolveOptions } from './options.js';
 
 /** Where the store stands; only `'ready'` answers `isRevoked` from a trusted copy. */
 export type RedisRevocationStoreState = 'connecting' | 'ready' | 'unavailable' | 'closed';
@@ -43,43 +44,30 @@ export interface RedisRevocationStore extends RevocationStore {
   readonly subjectCount: number;
 }
 
-/**
- * Sets the entry unless a later one is stored, with its expiry, then announces it, atomically.
- * KEYS[1] entry key; ARGV: value, expire-at in ms ('' = never), channel, message.
- */
-const REVOKE_SCRIPT = `
-local current = tonumber(redis.call('GET', KEYS[1]))
-if current == nil or current < tonumber(ARGV[1]) then
-  if ARGV[2] == '' then
-    redis.call('SET', KEYS[1], ARGV[1])
-  else
-    redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
-  end
-end
-redis.call('PUBLISH', ARGV[3], ARGV[4])
-return 1
-`;
-
-/** Escapes glob characters for a SCAN `MATCH` pattern. */
-function escapeGlob(text: string): string {
-  return text.replace(/[*?[\]\\]/g, '\\$&');
-}
+/** Revocations written back to Redis per round trip after it lost them. */
+const WRITE_BACK_BATCH = 500;
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
 /**
- * A {@link RevocationStore} shared by every instance of an app through Redis. Revoked `jti`s are
- * Redis keys that expire with the token; subject cut-offs are keys too. Each instance keeps a
- * local copy, loaded at start, kept fresh by pub/sub and reloaded after every reconnect, so
+ * A {@link RevocationStore} shared by every instance of an app through Redis (standalone, Redis
+ * Cluster or Sentinel). Revoked `jti`s are Redis keys that expire with the token; subject
+ * cut-offs are keys too; all of them, and the channel, live in one hash slot. Each instance keeps
+ * a local copy, loaded at start, kept fresh by pub/sub and reloaded after every reconnect, so
  * `isRevoked` answers synchronously from memory.
+ *
+ * A reload never drops what the copy holds: revocations that Redis lacks (it restarted without
+ * persistence, or a failover lost its latest writes) are written back, with their original
+ * expiry, before the copy is trusted again. So no revocation is lost while any instance that saw
+ * it is alive.
  *
  * While the pub/sub connection is down the copy may miss revocations made elsewhere: `isRevoked`
  * then throws an `AuthError` `revocation_unavailable` (503 with `Retry-After`) until the store
- * has reconnected and resynced, unless `failOpen` is set. `revoke` and `revokeSubject` reject
- * with the same error when Redis cannot record the revocation. Configuration mistakes throw
- * `TypeError` here.
+ * has reconnected, reloaded and written back, unless `failOpen` is set. `revoke` and
+ * `revokeSubject` reject with the same error when Redis cannot record the revocation.
+ * Configuration mistakes throw `TypeError` here.
  *
  * @example
  * ```ts
@@ -92,11 +80,17 @@ function errorMessage(error: unknown): string {
  *   res.sendStatus(204);
  * });
  * ```
+ * @example Redis Cluster or Sentinel, in node-redis's own option shapes
+ * ```ts
+ * createRedisRevocationStore({ cluster: { rootNodes: [{ url: 'redis://10.0.0.1:7000' }] } });
+ * createRedisRevocationStore({
+ *   sentinel: { name: 'mymaster', sentinelRootNodes: [{ host: '10.0.0.1', port: 26379 }] },
+ * });
+ * ```
  */
 export function createRedisRevocationStore(options: RedisRevocationStoreOptions): RedisRevocationStore {
   const {
-    url,
-    client: givenClient,
+    connection: connectionOptions,
     prefix,
     failOpen,
     maxTokenLifetime,
@@ -110,20 +104,20 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
     now,
   } = resolveOptions(options);
 
-  const channel = `${prefix}revocations`;
-  const keyOf = (entry: Pick<RevocationEntry, 'kind' | 'id'>) => `${prefix}${entry.kind}:${entry.id}`;
-  const keyPattern = `${escapeGlob(prefix)}*`;
-  const socket = {
-    connectTimeout,
-    reconnectStrategy: (attempt: number) => Math.max(0, reconnectStrategy(attempt)),
-  };
+  const layout = revocationLayout(prefix);
+  const { channel } = layout;
 
-  const ownsCommandClient = givenClient === undefined;
-  const command: RedisClient =
-    givenClient ??
-    (createClient({ url, socket, disableOfflineQueue: true, commandsQueueMaxLength: 10_000 }) as RedisClient);
-  /** The pub/sub connection; replaced when a heartbeat finds it unresponsive. */
-  let subscriber: RedisClient;
+  let lastError: unknown;
+  // Command failures surface as rejected revokes; this listener only keeps node-redis from
+  // treating them as unhandled `error` events.
+  const connection = openConnection(connectionOptions, { connectTimeout, reconnectStrategy }, (error) => {
+    lastError = error;
+  });
+  const { command } = connection;
+  const publishCommand = connection.sharded ? 'SPUBLISH' : 'PUBLISH';
+
+  /** The pub/sub connection, to the master that holds the keys; replaced whenever it fails. */
+  let subscriber: RedisClient | undefined;
   /**
    * Bounds one Redis call. node-redis's own `timeout` command option only covers the wait before
    * a command is written, not the wait for its reply (a frozen server), so the store keeps time.
@@ -146,11 +140,10 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
   let state: RedisRevocationStoreState = 'connecting';
   /** Bumped whenever the subscription may have missed a message. */
   let epoch = 0;
-  /** The connection whose SUBSCRIBE was confirmed (node-redis re-subscribes it on reconnect). */
+  /** The connection whose SUBSCRIBE was confirmed. */
   let subscribedClient: RedisClient | undefined;
   let syncing = false;
   let staleReported = false;
-  let lastError: unknown;
   const closed = () => state === 'closed';
   const waiters = new Set<{ resolve: () => void; reject: (error: unknown) => void }>();
 
@@ -175,15 +168,11 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
         lastError,
       );
     }
-    // An error that does not take the socket down (no reconnect, so no `ready` event follows)
-    // still cost the copy its trust: resync on the live connection.
-    setTimeout(() => {
-      if (!closed() && subscriber.isReady) void sync();
-    }, 0).unref?.();
   }
 
   function setReady(): void {
     state = 'ready';
+    openAttempt = 0;
     for (const waiter of waiters) waiter.resolve();
     waiters.clear();
   }
@@ -201,7 +190,25 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
       setTimeout(resolve, ms).unref?.();
     });
 
-  /** Loads every entry from Redis into a fresh copy, then swaps it in. */
+  /** Records an entry in Redis (keeping a later one) and announces it; resolves to 1 if stored. */
+  function store(entry: RevocationEntry): Promise<unknown> {
+    const expiresAt = entryExpiresAt(entry, maxTokenLifetime);
+    return command.eval(REVOKE_SCRIPT, {
+      keys: [layout.keyOf(entry)],
+      arguments: [
+        String(entry.value),
+        expiresAt === undefined ? '' : String(Math.ceil(expiresAt * 1000)),
+        channel,
+        encodeEntry(entry),
+        publishCommand,
+      ],
+    });
+  }
+
+  /**
+   * Loads every entry from Redis, writes back what Redis lacks (it lost data), then adds the
+   * loaded entries to the copy. The copy never loses an entry to a reload.
+   */
   async function resync(): Promise<void> {
     const fresh = new RevocationMirror(maxTokenLifetime);
     resyncTargets.add(fresh);
@@ -209,26 +216,29 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
       let cursor = '0';
       do {
         const reply = (await bounded(
-          command.scan(cursor, { MATCH: keyPattern, COUNT: 1000, TYPE: 'string' }),
+          command.eval(LOAD_SCRIPT, { keys: [channel], arguments: [cursor, layout.pattern, '1000'] }),
           'SCAN',
-        )) as { cursor: string | number; keys: string[] };
-        cursor = String(reply.cursor);
-        const batch = reply.keys;
-        if (batch.length === 0) continue;
-        const values = (await bounded(command.mGet(batch), 'MGET')) as (string | null)[];
-        batch.forEach((key, i) => {
-          const raw = values[i];
-          if (raw === null || raw === undefined) return;
-          const rest = key.slice(prefix.length);
-          const kind = rest.startsWith('jti:') ? 'jti' : rest.startsWith('sub:') ? 'sub' : undefined;
-          const value = Number(raw);
-          if (kind && Number.isFinite(value)) fresh.apply({ kind, id: rest.slice(4), value });
-        });
+        )) as unknown[];
+        cursor = String(reply[0]);
+        for (let i = 1; i + 1 < reply.length; i += 2) {
+          const entry = layout.parse(String(reply[i]), String(reply[i + 1]));
+          if (entry) fresh.apply(entry);
+        }
       } while (cursor !== '0' && !closed());
+      const missing = mirror.missingFrom(fresh, now() / 1000);
+      for (let i = 0; i < missing.length && !closed(); i += WRITE_BACK_BATCH) {
+        const batch = missing.slice(i, i + WRITE_BACK_BATCH);
+        await bounded(Promise.all(batch.map(store)), 'the write-back');
+      }
+      if (missing.length > 0) {
+        report(
+          `Redis was missing ${missing.length} revocation(s) this instance holds (it lost data, or a failover lost its latest writes): wrote them back`,
+        );
+      }
     } finally {
       resyncTargets.delete(fresh);
     }
-    mirror.replaceWith(fresh);
+    mirror.merge(fresh);
   }
 
   /** (Re)subscribes when needed and resyncs until the copy can be trusted for this connection. */
@@ -236,12 +246,17 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
     if (syncing) return;
     syncing = true;
     try {
-      for (let attempt = 0; !closed() && subscriber.isReady; attempt++) {
+      for (let attempt = 0; !closed() && subscriber?.isReady; attempt++) {
         const started = epoch;
         const client = subscriber;
         try {
           if (subscribedClient !== client) {
-            await bounded(client.subscribe(channel, onMessage), 'SUBSCRIBE');
+            await bounded(
+              connection.sharded
+                ? client.sSubscribe(channel, onMessage)
+                : client.subscribe(channel, onMessage),
+              'SUBSCRIBE',
+            );
             subscribedClient = client;
           }
           await resync();
@@ -271,22 +286,61 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
     for (const target of resyncTargets) target.apply(entry);
   }
 
-  /** Opens a pub/sub connection; its events count only while it is the current one. */
-  function openSubscriber(): RedisClient {
-    const client = command.duplicate({
-      socket: { ...(command.options?.socket as object | undefined), ...socket },
-      disableOfflineQueue: true,
-    }) as RedisClient;
-    const current = () => client === subscriber;
-    client.on('error', (error: unknown) => current() && lost(error));
-    client.on('reconnecting', () => current() && lost());
-    client.on('end', () => current() && lost());
-    client.on('ready', () => {
-      if (current()) void sync();
-    });
+  let openAttempt = 0;
+  let reopenTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Opens a new pub/sub connection after the backoff, unless one is already on its way. */
+  function reopenSoon(): void {
+    if (closed() || reopenTimer !== undefined) return;
+    reopenTimer = setTimeout(
+      () => {
+        reopenTimer = undefined;
+        void openSubscriber();
+      },
+      Math.max(0, reconnectStrategy(openAttempt++)),
+    );
+    reopenTimer.unref?.();
+  }
+
+  /** A pub/sub connection failed: the copy is untrusted until a new one has resynced. */
+  function retire(client: RedisClient, error?: unknown): void {
+    if (client !== subscriber) return;
+    subscriber = undefined;
+    subscribedClient = undefined;
+    lost(error);
+    destroy(client);
+    reopenSoon();
+  }
+
+  /**
+   * Opens a pub/sub connection to the master that holds the keys now (found again each time, so
+   * a Cluster or Sentinel failover is followed). It never reconnects by itself: when it drops,
+   * it is retired and a new one is opened, and the copy is reloaded.
+   */
+  async function openSubscriber(): Promise<void> {
+    if (closed() || subscriber !== undefined) return;
+    let client: RedisClient;
+    try {
+      client = await bounded(connection.pubSubClient(channel), 'where its master is');
+    } catch (error) {
+      lost(error);
+      reopenSoon();
+      return;
+    }
+    if (closed() || subscriber !== undefined) {
+      destroy(client);
+      return;
+    }
     subscriber = client;
-    client.connect().catch((error: unknown) => current() && lost(error));
-    return client;
+    client.on('error', (error: unknown) => retire(client, error));
+    client.on('end', () => retire(client));
+    client.on('sharded-channel-moved', () =>
+      retire(client, new Error(`${channel} moved to another Redis Cluster node`)),
+    );
+    client.on('ready', () => {
+      if (client === subscriber) void sync();
+    });
+    client.connect().catch((error: unknown) => retire(client, error));
   }
 
   /**
@@ -297,25 +351,16 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
   let pinging = false;
   async function heartbeat(): Promise<void> {
     const client = subscriber;
-    if (pinging || closed() || !client.isReady) return;
+    if (pinging || closed() || !client?.isReady) return;
     pinging = true;
     try {
       await bounded(client.ping(), 'PING');
     } catch (error) {
-      if (client !== subscriber || closed()) return;
-      lost(error);
-      openSubscriber();
-      destroy(client);
+      retire(client, error);
     } finally {
       pinging = false;
     }
   }
-  // Command failures surface as rejected revokes; this listener only keeps node-redis from
-  // treating them as unhandled `error` events.
-  const onCommandError = (error: unknown) => {
-    lastError = error;
-  };
-  command.on('error', onCommandError);
 
   const sweepTimer = setInterval(() => mirror.sweep(now() / 1000), sweepInterval);
   sweepTimer.unref?.();
@@ -323,25 +368,12 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
   const heartbeatTimer = setInterval(() => void heartbeat(), heartbeatInterval);
   heartbeatTimer.unref?.();
 
-  if (!command.isOpen) command.connect().catch(onCommandError);
-  openSubscriber();
+  void openSubscriber();
 
   async function write(entry: RevocationEntry): Promise<void> {
     if (state === 'closed') throw unavailable('the revocation store is closed');
-    const expiresAt = entryExpiresAt(entry, maxTokenLifetime);
     try {
-      await bounded(
-        command.eval(REVOKE_SCRIPT, {
-          keys: [keyOf(entry)],
-          arguments: [
-            String(entry.value),
-            expiresAt === undefined ? '' : String(Math.ceil(expiresAt * 1000)),
-            channel,
-            encodeEntry(entry),
-          ],
-        }),
-        'the revocation',
-      );
+      await bounded(store(entry), 'the revocation');
     } catch (error) {
       throw new AuthError(
         'revocation_unavailable',
@@ -424,15 +456,10 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
       clearInterval(heartbeatTimer);
       for (const waiter of waiters) waiter.reject(unavailable('the revocation store was closed'));
       waiters.clear();
-      destroy(subscriber);
-      if (ownsCommandClient) {
-        if (command.isReady) {
-          await Promise.race([command.close(), delay(commandTimeout)]).catch(() => {});
-        }
-        if (command.isOpen) destroy(command);
-      } else {
-        command.off('error', onCommandError);
-      }
+      clearTimeout(reopenTimer);
+      if (subscriber) destroy(subscriber);
+      subscriber = undefined;
+      await connection.close(commandTimeout);
     },
   };
 }

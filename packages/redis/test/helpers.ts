@@ -22,13 +22,24 @@ export function freePort(): Promise<number> {
 /** A real `redis-server` on 127.0.0.1, started and killed by the test. */
 export class RedisServer {
   #process: ChildProcess | undefined;
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    readonly args: readonly string[],
+  ) {}
 
-  /** Starts a server on a free port. */
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  /**
+   * Starts a server on a free port, without persistence; `args` come first (a config file, for
+   * `--sentinel`) and can add or override settings.
+   */
+  static async start(args: readonly string[] = [], port?: number): Promise<RedisServer> {
+    const server = new RedisServer(port ?? (await freePort()), args);
     await server.start();
     return server;
+  }
+
+  /** The process id while running. */
+  get pid(): number | undefined {
+    return this.#process?.pid;
   }
 
   get url(): string {
@@ -39,7 +50,14 @@ export class RedisServer {
   async start(): Promise<void> {
     const child = spawn(
       REDIS_SERVER,
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      [
+        ...this.args,
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        ...(this.args.includes('--sentinel') ? [] : ['--save', '', '--appendonly', 'no']),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.#process = child;
@@ -55,7 +73,7 @@ export class RedisServer {
       };
       child.stdout?.on('data', (chunk: Buffer) => {
         output += chunk.toString();
-        if (output.includes('Ready to accept connections')) {
+        if (/Ready to accept connections|\+monitor master/.test(output)) {
           clearTimeout(timer);
           resolve();
         }

@@ -100,7 +100,7 @@ describe('across instances', () => {
     await a.revoke('jti-old', t + 600);
     await a.revokeSubject('dave', t);
     await a.revokeSubject('dave', t - 100); // earlier: must not lower the stored cut-off
-    expect(await raw.get(`${prefix}sub:dave`)).toBe(String(t));
+    expect(await raw.get(`{${prefix}}sub:dave`)).toBe(String(t));
 
     const late = store({ url: server.url, prefix });
     expect(() => late.isRevoked(authFor({ jti: 'x' }))).toThrow(/not been loaded/);
@@ -123,7 +123,7 @@ describe('across instances', () => {
     await waitFor(() => b.isRevoked(authFor({ jti: 'via-client' })), 2000);
     await a.close();
     expect(client.isReady).toBe(true);
-    expect(await client.get(`${prefix}jti:via-client`)).not.toBeNull();
+    expect(await client.get(`{${prefix}}jti:via-client`)).not.toBeNull();
     client.destroy();
   });
 
@@ -132,8 +132,8 @@ describe('across instances', () => {
     const errors: string[] = [];
     const a = store({ url: server.url, prefix, onError: ({ error }) => errors.push(error.code) });
     await a.ready();
-    await raw.publish(`${prefix}revocations`, 'not json');
-    await raw.publish(`${prefix}revocations`, JSON.stringify(['jti', 'ok', nowSeconds() + 60]));
+    await raw.publish(`{${prefix}}revocations`, 'not json');
+    await raw.publish(`{${prefix}}revocations`, JSON.stringify(['jti', 'ok', nowSeconds() + 60]));
     await waitFor(() => a.size === 1, 2000);
     expect(errors).toEqual(['revocation_unavailable']);
     expect(a.state).toBe('ready');
@@ -145,15 +145,15 @@ describe('expiry', () => {
     const { a, prefix } = await twoInstances({ maxTokenLifetime: '1h' });
     const until = nowSeconds() + 120;
     await a.revoke('expiring', until);
-    expect(await raw.pExpireTime(`${prefix}jti:expiring`)).toBe((until + REVOCATION_LEEWAY_SECONDS) * 1000);
-    const ttl = await raw.pTTL(`${prefix}jti:expiring`);
+    expect(await raw.pExpireTime(`{${prefix}}jti:expiring`)).toBe((until + REVOCATION_LEEWAY_SECONDS) * 1000);
+    const ttl = await raw.pTTL(`{${prefix}}jti:expiring`);
     expect(ttl).toBeGreaterThan((120 + REVOCATION_LEEWAY_SECONDS - 5) * 1000);
     expect(ttl).toBeLessThanOrEqual((120 + REVOCATION_LEEWAY_SECONDS) * 1000);
 
     const cutoff = nowSeconds();
     await a.revokeSubject('erin', cutoff);
     // Twice the leeway: the cut-off also covers tokens issued up to clockTolerance after it.
-    expect(await raw.pExpireTime(`${prefix}sub:erin`)).toBe(
+    expect(await raw.pExpireTime(`{${prefix}}sub:erin`)).toBe(
       (cutoff + 3600 + 2 * REVOCATION_LEEWAY_SECONDS) * 1000,
     );
   });
@@ -161,25 +161,25 @@ describe('expiry', () => {
   it('cut-offs are kept forever without maxTokenLifetime', async () => {
     const { a, prefix } = await twoInstances();
     await a.revokeSubject('frank');
-    expect(await raw.pTTL(`${prefix}sub:frank`)).toBe(-1);
+    expect(await raw.pTTL(`{${prefix}}sub:frank`)).toBe(-1);
   });
 
   it('Redis really deletes an expired entry', async () => {
     const { a, prefix } = await twoInstances();
     const until = Date.now() / 1000 - REVOCATION_LEEWAY_SECONDS + 0.2; // entry lives 200 ms more
     await a.revoke('short', until);
-    expect(await raw.exists(`${prefix}jti:short`)).toBe(1);
+    expect(await raw.exists(`{${prefix}}jti:short`)).toBe(1);
     const start = Date.now();
-    while ((await raw.exists(`${prefix}jti:short`)) === 1 && Date.now() - start < 3000) {
+    while ((await raw.exists(`{${prefix}}jti:short`)) === 1 && Date.now() - start < 3000) {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    expect(await raw.exists(`${prefix}jti:short`)).toBe(0);
+    expect(await raw.exists(`{${prefix}}jti:short`)).toBe(0);
   });
 
   it('a revocation already past its leeway is not stored', async () => {
     const { a, prefix } = await twoInstances();
     await a.revoke('gone', nowSeconds() - REVOCATION_LEEWAY_SECONDS - 1);
-    expect(await raw.exists(`${prefix}jti:gone`)).toBe(0);
+    expect(await raw.exists(`{${prefix}}jti:gone`)).toBe(0);
     expect(a.size).toBe(0);
   });
 
@@ -227,6 +227,20 @@ describe('options', () => {
       /commandTimeout/,
     );
     expect(() => createRedisRevocationStore({ client: {} as never })).toThrow(/node-redis client/);
+    // keys and channel live in the hash tag `{<prefix>}`: braces in the prefix would break it
+    expect(() => createRedisRevocationStore({ url: 'redis://x', prefix: 'app{1}:' })).toThrow(/prefix/);
+    expect(() =>
+      createRedisRevocationStore({ url: 'redis://x', cluster: { rootNodes: [{ url: 'redis://x' }] } }),
+    ).toThrow(/exactly one of `url`, `client`, `cluster` or `sentinel`/);
+    expect(() => createRedisRevocationStore({ cluster: { rootNodes: [] } })).toThrow(/rootNodes/);
+    expect(() =>
+      createRedisRevocationStore({
+        sentinel: { name: '', sentinelRootNodes: [{ host: '127.0.0.1', port: 1 }] },
+      }),
+    ).toThrow(/sentinel must be/);
+    expect(() => createRedisRevocationStore({ sentinel: { name: 'm', sentinelRootNodes: [] } })).toThrow(
+      /sentinelRootNodes/,
+    );
   });
 
   it('rejects bad revoke arguments with TypeError, without touching Redis', async () => {

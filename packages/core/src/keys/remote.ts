@@ -532,7 +532,7 @@ class JwksSource {
       async () => {
         const json = await fetchJson(url, {
           timeoutDuration: options.timeoutDuration,
-          fetch: options.fetch ?? globalThis.fetch,
+          fetch: options.fetch,
           headers: options.headers,
           accept: JWKS_ACCEPT,
           what: 'JWKS',

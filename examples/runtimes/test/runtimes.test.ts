@@ -2,7 +2,15 @@ import { createTestIssuer, type TestIssuer, type TestIssuerServer } from '@token
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODES, type Mode, type RuntimeAppConfig } from '../src/app.js';
-import { type Bundles, bundleApp, type RunningApp, startBun, startDeno, startWorkerd } from './runtimes.js';
+import {
+  type Bundles,
+  bundleApp,
+  type CryptoReport,
+  type RunningApp,
+  startBun,
+  startDeno,
+  startWorkerd,
+} from './runtimes.js';
 
 /**
  * The README promises that the Hono adapter and the core run on Bun, Deno and Cloudflare Workers.
@@ -15,6 +23,19 @@ const AUDIENCE = 'api://runtimes';
 const SECRET = 'a-shared-secret-of-at-least-32-bytes!';
 const LOCAL = { rs256: 'RS256', es256: 'ES256', eddsa: 'EdDSA' } as const;
 type Local = keyof typeof LOCAL;
+
+const ALL = ['HS256', 'RS256', 'PS256', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+/**
+ * What each runtime uses (the README says so): Bun's and Deno's node:crypto pass every self-test;
+ * workerd has no node:crypto without `nodejs_compat`, and with it, one that cannot check ECDSA or
+ * RSA-PSS signatures, so EC and RSA keys go to WebCrypto there.
+ */
+const CRYPTO: Record<string, CryptoReport> = {
+  bun: { backend: 'auto', nodeCryptoPasses: ALL },
+  deno: { backend: 'auto', nodeCryptoPasses: ALL },
+  workerd: { backend: 'webcrypto', nodeCryptoPasses: null },
+  'workerd (nodejs_compat)': { backend: 'auto', nodeCryptoPasses: ['HS256', 'RS256', 'EdDSA'] },
+};
 
 interface Signer {
   sign(claims: JWTPayload, defect?: 'expired' | 'wrong-key'): Promise<string>;
@@ -123,6 +144,10 @@ describe.each(['bun', 'deno', 'workerd', 'workerd (nodejs_compat)'])('%s', (name
     if (!found) throw new Error(`${name} is not running`);
     return found;
   };
+
+  it('verifies with node:crypto where it passes its self-tests, WebCrypto otherwise', async () => {
+    expect(await runtime().cryptoReport()).toEqual(CRYPTO[name]);
+  });
 
   it.each(MODES)(
     '%s: valid → 200 with claims, bad signature → 401, no scope → 403, expired → 401',

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import type { RuntimeAppConfig } from '../src/app.js';
 
@@ -18,7 +18,15 @@ export interface RunningApp {
   readonly url: string;
   /** Everything the runtime printed (for failure messages). */
   output(): string;
+  /** What `test/crypto-report.ts` says on this runtime: the signature backend `'auto'` picks. */
+  cryptoReport(): Promise<CryptoReport>;
   close(): Promise<void>;
+}
+
+/** The signature backend chosen on a runtime, and the self-tests its node:crypto passes. */
+export interface CryptoReport {
+  backend: 'node' | 'webcrypto' | 'auto';
+  nodeCryptoPasses: string[] | null;
 }
 
 /** The bundles of the app, one per runtime entry, built from the packages' `dist/`. */
@@ -27,6 +35,10 @@ export interface Bundles {
   readonly worker: string;
   readonly bun: string;
   readonly deno: string;
+  /** `test/crypto-report.ts`, bundled. */
+  readonly report: string;
+  /** `test/crypto-report-worker.ts`, bundled. */
+  readonly reportWorker: string;
   remove(): void;
 }
 
@@ -37,21 +49,31 @@ export interface Bundles {
  */
 export async function bundleApp(config: RuntimeAppConfig): Promise<Bundles> {
   const dir = mkdtempSync(join(tmpdir(), 'tokengate-runtimes-'));
-  const common = {
+  const common: BuildOptions = {
     bundle: true,
     format: 'esm',
     target: 'es2022',
     logLevel: 'silent',
     define: { RUNTIME_APP_CONFIG: JSON.stringify(config) },
-  } as const;
+  };
+  const workers: BuildOptions = {
+    ...common,
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+    conditions: ['workerd', 'worker', 'browser'],
+  };
   await Promise.all([
+    build({ ...workers, entryPoints: [join(here, '../src/worker.ts')], outfile: join(dir, 'worker.js') }),
+    build({
+      ...workers,
+      entryPoints: [join(here, 'crypto-report-worker.ts')],
+      outfile: join(dir, 'report-worker.js'),
+    }),
     build({
       ...common,
-      entryPoints: [join(here, '../src/worker.ts')],
-      outfile: join(dir, 'worker.js'),
+      entryPoints: [join(here, 'crypto-report.ts')],
+      outfile: join(dir, 'report.js'),
       platform: 'neutral',
-      mainFields: ['module', 'main'],
-      conditions: ['workerd', 'worker', 'browser'],
     }),
     build({
       ...common,
@@ -71,6 +93,8 @@ export async function bundleApp(config: RuntimeAppConfig): Promise<Bundles> {
     worker: join(dir, 'worker.js'),
     bun: join(dir, 'bun.js'),
     deno: join(dir, 'deno.js'),
+    report: join(dir, 'report.js'),
+    reportWorker: join(dir, 'report-worker.js'),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -92,17 +116,51 @@ export function denoExecutable(): string {
  * Starts `command`, waits (at most `timeoutMs`) for the `{"listening": url}` line the entry prints,
  * and returns the running app. The child is killed by its PID on close or on failure.
  */
-function startProcess(
-  name: string,
-  command: string,
-  args: string[],
-  env: Record<string, string>,
-  timeoutMs: number,
-): Promise<RunningApp> {
-  const child: ChildProcess = spawn(command, args, {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env },
+interface Runtime {
+  name: string;
+  command: string;
+  /** Arguments that run a script. */
+  args: (script: string) => string[];
+  env: Record<string, string>;
+}
+
+function spawnRuntime(runtime: Runtime, script: string): ChildProcess {
+  return spawn(runtime.command, runtime.args(script), {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...runtime.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/** Runs `script` to completion (at most `timeoutMs`) and parses the JSON line it prints. */
+function runOnce(runtime: Runtime, script: string, timeoutMs: number): Promise<CryptoReport> {
+  const child = spawnRuntime(runtime, script);
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  return new Promise((done, fail) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', fail);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      const line = output.split('\n').find((l) => l.startsWith('{'));
+      if (code === 0 && line) done(JSON.parse(line) as CryptoReport);
+      else fail(new Error(`${runtime.name} ${script} exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+function startProcess(
+  runtime: Runtime,
+  bundles: Bundles,
+  script: string,
+  timeoutMs: number,
+): Promise<RunningApp> {
+  const name = runtime.name;
+  const child = spawnRuntime(runtime, script);
   let output = '';
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const close = async () => {
@@ -134,7 +192,13 @@ function startProcess(
       if (match) {
         clearTimeout(timer);
         child.off('exit', onExit);
-        resolveStart({ name, url: match[1]!, output: () => output, close });
+        resolveStart({
+          name,
+          url: match[1]!,
+          output: () => output,
+          cryptoReport: () => runOnce(runtime, bundles.report, timeoutMs),
+          close,
+        });
       }
     });
   });
@@ -142,18 +206,24 @@ function startProcess(
 
 /** Runs the Bun bundle with the `bun` package's binary. */
 export function startBun(bundles: Bundles, timeoutMs = 15_000): Promise<RunningApp> {
-  return startProcess('bun', bunExecutable(), ['run', bundles.bun], { DO_NOT_TRACK: '1' }, timeoutMs);
+  const bun: Runtime = {
+    name: 'bun',
+    command: bunExecutable(),
+    args: (script) => ['run', script],
+    env: { DO_NOT_TRACK: '1' },
+  };
+  return startProcess(bun, bundles, bundles.bun, timeoutMs);
 }
 
 /** Runs the Deno bundle with the `deno` package's binary, network limited to 127.0.0.1. */
 export function startDeno(bundles: Bundles, timeoutMs = 15_000): Promise<RunningApp> {
-  return startProcess(
-    'deno',
-    denoExecutable(),
-    ['run', '--no-config', '--no-lock', '--no-prompt', '--allow-net=127.0.0.1', bundles.deno],
-    { DENO_DIR: join(bundles.dir, 'deno-dir'), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
-    timeoutMs,
-  );
+  const deno: Runtime = {
+    name: 'deno',
+    command: denoExecutable(),
+    args: (script) => ['run', '--no-config', '--no-lock', '--no-prompt', '--allow-net=127.0.0.1', script],
+    env: { DENO_DIR: join(bundles.dir, 'deno-dir'), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+  };
+  return startProcess(deno, bundles, bundles.deno, timeoutMs);
 }
 
 /** Runs the Worker bundle on workerd through Miniflare, with or without `nodejs_compat`. */
@@ -163,12 +233,17 @@ export async function startWorkerd(
 ): Promise<RunningApp> {
   const name = nodejsCompat ? 'workerd (nodejs_compat)' : 'workerd';
   let output = '';
-  const mf = new Miniflare({
+  const worker = {
     modules: true,
-    scriptPath: bundles.worker,
     modulesRoot: bundles.dir,
     compatibilityDate: '2026-04-01',
     compatibilityFlags: nodejsCompat ? ['nodejs_compat'] : [],
+  };
+  const mf = new Miniflare({
+    workers: [
+      { ...worker, name: 'app', scriptPath: bundles.worker },
+      { ...worker, name: 'report', scriptPath: bundles.reportWorker },
+    ],
     host: '127.0.0.1',
     port: 0,
     handleRuntimeStdio(stdout: Readable, stderr: Readable) {
@@ -182,7 +257,15 @@ export async function startWorkerd(
   });
   try {
     const url = await mf.ready;
-    return { name, url: url.origin, output: () => output, close: () => mf.dispose() };
+    const cryptoReport = async () => {
+      // (Miniflare's types name Cloudflare's Request/Response, whose package is not installed.)
+      const report = (await mf.getWorker('report')) as unknown as {
+        fetch(url: string): Promise<Response>;
+      };
+      const response = await report.fetch('http://report/');
+      return (await response.json()) as CryptoReport;
+    };
+    return { name, url: url.origin, output: () => output, cryptoReport, close: () => mf.dispose() };
   } catch (error) {
     await mf.dispose().catch(() => {});
     throw new Error(`${name} did not start:\n${output}`, { cause: error });

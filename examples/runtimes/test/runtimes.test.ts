@@ -45,6 +45,8 @@ let remote: TestIssuer;
 let remoteServer: TestIssuerServer;
 let discovery: TestIssuer;
 let discoveryServer: TestIssuerServer;
+let shared: TestIssuer;
+let sharedServer: TestIssuerServer;
 let bundles: Bundles;
 const signers = {} as Record<Mode, Signer>;
 const runtimes: RunningApp[] = [];
@@ -96,7 +98,12 @@ beforeAll(async () => {
   // The remote key set's RSA key signs PS256 tokens (the app allows only PS256 there).
   remote = await createTestIssuer({ alg: 'RS256' });
   discovery = await createTestIssuer({ alg: 'ES256' });
-  [remoteServer, discoveryServer] = await Promise.all([remote.listen(), discovery.listen()]);
+  shared = await createTestIssuer({ alg: 'EdDSA' });
+  [remoteServer, discoveryServer, sharedServer] = await Promise.all([
+    remote.listen(),
+    discovery.listen(),
+    shared.listen(),
+  ]);
   signers.remote = issuerSigner(remote, 'PS256');
   signers.discovery = issuerSigner(discovery, 'ES256');
   bundles = await bundleApp({
@@ -105,6 +112,7 @@ beforeAll(async () => {
     jwks,
     jwksUri: remoteServer.jwksUri,
     issuer: discoveryServer.issuer,
+    sharedJwksUri: sharedServer.jwksUri,
   });
   const started = await Promise.allSettled([
     startBun(bundles),
@@ -119,11 +127,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.allSettled(runtimes.map((runtime) => runtime.close()));
-  await Promise.allSettled([remoteServer?.close(), discoveryServer?.close()]);
+  await Promise.allSettled([remoteServer?.close(), discoveryServer?.close(), sharedServer?.close()]);
   bundles?.remove();
 });
 
-async function call(runtime: RunningApp, mode: Mode, token: string) {
+async function call(runtime: RunningApp, mode: string, token: string) {
   const response = await fetch(`${runtime.url}/${mode}/claims`, {
     headers: { authorization: `Bearer ${token}` },
     signal: AbortSignal.timeout(10_000),
@@ -180,4 +188,43 @@ describe.each(['bun', 'deno', 'workerd', 'workerd (nodejs_compat)'])('%s', (name
       });
     },
   );
+});
+
+/**
+ * Whether requests that wait for a key fetch started by another request survive that request
+ * ending first. On workerd the fetch is cancelled with it (its I/O belongs to that request), so
+ * the waiting request answers 503 at the fetch deadline and the next one fetches anew; elsewhere
+ * the fetch completes and serves both. Before the fix, workerd's waiting requests hung for good.
+ */
+const ABANDONED: Record<string, number> = {
+  bun: 200,
+  deno: 200,
+  workerd: 503,
+  'workerd (nodejs_compat)': 503,
+};
+
+describe.each(Object.keys(ABANDONED))('%s: a key fetch whose request ends first', (name) => {
+  it('does not strand the requests waiting for it', async () => {
+    const app = runtimes.find((r) => r.name === name);
+    if (!app) throw new Error(`${name} is not running`);
+    const token = await shared.sign({ sub: 'shared', scope: 'read' }, { audience: AUDIENCE });
+    sharedServer.faults.set('slow', { delayMs: 1_000 });
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const started = Date.now();
+    const [hurried, patient] = await Promise.all([
+      call(app, 'hurried', token), // starts the fetch, gives up at 200 ms
+      sleep(100).then(() => call(app, 'patient', token)), // waits for that fetch
+      sleep(300).then(() => sharedServer.faults.set(null)),
+    ]);
+    const context = `${name}; runtime output:\n${app.output()}`;
+    expect(hurried.status, context).toBe(504);
+    expect(patient.status, context).toBe(ABANDONED[name]);
+    if (patient.status === 503) expect(patient.body.code).toBe('key_source_unavailable');
+    expect(Date.now() - started, context).toBeLessThan(3_000);
+    // the next request is served (on workerd, by a new fetch)
+    expect(await call(app, 'patient', token), context).toMatchObject({
+      status: 200,
+      body: { sub: 'shared' },
+    });
+  });
 });

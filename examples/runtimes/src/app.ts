@@ -19,7 +19,7 @@ export interface RuntimeAppConfig {
   jwksUri: string;
   /** Issuer of `/discovery` (its keys are found through OIDC discovery). */
   issuer: string;
-  /** Remote key set shared by `/hurried` and `/patient` (fetched with a 1.5 s timeout). */
+  /** Remote key set shared by `/hurried` and `/patient` (fetched with a 2 s timeout). */
   sharedJwksUri: string;
 }
 
@@ -51,11 +51,11 @@ export function createApp(config: RuntimeAppConfig) {
     app.use(`/${mode}/*`, jwtAuth({ ...keys[mode], audience: config.audience, onKeySourceEvent }));
     app.get(`/${mode}/claims`, requireScope('read'), (c) => c.json(getAuth(c).claims));
   }
-  // Two middlewares on one key set share its fetch. `/hurried` gives up after 200 ms (hono/timeout,
+  // Two middlewares on one key set share its fetch. `/hurried` gives up after 500 ms (hono/timeout,
   // 504): on Workers, the fetch it started is then cancelled with it, and `/patient` requests
   // waiting for that fetch must not hang.
-  const shared = { jwksUri: config.sharedJwksUri, timeoutDuration: 1_500, audience: config.audience };
-  app.use('/hurried/*', timeout(200), jwtAuth(shared));
+  const shared = { jwksUri: config.sharedJwksUri, timeoutDuration: 2_000, audience: config.audience };
+  app.use('/hurried/*', timeout(500), jwtAuth(shared));
   app.get('/hurried/claims', (c) => c.json(getAuth(c).claims));
   app.use('/patient/*', jwtAuth(shared));
   app.get('/patient/claims', (c) => c.json(getAuth(c).claims));

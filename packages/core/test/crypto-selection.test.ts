@@ -192,6 +192,23 @@ describe("the 'auto' backend", () => {
     }
   });
 
+  it('on a workerd-like node:crypto, a PKCS#1 RSA PEM (which WebCrypto cannot read) still verifies RS256 and PS256', async () => {
+    const web = createWebCryptoBackend();
+    const auto = createAutoBackend(withNodeCrypto(workerdLikeCrypto(), createNodeBackend)!, () => web);
+    const { publicKey, privateKey } = nodeCrypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = publicKey.export({ format: 'pem', type: 'pkcs1' }) as string;
+    await expect(web.importPem(pem)).rejects.toThrow(TypeError);
+    const key = await auto.importPem(pem);
+    expect(key).toMatchObject({ kty: 'RSA', modulusLength: 2048 });
+    const input = 'header.payload';
+    const pss = { padding: nodeCrypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
+    const rs = nodeCrypto.sign('sha256', Buffer.from(input), privateKey);
+    const ps = nodeCrypto.sign('sha256', Buffer.from(input), { key: privateKey, ...pss });
+    expect(await auto.verify('RS256', key, input, rs)).toBe(true);
+    expect(await auto.verify('PS256', key, input, ps)).toBe(true);
+    expect(await auto.verify('PS256', key, input, rs)).toBe(false);
+  });
+
   it('on Node, imports every key with node:crypto itself (no wrapper: the fast path is unchanged)', async () => {
     const node = createNodeBackend()!;
     const auto = createAutoBackend(node, () => {

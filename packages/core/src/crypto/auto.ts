@@ -26,6 +26,21 @@ export function createAutoBackend(node: CryptoBackend, web: () => CryptoBackend)
   };
   const nodeCan = (key: Pick<ImportedKey, 'kty' | 'crv'> | JsonWebKey) => selfTestsFor(key).every(passes);
   const viaWeb = (key: ImportedKey): ImportedKey => ({ ...key, handle: new ViaWebCrypto(key) });
+  /**
+   * A key node:crypto read but may not verify with, imported by WebCrypto as the JWK node:crypto
+   * exports (so formats only node:crypto reads, such as a PKCS#1 RSA PEM, keep working), or from
+   * the original input when node:crypto cannot export it.
+   */
+  const handOver = async (key: ImportedKey, fromInput: () => ImportedKey | Promise<ImportedKey>) => {
+    const handle = key.handle as { export?: (options: { format: 'jwk' }) => JsonWebKey };
+    let jwk: JsonWebKey | undefined;
+    try {
+      jwk = handle.export?.({ format: 'jwk' });
+    } catch {
+      // not exportable here: WebCrypto reads the input itself
+    }
+    return jwk ? web().importJwk(jwk) : fromInput();
+  };
 
   return {
     name: 'auto',
@@ -39,11 +54,11 @@ export function createAutoBackend(node: CryptoBackend, web: () => CryptoBackend)
     },
     async importPem(pem) {
       const key = await node.importPem(pem);
-      return nodeCan(key) ? key : viaWeb(await web().importPem(pem));
+      return nodeCan(key) ? key : viaWeb(await handOver(key, () => web().importPem(pem)));
     },
     async importKeyObject(object) {
       const key = await node.importKeyObject(object);
-      return nodeCan(key) ? key : viaWeb(await web().importKeyObject(object));
+      return nodeCan(key) ? key : viaWeb(await handOver(key, () => web().importKeyObject(object)));
     },
     verify(alg, key, signingInput, signature) {
       const handle = key.handle;

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
@@ -112,10 +112,7 @@ export function denoExecutable(): string {
   return api.runInstall();
 }
 
-/**
- * Starts `command`, waits (at most `timeoutMs`) for the `{"listening": url}` line the entry prints,
- * and returns the running app. The child is killed by its PID on close or on failure.
- */
+/** A runtime run as a child process (Bun, Deno). */
 interface Runtime {
   name: string;
   command: string;
@@ -153,6 +150,10 @@ function runOnce(runtime: Runtime, script: string, timeoutMs: number): Promise<C
   });
 }
 
+/**
+ * Starts `script` on `runtime`, waits (at most `timeoutMs`) for the `{"listening": url}` line the
+ * entry prints, and returns the running app. The child is killed by its PID on close or failure.
+ */
 function startProcess(
   runtime: Runtime,
   bundles: Bundles,
@@ -271,6 +272,3 @@ export async function startWorkerd(
     throw new Error(`${name} did not start:\n${output}`, { cause: error });
   }
 }
-
-/** Root of the repository (for messages). */
-export const repositoryRoot = resolve(here, '../../..');

@@ -231,7 +231,13 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
   onKeySourceEvent?: KeySourceEventOption;
   /** A `fetch` implementation for remote keys (proxies, custom agents). @default globalThis.fetch */
   fetch?: typeof globalThis.fetch;
-  /** Signature implementation: node:crypto when available (`'auto'`), or WebCrypto. @default 'auto' */
+  /**
+   * Signature implementation. `'auto'`: node:crypto where the runtime has it (Node, Bun, Deno,
+   * Workers with `nodejs_compat`) for each key type whose built-in self-test it passes there
+   * (checked once per process), WebCrypto for the others and where node:crypto is missing.
+   * `'node'` or `'webcrypto'` force one for every key.
+   * @default 'auto'
+   */
   crypto?: CryptoPreference;
   /**
    * The canonical URL of this API or MCP endpoint, as clients name it (an OAuth 2.1 protected

@@ -85,7 +85,7 @@ async function loadMetadata(
   const started = Date.now();
   const fetchOptions = (timeoutDuration: number) => ({
     timeoutDuration,
-    fetch: options.fetch ?? globalThis.fetch,
+    fetch: options.fetch,
     headers: options.headers,
     accept: METADATA_ACCEPT,
     what: 'discovery metadata',

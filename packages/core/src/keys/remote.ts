@@ -334,6 +334,19 @@ export class EventHub {
  */
 export const FIRST_RETRY_MS = 1_000;
 
+/** A fetch in flight: settles when the fetch has (it never rejects), due by `deadline` (`Date.now()`). */
+interface Flight {
+  readonly done: Promise<void>;
+  readonly deadline: number;
+}
+
+/**
+ * How long past a fetch's deadline its waiters keep waiting before they conclude the runtime
+ * cancelled it (the fetch's own timeout fires at the deadline and settles it on every runtime
+ * that does not).
+ */
+const ABANDON_GRACE_MS = 100;
+
 /** A value held by a {@link RemoteCache}, with whether it is served stale. */
 export interface CachedValue<T> {
   readonly value: T;
@@ -357,7 +370,7 @@ export class RemoteCache<T> {
   #lastAttemptAt: number | undefined;
   #lastSuccessAt: number | undefined;
   #lastError: KeySourceError | undefined;
-  #inflight: Promise<void> | undefined;
+  #inflight: Flight | undefined;
   #staleNotified = false;
   #fetches = 0;
   #failures = 0;
@@ -411,16 +424,44 @@ export class RemoteCache<T> {
   async get(refresh = false): Promise<CachedValue<T>> {
     const now = this.#options.now();
     if (!refresh && this.#isFresh(now)) return { value: this.#value!, stale: false };
-    if (this.#inflight) {
-      await this.#inflight;
-      return this.#settle(this.#options.now());
+    if (!this.#inflight) {
+      if (this.#inCooldown(now) && (this.#lastError || this.#isFresh(now))) return this.#settle(now);
+      const flight: Flight = {
+        done: this.#fetch(now).finally(() => {
+          if (this.#inflight === flight) this.#inflight = undefined;
+        }),
+        deadline: Date.now() + this.#options.timeoutDuration,
+      };
+      this.#inflight = flight;
     }
-    if (this.#inCooldown(now) && (this.#lastError || this.#isFresh(now))) return this.#settle(now);
-    this.#inflight = this.#fetch(now).finally(() => {
-      this.#inflight = undefined;
+    const abandoned = await this.#wait(this.#inflight);
+    return this.#settle(
+      this.#options.now(),
+      abandoned ? `no answer from ${this.url} within ${this.#options.timeoutDuration} ms` : undefined,
+    );
+  }
+
+  /**
+   * Waits for the fetch in flight, but not past its deadline. Every fetch settles by then on its
+   * own (`fetchJson` races a timer), except where the runtime cancels it: on Cloudflare Workers a
+   * fetch is I/O of the request that started it, and it never settles once that request has
+   * ended (a `hono/timeout`, a client that went away). The other requests waiting for it then
+   * stop waiting at the deadline (and answer with what is held, or 503), and the fetch is
+   * forgotten, so the next request starts a new one instead of joining a fetch that never ends.
+   * @returns whether the fetch was given up.
+   */
+  async #wait(flight: Flight): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<true>((resolve) => {
+      timer = setTimeout(() => resolve(true), Math.max(0, flight.deadline - Date.now()) + ABANDON_GRACE_MS);
     });
-    await this.#inflight;
-    return this.#settle(this.#options.now());
+    try {
+      const abandoned = await Promise.race([flight.done.then(() => false), expired]);
+      if (abandoned && this.#inflight === flight) this.#inflight = undefined;
+      return abandoned;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The `key_source_unavailable` error for the current state. */
@@ -475,16 +516,17 @@ export class RemoteCache<T> {
     return { value: this.#value!, stale: true };
   }
 
-  #settle(now: number): CachedValue<T> {
+  /** What a caller gets after a fetch; `abandoned` names a fetch given up (served like a failure). */
+  #settle(now: number, abandoned?: string): CachedValue<T> {
     if (this.#isFresh(now)) return { value: this.#value!, stale: false };
-    if (this.#lastError && this.#withinStale(now)) return this.#serveStale(now);
+    if ((this.#lastError || abandoned) && this.#withinStale(now)) return this.#serveStale(now);
     if (this.#value !== undefined && this.#lastError) {
       const age = Math.round((now - this.#fetchedAt) / 1000);
       throw this.unavailable(
         `${this.#lastError.message}; the last good copy is ${age} s old, older than cacheMaxAge + staleIfError`,
       );
     }
-    throw this.unavailable();
+    throw this.unavailable(abandoned);
   }
 
   async #fetch(now: number): Promise<void> {
@@ -563,7 +605,7 @@ class JwksSource {
       async () => {
         const json = await fetchJson(url, {
           timeoutDuration: options.timeoutDuration,
-          fetch: options.fetch ?? globalThis.fetch,
+          fetch: options.fetch,
           headers: options.headers,
           accept: JWKS_ACCEPT,
           what: 'JWKS',

@@ -5,7 +5,9 @@ import {
   createRemoteJwks,
   getRemoteJwks,
   type KeySourceEvent,
+  RemoteCache,
   type RemoteJwksOptions,
+  resolveRemoteOptions,
 } from '../../src/keys/remote.js';
 import { createTestIssuer, type TestIssuer, type TestIssuerServer } from '../../src/testing/index.js';
 
@@ -360,5 +362,60 @@ describe('remote JWKS: outages', () => {
     const error = await rejection(source.getKeys());
     expect(error.cause.kind).toBe('http_status');
     expect(error.message).toMatch(/HTTP 302 \(redirects are not followed\)/);
+  });
+});
+
+describe('remote keys: a fetch the runtime cancels (Workers, when the request that started it ends)', () => {
+  /**
+   * On Cloudflare Workers a fetch is I/O of the request that started it: when that request ends
+   * first (a `hono/timeout`, a client that went away), the fetch is cancelled and never settles,
+   * its timeout timer included. Here a load that never settles stands for it.
+   */
+  function cache(options: Parameters<typeof resolveRemoteOptions>[0], loads: Array<() => Promise<string>>) {
+    let n = 0;
+    const load = () => (loads[n++] ?? loads[loads.length - 1]!)();
+    return new RemoteCache<string>('https://idp.example.com/jwks', load, resolveRemoteOptions(options), (e) =>
+      events.push(e),
+    );
+  }
+  const never = () => new Promise<string>(() => {});
+  const settleWithin = <T>(promise: Promise<T>, ms: number) =>
+    Promise.race([
+      promise.then(
+        (value) => ({ value }),
+        (error) => ({ error }),
+      ),
+      new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), ms)),
+    ]);
+
+  it('whoever waits for it stops at its deadline with a 503, and the next request fetches anew', async () => {
+    const source = cache({ timeoutDuration: 150, now: clock }, [never, async () => 'keys']);
+    const started = Date.now();
+    const [first, joined] = await Promise.all([
+      settleWithin(source.get(), 2_000),
+      settleWithin(source.get(), 2_000),
+    ]);
+    for (const outcome of [first, joined]) {
+      expect(outcome).not.toBe('hung');
+      const error = (outcome as { error: any }).error;
+      expect(isAuthError(error) && error.status).toBe(503);
+      expect(error.message).toBe('no answer from https://idp.example.com/jwks within 150 ms');
+    }
+    expect(Date.now() - started).toBeLessThan(1_000);
+    // not a failure of the endpoint: no cooldown, the next request fetches at once
+    expect(await settleWithin(source.get(), 2_000)).toEqual({ value: { value: 'keys', stale: false } });
+    expect(events.filter((e) => e.type === 'fetch_failed')).toEqual([]);
+  });
+
+  it('keeps serving the last good copy while a refresh is given up, within staleIfError', async () => {
+    const source = cache({ timeoutDuration: 150, cacheMaxAge: MIN, staleIfError: 10 * MIN, now: clock }, [
+      async () => 'v1',
+      never,
+      async () => 'v2',
+    ]);
+    expect((await source.get()).value).toBe('v1');
+    t += 2 * MIN; // expired: the next request refreshes, and that fetch is cancelled
+    expect(await settleWithin(source.get(), 2_000)).toEqual({ value: { value: 'v1', stale: true } });
+    expect(await settleWithin(source.get(), 2_000)).toEqual({ value: { value: 'v2', stale: false } });
   });
 });

@@ -661,6 +661,7 @@ const guards: Case[] = [
  */
 export { remoteKeyCases } from './remote-cases.js';
 
+import { cacheCases } from './cache-cases.js';
 import { remoteKeyCases } from './remote-cases.js';
 
 /** The table. Adding a case here runs it on every framework. */
@@ -672,4 +673,5 @@ export const CASES: readonly Case[] = [
   ...hooks,
   ...guards,
   ...remoteKeyCases,
+  ...cacheCases,
 ];

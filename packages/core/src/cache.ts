@@ -1,31 +1,77 @@
-import type { AuthContext } from './context.js';
+import { timeFault } from './claims.js';
+import type { AuthContext, JwtClaims, JwtHeader } from './context.js';
+import type { VerificationKey } from './keys/sources.js';
+import type { Profile } from './profiles.js';
+import type { CheckedToken } from './verify-token.js';
+
+/**
+ * # The verified-token cache, and its whole contract
+ *
+ * **The cache only saves work.** For any sequence of requests, clock changes, key-set changes,
+ * revocations and options, a verifier with the cache on answers exactly what the same verifier
+ * with `cache: false` answers at that moment: same status, `code`, `reason` and context. A hit
+ * skips exactly two steps of a fresh verification (`verify-token.ts`) — the signature check and
+ * the claims schema — and only on these terms, all implemented in this file:
+ *
+ * 1. **Same token.** An entry is found only for the whole token, character for character (never a
+ *    part of it: fast-jwt GHSA-rp9m-7r4c-75qg). Only verified tokens are stored; failures never.
+ * 2. **Same moment.** Every time-dependent check — `exp`, `nbf`, `iat` in the future,
+ *    `maxTokenAge` — is evaluated again on every hit, by the same function a fresh verify uses
+ *    (`timeFault` in `claims.ts`). An entry that fails it is not served: the request is verified
+ *    afresh and gets the fresh answer. Everything else a fresh verify checks before the keys
+ *    (structure, algorithms, issuer profile, `typ`, `iss`, `aud`, required claims) depends only on
+ *    the token and the options, which an entry shares with the request.
+ * 3. **Same keys.** A hit stands only while the key that verified the token would still be
+ *    selected for it. Configured key material (`secret` strings or bytes, `publicKey`, `jwks`) is
+ *    fixed, so nothing can change. For every other source (`jwksUri`, issuer discovery, a `secret`
+ *    function) a hit asks the key source for the token's keys exactly as a fresh verify would: a
+ *    remote key set that is due for refresh is refreshed whether the request hits or misses, a key
+ *    source that is down past `staleIfError` answers 503 to hits too, and a `secret` function is
+ *    called on every request. When the verifying key is no longer among the keys selected, the
+ *    request continues as a fresh verify with those same keys (the function is not called twice).
+ * 4. **Revocation on every request.** The verifier checks `isRevoked` / `revocation` after a hit
+ *    as after a fresh verify; the cache never answers for revocation.
+ * 5. **Bounded.** `maxEntries` (LRU, two generations), about 64 MiB of tokens, and `maxAge`: an
+ *    entry is dropped after `maxAge` whatever the token's `exp` (dropping only costs a fresh
+ *    verify).
+ *
+ * What the cache cannot see, and therefore assumes: the `claims` schema is a pure function of the
+ * payload (its output is reused), and a `secret` function returning the same string (or the same
+ * `Uint8Array` object) returns the same key. A remote key withdrawn by the identity provider stops
+ * verifying at the key set's next refresh (`cacheMaxAge`, or sooner on an unknown `kid`) — the
+ * same moment for a cached and an uncached verifier, since both read the one shared key set.
+ *
+ * The differential test `packages/core/test/cache-differential.test.ts` (cache on against
+ * `cache: false`, random sequences, through every adapter) is the gate for any change here or on
+ * the request path.
+ */
 
 interface Entry {
   /** The whole token: a hit requires it to equal the token presented, character for character. */
   readonly token: string;
   readonly auth: AuthContext<any>;
-  /** Seconds: first instant the entry may be served (`nbf` − tolerance). */
-  readonly from: number;
-  /** Seconds: the entry is dropped at this instant (`exp` + tolerance, or cache max age). */
+  readonly header: JwtHeader & { alg: CheckedToken['header']['alg'] };
+  readonly payload: JwtClaims;
+  readonly profile: Profile;
+  /** The key that verified the token (rule 3). */
+  readonly key: VerificationKey;
+  readonly exp: number | undefined;
+  readonly nbf: number | undefined;
+  readonly iat: number | undefined;
+  /** Seconds: the entry is dropped at this instant (`maxAge` after it was stored). */
   readonly until: number;
-  /** Key-set version the token was verified against. */
-  readonly version: number;
-  /** The profile whose key set verified it. */
-  readonly profile: number;
   readonly bytes: number;
 }
 
+/** What a lookup concluded: the cached context, the keys a fresh verify must use, or nothing. */
+export type Lookup = AuthContext<any> | readonly VerificationKey[] | undefined;
+
 /**
- * The verified-token cache: keyed by the WHOLE token string (never a part of it: see fast-jwt
- * GHSA-rp9m-7r4c-75qg), bounded by entries and bytes. An entry is served only inside the token's
- * own validity window and only while the key set that verified it is unchanged; failures are
- * never cached.
- *
- * The Map is indexed by the token's last {@link KEY_LENGTH} characters (signature bytes, which no
- * one can choose for a token that verifies) and every hit compares the stored token with the
- * presented one in full: V8 hashes a new string on every `Map.get`, about 1 µs for a 700-character
- * RS256 token, while the suffix costs a few ns. A suffix shared by two tokens can only cause a
- * miss, never a wrong answer.
+ * The verified-token cache (see the contract above). The Map is indexed by the token's last
+ * {@link KEY_LENGTH} characters (signature bytes, which no one can choose for a token that
+ * verifies) and every hit compares the stored token with the presented one in full: V8 hashes a
+ * new string on every `Map.get`, about 1 µs for a 700-character RS256 token, while the suffix
+ * costs a few ns. A suffix shared by two tokens can only cause a miss, never a wrong answer.
  *
  * Recency is kept with two generations (the hashlru scheme) rather than by deleting and
  * re-inserting Map keys: new and recently used entries live in the young Map, a hit in the old
@@ -59,40 +105,48 @@ export class TokenCache {
   }
 
   /**
-   * The cached context for `token` at `now` (seconds), if it is still valid for the current
-   * key-set `versionOf(profile)`.
+   * Looks `token` up at `now` (seconds) under rules 1–3: the cached context when it may be
+   * served; the keys selected now when the token must be verified afresh against them (rule 3);
+   * undefined for a plain miss. A rejection is the key source's, as a fresh verify would get it.
    */
-  get(token: string, now: number, versionOf: (profile: number) => number): AuthContext<any> | undefined {
+  lookup(token: string, now: number): Lookup | Promise<Lookup> {
+    const entry = this.#find(token, now);
+    if (entry === undefined) return undefined;
+    if (timeFault(entry.exp, entry.nbf, entry.iat, entry.profile.policy, now) !== undefined) return undefined;
+    const source = entry.profile.keys;
+    if (source.fixed) return entry.auth;
+    const keys = source.keysFor(entry.header, entry.payload);
+    return keys instanceof Promise ? keys.then((k) => stillSelected(entry, k)) : stillSelected(entry, keys);
+  }
+
+  /** Remembers a freshly verified token, its context and the key that verified it. */
+  set(token: string, checked: CheckedToken, auth: AuthContext<any>, key: VerificationKey, now: number): void {
+    const { header, payload } = checked;
+    this.#add(keyOf(token), {
+      token,
+      auth,
+      header,
+      payload,
+      profile: checked.profile,
+      key,
+      exp: payload.exp as number | undefined,
+      nbf: payload.nbf as number | undefined,
+      iat: payload.iat as number | undefined,
+      until: now + this.#maxAge,
+      bytes: token.length * 4 + 512,
+    });
+  }
+
+  #find(token: string, now: number): Entry | undefined {
     const key = keyOf(token);
     let entry = this.#young.get(key);
     if (entry === undefined) {
       entry = this.#old.get(key);
-      if (entry === undefined || entry.token !== token || !usable(entry, now, versionOf)) return undefined;
+      if (entry === undefined || entry.token !== token || now >= entry.until) return undefined;
       this.#add(key, entry);
-      return entry.auth;
+      return entry;
     }
-    return entry.token === token && usable(entry, now, versionOf) ? entry.auth : undefined;
-  }
-
-  /** Remembers a verified context. */
-  set(
-    token: string,
-    auth: AuthContext<any>,
-    window: { from: number; until: number; now: number },
-    version: number,
-    profile: number,
-  ): void {
-    const until = Math.min(window.until, window.now + this.#maxAge);
-    if (until <= window.now) return;
-    this.#add(keyOf(token), {
-      token,
-      auth,
-      from: window.from,
-      until,
-      version,
-      profile,
-      bytes: token.length * 4 + 512,
-    });
+    return entry.token === token && now < entry.until ? entry : undefined;
   }
 
   #add(key: string, entry: Entry): void {
@@ -108,13 +162,13 @@ export class TokenCache {
   }
 }
 
+function stillSelected(entry: Entry, keys: readonly VerificationKey[]): Lookup {
+  return keys.includes(entry.key) ? entry.auth : keys;
+}
+
 /** Characters of the token's end that index the Map. */
 const KEY_LENGTH = 32;
 
 function keyOf(token: string): string {
   return token.length > KEY_LENGTH ? token.slice(-KEY_LENGTH) : token;
-}
-
-function usable(entry: Entry, now: number, versionOf: (profile: number) => number): boolean {
-  return now < entry.until && now >= entry.from && entry.version === versionOf(entry.profile);
 }

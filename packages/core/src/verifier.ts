@@ -4,6 +4,7 @@ import { selectBackend } from './crypto/index.js';
 import { toSeconds } from './duration.js';
 import { AuthError, isAuthError } from './errors.js';
 import { callHook } from './hooks.js';
+import type { VerificationKey } from './keys/sources.js';
 import { positiveInt } from './option-values.js';
 import { assertKnownOptions, type ClaimsOf, OPTION_NAMES, type TokengateOptions } from './options.js';
 import { resolveProfiles } from './profiles.js';
@@ -74,7 +75,6 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
       toSeconds(cacheOptions.maxAge ?? '10m', 'cache.maxAge'),
     );
   }
-  const versionOf = (index: number) => profiles.list[index]!.keys.version();
   const isRevoked = options.isRevoked;
 
   async function checkRevocation(auth: AuthContext<any>): Promise<void> {
@@ -99,34 +99,27 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
       });
     }
     const now = Date.now() / 1000;
-    const cached = cache?.get(token, now, versionOf);
-    if (cached !== undefined) {
-      if (isRevoked || revocation) await checkRevocation(cached);
-      return cached;
+    let keys: readonly VerificationKey[] | undefined;
+    if (cache) {
+      let found = cache.lookup(token, now);
+      if (found instanceof Promise) found = await found;
+      if (Array.isArray(found)) keys = found;
+      else if (found !== undefined) {
+        const cached = found as AuthContext<ClaimsOf<S>>;
+        if (isRevoked || revocation) await checkRevocation(cached);
+        return cached;
+      }
     }
     const checked = checkToken(token, now, profiles);
-    const { profile, payload } = checked;
-    const version = profile.keys.version();
-    let keys = profile.keys.keysFor(checked.header, payload);
-    if (keys instanceof Promise) keys = await keys;
-    const key = checkSignature(checked, keys, backend);
-    if (key instanceof Promise) await key;
+    if (keys === undefined) {
+      const selected = checked.profile.keys.keysFor(checked.header, checked.payload);
+      keys = selected instanceof Promise ? await selected : selected;
+    }
+    let key = checkSignature(checked, keys, backend);
+    if (key instanceof Promise) key = await key;
     let auth = contextOf<ClaimsOf<S>>(token, checked, schema);
     if (auth instanceof Promise) auth = await auth;
-    if (cache) {
-      const tolerance = profile.policy.tolerance;
-      cache.set(
-        token,
-        auth,
-        {
-          now,
-          from: typeof payload.nbf === 'number' ? payload.nbf - tolerance : Number.NEGATIVE_INFINITY,
-          until: typeof payload.exp === 'number' ? payload.exp + tolerance : Number.POSITIVE_INFINITY,
-        },
-        version,
-        profile.index,
-      );
-    }
+    cache?.set(token, checked, auth, key, now);
     if (isRevoked || revocation) await checkRevocation(auth);
     return auth;
   }

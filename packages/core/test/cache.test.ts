@@ -11,6 +11,30 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** Stores a stand-in context under `token`, as the verifier does after a fresh verify. */
+function put(
+  cache: TokenCache,
+  token: string,
+  auth: object,
+  now: number,
+  payload: Record<string, number> = {},
+  policy: { tolerance?: number; maxTokenAge?: number } = {},
+  keys: { source?: object; key?: object } = {},
+): never {
+  const profile = {
+    policy: { tolerance: 0, maxTokenAge: undefined, ...policy },
+    keys: keys.source ?? { fixed: true },
+  };
+  cache.set(
+    token,
+    { header: { alg: 'HS256' }, payload, profile } as never,
+    auth as never,
+    (keys.key ?? {}) as never,
+    now,
+  );
+  return auth as never;
+}
+
 const reason = (p: Promise<unknown>) =>
   p.then(
     () => 'ok',
@@ -54,52 +78,66 @@ describe('verified-token cache', () => {
   it('never serves a token that only shares the indexed suffix with a cached one', () => {
     const cache = new TokenCache(10, 600);
     const suffix = 'S'.repeat(40);
-    cache.set(`header.payloadA.${suffix}`, { who: 'a' } as never, { now: 0, from: 0, until: 100 }, 0, 0);
-    expect(cache.get(`header.payloadB.${suffix}`, 1, () => 0)).toBeUndefined();
-    expect(cache.get(`header.payloadA.${suffix}`, 1, () => 0)).toEqual({ who: 'a' });
+    put(cache, `header.payloadA.${suffix}`, { who: 'a' }, 0);
+    expect(cache.lookup(`header.payloadB.${suffix}`, 1)).toBeUndefined();
+    expect(cache.lookup(`header.payloadA.${suffix}`, 1)).toEqual({ who: 'a' });
   });
 
   it('honours the cache maxAge even for long-lived tokens', () => {
     const cache = new TokenCache(10, 60);
-    const auth = { subject: 'x' } as never;
-    cache.set('t', auth, { now: 1000, from: 0, until: 1_000_000 }, 1, 0);
-    expect(cache.get('t', 1059, () => 1)).toBe(auth);
-    expect(cache.get('t', 1060, () => 1)).toBeUndefined();
+    const auth = put(cache, 't', { subject: 'x' }, 1000, { exp: 1_000_000 });
+    expect(cache.lookup('t', 1059)).toBe(auth);
+    expect(cache.lookup('t', 1060)).toBeUndefined();
   });
 
-  it('does not serve before nbf − tolerance', () => {
+  it('re-evaluates every time-dependent check on a hit, with the policy tolerance', () => {
     const cache = new TokenCache(10, 600);
-    const auth = { subject: 'x' } as never;
-    cache.set('t', auth, { now: 1000, from: 1010, until: 2000 }, 1, 0);
-    expect(cache.get('t', 1005, () => 1)).toBeUndefined();
-    expect(cache.get('t', 1010, () => 1)).toBe(auth);
+    const auth = put(cache, 't', {}, 1000, { nbf: 1010, iat: 1000, exp: 1100 }, { tolerance: 5 });
+    expect(cache.lookup('t', 1004.999)).toBeUndefined();
+    expect(cache.lookup('t', 1005)).toBe(auth);
+    expect(cache.lookup('t', 1104.999)).toBe(auth);
+    expect(cache.lookup('t', 1105)).toBeUndefined();
+    const aged = put(cache, 'a', {}, 1000, { iat: 1000, exp: 9999 }, { tolerance: 1, maxTokenAge: 10 });
+    expect(cache.lookup('a', 1011)).toBe(aged);
+    expect(cache.lookup('a', 1011.001)).toBeUndefined();
   });
 
-  it('drops entries verified against an older key-set version', () => {
+  it('asks a source that is not fixed for the keys on every hit, and serves only while the verifying key is selected', async () => {
     const cache = new TokenCache(10, 600);
-    cache.set('t', {} as never, { now: 1000, from: 0, until: 2000 }, 1, 0);
-    expect(cache.get('t', 1001, () => 2)).toBeUndefined();
-    expect(cache.get('t', 1001, () => 1)).toBeDefined();
+    const key = { kid: 'a' } as never;
+    const other = { kid: 'b' } as never;
+    let selected: unknown[] = [other, key];
+    let calls = 0;
+    const source = {
+      fixed: false,
+      keysFor: () => {
+        calls++;
+        return Promise.resolve(selected);
+      },
+    };
+    const auth = put(cache, 't', {}, 0, {}, {}, { source, key });
+    expect(await cache.lookup('t', 1)).toBe(auth);
+    selected = [other];
+    expect(await cache.lookup('t', 1)).toEqual([other]);
+    expect(calls).toBe(2);
   });
 
   it('is bounded by entries, and keeps recently used entries over unused ones', () => {
     const cache = new TokenCache(100, 600);
-    const w = { now: 0, from: 0, until: 100 };
-    cache.set('t0', { i: 0 } as never, w, 0, 0);
+    put(cache, 't0', { i: 0 }, 0);
     for (let i = 1; i < 1000; i++) {
-      cache.set(`t${i}`, { i } as never, w, 0, 0);
-      expect(cache.get('t0', 1, () => 0)).toEqual({ i: 0 });
+      put(cache, `t${i}`, { i }, 0);
+      expect(cache.lookup('t0', 1)).toEqual({ i: 0 });
       expect(cache.size).toBeLessThanOrEqual(100);
     }
-    expect(cache.get('t1', 1, () => 0)).toBeUndefined();
-    expect(cache.get('t500', 1, () => 0)).toBeUndefined();
-    expect(cache.get('t999', 1, () => 0)).toEqual({ i: 999 });
+    expect(cache.lookup('t1', 1)).toBeUndefined();
+    expect(cache.lookup('t500', 1)).toBeUndefined();
+    expect(cache.lookup('t999', 1)).toEqual({ i: 999 });
   });
 
   it('is bounded by memory', () => {
     const cache = new TokenCache(1_000_000, 600, 100_000);
-    for (let i = 0; i < 1000; i++)
-      cache.set(`${'x'.repeat(1000)}.${i}`, {} as never, { now: 0, from: 0, until: 100 }, 0, 0);
+    for (let i = 0; i < 1000; i++) put(cache, `${'x'.repeat(1000)}.${i}`, {}, 0);
     expect(cache.size).toBeLessThan(30);
     expect(cache.size).toBeGreaterThan(10);
   });

@@ -168,7 +168,7 @@ function lazyStatic(keys: VerificationKey[] | Promise<VerificationKey[]>, matchK
     symmetric: false,
     keysFor: (header, payload) =>
       source ? source.keysFor(header, payload) : loaded.then((s) => s.keysFor(header, payload)),
-    version: () => 0,
+    fixed: true,
     ready: () => loaded.then(() => {}),
   };
 }

@@ -31,9 +31,10 @@ import type { CheckedToken } from './verify-token.js';
  *    request continues as a fresh verify with those same keys (the function is not called twice).
  * 4. **Revocation on every request.** The verifier checks `isRevoked` / `revocation` after a hit
  *    as after a fresh verify; the cache never answers for revocation.
- * 5. **Bounded.** `maxEntries` (LRU, two generations), about 64 MiB of tokens, and `maxAge`: an
- *    entry is dropped after `maxAge` whatever the token's `exp` (dropping only costs a fresh
- *    verify).
+ * 5. **Bounded, and cheap when it cannot help.** `maxEntries` (LRU, two generations), about
+ *    64 MiB of tokens, and `maxAge`: an entry is dropped after `maxAge` whatever the token's `exp`.
+ *    A token is admitted from its second verification on (below). Dropping or not admitting an
+ *    entry only costs a fresh verify.
  *
  * What the cache cannot see, and therefore assumes: the `claims` schema is a pure function of the
  * payload (its output is reused), and a `secret` function returning the same string (or the same
@@ -67,11 +68,19 @@ interface Entry {
 export type Lookup = AuthContext<any> | readonly VerificationKey[] | undefined;
 
 /**
- * The verified-token cache (see the contract above). The Map is indexed by the token's last
- * {@link KEY_LENGTH} characters (signature bytes, which no one can choose for a token that
- * verifies) and every hit compares the stored token with the presented one in full: V8 hashes a
- * new string on every `Map.get`, about 1 µs for a 700-character RS256 token, while the suffix
- * costs a few ns. A suffix shared by two tokens can only cause a miss, never a wrong answer.
+ * The verified-token cache (see the contract above).
+ *
+ * **Cheap when it cannot help.** On a load where every lookup misses (more distinct tokens than
+ * the cache holds, or tokens used once), keeping every verified token would cost more than it
+ * saves: each entry survives long enough to be promoted to V8's old generation and die there. So a
+ * token is admitted on its second verification within a short window (a "doorkeeper", as in
+ * TinyLFU): the first sighting only writes its fingerprint into a small typed array, no allocation.
+ * A token used again soon — what a cache can serve — is cached from its second use on.
+ *
+ * Entries are found by a 30-bit fingerprint of the token's last characters (signature bytes, which
+ * no one can choose for a token that verifies): a number keys the Map without allocating or hashing
+ * a string. Every hit compares the stored token with the presented one in full, so a fingerprint
+ * shared by two tokens can only cause a miss, never a wrong answer.
  *
  * Recency is kept with two generations (the hashlru scheme) rather than by deleting and
  * re-inserting Map keys: new and recently used entries live in the young Map, a hit in the old
@@ -81,12 +90,15 @@ export type Lookup = AuthContext<any> | readonly VerificationKey[] | undefined;
  * cache at all; this scheme never deletes and costs one or two Map lookups per hit.
  */
 export class TokenCache {
-  #young = new Map<string, Entry>();
-  #old = new Map<string, Entry>();
+  #young = new Map<number, Entry>();
+  #old = new Map<number, Entry>();
   #youngBytes = 0;
   readonly #half: number;
   readonly #halfBytes: number;
   readonly #maxAge: number;
+  /** Fingerprint + 1 of the last token seen in each slot (0: none): the admission doorkeeper. */
+  readonly #seen: Int32Array;
+  readonly #seenMask: number;
 
   /**
    * @param maxEntries - most tokens kept.
@@ -97,6 +109,12 @@ export class TokenCache {
     this.#half = Math.max(1, Math.floor(maxEntries / 2));
     this.#halfBytes = maxBytes / 2;
     this.#maxAge = maxAge;
+    // About half as many slots as entries: a token comes back in time to be admitted when it
+    // would also have stayed in the cache long enough to be served.
+    let slots = 16;
+    while (slots < this.#half) slots *= 2;
+    this.#seen = new Int32Array(slots);
+    this.#seenMask = slots - 1;
   }
 
   /** Number of entries held (an upper bound: a promoted entry may be counted twice). */
@@ -119,10 +137,19 @@ export class TokenCache {
     return keys instanceof Promise ? keys.then((k) => stillSelected(entry, k)) : stillSelected(entry, keys);
   }
 
-  /** Remembers a freshly verified token, its context and the key that verified it. */
+  /**
+   * Remembers a freshly verified token, its context and the key that verified it — from the
+   * token's second verification within the doorkeeper's window on (see the class notes).
+   */
   set(token: string, checked: CheckedToken, auth: AuthContext<any>, key: VerificationKey, now: number): void {
+    const fp = fingerprint(token);
+    const slot = fp & this.#seenMask;
+    if (this.#seen[slot] !== fp + 1) {
+      this.#seen[slot] = fp + 1;
+      return;
+    }
     const { header, payload } = checked;
-    this.#add(keyOf(token), {
+    this.#add(fp, {
       token,
       auth,
       header,
@@ -138,7 +165,7 @@ export class TokenCache {
   }
 
   #find(token: string, now: number): Entry | undefined {
-    const key = keyOf(token);
+    const key = fingerprint(token);
     let entry = this.#young.get(key);
     if (entry === undefined) {
       entry = this.#old.get(key);
@@ -149,7 +176,7 @@ export class TokenCache {
     return entry.token === token && now < entry.until ? entry : undefined;
   }
 
-  #add(key: string, entry: Entry): void {
+  #add(key: number, entry: Entry): void {
     const previous = this.#young.get(key);
     if (previous !== undefined) this.#youngBytes -= previous.bytes;
     this.#young.set(key, entry);
@@ -166,9 +193,15 @@ function stillSelected(entry: Entry, keys: readonly VerificationKey[]): Lookup {
   return keys.includes(entry.key) ? entry.auth : keys;
 }
 
-/** Characters of the token's end that index the Map. */
-const KEY_LENGTH = 32;
+/** Characters of the token's end that make its fingerprint (96 bits of a signature). */
+const FINGERPRINT_CHARS = 16;
 
-function keyOf(token: string): string {
-  return token.length > KEY_LENGTH ? token.slice(-KEY_LENGTH) : token;
+/** FNV-1a over the token's last characters, to 30 bits (a V8 small integer). */
+function fingerprint(token: string): number {
+  const end = token.length;
+  let h = 0x811c9dc5;
+  for (let i = end > FINGERPRINT_CHARS ? end - FINGERPRINT_CHARS : 0; i < end; i++) {
+    h = Math.imul(h ^ token.charCodeAt(i), 0x01000193);
+  }
+  return h & 0x3fffffff;
 }

@@ -25,13 +25,16 @@ function put(
     policy: { tolerance: 0, maxTokenAge: undefined, ...policy },
     keys: keys.source ?? { fixed: true },
   };
-  cache.set(
-    token,
-    { header: { alg: 'HS256' }, payload, profile } as never,
-    auth as never,
-    (keys.key ?? {}) as never,
-    now,
-  );
+  // Twice: a token is admitted on its second verification.
+  for (let i = 0; i < 2; i++) {
+    cache.set(
+      token,
+      { header: { alg: 'HS256' }, payload, profile } as never,
+      auth as never,
+      (keys.key ?? {}) as never,
+      now,
+    );
+  }
   return auth as never;
 }
 
@@ -46,8 +49,9 @@ describe('verified-token cache', () => {
     const verifier = createVerifier({ secret: idp.secret! });
     const a = await idp.sign({ sub: 'a' });
     const b = await idp.sign({ sub: 'b' });
-    const first = await verifier.verify(a);
-    expect(await verifier.verify(a)).toBe(first);
+    await verifier.verify(a); // first use: verified, only its fingerprint is remembered
+    const second = await verifier.verify(a); // second use: admitted
+    expect(await verifier.verify(a)).toBe(second);
     expect((await verifier.verify(b)).subject).toBe('b');
     const uncached = createVerifier({ secret: idp.secret!, cache: false });
     expect(await uncached.verify(a)).not.toBe(await uncached.verify(a));
@@ -81,6 +85,22 @@ describe('verified-token cache', () => {
     put(cache, `header.payloadA.${suffix}`, { who: 'a' }, 0);
     expect(cache.lookup(`header.payloadB.${suffix}`, 1)).toBeUndefined();
     expect(cache.lookup(`header.payloadA.${suffix}`, 1)).toEqual({ who: 'a' });
+  });
+
+  it('admits a token on its second verification, so tokens used once cost no entry', () => {
+    const cache = new TokenCache(10, 600);
+    const checked = {
+      header: { alg: 'HS256' },
+      payload: {},
+      profile: { policy: { tolerance: 0 }, keys: { fixed: true } },
+    };
+    for (let i = 0; i < 100; i++)
+      cache.set(`once.${'s'.repeat(20)}.${i}`, checked as never, {} as never, {} as never, 0);
+    expect(cache.size).toBe(0);
+    cache.set('twice', checked as never, { who: 'twice' } as never, {} as never, 0);
+    expect(cache.lookup('twice', 1)).toBeUndefined();
+    cache.set('twice', checked as never, { who: 'twice' } as never, {} as never, 0);
+    expect(cache.lookup('twice', 1)).toEqual({ who: 'twice' });
   });
 
   it('honours the cache maxAge even for long-lived tokens', () => {

@@ -171,6 +171,50 @@ describe('verified-token cache', () => {
     expect(await reason(verifier.verify(token))).toBe('ok');
   });
 
+  it('the one bound: a withdrawn remote key verifies until the key set is due (cacheMaxAge), cached or not; during an outage until cacheMaxAge + staleIfError', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const remote = await createTestIssuer({ alg: 'ES256' });
+    const server = await remote.listen();
+    try {
+      const options = { cacheMaxAge: 60_000, staleIfError: 30_000, cooldownDuration: 1_000 };
+      // Each verifier has a key set of its own (as two processes would), so neither heals the other.
+      const cached = createVerifier({ ...options, jwksUri: `${server.jwksUri}?side=cached` });
+      const uncached = createVerifier({
+        ...options,
+        jwksUri: `${server.jwksUri}?side=uncached`,
+        cache: false,
+      });
+      const both = async (token: string) => [
+        await reason(cached.verify(token)),
+        await reason(uncached.verify(token)),
+      ];
+      const t0 = Date.now();
+      const token = await remote.sign({ sub: 'a' }, { expiresIn: 3600 });
+      for (let i = 0; i < 3; i++) expect(await both(token)).toEqual(['ok', 'ok']);
+
+      await remote.rotate({ keep: false });
+      vi.setSystemTime(t0 + 59_999);
+      expect(await both(token)).toEqual(['ok', 'ok']); // the set is still fresh: the bound
+      vi.setSystemTime(t0 + 60_000);
+      expect(await both(token)).toEqual(['unknown_key', 'unknown_key']); // refreshed, hit or miss
+
+      const t1 = Date.now(); // both sets were fetched at t1
+      const next = await remote.sign({ sub: 'a' }, { expiresIn: 3600 });
+      for (let i = 0; i < 3; i++) expect(await both(next)).toEqual(['ok', 'ok']);
+      server.faults.set('down');
+      vi.setSystemTime(t1 + 60_000 + 29_999);
+      expect(await both(next)).toEqual(['ok', 'ok']); // stale keys, within staleIfError
+      vi.setSystemTime(t1 + 60_000 + 30_000 + 1_000); // past staleIfError, out of the cooldown
+      const refused = await Promise.allSettled([cached.verify(next), uncached.verify(next)]);
+      expect(refused.map((r) => (r.status === 'rejected' ? r.reason.code : 'ok'))).toEqual([
+        'key_source_unavailable',
+        'key_source_unavailable',
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('refuses bad cache options at start-up', () => {
     expect(() => createVerifier({ secret: idp.secret!, cache: { maxEntries: 0 } })).toThrow(TypeError);
     expect(() => createVerifier({ secret: idp.secret!, cache: { maxAge: 'forever' } })).toThrow(TypeError);

@@ -828,6 +828,7 @@ const isolation: Case[] = [
  */
 export { remoteKeyCases } from './remote-cases.js';
 
+import { cacheCases } from './cache-cases.js';
 import { remoteKeyCases } from './remote-cases.js';
 import { resourceCases } from './resource-cases.js';
 
@@ -844,4 +845,5 @@ export const CASES: readonly Case[] = [
   ...guards,
   ...remoteKeyCases,
   ...resourceCases,
+  ...cacheCases,
 ];

@@ -72,8 +72,8 @@ export interface CacheOptions {
    */
   maxEntries?: number;
   /**
-   * Longest a verified token is reused, in seconds or as a duration string; an entry never
-   * outlives the token's `exp` either.
+   * Longest a verified token is reused, in seconds or as a duration string (the token's own
+   * `exp`, `nbf`, `iat` and `maxTokenAge` are checked on every hit anyway).
    * @default '10m'
    */
   maxAge?: Duration;
@@ -190,8 +190,12 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
   /** A revocation store (`createMemoryRevocationStore()`, `@tokengate/redis`). */
   revocation?: RevocationStore;
   /**
-   * Verified-token cache: keyed by the whole token, bounded, never past `exp`, emptied when the
-   * key set changes. `false` turns it off.
+   * Verified-token cache. It only saves work: a verifier answers exactly what it answers with
+   * `cache: false`. Keyed by the whole token; every time check (`exp`, `nbf`, `iat`,
+   * `maxTokenAge`) and revocation run on every hit; a hit stands only while the key that verified
+   * the token is still selected (a `secret` function is called on every request; a remote key set
+   * due for refresh is refreshed on hits too). A token is cached from its second use. `false`
+   * turns it off.
    * @default { maxEntries: 10000, maxAge: '10m' }
    */
   cache?: boolean | CacheOptions;

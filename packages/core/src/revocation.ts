@@ -37,7 +37,7 @@ export interface RevocationStore {
    */
   revoke(jti: string, until: Instant): Promise<void>;
   /**
-   * Revokes every token of subject `sub` issued before `issuedBefore` (default: now), e.g. on
+   * Revokes every token of subject `sub` issued at or before `issuedBefore` (default: now), e.g. on
    * "log out everywhere" or a password change. Tokens without `iat` are revoked too, and so are
    * tokens whose `iat` is at most the verifier's `clockTolerance` after `issuedBefore` (see
    * {@link RevocationCheck.clockTolerance}): a token issued within that window after the cut-off
@@ -151,8 +151,9 @@ export function isRevokedBy(
       if (typeof payload.iat !== 'number') return true;
       // The verifier accepts an `iat` up to `clockTolerance` ahead of its clock (inclusive), so a
       // token it would have accepted at the cut-off may carry an `iat` up to that far after it.
-      const limit = cutoff + clockTolerance;
-      if (clockTolerance > 0 ? payload.iat <= limit : payload.iat < limit) return true;
+      // Inclusive at every tolerance: an `iat` (whole seconds) equal to the cut-off may belong to
+      // a token issued just before it.
+      if (payload.iat <= cutoff + clockTolerance) return true;
     }
   }
   return false;

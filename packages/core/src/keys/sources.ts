@@ -23,8 +23,12 @@ export interface KeySource {
     header: JwtHeader & { alg: Algorithm },
     payload: JwtClaims,
   ): readonly VerificationKey[] | Promise<readonly VerificationKey[]>;
-  /** Changes whenever the key material changes: verified-token cache entries of older versions are dropped. */
-  version(): number;
+  /**
+   * `true` when the keys `keysFor` selects for a header can never change (configured secrets, a
+   * public key, a local JWKS). A cache hit on a source that is not fixed asks `keysFor` again and
+   * stands only if the key that verified the token is still selected (see `cache.ts`).
+   */
+  readonly fixed: boolean;
   /** Resolves when the keys are loaded (fetches remote keys); rejects with what went wrong. */
   ready(): Promise<void>;
 }
@@ -97,7 +101,7 @@ export function staticKeySource(
   return {
     symmetric,
     keysFor: (header) => selectKeys(keys, header, matchKid),
-    version: () => 0,
+    fixed: true,
     ready: async () => {},
   };
 }
@@ -205,7 +209,7 @@ export function secretResolverSource(
       if (keys.length === 0) throw unknownKey('no usable secret is configured for this token');
       return selectKeys(keys, header, false);
     },
-    version: () => 0,
+    fixed: false,
     ready: async () => {},
   };
 }

@@ -186,6 +186,35 @@ const transport: Case[] = [
     expect: missing,
   },
   {
+    name: 'token cookie sent twice → 400 invalid_request (which one counts would be a guess)',
+    options: (env) => ({ ...baseOptions(env), tokenSources: [{ cookie: 'access_token' }] }),
+    request: async (env) => ({
+      headers: {
+        cookie: `access_token=${await valid(env)}; theme=dark; access_token=${await valid(env, { sub: 'eve' })}`,
+      },
+    }),
+    expect: invalidRequest,
+  },
+  {
+    name: 'an empty first token cookie does not hide a second one → 400 invalid_request',
+    options: (env) => ({ ...baseOptions(env), tokenSources: [{ cookie: 'access_token' }, 'header'] }),
+    request: async (env) => ({
+      headers: {
+        cookie: `access_token=; access_token=${await valid(env)}`,
+        authorization: `Bearer ${await valid(env)}`,
+      },
+    }),
+    expect: invalidRequest,
+  },
+  {
+    name: 'another cookie sent twice is not our business',
+    options: (env) => ({ ...baseOptions(env), tokenSources: [{ cookie: 'access_token' }] }),
+    request: async (env) => ({
+      headers: { cookie: `theme=dark; theme=light; access_token=${await valid(env)}` },
+    }),
+    expect: ok(),
+  },
+  {
     name: 'header then cookie: the first source that holds a token wins',
     options: (env) => ({ ...baseOptions(env), tokenSources: ['header', { cookie: 'access_token' }] }),
     request: async (env) => ({

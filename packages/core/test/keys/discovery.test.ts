@@ -82,8 +82,8 @@ describe('discoverIssuer', () => {
     expect(error.code).toBe('key_source_unavailable');
     expect(error.status).toBe(503);
     expect(error.cause.kind).toBe('issuer_mismatch');
-    expect(error.message).toContain(server.discoveryUri);
-    expect(error.message).toContain(`"${server.url}/"`);
+    expect(error.detail).toContain(server.discoveryUri);
+    expect(error.detail).toContain(`"${server.url}/"`);
   });
 
   const defects = [
@@ -104,8 +104,8 @@ describe('discoverIssuer', () => {
       const error = await rejection(discoverIssuer(server.issuer, options));
       expect(error.code).toBe('key_source_unavailable');
       expect(error.cause.kind).toBe(kind);
-      expect(error.message).toContain(server.discoveryUri);
-      expect(error.message).toMatch(text);
+      expect(error.detail).toContain(server.discoveryUri);
+      expect(error.detail).toMatch(text);
       expect(events).toEqual([
         expect.objectContaining({ type: 'fetch_failed', kind, url: server.discoveryUri }),
       ]);
@@ -116,8 +116,8 @@ describe('discoverIssuer', () => {
     server.faults.set('5xx');
     const error = await rejection(discoverIssuer(server.issuer, options));
     expect(error.cause.kind).toBe('http_status');
-    expect(error.message).toContain(server.discoveryUri);
-    expect(error.message).toContain(`${server.url}/.well-known/oauth-authorization-server`);
+    expect(error.detail).toContain(server.discoveryUri);
+    expect(error.detail).toContain(`${server.url}/.well-known/oauth-authorization-server`);
     expect(server.stats.discovery).toBe(2);
   });
 

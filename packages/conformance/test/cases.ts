@@ -33,6 +33,10 @@ export interface Expected {
   auth?: Record<string, unknown> | null;
   /** Success only: `authError` the handler saw (with `invalidTokens: 'anonymous'`). */
   authError?: { code: AuthErrorCode; reason?: AuthErrorReason };
+  /** A response that is not the handler's summary (metadata documents): the exact JSON body. */
+  body?: unknown;
+  /** The exact response text (e.g. `''` for HEAD and 204). */
+  text?: string;
 }
 
 export interface Case {
@@ -43,6 +47,11 @@ export interface Case {
   teardown?(env: CaseEnv): Promise<void>;
   /** Options of `jwtAuth`; default {@link base}. */
   options?(env: CaseEnv): TokengateOptions<any>;
+  /**
+   * Options of a second `jwtAuth`, mounted after the first on the routes under `/inner/`: the
+   * case's route (and its requests) are then those behind both middlewares.
+   */
+  inner?(env: CaseEnv): TokengateOptions<any>;
   /** The route: `/` by default; a guard runs once as middleware and once as a decorator. */
   route?: { guard: GuardName } | '/me';
   request(env: CaseEnv): CaseRequest | Promise<CaseRequest>;
@@ -710,12 +719,171 @@ const guards: Case[] = [
 ];
 
 /**
+ * Issue 11 item 4: a `claims` schema that drops members (zod's `z.object` drops what it does not
+ * list) changes `auth.claims` only; revocation and the guards read the verified `payload`.
+ */
+const strippingSchema = z.object({ tenant: z.string() });
+const payloadPolicy: Case[] = [
+  {
+    name: 'schema that strips jti: revoke(jti) still refuses the token (401 revoked), cached or not',
+    setup: async (env) => {
+      env.state.store = createMemoryRevocationStore();
+    },
+    options: (env) => ({ ...baseOptions(env), claims: strippingSchema, revocation: env.state.store }),
+    async before(env, send) {
+      env.state.token = await valid(env, { jti: 'strip-1', tenant: 'acme' });
+      const first = await send(bearer(env.state.token));
+      if (first.status !== 200 || first.body.auth.claims.jti !== undefined)
+        throw new Error(`warm-up: ${first.status} ${first.text}`);
+      await env.state.store.revoke('strip-1', now() + 600);
+    },
+    request: (env) => bearer(env.state.token),
+    expect: invalidToken('revoked'),
+  },
+  {
+    name: 'schema that strips sub: revokeSubject(sub) still refuses the token (401 revoked)',
+    setup: async (env) => {
+      env.state.store = createMemoryRevocationStore();
+    },
+    options: (env) => ({ ...baseOptions(env), claims: strippingSchema, revocation: env.state.store }),
+    async before(env, send) {
+      env.state.token = await env.f.hs.sign({ sub: 'alice', tenant: 'acme' }, { issuedAt: now() - 60 });
+      const first = await send(bearer(env.state.token));
+      if (first.status !== 200) throw new Error(`warm-up: ${first.status} ${first.text}`);
+      await env.state.store.revokeSubject('alice');
+    },
+    request: (env) => bearer(env.state.token),
+    expect: invalidToken('revoked'),
+  },
+  {
+    name: 'schema that strips members: claims is the schema output, payload the verified token',
+    options: (env) => ({ ...baseOptions(env), claims: strippingSchema }),
+    request: async (env) => bearer(await valid(env, { jti: 'j-1', tenant: 'acme', scope: 'orders:read' })),
+    expect: ok({
+      subject: 'alice',
+      scopes: ['orders:read'],
+      claims: { tenant: 'acme' },
+      payload: { sub: 'alice', jti: 'j-1', tenant: 'acme', scope: 'orders:read', iss: ISS, aud: AUD },
+    }),
+    check(_env, response) {
+      if (Object.keys(response.body.auth.claims).length !== 1)
+        throw new Error('claims are not the schema output');
+    },
+  },
+  {
+    name: 'schema that strips members: requireClaims({…}) matches the payload',
+    options: (env) => ({ ...baseOptions(env), claims: strippingSchema }),
+    route: { guard: 'claimsPartial' },
+    request: async (env) => bearer(await valid(env, { tenant: 'acme', email_verified: true })),
+    expect: ok({ claims: { tenant: 'acme' } }),
+  },
+];
+
+/**
+ * Issue 11 item 5: after any `jwtAuth` runs, the framework's slots hold exactly what it
+ * concluded; an earlier middleware's context never survives a later one that did not authenticate.
+ */
+const ORDERS = 'api://orders';
+const ADMIN = 'api://admin';
+const nested =
+  (audience: string, extra: Partial<TokengateOptions<any>> = {}) =>
+  (env: CaseEnv) => ({
+    ...baseOptions(env),
+    audience,
+    credentialsRequired: false,
+    ...extra,
+  });
+const ordersToken = (env: CaseEnv) =>
+  env.f.hs.sign({ sub: 'alice', roles: ['admin'] }, { audience: ORDERS }).then((t) => bearer(t));
+const laterMiddleware: Case[] = [
+  {
+    name: 'nested jwtAuth: an orders token is not admitted by the admin middleware + requireRole (401)',
+    options: nested(ORDERS),
+    inner: nested(ADMIN, { invalidTokens: 'anonymous' }),
+    route: { guard: 'role' },
+    request: ordersToken,
+    expect: missing,
+  },
+  {
+    name: 'nested jwtAuth: the later middleware that refused the token leaves no context, only its error',
+    options: nested(ORDERS),
+    inner: nested(ADMIN, { invalidTokens: 'anonymous' }),
+    request: ordersToken,
+    expect: { ...ok(null), authError: { code: 'invalid_token', reason: 'audience' } },
+  },
+  {
+    name: 'nested jwtAuth: a later middleware that found no credentials clears the earlier context',
+    options: nested(ORDERS),
+    inner: nested(ADMIN, { tokenSources: [{ cookie: 'admin_token' }] }),
+    request: ordersToken,
+    expect: ok(null),
+  },
+  {
+    name: 'nested jwtAuth: a later middleware that authenticates clears the earlier error',
+    options: nested(ADMIN, { invalidTokens: 'anonymous' }),
+    inner: nested(ORDERS),
+    request: ordersToken,
+    expect: ok({ subject: 'alice', roles: ['admin'] }),
+  },
+];
+
+/**
+ * Issue 11 item 6: requests that present the same token share one cached context, so nothing a
+ * handler does to it may be seen by another request. `/mutate` tries to grant itself
+ * `orders:write` and `admin` and to edit the claims and payload (see `mutate` in routes.ts).
+ */
+const mutated =
+  (guard: GuardName): Case['before'] =>
+  async (env, send) => {
+    env.state.token = await valid(env, { scope: 'orders:read' });
+    for (let i = 0; i < 2; i++) {
+      const response = await send({ ...bearer(env.state.token), path: '/mutate' });
+      if (response.status !== 200) throw new Error(`/mutate answered ${response.status}`);
+    }
+    env.state.guard = guard;
+  };
+const isolation: Case[] = [
+  {
+    name: 'a handler that adds a scope to its context does not grant it to the next request (403)',
+    before: mutated('scope'),
+    request: (env) => ({ ...bearer(env.state.token), path: '/guard/scope' }),
+    expect: forbidden('insufficient_scope', scopeChallenge('orders:read orders:write')),
+  },
+  {
+    name: 'a handler that adds a role to its context does not grant it to the next request (403)',
+    before: mutated('role'),
+    request: (env) => ({ ...bearer(env.state.token), path: '/guard/role' }),
+    expect: forbidden('insufficient_role'),
+  },
+  {
+    name: 'a handler that edits claims/payload does not change what the next request sees',
+    before: mutated('claimsPartial'),
+    request: (env) => ({ ...bearer(env.state.token), path: '/guard/claimsPartial' }),
+    expect: forbidden('insufficient_claims'),
+  },
+  {
+    name: 'after mutation attempts, the next request sees the context as the token made it',
+    before: mutated('scope'),
+    request: (env) => bearer(env.state.token),
+    expect: ok({ subject: 'alice', scopes: ['orders:read'], roles: [] }),
+    check(_env, response) {
+      const { claims, payload } = response.body.auth;
+      for (const view of [claims, payload]) {
+        if ('tenant' in view || 'email_verified' in view || 'roles' in view)
+          throw new Error(`a mutation leaked into the next request: ${JSON.stringify(view)}`);
+      }
+    },
+  },
+];
+
+/**
  * Remote keys (`jwksUri`, issuer discovery against a loopback test issuer): these cases are
  * added by the lead after merging the remote-keys work. Every case here runs on every driver.
  */
 export { remoteKeyCases } from './remote-cases.js';
 
 import { remoteKeyCases } from './remote-cases.js';
+import { resourceCases } from './resource-cases.js';
 
 /** The table. Adding a case here runs it on every framework. */
 export const CASES: readonly Case[] = [
@@ -723,7 +891,11 @@ export const CASES: readonly Case[] = [
   ...tokens,
   ...modes,
   ...revocation,
+  ...payloadPolicy,
+  ...laterMiddleware,
+  ...isolation,
   ...hooks,
   ...guards,
   ...remoteKeyCases,
+  ...resourceCases,
 ];

@@ -8,7 +8,7 @@ import { expressDriver } from './drivers/express.js';
 import { honoFetchDriver, honoNodeDriver } from './drivers/hono.js';
 import { koaDriver } from './drivers/koa.js';
 import { createFixtures, type Fixtures } from './fixtures.js';
-import type { CaseRequest, CaseResponse, Driver } from './routes.js';
+import { type CaseRequest, type CaseResponse, type Driver, INNER } from './routes.js';
 
 const DRIVERS: Driver[] = [
   expressDriver('express 5', express),
@@ -70,7 +70,9 @@ function assertResponse(c: Case, response: CaseResponse, request: CaseRequest): 
           : (/error="([^"]+)"/.exec(challenge ?? '')?.[1] ?? ''),
     );
   }
-  if (want.status === 200) {
+  if (want.text !== undefined) expect(response.text).toBe(want.text);
+  if (want.body !== undefined) expect(response.body).toEqual(want.body);
+  else if (want.status === 200 && want.text === undefined) {
     if (want.auth === null) expect(response.body.auth).toBeNull();
     else if (want.auth !== undefined) expect(response.body.auth).toMatchObject(want.auth);
     expect(response.body.authError).toEqual(want.authError ? { reason: undefined, ...want.authError } : null);
@@ -88,13 +90,20 @@ describe.each(DRIVERS)('conformance: $name', (driver) => {
     const options = (c.options ?? baseOptions)(env);
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const error = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const target = await driver.start(options);
+    const inner = c.inner?.(env);
+    const target = await driver.start(options, inner);
     try {
-      const send = (request: CaseRequest) =>
-        target.send({
-          ...request,
-          path: path ? path + (request.path ?? '/').replace(/^\/(?=\?|$)/, '') : request.path,
-        });
+      // With `inner` options, the case's route is the one behind the second jwtAuth.
+      const prefix = inner ? INNER : '';
+      const send = (request: CaseRequest) => {
+        const own = request.path ?? '/';
+        const full = path
+          ? prefix + path + own.replace(/^\/(?=\?|$)/, '')
+          : inner
+            ? prefix + own
+            : request.path;
+        return target.send({ ...request, path: full });
+      };
       if (c.before) await c.before(env, send);
       const request = await c.request(env);
       const response = await send(request);

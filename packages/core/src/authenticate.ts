@@ -1,7 +1,7 @@
 import { publicContext } from './auth-context.js';
 import type { AuthContext } from './context.js';
 import { AuthError, isAuthError } from './errors.js';
-import { rememberRealm } from './guards.js';
+import { rememberAnonymousChallenge, rememberChallenge } from './guards.js';
 import { callHook } from './hooks.js';
 import { assertBearerSyntax, extractToken, type RequestLike } from './token-sources.js';
 import type { Verifier } from './verifier.js';
@@ -12,6 +12,11 @@ import type { Verifier } from './verifier.js';
  * - `auth` undefined, `error` undefined: no credentials, allowed by `credentialsRequired: false`
  *   (or a CORS preflight, which always passes untouched).
  * - `auth` undefined, `error` set: a bad token let through by `invalidTokens: 'anonymous'`.
+ *
+ * An adapter stores both fields, always, in its framework's slots (`req.auth`/`req.authError`,
+ * `ctx.state.auth`/`ctx.state.authError`, `c.var.auth`/`c.var.authError`), undefined ones
+ * included: after a `jwtAuth` runs, the slots hold exactly what it concluded, and an earlier
+ * `jwtAuth`'s context never survives a later one that did not authenticate.
  */
 export interface AuthOutcome<C> {
   readonly auth: AuthContext<C> | undefined;
@@ -55,7 +60,10 @@ export async function authenticate<C>(verifier: Verifier<C>, request: RequestLik
       syntaxUnchecked = found?.syntaxUnchecked === true;
     }
     if (token === undefined) {
-      if (!settings.credentialsRequired) return PASS;
+      if (!settings.credentialsRequired) {
+        rememberAnonymousChallenge(request.raw, settings);
+        return PASS;
+      }
       throw new AuthError('missing_token', 'no bearer token was sent');
     }
     let auth: AuthContext<C>;
@@ -66,7 +74,7 @@ export async function authenticate<C>(verifier: Verifier<C>, request: RequestLik
       if (syntaxUnchecked && isAuthError(error)) assertBearerSyntax(token);
       throw error;
     }
-    rememberRealm(auth, settings.realm);
+    rememberChallenge(auth, settings);
     if (settings.onAuthenticated) {
       callHook(
         settings.onAuthenticated,
@@ -77,9 +85,10 @@ export async function authenticate<C>(verifier: Verifier<C>, request: RequestLik
     return { auth, error: undefined };
   } catch (caught) {
     if (!isAuthError(caught)) throw caught;
-    const error = caught.withRealm(settings.realm);
+    const error = caught.withChallenge(settings.realm, settings.resourceMetadata);
     callHook(settings.onError, { error, request: request.raw }, 'onError');
     if (!settings.credentialsRequired && settings.invalidTokens === 'anonymous' && error.status < 500) {
+      rememberAnonymousChallenge(request.raw, settings);
       return { auth: undefined, error };
     }
     throw error;

@@ -8,6 +8,8 @@ export interface ChallengeParts {
   description?: string | undefined;
   /** Scopes needed, joined with spaces as `scope="…"`. */
   scope?: readonly string[] | undefined;
+  /** RFC 9728 §5.1 `resource_metadata`: the URL of the protected resource metadata. */
+  resourceMetadata?: string | undefined;
 }
 
 // RFC 6750 §3: error_description and scope values use %x20-21 / %x23-5B / %x5D-7E (no `"` or `\`).
@@ -25,7 +27,11 @@ function quoted(value: string): string {
  * buildChallenge({ realm: 'api', error: 'invalid_token', description: 'token expired' });
  * // => 'Bearer realm="api", error="invalid_token", error_description="token expired"'
  * ```
+ * With `resourceMetadata`, the challenge also names the RFC 9728 metadata URL (after the other
+ * parameters), so that clients can discover the authorization server.
+ *
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ * @see https://www.rfc-editor.org/rfc/rfc9728#section-5.1
  */
 export function buildChallenge(parts: ChallengeParts = {}): string {
   const params: string[] = [];
@@ -33,5 +39,6 @@ export function buildChallenge(parts: ChallengeParts = {}): string {
   if (parts.error) params.push(`error=${quoted(parts.error)}`);
   if (parts.description) params.push(`error_description=${quoted(parts.description)}`);
   if (parts.scope && parts.scope.length > 0) params.push(`scope=${quoted(parts.scope.join(' '))}`);
+  if (parts.resourceMetadata) params.push(`resource_metadata=${quoted(parts.resourceMetadata)}`);
   return params.length === 0 ? 'Bearer' : `Bearer ${params.join(', ')}`;
 }

@@ -1,5 +1,6 @@
 import type { JwtClaims, JwtHeader } from './context.js';
 import { AuthError, type AuthErrorReason } from './errors.js';
+import { isWellFormedString } from './revocation.js';
 
 /** The claims rules of one issuer profile, resolved once from the options. */
 export interface ClaimsPolicy {
@@ -60,8 +61,12 @@ export function checkClaims(payload: JwtClaims, policy: ClaimsPolicy, now: numbe
   const nbf = numericDate(payload, 'nbf');
   const iat = numericDate(payload, 'iat');
   for (const name of ['iss', 'sub', 'jti'] as const) {
-    if (payload[name] !== undefined && typeof payload[name] !== 'string')
-      throw fail('claims', `"${name}" claim is not a string`);
+    const value = payload[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'string') throw fail('claims', `"${name}" claim is not a string`);
+    // An identity with a lone surrogate has no UTF-8 spelling: a store would key its revocation
+    // under another string (U+FFFD). No issuer mints one; refuse it.
+    if (!isWellFormedString(value)) throw fail('claims', `"${name}" claim is not well-formed Unicode`);
   }
   for (const name of policy.required) {
     if (payload[name] === undefined || payload[name] === null)

@@ -63,7 +63,7 @@ export function guardDecorator<Args extends readonly unknown[]>(
     const name = method.name || 'handler';
     return {
       [name](this: unknown, ...args: unknown[]) {
-        const error = guard.check(binding.getAuth(args as unknown as Args));
+        const error = guard.check(binding.getAuth(args as unknown as Args), args[0]);
         if (error) return binding.fail(error, args as unknown as Args);
         return method.apply(this, args);
       },

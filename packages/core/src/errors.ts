@@ -57,6 +57,8 @@ export interface AuthErrorInit {
   scope?: readonly string[];
   /** For 503s: seconds after which the client may retry (`Retry-After`). */
   retryAfter?: number;
+  /** RFC 9728 metadata URL announced as `resource_metadata="…"` (the `resource` option). */
+  resourceMetadata?: string;
 }
 
 const STATUS: Record<AuthErrorCode, 400 | 401 | 403 | 503> = {
@@ -139,6 +141,8 @@ export class AuthError extends Error {
    * on other statuses, whose message says it all.
    */
   readonly detail: string | undefined;
+  /** The RFC 9728 metadata URL announced in the challenge (set by the `resource` option). */
+  readonly resourceMetadata: string | undefined;
   #headers: Readonly<Record<string, string>> | undefined;
 
   /**
@@ -165,6 +169,7 @@ export class AuthError extends Error {
     this.error = BEARER_ERROR[code];
     this.scope = init.scope;
     this.realm = init.realm;
+    this.resourceMetadata = init.resourceMetadata;
     this.retryAfter = this.status === 503 ? Math.max(1, Math.ceil(init.retryAfter ?? 30)) : undefined;
     Object.defineProperty(this, MARK, { value: true });
   }
@@ -184,6 +189,7 @@ export class AuthError extends Error {
               error: this.error,
               description: this.error ? this.message : undefined,
               scope: this.scope,
+              resourceMetadata: this.resourceMetadata,
             }),
           };
     this.#headers = headers;
@@ -195,14 +201,20 @@ export class AuthError extends Error {
    * is unchanged.
    */
   withRealm(realm: string | undefined): AuthError {
-    if (realm === this.realm) return this;
-    return new AuthError(this.code, this.detail ?? this.message, {
-      reason: this.reason,
-      cause: this.cause,
-      realm,
-      scope: this.scope,
-      retryAfter: this.retryAfter,
-    });
+    return this.withChallenge(realm, this.resourceMetadata);
+  }
+
+  /**
+   * A copy of this error whose challenge announces `realm` and `resource_metadata` (the
+   * middleware's `realm` and `resource` options). Returns `this` when both are unchanged.
+   */
+  withChallenge(realm: string | undefined, resourceMetadata: string | undefined): AuthError {
+    if (realm === this.realm && resourceMetadata === this.resourceMetadata) return this;
+    const init: AuthErrorInit = { reason: this.reason, cause: this.cause, scope: this.scope };
+    if (realm !== undefined) init.realm = realm;
+    if (resourceMetadata !== undefined) init.resourceMetadata = resourceMetadata;
+    if (this.retryAfter !== undefined) init.retryAfter = this.retryAfter;
+    return new AuthError(this.code, this.detail ?? this.message, init);
   }
 
   /**

@@ -1,16 +1,42 @@
 import type { AuthContext } from './context.js';
 import { AuthError } from './errors.js';
+import { noteGuardScopes } from './known-scopes.js';
 
-const realms = new WeakMap<object, string>();
+interface ChallengeSettings {
+  readonly realm: string | undefined;
+  readonly resourceMetadata: string | undefined;
+}
 
-/** Records the `realm` of the middleware that authenticated `auth`, so guard failures announce it too. */
-export function rememberRealm(auth: AuthContext<any>, realm: string | undefined): void {
-  if (realm !== undefined) realms.set(auth, realm);
+const challenges = new WeakMap<object, ChallengeSettings>();
+
+/**
+ * Records the `realm` and `resource_metadata` of the middleware that authenticated `auth`, so
+ * guard failures announce them too.
+ */
+export function rememberChallenge(auth: AuthContext<any>, settings: ChallengeSettings): void {
+  if (settings.realm !== undefined || settings.resourceMetadata !== undefined) challenges.set(auth, settings);
+}
+
+const anonymous = new WeakMap<object, ChallengeSettings>();
+
+/**
+ * Records the `realm` and `resource_metadata` of a middleware that let `request` (the
+ * framework's `req`, `ctx` or `c`) through without a context, so a guard that then refuses it
+ * with a 401 announces them too.
+ */
+export function rememberAnonymousChallenge(request: unknown, settings: ChallengeSettings): void {
+  if (
+    typeof request === 'object' &&
+    request !== null &&
+    (settings.realm !== undefined || settings.resourceMetadata !== undefined)
+  ) {
+    anonymous.set(request, settings);
+  }
 }
 
 function withRealm(auth: AuthContext<any>, error: AuthError | undefined): AuthError | undefined {
-  const realm = error && realms.get(auth);
-  return realm === undefined ? error : error!.withRealm(realm);
+  const settings = error && challenges.get(auth);
+  return settings === undefined ? error : error!.withChallenge(settings.realm, settings.resourceMetadata);
 }
 
 /**
@@ -27,8 +53,11 @@ export interface Guard {
   readonly roles: readonly string[];
   /** `'all'` or `'any'` of the listed scopes/roles. */
   readonly mode: 'all' | 'any';
-  /** The decision. */
-  check(auth: AuthContext<any> | undefined): AuthError | undefined;
+  /**
+   * The decision. `request` (the framework's `req`, `ctx` or `c`) lets a 401 for a request
+   * without a context announce the `realm` and `resource_metadata` of the `jwtAuth` it passed.
+   */
+  check(auth: AuthContext<any> | undefined, request?: unknown): AuthError | undefined;
 }
 
 function names(values: readonly string[], what: string, guard: string): readonly string[] {
@@ -38,8 +67,10 @@ function names(values: readonly string[], what: string, guard: string): readonly
   return Object.freeze([...values]);
 }
 
-function unauthenticated(): AuthError {
-  return new AuthError('missing_token', 'authentication is required');
+function unauthenticated(request: unknown): AuthError {
+  const error = new AuthError('missing_token', 'authentication is required');
+  const settings = typeof request === 'object' && request !== null ? anonymous.get(request) : undefined;
+  return settings ? error.withChallenge(settings.realm, settings.resourceMetadata) : error;
 }
 
 function setGuard(
@@ -49,6 +80,7 @@ function setGuard(
   guardName: string,
 ): Guard {
   const list = names(wanted, kind, guardName);
+  if (kind === 'scope') noteGuardScopes(list);
   const field = kind === 'scope' ? 'scopes' : 'roles';
   const message =
     kind === 'scope'
@@ -59,8 +91,8 @@ function setGuard(
     scopes: kind === 'scope' ? list : [],
     roles: kind === 'role' ? list : [],
     mode,
-    check(auth) {
-      if (!auth) return unauthenticated();
+    check(auth, request) {
+      if (!auth) return unauthenticated(request);
       const held = auth[field];
       const ok = mode === 'all' ? list.every((v) => held.has(v)) : list.some((v) => held.has(v));
       if (ok) return undefined;
@@ -105,7 +137,7 @@ export function requireAuth(): Guard {
     scopes: [],
     roles: [],
     mode: 'all',
-    check: (auth) => (auth ? undefined : unauthenticated()),
+    check: (auth, request) => (auth ? undefined : unauthenticated(request)),
   };
 }
 
@@ -124,9 +156,11 @@ function matches(actual: unknown, expected: unknown): boolean {
 }
 
 /**
- * Requires the claims to satisfy a predicate (which receives the whole context) or to match a
- * partial object: primitives compare with `Object.is` (or membership when the claim is an
- * array), arrays must all be contained, objects match recursively.
+ * Requires the token to satisfy a predicate (which receives the whole context) or its verified
+ * `payload` to match a partial object: primitives compare with `Object.is` (or membership when
+ * the claim is an array), arrays must all be contained, objects match recursively. The partial
+ * object is matched against `auth.payload`, never the `claims` schema's output, so a schema that
+ * drops or rewrites a member cannot change the decision.
  *
  * @example
  * ```ts
@@ -145,12 +179,12 @@ export function requireClaims<C = any>(
     scopes: [],
     roles: [],
     mode: 'all',
-    check(auth) {
-      if (!auth) return unauthenticated();
+    check(auth, request) {
+      if (!auth) return unauthenticated(request);
       const ok =
         typeof expected === 'function'
           ? expected(auth as AuthContext<C>) === true
-          : matches(auth.claims, expected);
+          : matches(auth.payload, expected);
       return ok
         ? undefined
         : withRealm(auth, new AuthError('insufficient_claims', 'token claims do not satisfy this route'));

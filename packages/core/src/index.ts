@@ -43,6 +43,7 @@ export {
   type IssuerMetadata,
 } from './keys/discovery.js';
 export { KeySourceError, type KeySourceErrorKind, MAX_RESPONSE_BYTES } from './keys/fetch-json.js';
+export type { KeySourceEventOption } from './keys/log.js';
 export {
   assertKeySourceUrl,
   createRemoteJwks,
@@ -54,6 +55,7 @@ export {
   type RemoteKeySet,
   type RemoteKeySourceStats,
 } from './keys/remote.js';
+export { createMemoryRevocationStore, type MemoryRevocationStoreOptions } from './memory-revocation.js';
 export {
   type GuardCarrier,
   type OpenApiSecurityRequirement,
@@ -78,12 +80,23 @@ export type {
   SecretResolver,
   TokengateOptions,
 } from './options.js';
+export { resourceAudiences, resourceMetadataUrl } from './resource.js';
 export {
-  createMemoryRevocationStore,
+  buildResourceMetadata,
+  createResourceMetadataEndpoint,
+  type ProtectedResourceMetadata,
+  RESOURCE_METADATA_MAX_AGE,
+  type ResourceMetadataEndpoint,
+  type ResourceMetadataResponse,
+} from './resource-metadata.js';
+export {
+  assertRevocationId,
+  assertRevocationTolerance,
   type Instant,
   isRevokedBy,
-  type MemoryRevocationStoreOptions,
+  isWellFormedString,
   REVOCATION_LEEWAY_SECONDS,
+  type RevocationCheck,
   type RevocationStore,
   toEpochSeconds,
 } from './revocation.js';

@@ -1,14 +1,22 @@
 import type { Guard } from './guards.js';
 import { discoveryUrls } from './keys/discovery.js';
 import type { TokengateOptions } from './options.js';
+import { resourceMetadataUrl } from './resource.js';
 
 /**
  * An OpenAPI Security Scheme Object as {@link securityScheme} produces it (OpenAPI 3.0 and 3.1,
  * §4.8.27): HTTP bearer with `bearerFormat: 'JWT'`, or OpenID Connect discovery.
  */
-export type OpenApiSecurityScheme =
+export type OpenApiSecurityScheme = (
   | { type: 'http'; scheme: 'bearer'; bearerFormat: 'JWT'; description?: string }
-  | { type: 'openIdConnect'; openIdConnectUrl: string; description?: string };
+  | { type: 'openIdConnect'; openIdConnectUrl: string; description?: string }
+) & {
+  /**
+   * With the `resource` option: the RFC 9728 protected resource metadata URL (an OpenAPI
+   * specification extension; OpenAPI has no member for it).
+   */
+  'x-resource-metadata'?: string;
+};
 
 /**
  * An OpenAPI Security Requirement Object (§4.8.30): scheme name → the scopes that must all be
@@ -88,9 +96,11 @@ function discoveryUrl(issuer: string): string {
  * Configured by `issuer` alone (keys from OIDC discovery), the scheme is `openIdConnect` with the
  * issuer's discovery URL, so documentation tools can sign users in; with any key option
  * (`secret`, `publicKey`, `jwks`, `jwksUri`) or several `issuers`, it is HTTP `bearer` with
- * `bearerFormat: 'JWT'`. Nothing secret from the options ends up in the result.
+ * `bearerFormat: 'JWT'`. With `resource` (an OAuth 2.1 protected resource, RFC 9728), the scheme
+ * also points at the resource's metadata document as `x-resource-metadata`. Nothing secret from
+ * the options ends up in the result.
  *
- * @param options - the tokengate options (only `issuer`, `issuers` and the key options are read).
+ * @param options - the tokengate options (only `issuer`, `issuers`, `resource` and the key options are read).
  * @param schemeOptions - the scheme's `name` (default `'bearerAuth'`) and `description`.
  * @returns `{ [name]: scheme }`, to spread into `components.securitySchemes`.
  * @throws TypeError for a malformed `name`, or an `issuer` that could not be discovered (not an
@@ -135,6 +145,15 @@ export function securityScheme(
     scheme = { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' };
   }
   if (description !== undefined) scheme.description = description;
+  if (options.resource !== undefined) {
+    try {
+      scheme['x-resource-metadata'] = resourceMetadataUrl(options.resource);
+    } catch (error) {
+      throw new TypeError(
+        `tokengate: securityScheme() ${(error as Error).message.replace(/^tokengate: /, '')}`,
+      );
+    }
+  }
   return { [name]: scheme };
 }
 

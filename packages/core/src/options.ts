@@ -3,7 +3,8 @@ import type { AuthContext, JwtClaims, JwtHeader, PublicAuthContext, RegisteredCl
 import type { CryptoPreference } from './crypto/index.js';
 import type { Duration } from './duration.js';
 import type { AuthError } from './errors.js';
-import type { KeySourceEvent } from './keys/remote.js';
+import type { KeySourceEventOption } from './keys/log.js';
+import { nearestName } from './nearest.js';
 import type { RevocationStore } from './revocation.js';
 import type { StandardSchemaV1 } from './schema.js';
 import type { TokenSource } from './token-sources.js';
@@ -114,7 +115,11 @@ export interface IssuerOptions {
    * accepted and an HMAC algorithm is never accepted with a public key.
    */
   algorithms?: readonly Algorithm[];
-  /** Clock skew allowed for `exp`, `nbf` and `iat`, in seconds or as `'30s'`. @default 5 */
+  /**
+   * Clock skew allowed for `exp`, `nbf` and `iat`, in seconds or as `'30s'`. With a `revocation`
+   * store it may be at most 300 s (the time revocation records outlive a token's `exp`).
+   * @default 5
+   */
   clockTolerance?: Duration;
   /** Reject tokens whose `iat` is older than this (tokens without `iat` are rejected). */
   maxTokenAge?: Duration;
@@ -152,7 +157,11 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
    * token's unverified `iss` only selects among them. Top-level options are defaults for each.
    */
   issuers?: readonly (IssuerOptions & { issuer: string })[];
-  /** A Standard Schema (zod, valibot, arktype…) that validates the claims and types `auth.claims`. */
+  /**
+   * A Standard Schema (zod, valibot, arktype…) that validates the claims; what it returns is
+   * `auth.claims` (typed by it). It does not change policy: revocation, scopes, roles,
+   * `requiredClaims` and guards read `auth.payload`, the verified payload as sent.
+   */
   claims?: S;
   /**
    * Where to find the token, in order; the first source that holds one wins.
@@ -173,7 +182,10 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
    * @default 'reject'
    */
   invalidTokens?: 'reject' | 'anonymous';
-  /** A predicate that revokes a verified token (checked on cache hits too). */
+  /**
+   * A predicate that revokes a verified token (checked on cache hits too). Read identifiers from
+   * `auth.payload`: `auth.claims` is what a `claims` schema kept.
+   */
   isRevoked?: (auth: AuthContext<ClaimsOf<S>>) => boolean | Promise<boolean>;
   /** A revocation store (`createMemoryRevocationStore()`, `@tokengate/redis`). */
   revocation?: RevocationStore;
@@ -199,17 +211,50 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
   cacheMaxAge?: number;
   /** How long known keys keep working past `cacheMaxAge` while the endpoint fails, in ms. @default 86400000 (24 h) */
   staleIfError?: number;
-  /** Fetch discovery and keys at start-up (errors are reported through `onError`). @default false */
+  /**
+   * Fetch discovery and keys at start-up. A failure is reported through `onError` when given,
+   * else logged on the console (unless `onKeySourceEvent: false`). To fail start-up instead,
+   * `await verifier.ready()`.
+   * @default false
+   */
   warmup?: boolean;
   /**
    * Called for remote key-source events: `fetched`, `fetch_failed` (names the URL and the
    * defect), `stale_keys` (known keys kept working during an outage) and `recovered`.
+   *
+   * When not given, tokengate logs each state change of a key source once on the console
+   * (`console.error` for a failure, `console.warn` for stale keys and the recovery), naming the
+   * URL without its query and the defect, never key material. A function replaces that log;
+   * `false` turns it off.
+   * @default a console log of state changes
    */
-  onKeySourceEvent?: (event: KeySourceEvent) => void;
+  onKeySourceEvent?: KeySourceEventOption;
   /** A `fetch` implementation for remote keys (proxies, custom agents). @default globalThis.fetch */
   fetch?: typeof globalThis.fetch;
   /** Signature implementation: node:crypto when available (`'auto'`), or WebCrypto. @default 'auto' */
   crypto?: CryptoPreference;
+  /**
+   * The canonical URL of this API or MCP endpoint, as clients name it (an OAuth 2.1 protected
+   * resource: RFC 8707, RFC 9728). With it:
+   * - without `audience`, tokens must be issued for this resource (`aud` compared as a URL:
+   *   scheme and host case-insensitive, one trailing slash ignored);
+   * - every 401/403 challenge carries `resource_metadata="…"`, the RFC 9728 metadata URL;
+   * - `protectedResourceMetadata(options)` (every adapter) serves the metadata document.
+   *
+   * `https` is required (`http` only on loopback hosts); no query or fragment.
+   * @example `resource: 'https://api.example.com/mcp'`
+   * @see https://www.rfc-editor.org/rfc/rfc9728
+   */
+  resource?: string | URL;
+  /**
+   * `scopes_supported` of the protected resource metadata. By default, every scope named by a
+   * scope guard created in this process (`requireScope`, `requireAnyScope`, decorators).
+   */
+  scopesSupported?: readonly string[];
+  /** `resource_name` of the protected resource metadata: a human-readable name. */
+  resourceName?: string;
+  /** `resource_documentation` of the protected resource metadata: a URL of developer documentation. */
+  resourceDocumentation?: string | URL;
 }
 
 /** Option names allowed inside an `issuers` entry (the {@link IssuerOptions}). */
@@ -256,6 +301,10 @@ export const OPTION_NAMES: ReadonlySet<string> = new Set([
     'fetch',
     'crypto',
     'onKeySourceEvent',
+    'resource',
+    'scopesSupported',
+    'resourceName',
+    'resourceDocumentation',
   ] satisfies (keyof TokengateOptions)[]),
 ]);
 
@@ -263,10 +312,13 @@ export const OPTION_NAMES: ReadonlySet<string> = new Set([
 export function assertKnownOptions(options: object, known: ReadonlySet<string>, where: string): void {
   for (const name of Object.keys(options)) {
     if (!known.has(name)) {
-      const hint = [...known].find((k) => k.toLowerCase() === name.toLowerCase().replace(/[_-]/g, ''));
-      throw new TypeError(
-        `tokengate: unknown option "${name}" in ${where}${hint ? ` (did you mean "${hint}"?)` : ''}`,
-      );
+      const hint = nearestName(name, known);
+      const note = hint
+        ? ` (did you mean "${hint}"?)`
+        : known !== OPTION_NAMES && OPTION_NAMES.has(name)
+          ? ' (it is a top-level option)'
+          : '';
+      throw new TypeError(`tokengate: unknown option "${name}" in ${where}${note}`);
     }
   }
 }

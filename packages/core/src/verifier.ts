@@ -8,6 +8,7 @@ import { toSeconds } from './duration.js';
 import { AuthError, isAuthError } from './errors.js';
 import { callHook } from './hooks.js';
 import { decodeJwt } from './jws.js';
+import { keySourceListener, logStartupFailure } from './keys/log.js';
 import type { RemoteJwksOptions } from './keys/remote.js';
 import { createRemoteKeySource } from './keys/remote-source.js';
 import {
@@ -30,7 +31,8 @@ import {
   type SecretResolver,
   type TokengateOptions,
 } from './options.js';
-import type { RevocationStore } from './revocation.js';
+import { checkResourceOptions } from './resource-metadata.js';
+import { assertRevocationTolerance, type RevocationStore } from './revocation.js';
 import type { StandardSchemaV1 } from './schema.js';
 import { type ClaimPaths, DEFAULT_ROLE_CLAIMS, DEFAULT_SCOPE_CLAIMS } from './scopes.js';
 import { checkTokenSources, type TokenSource } from './token-sources.js';
@@ -67,6 +69,8 @@ export interface RequestSettings {
   readonly invalidTokens: 'reject' | 'anonymous';
   /** The `realm` option. */
   readonly realm: string | undefined;
+  /** The RFC 9728 metadata URL derived from the `resource` option, announced in challenges. */
+  readonly resourceMetadata: string | undefined;
   /** The `maxTokenLength` option (default 8192). */
   readonly maxTokenLength: number;
   /** The `onAuthenticated` hook. */
@@ -204,7 +208,8 @@ function resolveKeySource(
   ] as const) {
     if (defaults[name] !== undefined) (fetchOptions as Record<string, unknown>)[name] = defaults[name];
   }
-  if (defaults.onKeySourceEvent) fetchOptions.onEvent = defaults.onKeySourceEvent;
+  const onEvent = keySourceListener(defaults.onKeySourceEvent);
+  if (onEvent) fetchOptions.onEvent = onEvent;
   if (source === 'jwksUri') {
     return {
       keys: createRemoteKeySource({
@@ -217,6 +222,12 @@ function resolveKeySource(
     };
   }
   const issuers = list(options.issuer);
+  const blank = [...KEY_OPTIONS, 'issuer'].find((name) => name in options);
+  if (blank !== undefined && (issuers === undefined || blank !== 'issuer')) {
+    throw new TypeError(
+      `tokengate: option "${blank}"${where} was given but is undefined (an unset environment variable?)`,
+    );
+  }
   if (issuers === undefined) {
     throw new TypeError(
       `tokengate: no key source${where}: give "secret", "publicKey", "jwks", "jwksUri", or "issuer" (OIDC discovery)`,
@@ -256,7 +267,11 @@ function lazyStatic(keys: VerificationKey[] | Promise<VerificationKey[]>, matchK
   };
 }
 
-function resolvePolicy(options: IssuerOptions, where: string): ClaimsPolicy {
+function resolvePolicy(
+  options: IssuerOptions,
+  where: string,
+  resourceAudiences?: ReadonlySet<string>,
+): ClaimsPolicy {
   const requiredClaims = list(options.requiredClaims) ?? [];
   if (requiredClaims.some((c) => typeof c !== 'string' || c === '')) {
     throw new TypeError(`tokengate: option "requiredClaims"${where} must list claim names`);
@@ -269,7 +284,7 @@ function resolvePolicy(options: IssuerOptions, where: string): ClaimsPolicy {
   const tolerance = toSeconds(options.clockTolerance ?? 5, 'clockTolerance');
   return {
     issuers: stringSet(options.issuer, `issuer${where}`),
-    audiences: stringSet(options.audience, `audience${where}`),
+    audiences: stringSet(options.audience, `audience${where}`) ?? resourceAudiences,
     tolerance,
     maxTokenAge:
       options.maxTokenAge === undefined ? undefined : toSeconds(options.maxTokenAge, 'maxTokenAge'),
@@ -315,15 +330,11 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     throw new TypeError('tokengate: options must be an object');
   assertKnownOptions(options, OPTION_NAMES, 'options');
   const backend = selectBackend(options.crypto ?? 'auto');
-  for (const hook of [
-    'getToken',
-    'isRevoked',
-    'onAuthenticated',
-    'onError',
-    'onKeySourceEvent',
-    'fetch',
-  ] as const) {
+  for (const hook of ['getToken', 'isRevoked', 'onAuthenticated', 'onError', 'fetch'] as const) {
     checkFunction(options[hook], hook);
+  }
+  if (options.onKeySourceEvent !== false) {
+    checkFunction(options.onKeySourceEvent, 'onKeySourceEvent');
   }
   const schema = options.claims;
   if (schema !== undefined && typeof (schema as StandardSchemaV1)['~standard']?.validate !== 'function') {
@@ -341,14 +352,18 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     throw new TypeError(`tokengate: option "invalidTokens" must be 'reject' or 'anonymous'`);
   }
   if (options.invalidTokens === 'anonymous' && options.credentialsRequired !== false) {
-    throw new TypeError(`tokengate: option "invalidTokens: 'anonymous'" needs "credentialsRequired: false"`);
+    throw new TypeError(
+      `tokengate: option "invalidTokens" ('anonymous') needs option "credentialsRequired" set to false`,
+    );
   }
+  const resource = checkResourceOptions(options);
   const settings: RequestSettings = {
     tokenSources: options.tokenSources === undefined ? ['header'] : checkTokenSources(options.tokenSources),
     getToken: options.getToken,
     credentialsRequired: options.credentialsRequired !== false,
     invalidTokens: options.invalidTokens ?? 'reject',
     realm: options.realm,
+    resourceMetadata: resource?.metadataUrl,
     maxTokenLength: positiveInt(options.maxTokenLength, 'maxTokenLength', 8192),
     onAuthenticated: options.onAuthenticated as RequestSettings['onAuthenticated'],
     onError: options.onError as RequestSettings['onError'],
@@ -366,12 +381,13 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     const profile: Profile = {
       index: profiles.length,
       issuer: typeof entry.issuer === 'string' ? entry.issuer : undefined,
-      policy: resolvePolicy(entry, where),
+      policy: resolvePolicy(entry, where, resource?.audiences),
       keys,
       algorithms: new Set(algorithms),
       scopeClaims: claimPaths(entry.scopeClaim, 'scopeClaim', DEFAULT_SCOPE_CLAIMS),
       roleClaims: claimPaths(entry.rolesClaim, 'rolesClaim', DEFAULT_ROLE_CLAIMS),
     };
+    if (revocation) assertRevocationTolerance(profile.policy.tolerance, `clockTolerance${where}`);
     profiles.push(profile);
     return profile;
   };
@@ -417,11 +433,11 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   const versionOf = (index: number) => profiles[index]!.keys.version();
   const isRevoked = options.isRevoked;
 
-  async function checkRevocation(auth: AuthContext<any>): Promise<void> {
+  async function checkRevocation(auth: AuthContext<any>, profile: Profile): Promise<void> {
     let revoked = isRevoked ? isRevoked(auth) : false;
     if (revoked instanceof Promise) revoked = await revoked;
     if (!revoked && revocation) {
-      let stored = revocation.isRevoked(auth);
+      let stored = revocation.isRevoked(auth, { clockTolerance: profile.policy.tolerance });
       if (stored instanceof Promise) stored = await stored;
       revoked = stored;
     }
@@ -448,7 +464,7 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     const now = Date.now() / 1000;
     const cached = cache?.get(token, now, versionOf);
     if (cached !== undefined) {
-      if (isRevoked || revocation) await checkRevocation(cached);
+      if (isRevoked || revocation) await checkRevocation(cached, profileFor(cached.payload));
       return cached;
     }
     const { header, payload, signingInput, signature } = decodeJwt(token);
@@ -503,7 +519,7 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
         profile.index,
       );
     }
-    if (isRevoked || revocation) await checkRevocation(auth);
+    if (isRevoked || revocation) await checkRevocation(auth, profile);
     return auth;
   }
 
@@ -518,7 +534,8 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   };
   if (options.warmup) {
     verifier.ready().catch((error: unknown) => {
-      if (isAuthError(error)) reportKeyError(error);
+      if (settings.onError === undefined) logStartupFailure(options.onKeySourceEvent, error);
+      else if (isAuthError(error)) reportKeyError(error);
       else
         reportKeyError(new AuthError('key_source_unavailable', (error as Error).message, { cause: error }));
     });

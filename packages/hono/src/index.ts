@@ -5,6 +5,7 @@ import {
   type ClaimsOf,
   AuthError as CoreAuthError,
   createGuardSet,
+  createResourceMetadataEndpoint,
   createVerifier,
   type Guard,
   type GuardBinding,
@@ -19,8 +20,9 @@ import {
   type TokengateOptions,
   type Verifier,
 } from '@tokengate/core';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, Env, ErrorHandler, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 export type {
   AuthContext,
@@ -137,8 +139,9 @@ export function jwtAuth(options: HonoAuthOptions<any>): AuthMiddleware<any, any>
   const middleware: MiddlewareHandler<AuthEnv<any, any>> = function tokengate(c, next) {
     return authenticate(verifier, honoRequest(c)).then(
       (outcome) => {
-        if (outcome.auth) c.set('auth', outcome.auth);
-        if (outcome.error) c.set('authError', outcome.error);
+        // Both slots, always: what this middleware concluded replaces an earlier one's context.
+        c.set('auth', outcome.auth);
+        c.set('authError', outcome.error);
         return next();
       },
       (error: unknown) => {
@@ -147,6 +150,32 @@ export function jwtAuth(options: HonoAuthOptions<any>): AuthMiddleware<any, any>
     );
   };
   return Object.assign(middleware, { verifier });
+}
+
+/**
+ * Middleware serving the RFC 9728 Protected Resource Metadata of the API configured by
+ * `resource`: `GET`/`HEAD` on its well-known path (`/.well-known/oauth-protected-resource` + the
+ * resource's path) get the document built by `buildResourceMetadata` (authorization servers from
+ * `issuer`/`issuers`, scopes, bearer methods), readable cross-origin and cacheable; a CORS
+ * preflight gets 204; every other request is passed on. Give it the same options as
+ * {@link jwtAuth}, and mount it before it (the document is public).
+ *
+ * @throws TypeError at start-up when `resource` is missing or malformed.
+ * @example
+ * ```ts
+ * const auth = { issuer: 'https://idp.example.com', resource: 'https://api.example.com/mcp' };
+ * app.use(protectedResourceMetadata(auth)); // GET /.well-known/oauth-protected-resource/mcp
+ * app.use('/mcp', jwtAuth(auth));
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9728#section-3
+ */
+export function protectedResourceMetadata(options: HonoAuthOptions<any>): MiddlewareHandler {
+  const endpoint = createResourceMetadataEndpoint(options);
+  return async function tokengateResourceMetadata(c, next) {
+    const answer = endpoint.answer(c.req.method, c.req.path, c.req.header('access-control-request-headers'));
+    if (!answer) return next();
+    return new Response(answer.body ?? null, { status: answer.status, headers: answer.headers });
+  };
 }
 
 const readAuth = (c: Context): AuthContext<any> | undefined => c.get('auth');
@@ -164,7 +193,7 @@ export function getAuth(c: Context): AuthContext<RegisteredClaims> {
 /** Turns a core {@link Guard} into Hono middleware that throws its `HTTPException`. */
 export function guard(check: Guard): GuardMiddleware {
   const middleware: MiddlewareHandler = function tokengateGuard(c, next) {
-    const error = check.check(readAuth(c));
+    const error = check.check(readAuth(c), c);
     if (error) throw toHTTPException(error);
     return next();
   };
@@ -207,3 +236,51 @@ export const RequireRole = guards.RequireRole;
 export const RequireAnyRole = guards.RequireAnyRole;
 /** Method decorator: the claims must match, as {@link requireClaims}. */
 export const RequireClaims = guards.RequireClaims;
+
+/**
+ * The tokengate error behind an error Hono hands to `app.onError`: the {@link AuthError} itself,
+ * or the `cause` of the `HTTPException` that `jwtAuth()` and the guards throw; undefined for any
+ * other error. For error handlers that shape their own bodies.
+ *
+ * @example
+ * ```ts
+ * app.onError((err, c) => {
+ *   const auth = authErrorOf(err);
+ *   if (auth) return c.json({ message: auth.code }, auth.status, auth.headers);
+ *   return c.json({ message: 'internal error' }, 500);
+ * });
+ * ```
+ */
+export function authErrorOf(err: unknown): AuthError | undefined {
+  if (isAuthError(err)) return err;
+  if (err instanceof HTTPException && isAuthError(err.cause)) return err.cause;
+  return undefined;
+}
+
+/**
+ * The counterpart of Express's `authErrorHandler()`, for `app.onError`: renders tokengate errors
+ * as JSON (`{ error, code, error_description, reason? }`, the same body as Express's and Koa's)
+ * with their status and `WWW-Authenticate`/`Retry-After` headers. Other errors go to `otherwise`
+ * when given (your own error handler), else are answered as Hono's default handler does
+ * (an `HTTPException`'s response, or a logged 500).
+ *
+ * Without `app.onError`, Hono already answers auth failures with this body; use this when the app
+ * has an error handler of its own, which would otherwise turn every 401/403 into its own answer.
+ *
+ * @example
+ * ```ts
+ * app.onError(authErrorHandler((err, c) => c.json({ message: 'internal error' }, 500)));
+ * ```
+ */
+export function authErrorHandler<E extends Env = any>(otherwise?: ErrorHandler<E>): ErrorHandler<E> {
+  return function tokengateErrorHandler(err, c) {
+    const error = authErrorOf(err);
+    if (error) {
+      return c.json(error.toJSON(), error.status as ContentfulStatusCode, error.headers);
+    }
+    if (otherwise) return otherwise(err, c);
+    if (err instanceof HTTPException) return err.getResponse();
+    console.error(err);
+    return c.text('Internal Server Error', 500);
+  };
+}

@@ -5,6 +5,7 @@ import {
   type ClaimsOf,
   AuthError as CoreAuthError,
   createGuardSet,
+  createResourceMetadataEndpoint,
   createVerifier,
   type Guard,
   type GuardBinding,
@@ -77,8 +78,9 @@ export function jwtAuth<S extends StandardSchemaV1 | undefined = undefined>(
   // per request on the hot path.
   const middleware = function tokengate(ctx: Context, next: Next): Promise<unknown> {
     return authenticate(verifier, nodeRequest(ctx.req, ctx, ctx.originalUrl)).then((outcome) => {
-      if (outcome.auth) ctx.state.auth = outcome.auth as AuthContext<RegisteredClaims>;
-      if (outcome.error) ctx.state.authError = outcome.error;
+      // Both slots, always: what this middleware concluded replaces an earlier one's context.
+      ctx.state.auth = outcome.auth as AuthContext<RegisteredClaims> | undefined;
+      ctx.state.authError = outcome.error;
       return next();
     });
   };
@@ -86,6 +88,39 @@ export function jwtAuth<S extends StandardSchemaV1 | undefined = undefined>(
     verifier,
     getAuth: (ctx: Context) => getAuth(ctx) as AuthContext<ClaimsOf<S>>,
   });
+}
+
+/**
+ * Middleware serving the RFC 9728 Protected Resource Metadata of the API configured by
+ * `resource`: `GET`/`HEAD` on its well-known path (`/.well-known/oauth-protected-resource` + the
+ * resource's path) get the document built by `buildResourceMetadata` (authorization servers from
+ * `issuer`/`issuers`, scopes, bearer methods), readable cross-origin and cacheable; a CORS
+ * preflight gets 204; every other request is passed on. Give it the same options as
+ * {@link jwtAuth}, and mount it before it (the document is public).
+ *
+ * @throws TypeError at start-up when `resource` is missing or malformed.
+ * @example
+ * ```ts
+ * const auth = { issuer: 'https://idp.example.com', resource: 'https://api.example.com/mcp' };
+ * app.use(protectedResourceMetadata(auth)); // GET /.well-known/oauth-protected-resource/mcp
+ * app.use('/mcp', jwtAuth(auth));
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9728#section-3
+ */
+export function protectedResourceMetadata(options: KoaAuthOptions<any>): Middleware {
+  const endpoint = createResourceMetadataEndpoint(options);
+  return function tokengateResourceMetadata(ctx, next) {
+    const answer = endpoint.answer(
+      ctx.method,
+      ctx.path,
+      ctx.get('access-control-request-headers') || undefined,
+    );
+    if (!answer) return next();
+    ctx.set(answer.headers);
+    ctx.status = answer.status;
+    if (answer.body !== undefined) ctx.body = answer.body;
+    return Promise.resolve();
+  };
 }
 
 /**
@@ -101,7 +136,7 @@ export function getAuth(ctx: Context): AuthContext<RegisteredClaims> {
 /** Turns a core {@link Guard} into Koa middleware that throws its {@link AuthError}. */
 export function guard(check: Guard): GuardMiddleware {
   const middleware: Middleware = function tokengateGuard(ctx, next) {
-    const error = check.check(ctx.state.auth);
+    const error = check.check(ctx.state.auth, ctx);
     if (error) throw error;
     return next();
   };

@@ -2,8 +2,10 @@ import { createClient } from '@redis/client';
 import {
   type AuthContext,
   AuthError,
+  assertRevocationId,
   callHook,
   type Instant,
+  type RevocationCheck,
   type RevocationStore,
   toEpochSeconds,
 } from '@tokengate/core';
@@ -25,7 +27,7 @@ export interface RedisRevocationStore extends RevocationStore {
    * Whether the verified token is revoked, answered synchronously from the local copy. Throws an
    * `AuthError` `revocation_unavailable` (503) while the copy cannot be trusted, unless `failOpen`.
    */
-  isRevoked(auth: AuthContext<any>): boolean;
+  isRevoked(auth: AuthContext<any>, check?: RevocationCheck): boolean;
   /**
    * Resolves once connected, subscribed and resynced (the copy is trusted). Rejects with an
    * `AuthError` (`revocation_unavailable`) after `connectTimeout`; the store keeps trying.
@@ -86,7 +88,7 @@ function errorMessage(error: unknown): string {
  * await revocation.ready();
  * app.use(jwtAuth({ issuer, audience, revocation }));
  * app.post('/logout', async (req, res) => {
- *   await revocation.revoke(req.auth.claims.jti, req.auth.claims.exp);
+ *   await revocation.revoke(req.auth.payload.jti, req.auth.payload.exp);
  *   res.sendStatus(204);
  * });
  * ```
@@ -361,21 +363,19 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
       return mirror.subjectCount;
     },
     async revoke(jti: string, until: Instant) {
-      if (typeof jti !== 'string' || jti === '')
-        throw new TypeError('revoke: jti must be a non-empty string');
+      assertRevocationId(jti, 'revoke', 'jti');
       const entry: RevocationEntry = { kind: 'jti', id: jti, value: toEpochSeconds(until) };
       if (entryExpiresAt(entry, maxTokenLifetime)! <= now() / 1000) return;
       await write(entry);
     },
     async revokeSubject(sub: string, issuedBefore: Instant = new Date(now())) {
-      if (typeof sub !== 'string' || sub === '')
-        throw new TypeError('revokeSubject: sub must be a non-empty string');
+      assertRevocationId(sub, 'revokeSubject', 'sub');
       const entry: RevocationEntry = { kind: 'sub', id: sub, value: toEpochSeconds(issuedBefore) };
       const expiresAt = entryExpiresAt(entry, maxTokenLifetime);
       if (expiresAt !== undefined && expiresAt <= now() / 1000) return;
       await write(entry);
     },
-    isRevoked(auth: AuthContext<any>): boolean {
+    isRevoked(auth: AuthContext<any>, check?: RevocationCheck): boolean {
       if (state !== 'ready') {
         if (state === 'closed') throw unavailable('the revocation store is closed');
         if (!failOpen) {
@@ -390,7 +390,7 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
           report('failOpen: answering from a revocation list that may be stale', lastError);
         }
       }
-      return mirror.isRevoked(auth, now() / 1000);
+      return mirror.isRevoked(auth, now() / 1000, check?.clockTolerance);
     },
     ready() {
       if (state === 'ready') return Promise.resolve();

@@ -64,10 +64,10 @@ export interface IssuerDiscovery {
  *   query or fragment (RFC 8414 §2).
  */
 export function discoveryUrls(issuer: string): { openid: string; oauth: string } {
-  if (typeof issuer !== 'string') throw new TypeError('issuer must be a string URL');
+  if (typeof issuer !== 'string') throw new TypeError('tokengate: option "issuer" must be a string URL');
   const url = assertKeySourceUrl(issuer, 'issuer');
   if (url.search || url.hash || issuer.includes('?') || issuer.includes('#')) {
-    throw new TypeError(`issuer must not have a query or fragment (got ${issuer})`);
+    throw new TypeError(`tokengate: option "issuer" must not have a query or fragment (got ${issuer})`);
   }
   const path = url.pathname.replace(/\/+$/, '');
   return {

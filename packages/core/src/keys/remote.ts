@@ -1,4 +1,5 @@
 import { AuthError } from '../errors.js';
+import { nearestName } from '../nearest.js';
 import { fetchJson, KeySourceError } from './fetch-json.js';
 
 /**
@@ -14,7 +15,8 @@ export interface RemoteJwksOptions {
   timeoutDuration?: number;
   /**
    * Minimum time between two fetches, in milliseconds, when the first failed or the second is
-   * triggered by an unknown `kid`. Protects the identity provider (and this server) from storms
+   * triggered by an unknown `kid`. While no usable key set is held (the endpoint was down at
+   * start-up), failed fetches are retried sooner: after 1 s, doubling up to this. Protects the identity provider (and this server) from storms
    * of tokens with random `kid`s. Must be positive: `0` throws a `TypeError`.
    * @default 30000
    */
@@ -189,7 +191,7 @@ function duration(
   if (!ok) {
     const bound = rule.min0 ? 'a non-negative' : 'a positive';
     throw new TypeError(
-      `${name} must be ${bound}${rule.infinite ? '' : ' finite'} number of milliseconds (got ${String(value)})`,
+      `tokengate: option "${name}" must be ${bound}${rule.infinite ? '' : ' finite'} number of milliseconds (got ${String(value)})`,
     );
   }
   return value;
@@ -201,15 +203,18 @@ function duration(
  */
 export function resolveRemoteOptions(options: RemoteJwksOptions = {}): ResolvedRemoteOptions {
   if (typeof options !== 'object' || options === null)
-    throw new TypeError('remote key options must be an object');
+    throw new TypeError('tokengate: remote key options must be an object');
   for (const name of Object.keys(options)) {
     if (!OPTION_NAMES.has(name) && (options as Record<string, unknown>)[name] !== undefined) {
-      throw new TypeError(`unknown remote key option ${JSON.stringify(name)}`);
+      const hint = nearestName(name, OPTION_NAMES);
+      throw new TypeError(
+        `tokengate: unknown remote key option "${name}"${hint ? ` (did you mean "${hint}"?)` : ''}`,
+      );
     }
   }
   for (const name of ['fetch', 'onEvent', 'now'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') {
-      throw new TypeError(`${name} must be a function`);
+      throw new TypeError(`tokengate: option "${name}" must be a function`);
     }
   }
   const headers = options.headers;
@@ -219,7 +224,7 @@ export function resolveRemoteOptions(options: RemoteJwksOptions = {}): ResolvedR
       headers === null ||
       Object.values(headers).some((v) => typeof v !== 'string')
     ) {
-      throw new TypeError('headers must be an object of strings');
+      throw new TypeError('tokengate: option "headers" must be an object of strings');
     }
   }
   return {
@@ -258,19 +263,21 @@ export function assertKeySourceUrl(value: string | URL, label: string, allowLoop
   try {
     url = new URL(String(value));
   } catch {
-    throw new TypeError(`${label} must be an absolute URL (got ${JSON.stringify(String(value))})`);
+    throw new TypeError(
+      `tokengate: option "${label}" must be an absolute URL (got ${JSON.stringify(String(value))})`,
+    );
   }
   if (url.username !== '' || url.password !== '') {
     // fetch() refuses such URLs, and the password would end up in every error message.
     throw new TypeError(
-      `${label} must not contain a user name or password; use the "fetch" option to send credentials`,
+      `tokengate: option "${label}" must not contain a user name or password; use the "fetch" option to send credentials`,
     );
   }
   if (url.protocol !== 'https:' && !(allowLoopbackHttp && url.protocol === 'http:' && isLoopback(url))) {
     throw new TypeError(
       allowLoopbackHttp
-        ? `${label} must use https (http is allowed only for loopback hosts), got ${url.href}`
-        : `${label} must use https, got ${url.href}`,
+        ? `tokengate: option "${label}" must use https (http is allowed only for loopback hosts), got ${url.href}`
+        : `tokengate: option "${label}" must use https, got ${url.href}`,
     );
   }
   return url;
@@ -330,6 +337,12 @@ export class EventHub {
   }
 }
 
+/**
+ * First retry delay after a failed fetch while no usable keys are held, in milliseconds; it
+ * doubles on each further failure, up to `cooldownDuration`.
+ */
+export const FIRST_RETRY_MS = 1_000;
+
 /** A value held by a {@link RemoteCache}, with whether it is served stale. */
 export interface CachedValue<T> {
   readonly value: T;
@@ -339,7 +352,8 @@ export interface CachedValue<T> {
 /**
  * The fetch policy shared by remote key sets and discovery metadata: lazy, single-flight,
  * fresh for `cacheMaxAge`, refetch on demand no more than once per `cooldownDuration`, no
- * refetch within `cooldownDuration` of a failure, and the last good value served stale for up
+ * refetch within `cooldownDuration` of a failure (a backoff from 1 s, doubling up to
+ * `cooldownDuration`, while nothing has been fetched yet), and the last good value served stale for up
  * to `staleIfError` while fetches fail.
  */
 export class RemoteCache<T> {
@@ -356,6 +370,7 @@ export class RemoteCache<T> {
   #staleNotified = false;
   #fetches = 0;
   #failures = 0;
+  #consecutiveFailures = 0;
 
   constructor(
     url: string,
@@ -423,7 +438,7 @@ export class RemoteCache<T> {
     const retryAfter =
       this.#lastAttemptAt === undefined
         ? 1
-        : Math.max(1, Math.ceil((this.#lastAttemptAt + this.#options.cooldownDuration - now) / 1000));
+        : Math.max(1, Math.ceil((this.#lastAttemptAt + this.#retryDelay() - now) / 1000));
     const last = this.#lastError;
     const detail = reason ?? (last ? last.message : `keys from ${this.url} are not available`);
     return new AuthError('key_source_unavailable', detail, { cause: last, retryAfter });
@@ -441,7 +456,19 @@ export class RemoteCache<T> {
   }
 
   #inCooldown(now: number): boolean {
-    return this.#lastAttemptAt !== undefined && now - this.#lastAttemptAt < this.#options.cooldownDuration;
+    return this.#lastAttemptAt !== undefined && now - this.#lastAttemptAt < this.#retryDelay();
+  }
+
+  /**
+   * Least time between two fetches: `cooldownDuration`, except while nothing has ever been
+   * fetched (the provider was down at start-up, or misconfigured): then every request is a 503
+   * until a fetch succeeds, so failures are retried after {@link FIRST_RETRY_MS}, doubling up to
+   * `cooldownDuration`.
+   */
+  #retryDelay(): number {
+    const cooldown = this.#options.cooldownDuration;
+    if (this.#lastError === undefined || this.#value !== undefined) return cooldown;
+    return Math.min(cooldown, FIRST_RETRY_MS * 2 ** Math.min(this.#consecutiveFailures - 1, 30));
   }
 
   #serveStale(now: number): CachedValue<T> {
@@ -479,6 +506,7 @@ export class RemoteCache<T> {
       this.#fetchedAt = this.#options.now();
       this.#lastSuccessAt = this.#fetchedAt;
       this.#lastError = undefined;
+      this.#consecutiveFailures = 0;
       const version = (value as { version?: unknown }).version;
       const extra = typeof version === 'number' ? { version } : {};
       this.#emit({ type: 'fetched', url: this.url, ...extra });
@@ -492,6 +520,7 @@ export class RemoteCache<T> {
             });
       this.#lastError = error;
       this.#failures++;
+      this.#consecutiveFailures++;
       this.#staleNotified = false;
       this.#emit({ type: 'fetch_failed', url: this.url, error: error.message, kind: error.kind });
     }

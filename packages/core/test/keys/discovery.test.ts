@@ -138,18 +138,21 @@ describe('discoverIssuer', () => {
     expect(error.cause.kind).toBe('timeout');
   });
 
-  it('retries a failed discovery no more often than cooldownDuration', async () => {
+  it('retries a failed discovery no more often than the backoff (1 s, doubling up to cooldownDuration)', async () => {
     server.faults.set('issuer-mismatch');
     const opts = { ...options, cooldownDuration: 30_000 };
     await rejection(discoverIssuer(server.issuer, opts));
+    t += 1_000;
+    await rejection(discoverIssuer(server.issuer, opts));
+    expect(server.stats.discovery).toBe(2);
     server.faults.set(null);
-    t += 29_999;
+    t += 1_999;
     const error = await rejection(discoverIssuer(server.issuer, opts));
     expect(error.retryAfter).toBe(1);
-    expect(server.stats.discovery).toBe(1);
+    expect(server.stats.discovery).toBe(2);
     t += 1;
     await expect(discoverIssuer(server.issuer, opts)).resolves.toMatchObject({ jwksUri: server.jwksUri });
-    expect(server.stats.discovery).toBe(2);
+    expect(server.stats.discovery).toBe(3);
   });
 
   it('rejects a jwks_uri that is neither https nor loopback', async () => {

@@ -261,9 +261,9 @@ describe('remote JWKS: outages', () => {
   }
 
   for (const fault of ['down', 'slow'] as const) {
-    it(`${fault}, nothing held: 503 within timeoutDuration, then fast 503s during the cooldown`, async () => {
+    it(`${fault}, nothing held: 503 within timeoutDuration, then fast 503s, retried after 1 s, 2 s, 4 s… up to the cooldown`, async () => {
       server.faults.set(fault, { delayMs: 5_000 });
-      const source = jwks({ timeoutDuration: 200, cooldownDuration: 30_000 });
+      const source = jwks({ timeoutDuration: 200, cooldownDuration: 5_000 });
       const started = performance.now();
       const results = await Promise.all(Array.from({ length: 20 }, () => rejection(source.getKeys('k1'))));
       const elapsed = performance.now() - started;
@@ -271,20 +271,35 @@ describe('remote JWKS: outages', () => {
       expect(server.stats.jwks).toBe(1);
       for (const error of results) {
         expect(error.code).toBe('key_source_unavailable');
-        expect(error.retryAfter).toBe(30);
+        expect(error.retryAfter).toBe(1);
       }
       expect(results[0].detail).toContain(server.jwksUri);
 
       const quick = performance.now();
-      t += 1_000;
-      expect((await rejection(source.getKeys())).retryAfter).toBe(29);
+      t += 999;
+      expect((await rejection(source.getKeys())).retryAfter).toBe(1);
       expect(performance.now() - quick).toBeLessThan(50);
       expect(server.stats.jwks).toBe(1);
 
+      // each failure doubles the delay (1 s, 2 s, 4 s), bounded by cooldownDuration (5 s)
+      for (const [wait, delay, fetches] of [
+        [1, 2, 2],
+        [2_000, 4, 3],
+        [4_000, 5, 4],
+        [5_000, 5, 5],
+      ] as const) {
+        t += wait;
+        expect((await rejection(source.getKeys())).retryAfter).toBe(delay);
+        expect(server.stats.jwks).toBe(fetches);
+      }
+      t += 4_999;
+      await rejection(source.getKeys());
+      expect(server.stats.jwks).toBe(5);
+
       server.faults.set(null);
-      t += 29_000;
+      t += 1;
       expect((await source.getKeys('k1')).keys).toHaveLength(1);
-      expect(events.map((e) => e.type)).toEqual(['fetch_failed', 'fetched', 'recovered']);
+      expect(events.map((e) => e.type)).toEqual([...Array(5).fill('fetch_failed'), 'fetched', 'recovered']);
     });
   }
 

@@ -592,6 +592,10 @@ const claimCases: AttackCase[] = [
       ['sub as an array', () => ({ sub: ['alice', 'admin'] }), 'claims'],
       ['sub as a number', () => ({ sub: 1 }), 'claims'],
       ['jti as an array', () => ({ jti: ['a', 'b'] }), 'claims'],
+      // A lone surrogate has no UTF-8 spelling: a store would key the revocation under U+FFFD.
+      ['jti with a lone surrogate', () => ({ jti: 'abc\ud800def' }), 'claims'],
+      ['sub with a lone surrogate', () => ({ sub: 'alice\udc00' }), 'claims'],
+      ['iss with a lone surrogate', (k: AttackKit) => ({ iss: `${k.issuer}\ud800` }), 'claims'],
       ['exp as a string', () => ({ exp: '9999999999' }), 'claims'],
       ['exp null', () => ({ exp: null }), 'claims'],
       ['exp true', () => ({ exp: true }), 'claims'],

@@ -98,7 +98,11 @@ for (const crypto of ['node', 'webcrypto'] as const) {
   });
 }
 
-function leakApp(options: TokengateOptions, events: string[], renderer: 'json' | 'express-default') {
+function leakApp(
+  options: TokengateOptions,
+  events: string[],
+  renderer: 'json' | 'express-default' | 'no-handler',
+) {
   const app = express();
   app.set('env', 'development'); // Express's default handler then renders and logs the stack
   app.get(
@@ -117,10 +121,18 @@ function leakApp(options: TokengateOptions, events: string[], renderer: 'json' |
     },
   );
   if (renderer === 'json') app.use(authErrorHandler());
+  // An error handler that passes every error on (as a logging middleware does): jwtAuth then
+  // leaves the answer to Express's final handler, which renders and logs the stack. With no
+  // error handler at all ('no-handler'), jwtAuth answers by itself.
+  if (renderer === 'express-default') {
+    app.use((err: unknown, _req: express.Request, _res: express.Response, next: express.NextFunction) =>
+      next(err),
+    );
+  }
   return app;
 }
 
-for (const renderer of ['json', 'express-default'] as const) {
+for (const renderer of ['json', 'express-default', 'no-handler'] as const) {
   describe(`no leaks over HTTP (Express, ${renderer} error rendering)`, () => {
     for (const mode of KEY_MODES) {
       it(`${mode}: bodies, every response header, hook payloads and console`, async () => {
@@ -133,6 +145,7 @@ for (const renderer of ['json', 'express-default'] as const) {
         // setImmediate): wait for the last one, then search them too.
         await new Promise((resolve) => setImmediate(resolve));
         if (renderer === 'express-default') expect(consoleOutput.length).toBeGreaterThan(0);
+        if (renderer === 'no-handler') expect(consoleOutput).toEqual([]);
         problems.push(...leaksIn(consoleOutput, needles).map((l) => `console: ${l}`));
         expect(refused).toBeGreaterThan(50);
         expect(problems).toEqual([]);

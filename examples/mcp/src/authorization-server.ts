@@ -1,0 +1,74 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Provider, { errors } from 'oidc-provider';
+
+/** A running authorization server (oidc-provider, OpenID Certified) on 127.0.0.1. */
+export interface AuthorizationServer {
+  /** Its issuer identifier, `http://127.0.0.1:<port>`. */
+  readonly issuer: string;
+  /** Stops it and closes every connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts oidc-provider on a free loopback port with what an MCP client needs: RFC 8414 and OIDC
+ * discovery, open dynamic client registration (RFC 7591), the client credentials grant, and
+ * RFC 8707 resource indicators issuing RFC 9068 JWT access tokens (ES256) whose `aud` is the
+ * requested resource. `scopes` are the scopes it knows; `resources` maps each resource it
+ * serves to the scopes it grants there (read at each token request, so resources may be added
+ * later); any other resource is refused (`invalid_target`). A scope a resource does not list is
+ * left out of its tokens.
+ */
+export async function startAuthorizationServer({
+  scopes,
+  resources,
+}: {
+  scopes: readonly string[];
+  resources: Readonly<Record<string, readonly string[]>>;
+}): Promise<AuthorizationServer> {
+  let handler: ReturnType<Provider['callback']> | undefined;
+  const server = createServer((req, res) => handler!(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+  const provider = new Provider(issuer, {
+    jwks: { keys: [{ ...key, alg: 'ES256', use: 'sig', kid: 'mcp-example' }] as never },
+    scopes: ['openid', ...scopes],
+    clientDefaults: { id_token_signed_response_alg: 'ES256' },
+    ttl: { ClientCredentials: 300 },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      registration: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => undefined as never,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, indicator) => {
+          const granted = resources[indicator];
+          if (!granted) throw new errors.InvalidTarget();
+          return {
+            scope: granted.join(' '),
+            audience: indicator,
+            accessTokenTTL: 300,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'ES256' } },
+          };
+        },
+      },
+    },
+  });
+  handler = provider.callback();
+  return {
+    issuer,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

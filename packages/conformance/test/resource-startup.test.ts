@@ -1,0 +1,25 @@
+import * as express from '@tokengate/express';
+import * as hono from '@tokengate/hono';
+import * as koa from '@tokengate/koa';
+import { describe, expect, it } from 'vitest';
+
+const secret = 's'.repeat(32);
+
+describe.each([
+  ['express', express],
+  ['koa', koa],
+  ['hono', hono],
+])('%s: protected-resource configuration mistakes fail at start-up', (_name, adapter) => {
+  it('protectedResourceMetadata() needs resource', () => {
+    expect(() => adapter.protectedResourceMetadata({ secret })).toThrow(TypeError);
+    expect(() => adapter.protectedResourceMetadata({ secret })).toThrow(/needs option "resource"/);
+  });
+  it.each([
+    ['http://api.example.com/mcp', /must use https/],
+    ['https://api.example.com/mcp#x', /must not have a fragment/],
+    ['/mcp', /must be an absolute URL/],
+  ])('resource %s is refused by jwtAuth() and protectedResourceMetadata()', (resource, message) => {
+    expect(() => adapter.jwtAuth({ secret, resource })).toThrow(message);
+    expect(() => adapter.protectedResourceMetadata({ secret, resource })).toThrow(message);
+  });
+});

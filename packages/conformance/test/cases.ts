@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import {
   type AuthErrorCode,
   type AuthErrorReason,
@@ -78,6 +79,13 @@ const bearer = (token: string, extra: Record<string, string> = {}): CaseRequest 
 const valid = (env: CaseEnv, claims: Record<string, unknown> = {}) =>
   env.f.hs.sign({ sub: 'alice', ...claims });
 const now = () => Math.floor(Date.now() / 1000);
+/** An HS256 token with the header and claims exactly as written (claims as an object get iss, aud and exp). */
+const hs256 = (env: CaseEnv, header: string, claims: string | Record<string, unknown>): string => {
+  const body =
+    typeof claims === 'string' ? claims : JSON.stringify({ iss: ISS, aud: AUD, exp: now() + 600, ...claims });
+  const input = `${Buffer.from(header).toString('base64url')}.${Buffer.from(body).toString('base64url')}`;
+  return `${input}.${createHmac('sha256', env.f.hs.secret!).update(input).digest('base64url')}`;
+};
 
 const ok = (auth: Record<string, unknown> | null = { subject: 'alice' }): Expected => ({ status: 200, auth });
 const invalidToken = (reason: AuthErrorReason): Expected => ({
@@ -195,6 +203,35 @@ const transport: Case[] = [
     expect: missing,
   },
   {
+    name: 'token cookie sent twice → 400 invalid_request (which one counts would be a guess)',
+    options: (env) => ({ ...baseOptions(env), tokenSources: [{ cookie: 'access_token' }] }),
+    request: async (env) => ({
+      headers: {
+        cookie: `access_token=${await valid(env)}; theme=dark; access_token=${await valid(env, { sub: 'eve' })}`,
+      },
+    }),
+    expect: invalidRequest,
+  },
+  {
+    name: 'an empty first token cookie does not hide a second one → 400 invalid_request',
+    options: (env) => ({ ...baseOptions(env), tokenSources: [{ cookie: 'access_token' }, 'header'] }),
+    request: async (env) => ({
+      headers: {
+        cookie: `access_token=; access_token=${await valid(env)}`,
+        authorization: `Bearer ${await valid(env)}`,
+      },
+    }),
+    expect: invalidRequest,
+  },
+  {
+    name: 'another cookie sent twice is not our business',
+    options: (env) => ({ ...baseOptions(env), tokenSources: [{ cookie: 'access_token' }] }),
+    request: async (env) => ({
+      headers: { cookie: `theme=dark; theme=light; access_token=${await valid(env)}` },
+    }),
+    expect: ok(),
+  },
+  {
     name: 'header then cookie: the first source that holds a token wins',
     options: (env) => ({ ...baseOptions(env), tokenSources: ['header', { cookie: 'access_token' }] }),
     request: async (env) => ({
@@ -212,6 +249,23 @@ const transport: Case[] = [
     options: (env) => ({ ...baseOptions(env), tokenSources: [{ query: 'access_token' }] }),
     request: async (env) => ({ path: `/?access_token=${await valid(env)}` }),
     expect: ok(),
+  },
+  {
+    name: 'header nested 100,000 levels deep, via getToken with a large maxTokenLength → 401 malformed, never 500',
+    options: (env) => ({ ...baseOptions(env), maxTokenLength: 1_000_000, getToken: () => env.state.token }),
+    request: (env) => {
+      env.state.token = hs256(env, `{"alg":"HS256","x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`, {
+        sub: 'alice',
+      });
+      return {};
+    },
+    expect: invalidToken('malformed'),
+  },
+  {
+    name: 'header nested 9 levels deep (JOSE headers nest 2) → 401 malformed',
+    request: (env) =>
+      bearer(hs256(env, `{"alg":"HS256","x":${'['.repeat(9)}${']'.repeat(9)}}`, { sub: 'alice' })),
+    expect: invalidToken('malformed'),
   },
   {
     name: 'getToken receives the framework request',

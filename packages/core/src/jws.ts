@@ -37,6 +37,30 @@ function writtenMembers(text: string): number {
   return count;
 }
 
+/** Whether JSON text nests objects and arrays deeper than `max` (brackets outside strings). */
+function nestedDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
+/**
+ * Deepest nesting accepted in a protected header. JOSE headers are flat but for `jwk` and `x5c`
+ * (depth 2); attacker-chosen depth would otherwise cost parsing and freezing before any
+ * algorithm or signature check.
+ */
+const MAX_HEADER_DEPTH = 8;
+
 /** Own members of every object in a parsed JSON value (iterative: nesting depth is attacker-chosen). */
 function parsedMembers(value: object): number {
   let count = 0;
@@ -71,6 +95,14 @@ function parsedMembers(value: object): number {
  * ```
  */
 export function decodeJwtSegment(segment: string, what: 'header' | 'payload'): Record<string, unknown> {
+  return decodeSegment(segment, what, Number.POSITIVE_INFINITY);
+}
+
+function decodeSegment(
+  segment: string,
+  what: 'header' | 'payload',
+  maxDepth: number,
+): Record<string, unknown> {
   if (segment.length === 0) throw malformed(`token ${what} is empty`);
   if (!isCanonicalBase64url(segment)) throw malformed(`token ${what} is not canonical base64url`);
   const bytes = decodeBase64url(segment);
@@ -88,6 +120,7 @@ export function decodeJwtSegment(segment: string, what: 'header' | 'payload'): R
   } catch (cause) {
     throw malformed(`token ${what} is not valid UTF-8`, cause);
   }
+  if (nestedDeeperThan(text, maxDepth)) throw malformed(`token ${what} is nested too deeply`);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -123,7 +156,7 @@ function deepFreeze(value: object): object {
 function decodeHeader(segment: string): JwtHeader {
   const cached = headers.get(segment);
   if (cached !== undefined) return cached;
-  const header = decodeJwtSegment(segment, 'header');
+  const header = decodeSegment(segment, 'header', MAX_HEADER_DEPTH);
   if (typeof header.alg !== 'string' || header.alg.length === 0) throw malformed('token header has no "alg"');
   if (header.kid !== undefined && typeof header.kid !== 'string')
     throw malformed('token "kid" header is not a string');

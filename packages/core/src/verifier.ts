@@ -30,7 +30,9 @@ export interface Verifier<C = ClaimsOf<undefined>> {
   verify(token: string): Promise<AuthContext<C>>;
   /**
    * Loads keys now (discovery and remote JWKS included) and rejects with what went wrong; use it
-   * at start-up to surface misconfiguration before the first request.
+   * at start-up to surface misconfiguration before the first request. A key source that cannot
+   * be had rejects with an `Error` whose message is the 503's {@link AuthError.detail} (the URL
+   * and the defect: this is for the operator, not a client), with `code` and `cause` of the 503.
    */
   ready(): Promise<void>;
   /** Request-level settings the adapters use, resolved once. */
@@ -137,7 +139,14 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   const verifier: Verifier<ClaimsOf<S>> = {
     verify,
     ready: () => {
-      readyPromise ??= Promise.all(profiles.list.map((p) => p.keys.ready())).then(() => {});
+      readyPromise ??= Promise.all(profiles.list.map((p) => p.keys.ready())).then(
+        () => {},
+        (error: unknown) => {
+          // A 503's message is generic (it may reach clients); at start-up, say what failed.
+          if (!isAuthError(error) || error.detail === undefined) throw error;
+          throw Object.assign(new Error(error.detail, { cause: error.cause ?? error }), { code: error.code });
+        },
+      );
       return readyPromise;
     },
     settings,

@@ -58,16 +58,39 @@ export type AuthMiddleware<C, A extends AuthContext<C> | undefined = AuthContext
   readonly verifier: Verifier<C>;
 };
 
-/**
- * Wraps an {@link AuthError} in the `HTTPException` Hono renders: its response has the error's
- * status, `WWW-Authenticate` (or `Retry-After`) header and JSON body; `cause` is the error.
- */
-export function toHTTPException(error: AuthError): HTTPException {
-  const res = new Response(JSON.stringify(error.toJSON()), {
+function responseOf(error: AuthError): Response {
+  return new Response(JSON.stringify(error.toJSON()), {
     status: error.status,
     headers: { ...error.headers, 'Content-Type': 'application/json' },
   });
-  return new HTTPException(error.status, { res, message: error.message, cause: error });
+}
+
+/**
+ * The `HTTPException` tokengate throws. Refusing a token is ordinary control flow, so it is made
+ * cheap: no stack is captured, and `getResponse()` builds the response from a string and a plain
+ * header object (Hono's own `getResponse()` re-wraps `res.body`, a stream, which @hono/node-server
+ * then has to pipe: with the stack, that made a rejection cost several times a bare route).
+ */
+class AuthHTTPException extends HTTPException {
+  override getResponse(): Response {
+    return responseOf(this.cause as AuthError);
+  }
+}
+
+/**
+ * Wraps an {@link AuthError} in the `HTTPException` Hono renders: its response (`getResponse()`,
+ * also `res`) has the error's status, `WWW-Authenticate` (or `Retry-After`) header and JSON body;
+ * `cause` is the error.
+ */
+export function toHTTPException(error: AuthError): HTTPException {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  const exception = new AuthHTTPException(error.status, { message: error.message, cause: error });
+  Error.stackTraceLimit = limit;
+  // `res` for code that reads it directly, built only if it does.
+  let res: Response | undefined;
+  Object.defineProperty(exception, 'res', { get: () => (res ??= responseOf(error)), configurable: true });
+  return exception;
 }
 
 /** Reads a Hono request for the core; on @hono/node-server the raw header lines are counted too. */

@@ -113,7 +113,7 @@ describe('Redis goes away', () => {
       expect(a.isRevoked(authFor({ jti: 'kept' }))).toBe(true);
       expect(a.isRevoked(authFor({ jti: 'other' }))).toBe(false);
     }
-    const messages = events.map((e) => e.message);
+    const messages = events.map((e) => e.detail ?? e.message);
     expect(events.every((e) => e.code === 'revocation_unavailable')).toBe(true);
     expect(messages.filter((m) => m.includes('lost the Redis pub/sub connection'))).toHaveLength(1);
     expect(messages.filter((m) => m.includes('failOpen'))).toHaveLength(1);

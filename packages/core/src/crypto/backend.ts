@@ -4,8 +4,10 @@ import type { Algorithm, KeyType } from '../algorithms.js';
 export interface ImportedKey {
   readonly kty: KeyType;
   readonly crv?: string | undefined;
-  /** RSA modulus length in bits. */
+  /** RSA modulus length in bits (of the number: leading zero bytes in a JWK's `n` do not count). */
   readonly modulusLength?: number | undefined;
+  /** RSA public exponent. */
+  readonly publicExponent?: bigint | undefined;
   /** HMAC secret length in bytes. */
   readonly secretBytes?: number | undefined;
   /** Backend-specific key material (a node:crypto KeyObject, or WebCrypto import state). */

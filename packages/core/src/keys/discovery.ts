@@ -3,6 +3,7 @@ import {
   assertKeySourceUrl,
   EventHub,
   getRemoteJwks,
+  isLoopback,
   optionsKey,
   RemoteCache,
   type RemoteJwks,
@@ -133,13 +134,16 @@ function checkMetadata(issuer: string, url: string, json: unknown): IssuerMetada
   if (typeof jwksUri !== 'string' || jwksUri === '') {
     throw new KeySourceError('no_jwks_uri', url, `discovery metadata from ${url} has no jwks_uri`);
   }
+  // The http-on-loopback exception is for URLs the operator wrote: an https issuer's document
+  // must not point every instance at a plain-http service on its own machine.
+  const loopbackIssuer = isLoopback(new URL(issuer));
   try {
-    assertKeySourceUrl(jwksUri, 'jwks_uri');
+    assertKeySourceUrl(jwksUri, 'jwks_uri', loopbackIssuer);
   } catch (cause) {
     throw new KeySourceError(
       'insecure_url',
       url,
-      `discovery metadata from ${url} has a jwks_uri that is not an https (or loopback http) URL`,
+      `discovery metadata from ${url} has a jwks_uri that is not an https URL${loopbackIssuer ? ' (or loopback http)' : ''}`,
       { cause },
     );
   }

@@ -240,9 +240,16 @@ export function resolveRemoteOptions(options: RemoteJwksOptions = {}): ResolvedR
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
+/** Whether a URL's host is a loopback name or address (`127.0.0.1`, `localhost`, `[::1]`). */
+export function isLoopback(url: URL): boolean {
+  return LOOPBACK.has(url.hostname);
+}
+
 /**
  * Parses a key-source URL and requires `https:`, except for loopback hosts (`127.0.0.1`,
- * `localhost`, `[::1]`) where `http:` is allowed for local development and tests.
+ * `localhost`, `[::1]`) where `http:` is allowed for local development and tests — unless
+ * `allowLoopbackHttp` is `false` (for URLs that the operator did not write, such as a `jwks_uri`
+ * found in an https issuer's discovery document).
  *
  * @example
  * ```ts
@@ -251,7 +258,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
  * ```
  * @throws TypeError naming `label` for an invalid or insecure URL.
  */
-export function assertKeySourceUrl(value: string | URL, label: string): URL {
+export function assertKeySourceUrl(value: string | URL, label: string, allowLoopbackHttp = true): URL {
   let url: URL;
   try {
     url = new URL(String(value));
@@ -266,9 +273,11 @@ export function assertKeySourceUrl(value: string | URL, label: string): URL {
       `tokengate: option "${label}" must not contain a user name or password; use the "fetch" option to send credentials`,
     );
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+  if (url.protocol !== 'https:' && !(allowLoopbackHttp && url.protocol === 'http:' && isLoopback(url))) {
     throw new TypeError(
-      `tokengate: option "${label}" must use https (http is allowed only for loopback hosts), got ${url.href}`,
+      allowLoopbackHttp
+        ? `tokengate: option "${label}" must use https (http is allowed only for loopback hosts), got ${url.href}`
+        : `tokengate: option "${label}" must use https, got ${url.href}`,
     );
   }
   return url;

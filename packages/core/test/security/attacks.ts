@@ -1011,6 +1011,22 @@ const json: AttackCase[] = [
 
 const pollution: AttackCase[] = [
   {
+    name: 'header nested 2500 levels deep',
+    why: 'JOSE headers nest two levels (jwk, x5c); deeper nesting was parsed and deep-frozen recursively before any algorithm or signature check (a stack overflow, a 500, with a larger maxTokenLength)',
+    source: 'RFC 8725 §2.6 (DoS); RFC 7515 §4.1',
+    build: (kit) => ({
+      token: kit.token({
+        header: JSON.stringify({ ...kit.header(), deep: 0 }).replace(
+          '"deep":0',
+          `"deep":${'['.repeat(2500)}${']'.repeat(2500)}`,
+        ),
+        signAlg: kit.alg,
+      }),
+    }),
+    expect: invalid('malformed'),
+    fastMs: 50,
+  },
+  {
     name: 'claims nested 2500 levels deep',
     why: 'deep nesting must not overflow a stack or take long (the 8 KiB limit bounds it)',
     source: 'RFC 8725 §2.6 (DoS)',

@@ -228,7 +228,7 @@ describe('503s tell the client the keys are unavailable, not where they live', (
     timeoutDuration: 1000,
   });
 
-  it('core: the message names the URL for operators; the JSON body and the headers do not', async () => {
+  it('core: the detail names the URL for operators; the message, the JSON body and the headers do not', async () => {
     const error = await createVerifier(options())
       .verify(kits.ES256.token())
       .then(
@@ -236,8 +236,13 @@ describe('503s tell the client the keys are unavailable, not where they live', (
         (e: unknown) => e as AuthError,
       );
     expect(error).toMatchObject({ status: 503, code: 'key_source_unavailable', expose: false });
-    expect(error!.message).toContain('127.0.0.1:1');
-    const client = [JSON.stringify(error!.toJSON()), ...Object.values(error!.headers)];
+    expect(error!.detail).toContain('127.0.0.1:1');
+    const client = [
+      error!.message,
+      error!.stack ?? '',
+      JSON.stringify(error!.toJSON()),
+      ...Object.values(error!.headers),
+    ];
     expect(leaksIn(client, ['SECRETVALUE123', '127.0.0.1:1', 'jwks.json'])).toEqual([]);
     expect(error!.headers['Retry-After']).toMatch(/^\d+$/);
   });

@@ -10,7 +10,15 @@
 //     runs (examples/readme's test, with the snippets resolving the installed tarballs).
 // Set TOKENGATE_KEEP_PACKED=1 to keep the temporary directory for inspection.
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, posix } from 'node:path';
 import { promisify } from 'node:util';
@@ -71,11 +79,16 @@ try {
   const npmPackRefused = check(
     'npm pack inside a package is refused (it would publish workspace: ranges)',
     async () => {
-      const npmPack = await run('npm', ['pack', '--dry-run'], {
+      // As a user runs it: not under pnpm, whose npm_config_* variables (the user agent among
+      // them) npm would take as its own configuration.
+      const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
+      const npmPack = await promisify(execFile)('npm', ['pack', '--dry-run'], {
         cwd: join(root, 'packages', 'express'),
+        env,
+        timeout: 120_000,
       }).then(
         () => 'packed',
-        (error) => error.message,
+        (error) => `${error.stderr ?? ''}${error.message}`,
       );
       assert(/pack and publish with pnpm/.test(npmPack), `npm pack was not refused: ${npmPack}`);
     },
@@ -251,7 +264,17 @@ try {
   ];
   const snippetDir = join(pnpmDir, 'snippets');
   mkdirSync(snippetDir);
-  for (const file of snippetFiles) cpSync(join(root, file), join(snippetDir, basename(file)));
+  for (const file of snippetFiles) {
+    cpSync(join(root, file), join(snippetDir, basename(file)));
+    // A snippet's own relative imports (examples/mcp's `./notes.js`) come along.
+    const source = readFileSync(join(root, file), 'utf8');
+    for (const [, name] of source.matchAll(/from '\.\/([\w-]+)\.js'/g)) {
+      const sibling = ['.ts', '.mjs', '.js']
+        .map((ext) => posix.join(posix.dirname(file), `${name}${ext}`))
+        .find((candidate) => existsSync(join(root, candidate)));
+      if (sibling) cpSync(join(root, sibling), join(snippetDir, basename(sibling)));
+    }
+  }
   // The README's CommonJS note: a .cts file require()s the ESM packages (TypeScript >= 5.8, nodenext).
   writeFileSync(
     join(snippetDir, 'commonjs.cts'),

@@ -60,7 +60,7 @@ describe('Redis restarted without persistence', () => {
     await Promise.all([a.ready(), b.ready()]);
     refusesEverything(a);
     refusesEverything(b);
-    expect(events.some((e) => /Redis was missing \d+ revocation/.test(e.message))).toBe(true);
+    expect(events.some((e) => /Redis was missing \d+ revocation/.test(e.detail ?? e.message))).toBe(true);
 
     // what the instances wrote back carries each record's original expiry and the later cut-off
     const raw = createClient({ url: server.url }) as RedisClient;
@@ -96,9 +96,9 @@ describe('Redis restarted without persistence', () => {
       prefix,
       commandTimeout: 500,
       onError: ({ error }) => {
-        if (!error.message.includes('wrote them back')) return;
+        if (!(error.detail ?? error.message).includes('wrote them back')) return;
         seen.push({
-          message: error.message,
+          message: error.detail ?? error.message,
           state: a.state,
           answer: thrown(() => a.isRevoked(authFor({ jti: 'only-on-a' }))),
         });

@@ -400,7 +400,7 @@ describe('remote keys: a fetch the runtime cancels (Workers, when the request th
       expect(outcome).not.toBe('hung');
       const error = (outcome as { error: any }).error;
       expect(isAuthError(error) && error.status).toBe(503);
-      expect(error.message).toBe('no answer from https://idp.example.com/jwks within 150 ms');
+      expect(error.detail).toBe('no answer from https://idp.example.com/jwks within 150 ms');
     }
     expect(Date.now() - started).toBeLessThan(1_000);
     // not a failure of the endpoint: no cooldown, the next request fetches at once

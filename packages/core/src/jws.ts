@@ -22,23 +22,12 @@ function malformed(message: string, cause?: unknown): AuthError {
   return new AuthError('invalid_token', message, { reason: 'malformed', cause });
 }
 
-/** Members written in JSON text: the `:` outside strings (each one separates a name from its value). */
-function writtenMembers(text: string): number {
-  let count = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x3a) count++;
-  }
-  return count;
-}
-
-/** Whether JSON text nests objects and arrays deeper than `max` (brackets outside strings). */
-function nestedDeeperThan(text: string, max: number): boolean {
+/**
+ * One pass over JSON text, outside strings: the members written in it (each `:` separates a name
+ * from its value), or -1 as soon as objects and arrays nest deeper than `maxDepth`.
+ */
+function scanJson(text: string, maxDepth: number): number {
+  let members = 0;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -47,11 +36,12 @@ function nestedDeeperThan(text: string, max: number): boolean {
       if (c === 0x5c) i++;
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
+    else if (c === 0x3a) members++;
     else if (c === 0x7b || c === 0x5b) {
-      if (++depth > max) return true;
+      if (++depth > maxDepth) return -1;
     } else if (c === 0x7d || c === 0x5d) depth--;
   }
-  return false;
+  return members;
 }
 
 /**
@@ -120,7 +110,8 @@ function decodeSegment(
   } catch (cause) {
     throw malformed(`token ${what} is not valid UTF-8`, cause);
   }
-  if (nestedDeeperThan(text, maxDepth)) throw malformed(`token ${what} is nested too deeply`);
+  const members = scanJson(text, maxDepth);
+  if (members < 0) throw malformed(`token ${what} is nested too deeply`);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -133,8 +124,7 @@ function decodeSegment(
   // JSON.parse keeps the last of duplicate names (allowed by RFC 7515 §4), but another parser may
   // keep the first: reject duplicates at any depth so every parser reads the same token
   // (RFC 8725 §3.7). With no duplicates, every written member survives parsing.
-  if (writtenMembers(text) !== parsedMembers(value))
-    throw malformed(`token ${what} has duplicate member names`);
+  if (members !== parsedMembers(value)) throw malformed(`token ${what} has duplicate member names`);
   return value as Record<string, unknown>;
 }
 

@@ -45,6 +45,12 @@ function resolvePolicy(
   where: string,
   resourceAudiences?: ReadonlySet<string>,
 ): ClaimsPolicy {
+  // `audience: process.env.API_AUDIENCE` with the variable unset would switch the check off.
+  if ('audience' in options && options.audience === undefined) {
+    throw new TypeError(
+      `tokengate: option "audience"${where} was given but is undefined (an unset environment variable?); leave it out to accept any audience`,
+    );
+  }
   const requiredClaims = list(options.requiredClaims) ?? [];
   if (requiredClaims.some((c) => typeof c !== 'string' || c === '')) {
     throw new TypeError(`tokengate: option "requiredClaims"${where} must list claim names`);

@@ -122,6 +122,17 @@ describe('every start-up error starts with "tokengate:" and names its option', (
     expect(message).toMatch(/option "secret" was given but is undefined/);
     expect(message).not.toMatch(/no key source/);
   });
+
+  it('refuses an audience given as undefined, which would switch the audience check off', () => {
+    const secret32 = 'x'.repeat(32);
+    expect(
+      startupError({ secret: secret32, audience: process.env.TOKENGATE_UNSET_VARIABLE }).message,
+    ).toMatch(/^tokengate: option "audience" was given but is undefined/);
+    expect(
+      startupError({ issuers: [{ issuer: 'https://a.test/', secret: secret32, audience: undefined }] })
+        .message,
+    ).toMatch(/option "audience" \(issuers\[0\]\) was given but is undefined/);
+  });
 });
 
 describe('a mistyped option name gets the nearest valid name', () => {

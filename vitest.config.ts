@@ -32,11 +32,6 @@ export default defineConfig({
   plugins: [typescriptDecorators()],
   test: {
     include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
-    typecheck: {
-      enabled: true,
-      include: ['packages/*/test/**/*.test-d.ts'],
-      tsconfig: './tsconfig.typetest.json',
-    },
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',

@@ -173,6 +173,17 @@ function evaluateTargets(micro, http, memory) {
     );
   }
 
+  // Issue 12: a flood of bad-signature tokens is a denial-of-service tool; refusing one must stay
+  // cheap on every framework.
+  for (const fw of ['express', 'koa', 'hono']) {
+    const bad = http.cells.find(
+      (c) => c.framework === fw && c.middleware === 'tokengate' && c.alg === 'HS256' && c.path === 'bad',
+    );
+    const label = `HTTP ${fw}: bad-signature HS256 flood ≥ 0.6× bare`;
+    if (!bad || bad.rps === undefined) add(label, 'pending', bad?.pending ?? bad?.error ?? 'not measured');
+    else add(label, bad.ratio >= 0.6 ? 'met' : 'missed', fmtRatio(bad.ratio));
+  }
+
   const mem = memory?.results?.tokengate;
   if (!mem || mem.pending || !mem.samples) {
     add('RSS bounded by the cache size, flat after warm-up', 'pending', mem?.pending ?? 'memory run pending');

@@ -1,9 +1,19 @@
-// Copies each snippet file into the README (and docs/recipes.md) block that names it (<!-- snippet: path -->), so the
+// Copies each snippet file into the README (docs/recipes.md, packages/*/README.md) block that names it (<!-- snippet: path -->), so the
 // README shows exactly the code the test suite runs. `examples/readme/test` checks they agree.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const root = new URL('..', import.meta.url).pathname;
-for (const doc of ['README.md', 'docs/recipes.md']) {
+const packageReadmes = readdirSync(`${root}packages`, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => `packages/${d.name}/README.md`)
+  .filter((doc) => {
+    try {
+      return readFileSync(`${root}${doc}`, 'utf8').includes('<!-- snippet:');
+    } catch {
+      return false;
+    }
+  });
+for (const doc of ['README.md', 'docs/recipes.md', ...packageReadmes]) {
   const readme = readFileSync(`${root}${doc}`, 'utf8');
   const synced = readme.replace(
     /(<!-- snippet: (\S+) -->\s*```\w*\n)([\s\S]*?)(```)/g,

@@ -114,7 +114,14 @@ async function startKoa({ mw, sub }) {
 async function startHono({ mw, sub }) {
   const { Hono } = await import('hono');
   const { serve } = await import('@hono/node-server');
+  const { HTTPException } = await import('hono/http-exception');
   const app = new Hono();
+  // The same error handler for every middleware, as for Express: the exception's own response.
+  // (Hono's default handler re-wraps that response's body stream, which @hono/node-server then
+  // pipes with separate writes: it makes every refusal ~3× dearer, whatever the middleware.)
+  app.onError((err, c) =>
+    err instanceof HTTPException ? err.getResponse() : c.json({ error: 'error' }, 500),
+  );
   if (mw) app.use('*', mw);
   app.get('/', (c) => c.json({ ok: true, sub: sub(c) }));
   return new Promise((resolve) => {

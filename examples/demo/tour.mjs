@@ -85,16 +85,35 @@ async function main() {
   });
 
   if (serve) {
-    console.log(`\n${bold('Everything is running. Try:')}`);
-    const app = running[0];
+    // Tokens for copy-pasting live an hour; the scenarios below use short-lived ones.
+    const hour = { expiresIn: '1h' };
+    const [longReader, longAdmin, noScope] = await Promise.all([
+      idp.sign({ sub: 'alice', name: 'Alice', scope: 'orders:read profile', roles: ['user'] }, hour),
+      idp.sign({ sub: 'root', name: 'Admin', scope: 'orders:read orders:write', roles: ['admin'] }, hour),
+      idp.sign({ sub: 'carol', scope: 'profile' }, hour),
+    ]);
     const expired = await idp.sign({ sub: 'alice' }, { defect: 'expired' });
-    for (const a of running) console.log(dim(`# ${a.name}: ${a.url}`));
-    console.log(`curl -i ${app.url}/api/me`);
-    console.log(`curl -i ${app.url}/api/me -H 'Authorization: Bearer ${reader}'`);
-    console.log(`curl -i ${app.url}/api/orders -H 'Authorization: Bearer ${reader}'`);
-    console.log(`curl -i -X DELETE ${app.url}/api/orders/1001 -H 'Authorization: Bearer ${admin}'`);
-    console.log(`curl -i ${app.url}/api/me -H 'Authorization: Bearer ${expired}'`);
-    console.log(dim('\nTokens are valid for 5 minutes. Ctrl-C to stop.'));
+    const auth = (token) => ` -H 'Authorization: Bearer ${token}'`;
+    const commands = [
+      ['no token → 401 with a challenge', 'GET', '/api/me', undefined],
+      ['alice → 200 and her claims', 'GET', '/api/me', longReader],
+      ['alice has orders:read → 200', 'GET', '/api/orders', longReader],
+      ['carol lacks orders:read → 403 insufficient_scope', 'GET', '/api/orders', noScope],
+      ['an admin deletes an order → 200', 'DELETE', '/api/orders/1001', longAdmin],
+      ['alice is not an admin → 403', 'DELETE', '/api/orders/1001', longReader],
+      ['an expired token → 401 invalid_token', 'GET', '/api/me', expired],
+    ];
+    console.log(`\n${bold('Everything is running. Try:')}`);
+    for (const app of running) {
+      console.log(`\n${bold(cyan(`# ${app.name}`))} ${dim(app.url)}`);
+      for (const [label, method, path, token] of commands) {
+        console.log(dim(`# ${app.name}: ${label}`));
+        console.log(
+          `curl -i${method === 'GET' ? '' : ` -X ${method}`} ${app.url}${path}${token ? auth(token) : ''}`,
+        );
+      }
+    }
+    console.log(dim('\nTokens are valid for 1 hour. Ctrl-C to stop.'));
     return;
   }
 

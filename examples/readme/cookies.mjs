@@ -1,4 +1,4 @@
-import { jwtAuth } from '@tokengate/express';
+import { getAuth, jwtAuth } from '@tokengate/express';
 import express from 'express';
 
 const app = express();
@@ -6,5 +6,5 @@ const app = express();
 app.use(
   jwtAuth({ issuer: 'https://idp.example.com/', tokenSources: [{ cookie: 'access_token' }, 'header'] }),
 );
-app.get('/profile', (req, res) => res.json({ sub: req.auth.subject }));
+app.get('/profile', (req, res) => res.json({ sub: getAuth(req).subject }));
 app.listen(3000);

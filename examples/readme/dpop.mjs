@@ -1,4 +1,4 @@
-import { authErrorHandler, jwtAuth } from '@tokengate/express';
+import { authErrorHandler, getAuth, jwtAuth } from '@tokengate/express';
 import express from 'express';
 
 const app = express();
@@ -12,6 +12,6 @@ app.use(
     dpop: { required: true, publicUrl: 'https://api.example.com' },
   }),
 );
-app.get('/orders', (req, res) => res.json({ sub: req.auth.subject, jkt: req.auth.jkt }));
+app.get('/orders', (req, res) => res.json({ sub: getAuth(req).subject, jkt: getAuth(req).jkt }));
 app.use(authErrorHandler());
 app.listen(3000);

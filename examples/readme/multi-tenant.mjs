@@ -1,4 +1,4 @@
-import { authErrorHandler, jwtAuth } from '@tokengate/express';
+import { authErrorHandler, getAuth, jwtAuth } from '@tokengate/express';
 import express from 'express';
 
 const app = express();
@@ -11,6 +11,9 @@ app.use(
     ],
   }),
 );
-app.get('/whoami', (req, res) => res.json({ tenant: req.auth.issuer, sub: req.auth.subject }));
+app.get('/whoami', (req, res) => {
+  const { issuer, subject } = getAuth(req);
+  res.json({ tenant: issuer, sub: subject });
+});
 app.use(authErrorHandler());
 app.listen(3000);

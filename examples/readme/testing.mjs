@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { createTestIssuer } from '@tokengate/core/testing';
 import { jwtAuth, requireScope } from '@tokengate/express';
 import express from 'express';
@@ -10,9 +11,11 @@ const server = await idp.listen();
 const app = express();
 app.use(jwtAuth({ issuer: server.issuer, audience: 'api://orders' }));
 app.get('/orders', requireScope('orders:read'), (_req, res) => res.json([]));
-const api = app.listen(0);
-const url = `http://127.0.0.1:${api.address().port}/orders`;
-const get = (token) => fetch(url, { headers: { authorization: `Bearer ${token}` } });
+const api = app.listen(0, '127.0.0.1');
+await once(api, 'listening');
+const { port } = /** @type {import('node:net').AddressInfo} */ (api.address());
+const get = (/** @type {string} */ token) =>
+  fetch(`http://127.0.0.1:${port}/orders`, { headers: { authorization: `Bearer ${token}` } });
 
 assert.equal((await get(await idp.sign({ sub: 'alice', scope: 'orders:read' }))).status, 200);
 assert.equal((await get(await idp.sign({ sub: 'alice' }))).status, 403);

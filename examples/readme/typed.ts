@@ -10,14 +10,16 @@ declare module '@tokengate/core' {
 }
 
 // 2. Per middleware: a Standard Schema (zod, valibot, arktype…) validates and types the claims.
+// `claims` is what the schema returns: z.object drops what it does not list, so list every claim
+// you read from it. `payload` is always the verified token as sent.
 const auth = jwtAuth({
   issuer: 'https://idp.example.com/',
-  claims: z.object({ sub: z.string(), plan: z.enum(['free', 'pro']) }),
+  claims: z.object({ sub: z.string(), tenant: z.string(), plan: z.enum(['free', 'pro']) }),
 });
 
 const app = express();
 app.get('/plan', auth, (req, res) => {
-  const { claims } = auth.getAuth(req); // claims: { sub: string; plan: 'free' | 'pro' }
-  res.json({ plan: claims.plan, tenant: req.auth?.claims.tenant });
+  const { claims, payload } = auth.getAuth(req); // claims: { sub; tenant; plan: 'free' | 'pro' }
+  res.json({ plan: claims.plan, tenant: req.auth?.claims.tenant, issuedAt: payload.iat });
 });
 export default app;

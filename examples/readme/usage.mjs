@@ -1,4 +1,4 @@
-import { jwtAuth } from '@tokengate/express';
+import { getAuth, jwtAuth } from '@tokengate/express';
 import express from 'express';
 
 export const usage = new Map(); // subject → requests; use your metrics system in production
@@ -10,5 +10,5 @@ app.use(
     onAuthenticated: ({ auth }) => usage.set(auth.subject, (usage.get(auth.subject) ?? 0) + 1),
   }),
 );
-app.get('/report', (req, res) => res.json({ calls: usage.get(req.auth.subject) }));
+app.get('/report', (req, res) => res.json({ calls: usage.get(getAuth(req).subject) }));
 app.listen(3000);

@@ -89,10 +89,64 @@ describe('the demo tour', () => {
     expect(out).toContain('served 1 discovery and 1 JWKS requests');
   });
 
-  it('with --serve, keeps running and prints curl commands with fresh tokens', async () => {
-    const { out } = await run(['--serve'], /Ctrl-C to stop/);
-    expect(out).toMatch(
-      /curl -i http:\/\/127\.0\.0\.1:\d+\/api\/orders -H 'Authorization: Bearer [\w-]+\.[\w-]+\.[\w-]+'/,
-    );
-  });
+  it('with --serve, keeps running and prints labelled curl commands for every framework, with 1-hour tokens, that answer as labelled', async () => {
+    const child = spawn(process.execPath, [tour, '--serve'], { env: { ...process.env, NO_COLOR: '1' } });
+    try {
+      const out = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        const timer = setTimeout(
+          () => reject(new Error(`no "Ctrl-C to stop" within 20 s:\n${text}`)),
+          20_000,
+        );
+        child.stdout.on('data', (chunk) => {
+          text += chunk;
+          if (/Ctrl-C to stop/.test(text)) {
+            clearTimeout(timer);
+            resolve(text);
+          }
+        });
+        child.on('error', reject);
+      });
+      const urls = new Map<string, string>();
+      for (const framework of ['Express', 'Koa', 'Hono']) {
+        const url = new RegExp(`^# ${framework} (http://127\\.0\\.0\\.1:\\d+)$`, 'm').exec(out)?.[1];
+        expect(url, framework).toBeDefined();
+        urls.set(framework, url!);
+      }
+      expect(new Set(urls.values()).size).toBe(3);
+      const lines = out.split('\n');
+      for (const [framework, url] of urls) {
+        const labelled = lines.flatMap((line, i) =>
+          line.startsWith(`# ${framework}: `) && lines[i + 1]?.startsWith('curl ')
+            ? [[line, lines[i + 1]!]]
+            : [],
+        );
+        expect(labelled.length, framework).toBeGreaterThanOrEqual(6);
+        for (const [label, curl] of labelled) {
+          // Run the command as curl would, and check the status its label promises.
+          const [, method = 'GET', target, token] =
+            /^curl -i(?: -X (\w+))? (\S+)(?: -H 'Authorization: Bearer ([^']+)')?$/.exec(curl!) ?? [];
+          expect(target, curl).toContain(url);
+          const res = await fetch(target!, {
+            method,
+            headers: token ? { authorization: `Bearer ${token}` } : {},
+          });
+          expect(String(res.status), `${label}`).toBe(/→ (\d{3})/.exec(label!)?.[1]);
+        }
+      }
+      const tokens = [...out.matchAll(/Bearer ([\w-]+)\.([\w-]+)\.[\w-]+'/g)];
+      const lifetimes = tokens.map(([, , payload]) => {
+        const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as {
+          iat: number;
+          exp: number;
+        };
+        return claims.exp - claims.iat;
+      });
+      // every token lives an hour, except the deliberately expired ones
+      expect(lifetimes.filter((s) => s === 3600).length).toBe(tokens.length - 3);
+      expect(out).toContain('Tokens are valid for 1 hour');
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 40_000);
 });

@@ -1,11 +1,29 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createTestIssuer, type TestIssuer, type TestIssuerServer } from '@tokengate/core/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error: a plain .mjs script, shared with scripts/check-packages.mjs
+import { importedPackages, installLines } from '../../../scripts/packaging/install-lines.mjs';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const DOCS = ['README.md', 'docs/recipes.md'];
+/**
+ * Where the snippets run from: examples/readme (the workspace packages), or, when
+ * scripts/check-packages.mjs sets TOKENGATE_SNIPPET_DIR, a fresh strict pnpm project that
+ * installed the packed tarballs (the snippets then resolve exactly what users install).
+ */
+const snippetDir = process.env.TOKENGATE_SNIPPET_DIR ?? `${root}examples/readme`;
+const snippetPath = (file: string) => `${snippetDir}/${file.split('/').at(-1)}`;
+const PACKAGE_READMES = readdirSync(`${root}packages`)
+  .map((dir) => `packages/${dir}/README.md`)
+  .filter((doc) => {
+    try {
+      return readFileSync(`${root}${doc}`, 'utf8').includes('<!-- snippet:');
+    } catch {
+      return false;
+    }
+  });
+const DOCS = ['README.md', 'docs/recipes.md', ...PACKAGE_READMES];
 const SNIPPET = /<!-- snippet: (\S+) -->\s*```\w*\n([\s\S]*?)```/g;
 const snippets = DOCS.flatMap((doc) =>
   [...readFileSync(`${root}${doc}`, 'utf8').matchAll(SNIPPET)].map((m) => ({
@@ -22,6 +40,54 @@ describe('code blocks of the README and docs/recipes.md', () => {
   });
   it.each(snippets)('$doc: $file matches its file', ({ file, block }) => {
     expect(block.trim()).toBe(readFileSync(`${root}${file}`, 'utf8').trim());
+  });
+});
+
+type InstallLine = { section: string; dev: boolean; packages: string[]; line: string };
+describe('install lines', () => {
+  /** The document's `npm install` lines, and the section (## heading) of each snippet. */
+  const sectionsOf = (doc: string) => {
+    const text = readFileSync(`${root}${doc}`, 'utf8');
+    const lines: InstallLine[] = installLines(text);
+    const sectionOf = new Map<string, string>();
+    let section = '';
+    for (const line of text.split('\n')) {
+      if (line.startsWith('## ')) section = line.slice(3).trim();
+      const m = /<!-- snippet: (\S+) -->/.exec(line);
+      if (m) sectionOf.set(m[1]!, section);
+    }
+    return { lines, sectionOf };
+  };
+  const readme = sectionsOf('README.md');
+  const frameworkLine = (adapter: string) =>
+    readme.lines.find((l) => l.section === 'Install' && !l.dev && l.packages.includes(adapter));
+
+  it.each(['@tokengate/express', '@tokengate/koa', '@tokengate/hono'])(
+    'the Install section names %s with the core and its framework',
+    (adapter) => {
+      const line = frameworkLine(adapter);
+      expect(line?.packages).toContain('@tokengate/core');
+      expect(line?.packages).toContain(adapter.replace('@tokengate/', ''));
+    },
+  );
+
+  // Under pnpm (and Yarn PnP) an app can import only what it lists: every package a snippet
+  // imports must be on the install line of the adapter it uses, or on an install line of its
+  // own section (or its package README).
+  // A migration's "before" file is the app on the old library: it installs nothing new.
+  const installed = snippets.filter((s) => !/-before\./.test(s.file));
+  it.each(installed)('$doc: $file imports only what the install lines name', ({ doc, file }) => {
+    const source = readFileSync(`${root}${file}`, 'utf8');
+    const imported: string[] = importedPackages(source);
+    const own = sectionsOf(doc);
+    const section = own.sectionOf.get(file);
+    const allowed = new Set<string>();
+    for (const adapter of imported.filter((p) => /^@tokengate\/(express|koa|hono)$/.test(p)))
+      for (const p of frameworkLine(adapter)?.packages ?? []) allowed.add(p);
+    for (const line of own.lines)
+      if (!line.dev && (doc.startsWith('packages/') || line.section === section))
+        for (const p of line.packages) allowed.add(p);
+    expect(imported.filter((p) => !allowed.has(p))).toEqual([]);
   });
 });
 
@@ -42,15 +108,17 @@ async function load(file: string, replacements: Record<string, string> = {}): Pr
   return (await loadModule(file, replacements)).default;
 }
 
+let loads = 0;
 async function loadModule(file: string, replacements: Record<string, string> = {}): Promise<any> {
-  let source = readFileSync(`${root}${file}`, 'utf8');
+  let source = readFileSync(snippetPath(file), 'utf8');
   for (const [from, to] of Object.entries(replacements)) source = source.replaceAll(from, to);
   source = source
     .replaceAll("'https://idp.example.com/'", JSON.stringify(server.issuer))
     .replace(/^app\.listen\(3000\);$/m, 'export default app;')
     .replace(/^serve\(\{ fetch: app\.fetch, port: 3000 \}\);$/m, 'export default app;');
   const ext = file.endsWith('.ts') ? 'ts' : 'mjs';
-  const target = `${root}${file.replace(/\.(mjs|ts)$/, '')}.run-${process.pid}.${ext}`;
+  // A fresh file name per load: the module cache would return an earlier load of the same file.
+  const target = `${snippetPath(file).replace(/\.(mjs|ts)$/, '')}.run-${process.pid}-${++loads}.${ext}`;
   writeFileSync(target, source);
   try {
     process.env.JWT_SECRET = SECRET;
@@ -110,6 +178,27 @@ describe('README snippets run', () => {
     expect(none.headers.get('www-authenticate')).toBe('Bearer');
   });
 
+  it('typed claims: the schema output, the Register view and the payload agree at run time', async () => {
+    const app = await load('examples/readme/typed.ts');
+    const iat = Math.floor(Date.now() / 1000) - 10;
+    const token = await idp.sign({ sub: 'tia', tenant: 'acme', plan: 'pro' }, { issuedAt: iat });
+    const ok = await request(app).get('/plan').set(bearer(token));
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ plan: 'pro', tenant: 'acme', issuedAt: iat });
+    for (const claims of [
+      { sub: 'tia', plan: 'pro' },
+      { sub: 'tia', tenant: 'acme', plan: 'gold' },
+    ]) {
+      const refused = await request(app)
+        .get('/plan')
+        .set(bearer(await idp.sign(claims)));
+      expect(refused.status).toBe(401);
+      expect(refused.headers['www-authenticate']).toMatch(
+        /^Bearer error="invalid_token", error_description="token claims do not match the schema/,
+      );
+    }
+  });
+
   it('decorators', async () => {
     const app = await load('examples/readme/decorators.ts');
     const reader = await idp.sign({ sub: 'rita', scope: 'orders:read', roles: ['user'] });
@@ -131,6 +220,19 @@ describe('README snippets run', () => {
       .setExpirationTime('1m')
       .sign(new TextEncoder().encode(SECRET));
     expect((await request(app).get('/me').set(bearer(token))).body).toMatchObject({ sub: 'bob' });
+    // No error handler in this app: a clean JSON 401 with the challenge, not an HTML page.
+    const refused = await request(app).get('/me');
+    expect(refused.status).toBe(401);
+    expect(refused.headers['www-authenticate']).toBe('Bearer');
+    expect(refused.body).toMatchObject({ code: 'missing_token' });
+  });
+
+  it('ready() in every adapter: resolves with a good issuer, rejects naming the defect', async () => {
+    await loadModule('examples/readme/ready.mjs');
+    const misconfigured = loadModule('examples/readme/ready.mjs', {
+      "'https://idp.example.com/'": JSON.stringify(`${server.issuer}/`),
+    });
+    await expect(misconfigured).rejects.toThrow(/trailing slash/);
   });
 
   it('dpop: a DPoP-bound token with its proof passes; the same token as Bearer, or a replay, does not', async () => {
@@ -158,7 +260,7 @@ describe('README snippets run', () => {
 
   it('testing with the local issuer (the snippet asserts by itself)', async () => {
     const { execFileSync } = await import('node:child_process');
-    const out = execFileSync(process.execPath, [`${root}examples/readme/testing.mjs`], {
+    const out = execFileSync(process.execPath, [snippetPath('examples/readme/testing.mjs')], {
       encoding: 'utf8',
       timeout: 20_000,
     });
@@ -182,6 +284,48 @@ describe('README snippets run', () => {
           .set(bearer(await idp.sign({}, { defect: 'expired' })))
       ).status,
     ).toBe(401);
+  });
+});
+
+describe('revocation across instances (real redis-server)', () => {
+  it('a token revoked by /logout is refused, cached or not', async () => {
+    const { RedisServer } = await import('../../../packages/redis/test/helpers.js');
+    const redis = await RedisServer.start();
+    process.env.REDIS_URL = redis.url;
+    try {
+      const mod = await loadModule('examples/readme/redis-revocation.mjs', {
+        'const revocation =': 'export const revocation =',
+      });
+      try {
+        const token = bearer(await idp.sign({ sub: 'leaving', jti: 'j-1' }));
+        expect((await request(mod.default).get('/me').set(token)).body).toEqual({ sub: 'leaving' });
+        expect((await request(mod.default).post('/logout').set(token)).status).toBe(204);
+        const after = await request(mod.default).get('/me').set(token);
+        expect(after.status).toBe(401);
+        expect(after.headers['www-authenticate']).toContain('invalid_token');
+      } finally {
+        await mod.revocation.close();
+      }
+    } finally {
+      await redis.kill();
+    }
+  });
+});
+
+describe('package README snippets run', () => {
+  it('core verifier, on Fetch API requests', async () => {
+    const { handle } = await loadModule('examples/readme/core-verifier.mjs');
+    const call = (authorization?: string) =>
+      handle(new Request('http://127.0.0.1/orders', { headers: authorization ? { authorization } : {} }));
+    const ok = await call(`Bearer ${await idp.sign({ sub: 'core', scope: 'orders:read' })}`);
+    expect(await ok.json()).toEqual({ user: 'core', scopes: ['orders:read'] });
+    const none = await call();
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer');
+    const expired = await call(`Bearer ${await idp.sign({}, { defect: 'expired' })}`);
+    expect(expired.status).toBe(401);
+    expect((await expired.json()).code).toBe('invalid_token');
+    expect((await call('Bearer')).status).toBe(400);
   });
 });
 

@@ -111,7 +111,7 @@ export function explain(error: AuthError, context: ExplainContext): string {
       return `${error.message}; a bearer token this large is almost certainly not one`;
     default:
       if (error.code === 'key_source_unavailable') {
-        return `the keys could not be fetched: ${error.message}; check the URL and that the endpoint answers`;
+        return `the keys could not be fetched: ${error.detail ?? error.message}; check the URL and that the endpoint answers`;
       }
       return error.message;
   }

@@ -1,5 +1,38 @@
-import { isAlgorithm, isSymmetric, type JwtClaims, type JwtHeader } from '@tokengate/core';
+import {
+  decodeJwt,
+  decodeJwtSegment,
+  isAlgorithm,
+  isAuthError,
+  isSymmetric,
+  type JwtClaims,
+  type JwtHeader,
+} from '@tokengate/core';
 import { describeTime, isoDate, span, type TimeClaim } from './time.js';
+
+/** A token decoded for display (not verified). */
+export interface Decoded {
+  header: JwtHeader;
+  payload: JwtClaims;
+  /** True for an `alg: "none"` token, which core refuses to decode. */
+  unsecured: boolean;
+}
+
+/**
+ * Decodes with core; an `alg: "none"` token is decoded for display only, segment by segment.
+ * @throws AuthError when the token is not a decodable JWS.
+ */
+export function decodeForDisplay(token: string): Decoded {
+  try {
+    const { header, payload } = decodeJwt(token);
+    return { header, payload, unsecured: false };
+  } catch (error) {
+    if (!isAuthError(error) || error.reason !== 'alg_not_allowed') throw error;
+    const segments = token.split('.');
+    const header = decodeJwtSegment(segments[0] ?? '', 'header') as JwtHeader;
+    const payload = decodeJwtSegment(segments[1] ?? '', 'payload') as JwtClaims;
+    return { header, payload, unsecured: true };
+  }
+}
 
 /** One time claim, explained. */
 export interface TimeInfo {

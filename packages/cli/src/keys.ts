@@ -7,6 +7,22 @@ export function secretFromFile(text: string): string {
   return text.replace(/[\r\n]+$/, '');
 }
 
+/**
+ * Decodes `--secret-base64`: the secret's bytes in base64 or base64url, padded or not (as
+ * jwt.io's "secret base64 encoded" box, or a JWK's `k`). The value is never echoed.
+ */
+export function secretFromBase64(text: string, command: string): Uint8Array {
+  const value = text.trim();
+  const standard = /[+/]/.test(value);
+  const url = /[_-]/.test(value);
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(value) || (standard && url)) {
+    throw new UsageError('--secret-base64 is not base64 or base64url text', command);
+  }
+  const bytes = Buffer.from(value.replace(/=+$/, ''), standard ? 'base64' : 'base64url');
+  if (bytes.length === 0) throw new UsageError('--secret-base64 decodes to nothing', command);
+  return new Uint8Array(bytes);
+}
+
 /** Reads `--public-key FILE`: PEM text (SPKI or certificate) or one JWK. */
 export async function readPublicKey(path: string, command: string): Promise<string | JsonWebKey> {
   const text = await readText(path, 'public-key', command);

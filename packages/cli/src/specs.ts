@@ -26,8 +26,8 @@ export const verifySpec: CommandSpec = {
   name: 'verify',
   summary: 'verify a token exactly as the tokengate middleware does, and explain any failure',
   usage: [
-    'tokengate verify <token|-> (--secret S | --secret-file F | --public-key FILE | --jwks FILE',
-    '                            | --jwks-uri URL | --issuer URL) [options]',
+    'tokengate verify <token|-> (--secret S | --secret-file F | --secret-base64 B | --public-key FILE',
+    '                            | --jwks FILE | --jwks-uri URL | --issuer URL) [--at TIME] [options]',
   ],
   flags: {
     secret: { type: 'string', value: 'S', help: 'HMAC secret (used as UTF-8 text; prefer --secret-file)' },
@@ -35,6 +35,11 @@ export const verifySpec: CommandSpec = {
       type: 'string',
       value: 'F',
       help: 'file holding the HMAC secret (trailing newline ignored)',
+    },
+    'secret-base64': {
+      type: 'string',
+      value: 'B',
+      help: 'HMAC secret given as base64 or base64url bytes (jwt.io\'s "secret base64 encoded")',
     },
     'public-key': { type: 'string', value: 'FILE', help: 'public key: PEM (SPKI or certificate) or a JWK' },
     jwks: { type: 'string', value: 'FILE', help: 'a local JSON Web Key Set' },
@@ -74,6 +79,11 @@ export const verifySpec: CommandSpec = {
       help: 'where roles live (default roles, role, groups)',
     },
     timeout: { type: 'string', value: 'DUR', help: 'remote key fetch timeout (default 5s)' },
+    at: {
+      type: 'string',
+      value: 'TIME',
+      help: 'verify as of TIME: 2011-03-22T18:43:00Z, seconds since the epoch, or -2h / +1d from now',
+    },
   },
   maxPositionals: 1,
   details: [
@@ -87,6 +97,7 @@ export const verifySpec: CommandSpec = {
     'tokengate verify "$TOKEN" --jwks ./jwks.json --issuer https://idp.example.com/ --audience api://orders',
     'tokengate verify - --issuer https://idp.example.com/ < token.txt',
     'tokengate verify "$TOKEN" --public-key ./public.pem --json | jq .scopes',
+    'tokengate verify "$OLD_TOKEN" --secret-base64 "$K" --at 2011-03-22T18:00:00Z',
   ],
 };
 
@@ -95,8 +106,9 @@ export const signSpec: CommandSpec = {
   name: 'sign',
   summary: 'sign a JWT with a secret or a private key (for tests and local development)',
   usage: [
-    'tokengate sign [--claims JSON|@FILE|@-] (--secret S | --secret-file F | --key FILE) [--alg ALG]',
-    '               [--exp 15m] [--nbf DUR] [--iss I] [--aud A]... [--sub S] [--jti J] [--kid K] [--typ T]',
+    'tokengate sign [--claims JSON|@FILE|@-] (--secret S | --secret-file F | --secret-base64 B | --key FILE)',
+    '               [--alg ALG] [--exp 15m] [--nbf DUR] [--iss I] [--aud A]... [--sub S] [--jti J] [--kid K]',
+    '               [--typ T] [--from TOKEN] [--set NAME=VALUE]... [--unset NAME]...',
   ],
   flags: {
     claims: {
@@ -109,6 +121,11 @@ export const signSpec: CommandSpec = {
       type: 'string',
       value: 'F',
       help: 'file holding the HMAC secret (trailing newline ignored)',
+    },
+    'secret-base64': {
+      type: 'string',
+      value: 'B',
+      help: 'HMAC secret given as base64 or base64url bytes (jwt.io\'s "secret base64 encoded")',
     },
     key: {
       type: 'string',
@@ -123,25 +140,41 @@ export const signSpec: CommandSpec = {
     exp: {
       type: 'string',
       value: 'DUR',
-      help: 'lifetime from now (default 15m unless the claims have "exp")',
+      help: 'lifetime from now (default 15m unless the claims have "exp"); -1h makes an expired token',
     },
-    nbf: { type: 'string', value: 'DUR', help: 'not valid before now + DUR' },
+    nbf: { type: 'string', value: 'DUR', help: 'not valid before now + DUR (may be negative)' },
     iss: { type: 'string', value: 'I', help: 'issuer claim' },
     aud: { type: 'string', multiple: true, value: 'A', help: 'audience claim (repeat for several)' },
     sub: { type: 'string', value: 'S', help: 'subject claim' },
     jti: { type: 'string', value: 'J', help: 'token id claim' },
     kid: { type: 'string', value: 'K', help: 'key id header (default: the JWK\'s "kid")' },
     typ: { type: 'string', value: 'T', help: 'typ header (default JWT), e.g. at+jwt' },
+    from: {
+      type: 'string',
+      value: 'TOKEN',
+      help: 're-sign this token (or - for stdin): its claims, typ and kid, with your edits',
+    },
+    set: {
+      type: 'string',
+      multiple: true,
+      value: 'NAME=VALUE',
+      help: 'set a claim; VALUE is JSON when it parses (42, true, ["a"]), else text',
+    },
+    unset: { type: 'string', multiple: true, value: 'NAME', help: 'remove a claim' },
   },
   maxPositionals: 0,
   details: [
     '"iat" is set to now unless the claims have one. Flags override the same claims in --claims.',
+    "Order: the --from token's claims, then --claims, then the claim flags, --set, --unset. With",
+    "--from, the token's own exp and iat are kept unless --exp is given; it is NOT verified first.",
     'Prints the token. Exit codes: 0 signed, 2 usage error (bad claims, key, or algorithm).',
   ],
   examples: [
     'tokengate sign --secret-file ./secret.txt --sub alice --claims \'{"scope":"orders:read"}\'',
     'tokengate sign --key ./private.jwk.json --iss https://idp.example.com/ --aud api://orders --exp 1h',
     'tokengate sign --key ./key.pem --alg RS256 --claims @claims.json --typ at+jwt',
+    'tokengate sign --secret-file ./secret.txt --sub alice --exp=-1h          # an expired token',
+    'tokengate sign --secret-file ./secret.txt --from "$TOKEN" --set scope="orders:write" --unset jti',
   ],
 };
 

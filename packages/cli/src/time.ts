@@ -30,3 +30,37 @@ export function describeTime(claim: TimeClaim, value: number, now: number): stri
       return future ? `issued ${amount} in the future` : `issued ${amount} ago`;
   }
 }
+
+/**
+ * A duration flag that may be negative (`-1h`: an hour ago), in seconds. Accepts what core's
+ * durations accept (`90`, `30s`, `15m`, `2h`, `7d`), with an optional sign.
+ */
+export function signedSeconds(value: string, toSeconds: (v: number | string) => number): number {
+  const negative = value.startsWith('-');
+  const magnitude = value.replace(/^[+-]/, '');
+  const seconds = toSeconds(/^\d+(\.\d+)?$/.test(magnitude) ? Number(magnitude) : magnitude);
+  return negative ? -seconds : seconds;
+}
+
+/**
+ * A moment given on the command line, in seconds since the epoch: a NumericDate (`1300819380`),
+ * an ISO 8601 date (`2011-03-22T18:43:00Z`, `2011-03-22`), or a signed duration from now
+ * (`-2h`, `+15m`). Undefined when it is none of those.
+ */
+export function parseInstant(
+  value: string,
+  now: number,
+  toSeconds: (v: number | string) => number,
+): number | undefined {
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value);
+  if (/^[+-]/.test(value)) {
+    try {
+      return now + signedSeconds(value, toSeconds);
+    } catch {
+      return undefined;
+    }
+  }
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value)) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms / 1000;
+}

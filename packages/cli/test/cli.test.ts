@@ -367,7 +367,7 @@ describe.concurrent('sign', () => {
     [['--secret', SECRET, '--alg', 'ES256'], '--secret signs HMAC tokens (HS256/384/512), not ES256'],
     [['--secret', 'short-secret-value'], '--secret: the secret is 18 bytes; HMAC needs at least'],
     [['--secret', SECRET, '--exp', 'soon'], '--exp must be a duration such as 30s'],
-    [[], 'sign needs a key: --secret, --secret-file or --key'],
+    [[], 'sign needs a key: --secret, --secret-file, --secret-base64 or --key'],
     [['--secret', SECRET, '--secret-file', 'x'], 'give one key, not --secret and --secret-file'],
   ])('refuses bad input %j', async (args, message) => {
     const run = await tokengate(['sign', ...args]);

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import {
   type AuthErrorCode,
   type AuthErrorReason,
@@ -48,6 +49,11 @@ export interface Case {
   teardown?(env: CaseEnv): Promise<void>;
   /** Options of `jwtAuth`; default {@link base}. */
   options?(env: CaseEnv): TokengateOptions<any>;
+  /**
+   * Options of a second `jwtAuth`, mounted after the first on the routes under `/inner/`: the
+   * case's route (and its requests) are then those behind both middlewares.
+   */
+  inner?(env: CaseEnv): TokengateOptions<any>;
   /** The route: `/` by default; a guard runs once as middleware and once as a decorator. */
   route?: { guard: GuardName } | '/me';
   request(env: CaseEnv): CaseRequest | Promise<CaseRequest>;
@@ -75,6 +81,13 @@ const bearer = (token: string, extra: Record<string, string> = {}): CaseRequest 
 const valid = (env: CaseEnv, claims: Record<string, unknown> = {}) =>
   env.f.hs.sign({ sub: 'alice', ...claims });
 const now = () => Math.floor(Date.now() / 1000);
+/** An HS256 token with the header and claims exactly as written (claims as an object get iss, aud and exp). */
+const hs256 = (env: CaseEnv, header: string, claims: string | Record<string, unknown>): string => {
+  const body =
+    typeof claims === 'string' ? claims : JSON.stringify({ iss: ISS, aud: AUD, exp: now() + 600, ...claims });
+  const input = `${Buffer.from(header).toString('base64url')}.${Buffer.from(body).toString('base64url')}`;
+  return `${input}.${createHmac('sha256', env.f.hs.secret!).update(input).digest('base64url')}`;
+};
 
 const ok = (auth: Record<string, unknown> | null = { subject: 'alice' }): Expected => ({ status: 200, auth });
 const invalidToken = (reason: AuthErrorReason): Expected => ({
@@ -192,6 +205,35 @@ const transport: Case[] = [
     expect: missing,
   },
   {
+    name: 'token cookie sent twice → 400 invalid_request (which one counts would be a guess)',
+    options: (env) => ({ ...baseOptions(env), tokenSources: [{ cookie: 'access_token' }] }),
+    request: async (env) => ({
+      headers: {
+        cookie: `access_token=${await valid(env)}; theme=dark; access_token=${await valid(env, { sub: 'eve' })}`,
+      },
+    }),
+    expect: invalidRequest,
+  },
+  {
+    name: 'an empty first token cookie does not hide a second one → 400 invalid_request',
+    options: (env) => ({ ...baseOptions(env), tokenSources: [{ cookie: 'access_token' }, 'header'] }),
+    request: async (env) => ({
+      headers: {
+        cookie: `access_token=; access_token=${await valid(env)}`,
+        authorization: `Bearer ${await valid(env)}`,
+      },
+    }),
+    expect: invalidRequest,
+  },
+  {
+    name: 'another cookie sent twice is not our business',
+    options: (env) => ({ ...baseOptions(env), tokenSources: [{ cookie: 'access_token' }] }),
+    request: async (env) => ({
+      headers: { cookie: `theme=dark; theme=light; access_token=${await valid(env)}` },
+    }),
+    expect: ok(),
+  },
+  {
     name: 'header then cookie: the first source that holds a token wins',
     options: (env) => ({ ...baseOptions(env), tokenSources: ['header', { cookie: 'access_token' }] }),
     request: async (env) => ({
@@ -209,6 +251,23 @@ const transport: Case[] = [
     options: (env) => ({ ...baseOptions(env), tokenSources: [{ query: 'access_token' }] }),
     request: async (env) => ({ path: `/?access_token=${await valid(env)}` }),
     expect: ok(),
+  },
+  {
+    name: 'header nested 100,000 levels deep, via getToken with a large maxTokenLength → 401 malformed, never 500',
+    options: (env) => ({ ...baseOptions(env), maxTokenLength: 1_000_000, getToken: () => env.state.token }),
+    request: (env) => {
+      env.state.token = hs256(env, `{"alg":"HS256","x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`, {
+        sub: 'alice',
+      });
+      return {};
+    },
+    expect: invalidToken('malformed'),
+  },
+  {
+    name: 'header nested 9 levels deep (JOSE headers nest 2) → 401 malformed',
+    request: (env) =>
+      bearer(hs256(env, `{"alg":"HS256","x":${'['.repeat(9)}${']'.repeat(9)}}`, { sub: 'alice' })),
+    expect: invalidToken('malformed'),
   },
   {
     name: 'getToken receives the framework request',
@@ -662,11 +721,170 @@ const guards: Case[] = [
 ];
 
 /**
+ * Issue 11 item 4: a `claims` schema that drops members (zod's `z.object` drops what it does not
+ * list) changes `auth.claims` only; revocation and the guards read the verified `payload`.
+ */
+const strippingSchema = z.object({ tenant: z.string() });
+const payloadPolicy: Case[] = [
+  {
+    name: 'schema that strips jti: revoke(jti) still refuses the token (401 revoked), cached or not',
+    setup: async (env) => {
+      env.state.store = createMemoryRevocationStore();
+    },
+    options: (env) => ({ ...baseOptions(env), claims: strippingSchema, revocation: env.state.store }),
+    async before(env, send) {
+      env.state.token = await valid(env, { jti: 'strip-1', tenant: 'acme' });
+      const first = await send(bearer(env.state.token));
+      if (first.status !== 200 || first.body.auth.claims.jti !== undefined)
+        throw new Error(`warm-up: ${first.status} ${first.text}`);
+      await env.state.store.revoke('strip-1', now() + 600);
+    },
+    request: (env) => bearer(env.state.token),
+    expect: invalidToken('revoked'),
+  },
+  {
+    name: 'schema that strips sub: revokeSubject(sub) still refuses the token (401 revoked)',
+    setup: async (env) => {
+      env.state.store = createMemoryRevocationStore();
+    },
+    options: (env) => ({ ...baseOptions(env), claims: strippingSchema, revocation: env.state.store }),
+    async before(env, send) {
+      env.state.token = await env.f.hs.sign({ sub: 'alice', tenant: 'acme' }, { issuedAt: now() - 60 });
+      const first = await send(bearer(env.state.token));
+      if (first.status !== 200) throw new Error(`warm-up: ${first.status} ${first.text}`);
+      await env.state.store.revokeSubject('alice');
+    },
+    request: (env) => bearer(env.state.token),
+    expect: invalidToken('revoked'),
+  },
+  {
+    name: 'schema that strips members: claims is the schema output, payload the verified token',
+    options: (env) => ({ ...baseOptions(env), claims: strippingSchema }),
+    request: async (env) => bearer(await valid(env, { jti: 'j-1', tenant: 'acme', scope: 'orders:read' })),
+    expect: ok({
+      subject: 'alice',
+      scopes: ['orders:read'],
+      claims: { tenant: 'acme' },
+      payload: { sub: 'alice', jti: 'j-1', tenant: 'acme', scope: 'orders:read', iss: ISS, aud: AUD },
+    }),
+    check(_env, response) {
+      if (Object.keys(response.body.auth.claims).length !== 1)
+        throw new Error('claims are not the schema output');
+    },
+  },
+  {
+    name: 'schema that strips members: requireClaims({…}) matches the payload',
+    options: (env) => ({ ...baseOptions(env), claims: strippingSchema }),
+    route: { guard: 'claimsPartial' },
+    request: async (env) => bearer(await valid(env, { tenant: 'acme', email_verified: true })),
+    expect: ok({ claims: { tenant: 'acme' } }),
+  },
+];
+
+/**
+ * Issue 11 item 5: after any `jwtAuth` runs, the framework's slots hold exactly what it
+ * concluded; an earlier middleware's context never survives a later one that did not authenticate.
+ */
+const ORDERS = 'api://orders';
+const ADMIN = 'api://admin';
+const nested =
+  (audience: string, extra: Partial<TokengateOptions<any>> = {}) =>
+  (env: CaseEnv) => ({
+    ...baseOptions(env),
+    audience,
+    credentialsRequired: false,
+    ...extra,
+  });
+const ordersToken = (env: CaseEnv) =>
+  env.f.hs.sign({ sub: 'alice', roles: ['admin'] }, { audience: ORDERS }).then((t) => bearer(t));
+const laterMiddleware: Case[] = [
+  {
+    name: 'nested jwtAuth: an orders token is not admitted by the admin middleware + requireRole (401)',
+    options: nested(ORDERS),
+    inner: nested(ADMIN, { invalidTokens: 'anonymous' }),
+    route: { guard: 'role' },
+    request: ordersToken,
+    expect: missing,
+  },
+  {
+    name: 'nested jwtAuth: the later middleware that refused the token leaves no context, only its error',
+    options: nested(ORDERS),
+    inner: nested(ADMIN, { invalidTokens: 'anonymous' }),
+    request: ordersToken,
+    expect: { ...ok(null), authError: { code: 'invalid_token', reason: 'audience' } },
+  },
+  {
+    name: 'nested jwtAuth: a later middleware that found no credentials clears the earlier context',
+    options: nested(ORDERS),
+    inner: nested(ADMIN, { tokenSources: [{ cookie: 'admin_token' }] }),
+    request: ordersToken,
+    expect: ok(null),
+  },
+  {
+    name: 'nested jwtAuth: a later middleware that authenticates clears the earlier error',
+    options: nested(ADMIN, { invalidTokens: 'anonymous' }),
+    inner: nested(ORDERS),
+    request: ordersToken,
+    expect: ok({ subject: 'alice', roles: ['admin'] }),
+  },
+];
+
+/**
+ * Issue 11 item 6: requests that present the same token share one cached context, so nothing a
+ * handler does to it may be seen by another request. `/mutate` tries to grant itself
+ * `orders:write` and `admin` and to edit the claims and payload (see `mutate` in routes.ts).
+ */
+const mutated =
+  (guard: GuardName): Case['before'] =>
+  async (env, send) => {
+    env.state.token = await valid(env, { scope: 'orders:read' });
+    for (let i = 0; i < 2; i++) {
+      const response = await send({ ...bearer(env.state.token), path: '/mutate' });
+      if (response.status !== 200) throw new Error(`/mutate answered ${response.status}`);
+    }
+    env.state.guard = guard;
+  };
+const isolation: Case[] = [
+  {
+    name: 'a handler that adds a scope to its context does not grant it to the next request (403)',
+    before: mutated('scope'),
+    request: (env) => ({ ...bearer(env.state.token), path: '/guard/scope' }),
+    expect: forbidden('insufficient_scope', scopeChallenge('orders:read orders:write')),
+  },
+  {
+    name: 'a handler that adds a role to its context does not grant it to the next request (403)',
+    before: mutated('role'),
+    request: (env) => ({ ...bearer(env.state.token), path: '/guard/role' }),
+    expect: forbidden('insufficient_role'),
+  },
+  {
+    name: 'a handler that edits claims/payload does not change what the next request sees',
+    before: mutated('claimsPartial'),
+    request: (env) => ({ ...bearer(env.state.token), path: '/guard/claimsPartial' }),
+    expect: forbidden('insufficient_claims'),
+  },
+  {
+    name: 'after mutation attempts, the next request sees the context as the token made it',
+    before: mutated('scope'),
+    request: (env) => bearer(env.state.token),
+    expect: ok({ subject: 'alice', scopes: ['orders:read'], roles: [] }),
+    check(_env, response) {
+      const { claims, payload } = response.body.auth;
+      for (const view of [claims, payload]) {
+        if ('tenant' in view || 'email_verified' in view || 'roles' in view)
+          throw new Error(`a mutation leaked into the next request: ${JSON.stringify(view)}`);
+      }
+    },
+  },
+];
+
+/**
  * Remote keys (`jwksUri`, issuer discovery against a loopback test issuer): these cases are
  * added by the lead after merging the remote-keys work. Every case here runs on every driver.
  */
 export { remoteKeyCases } from './remote-cases.js';
 
+import { cacheCases } from './cache-cases.js';
 import { dpopCases } from './dpop-cases.js';
 import { remoteKeyCases } from './remote-cases.js';
 import { resourceCases } from './resource-cases.js';
@@ -677,9 +895,13 @@ export const CASES: readonly Case[] = [
   ...tokens,
   ...modes,
   ...revocation,
+  ...payloadPolicy,
+  ...laterMiddleware,
+  ...isolation,
   ...hooks,
   ...guards,
   ...remoteKeyCases,
   ...resourceCases,
   ...dpopCases,
+  ...cacheCases,
 ];

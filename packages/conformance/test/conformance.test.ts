@@ -8,7 +8,7 @@ import { expressDriver } from './drivers/express.js';
 import { honoFetchDriver, honoNodeDriver } from './drivers/hono.js';
 import { koaDriver } from './drivers/koa.js';
 import { createFixtures, type Fixtures } from './fixtures.js';
-import type { CaseRequest, CaseResponse, Driver } from './routes.js';
+import { type CaseRequest, type CaseResponse, type Driver, INNER } from './routes.js';
 
 const DRIVERS: Driver[] = [
   expressDriver('express 5', express),
@@ -90,13 +90,20 @@ describe.each(DRIVERS)('conformance: $name', (driver) => {
     const options = (c.options ?? baseOptions)(env);
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const error = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const target = await driver.start(options);
+    const inner = c.inner?.(env);
+    const target = await driver.start(options, inner);
     try {
-      const send = (request: CaseRequest) =>
-        target.send({
-          ...request,
-          path: path ? path + (request.path ?? '/').replace(/^\/(?=\?|$)/, '') : request.path,
-        });
+      // With `inner` options, the case's route is the one behind the second jwtAuth.
+      const prefix = inner ? INNER : '';
+      const send = (request: CaseRequest) => {
+        const own = request.path ?? '/';
+        const full = path
+          ? prefix + path + own.replace(/^\/(?=\?|$)/, '')
+          : inner
+            ? prefix + own
+            : request.path;
+        return target.send({ ...request, path: full });
+      };
       if (c.before) await c.before(env, send);
       const request = await c.request(env);
       const response = await send(request);

@@ -34,6 +34,7 @@ export interface Summary {
     scopes: string[];
     roles: string[];
     claims: Record<string, unknown>;
+    payload: Record<string, unknown>;
     hasToken: boolean;
     binding: 'bearer' | 'dpop';
     jkt: string | undefined;
@@ -50,6 +51,7 @@ export function summarize(auth: AuthContext<any> | undefined, authError: AuthErr
           scopes: [...auth.scopes].sort(),
           roles: [...auth.roles].sort(),
           claims: auth.claims,
+          payload: auth.payload,
           hasToken: typeof auth.token === 'string' && auth.token.length > 0,
           binding: auth.binding,
           jkt: auth.jkt,
@@ -58,6 +60,35 @@ export function summarize(auth: AuthContext<any> | undefined, authError: AuthErr
     authError: authError ? { code: authError.code, reason: authError.reason } : null,
   };
 }
+
+/**
+ * What a careless handler might do to the context it was given: grant itself a scope and a role,
+ * edit the claims and the payload. Each attempt may throw (contexts are immutable); the handler
+ * carries on either way. Served at `/mutate` by every driver: the next request with the same
+ * token must not see any of it (the verified-token cache shares one context per token).
+ */
+export function mutate(auth: AuthContext<any> | undefined): void {
+  if (!auth) return;
+  const attempts: (() => void)[] = [
+    () => (auth.scopes as Set<string>).add('orders:write'),
+    () => Set.prototype.add.call(auth.scopes, 'orders:write'),
+    () => (auth.roles as Set<string>).add('admin'),
+    () => Set.prototype.add.call(auth.roles, 'admin'),
+    () => Object.assign(auth.claims, { tenant: 'acme', email_verified: true }),
+    () => Object.assign(auth.payload, { tenant: 'acme', email_verified: true, roles: ['admin'] }),
+    () => Object.assign(auth, { subject: 'mallory' }),
+  ];
+  for (const attempt of attempts) {
+    try {
+      attempt();
+    } catch {
+      // refused: what an immutable context does
+    }
+  }
+}
+
+/** Prefix of the routes behind a second `jwtAuth` (the case's `inner` options), mounted after the first. */
+export const INNER = '/inner';
 
 /** A request as the table describes it. An array header value is sent as several header lines. */
 export interface CaseRequest {
@@ -85,7 +116,10 @@ export interface Target {
 /**
  * One framework. Routes every driver serves (any method):
  * `/` (summary), `/me` (summary through the adapter's `getAuth`), `/guard/<name>` and
- * `/decorated/<name>` (summary behind the guard), with the adapter's JSON error rendering.
+ * `/decorated/<name>` (summary behind the guard), `/mutate` (the summary after {@link mutate}),
+ * with the adapter's JSON error rendering. With `inner` options, the same routes (except
+ * `/mutate`) are also served under {@link INNER} (`/inner/`, `/inner/guard/<name>`, …) behind a
+ * second `jwtAuth(inner)` that runs after the first.
  */
 export interface Driver {
   readonly name: string;
@@ -93,5 +127,5 @@ export interface Driver {
   readHeader(raw: unknown, name: string): string | undefined;
   /** Whether `raw` is the framework's own request object. */
   isNative(raw: unknown): boolean;
-  start(options: TokengateOptions<any>): Promise<Target>;
+  start(options: TokengateOptions<any>, inner?: TokengateOptions<any>): Promise<Target>;
 }

@@ -12,6 +12,11 @@ import type { Verifier } from './verifier.js';
  * - `auth` undefined, `error` undefined: no credentials, allowed by `credentialsRequired: false`
  *   (or a CORS preflight, which always passes untouched).
  * - `auth` undefined, `error` set: a bad token let through by `invalidTokens: 'anonymous'`.
+ *
+ * An adapter stores both fields, always, in its framework's slots (`req.auth`/`req.authError`,
+ * `ctx.state.auth`/`ctx.state.authError`, `c.var.auth`/`c.var.authError`), undefined ones
+ * included: after a `jwtAuth` runs, the slots hold exactly what it concluded, and an earlier
+ * `jwtAuth`'s context never survives a later one that did not authenticate.
  */
 export interface AuthOutcome<C> {
   readonly auth: AuthContext<C> | undefined;

@@ -1,5 +1,6 @@
 import type { JwtClaims, JwtHeader } from './context.js';
 import { AuthError, type AuthErrorReason } from './errors.js';
+import { isWellFormedString } from './revocation.js';
 
 /** The claims rules of one issuer profile, resolved once from the options. */
 export interface ClaimsPolicy {
@@ -51,6 +52,41 @@ function numericDate(payload: JwtClaims, name: 'exp' | 'nbf' | 'iat'): number | 
   return value;
 }
 
+/** Which time-dependent check a token fails; see {@link timeFault}. */
+export type TimeFault = 'expired' | 'nbf' | 'iat' | 'no_iat' | 'too_old';
+
+const TIME_FAULTS: Record<TimeFault, () => AuthError> = {
+  expired: () => fail('expired', 'token has expired'),
+  nbf: () => fail('not_yet_valid', 'token is not valid yet ("nbf")'),
+  iat: () => fail('not_yet_valid', 'token was issued in the future ("iat")'),
+  no_iat: () => fail('claims', 'token has no "iat" but a maximum age is set'),
+  too_old: () => fail('expired', 'token is older than the maximum age'),
+};
+
+/**
+ * Every check of a token that depends on the clock: `exp`, `nbf`, `iat` in the future and
+ * `maxTokenAge`, at `now` (seconds), with the policy's tolerance. The one implementation used by
+ * a fresh verify ({@link checkClaims}) and by every cache hit, so both agree to the last bit.
+ * Allocation-free: returns the failed check, or undefined.
+ */
+export function timeFault(
+  exp: number | undefined,
+  nbf: number | undefined,
+  iat: number | undefined,
+  policy: ClaimsPolicy,
+  now: number,
+): TimeFault | undefined {
+  const tolerance = policy.tolerance;
+  if (exp !== undefined && now >= exp + tolerance) return 'expired';
+  if (nbf !== undefined && now + tolerance < nbf) return 'nbf';
+  if (iat !== undefined && now + tolerance < iat) return 'iat';
+  if (policy.maxTokenAge !== undefined) {
+    if (iat === undefined) return 'no_iat';
+    if (now - iat > policy.maxTokenAge + tolerance) return 'too_old';
+  }
+  return undefined;
+}
+
 /**
  * Checks the registered claims of an (unverified or verified) payload against the policy at
  * `now` (seconds since the epoch). Cheap: run before any key lookup.
@@ -60,24 +96,19 @@ export function checkClaims(payload: JwtClaims, policy: ClaimsPolicy, now: numbe
   const nbf = numericDate(payload, 'nbf');
   const iat = numericDate(payload, 'iat');
   for (const name of ['iss', 'sub', 'jti'] as const) {
-    if (payload[name] !== undefined && typeof payload[name] !== 'string')
-      throw fail('claims', `"${name}" claim is not a string`);
+    const value = payload[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'string') throw fail('claims', `"${name}" claim is not a string`);
+    // An identity with a lone surrogate has no UTF-8 spelling: a store would key its revocation
+    // under another string (U+FFFD). No issuer mints one; refuse it.
+    if (!isWellFormedString(value)) throw fail('claims', `"${name}" claim is not well-formed Unicode`);
   }
   for (const name of policy.required) {
     if (payload[name] === undefined || payload[name] === null)
       throw fail('claims', `required claim "${name}" is missing`);
   }
-  const tolerance = policy.tolerance;
-  if (exp !== undefined && now >= exp + tolerance) throw fail('expired', 'token has expired');
-  if (nbf !== undefined && now + tolerance < nbf)
-    throw fail('not_yet_valid', 'token is not valid yet ("nbf")');
-  if (iat !== undefined && now + tolerance < iat)
-    throw fail('not_yet_valid', 'token was issued in the future ("iat")');
-  if (policy.maxTokenAge !== undefined) {
-    if (iat === undefined) throw fail('claims', 'token has no "iat" but a maximum age is set');
-    if (now - iat > policy.maxTokenAge + tolerance)
-      throw fail('expired', 'token is older than the maximum age');
-  }
+  const fault = timeFault(exp, nbf, iat, policy, now);
+  if (fault !== undefined) throw TIME_FAULTS[fault]();
   if (policy.maxTokenLifetime !== undefined && exp !== undefined) {
     const start = iat ?? now;
     if (exp - start > policy.maxTokenLifetime)

@@ -54,7 +54,9 @@ export type RegisteredClaims = Register extends { claims: infer C } ? StandardCl
 
 /**
  * What a verified request carries: the adapters put it on `req.auth` (Express),
- * `ctx.state.auth` (Koa) and `c.var.auth` (Hono).
+ * `ctx.state.auth` (Koa) and `c.var.auth` (Hono). It is immutable (frozen, with read-only
+ * `scopes`/`roles`): requests that present the same token may share it, and nothing one request
+ * does to it can be seen by another.
  *
  * @typeParam C - the claims type: from a `claims` schema, from {@link Register}, or {@link JwtClaims}.
  */
@@ -63,15 +65,31 @@ export interface AuthContext<C = RegisteredClaims> {
   readonly token: string;
   /** The verified protected header. */
   readonly header: JwtHeader;
-  /** The verified claims (validated and typed by the `claims` schema when one is given). */
+  /**
+   * What the `claims` schema returned, typed by it (or by {@link Register}); without a schema, the
+   * verified payload itself. A schema may drop or transform members (zod's `z.object` drops the
+   * ones it does not list): read what you declared here, anything else from `payload`. Frozen.
+   */
   readonly claims: C;
+  /**
+   * The verified payload exactly as the token carried it, whatever the schema returned. Every
+   * policy reads this, never `claims`: revocation (`jti`, `sub`, `iat`), scopes, roles,
+   * `requiredClaims` and `requireClaims({ … })`, so a schema cannot switch a check off. Frozen.
+   */
+  readonly payload: JwtClaims;
   /** `sub`, when the token has one. */
   readonly subject: string | undefined;
   /** `iss` of the token. */
   readonly issuer: string | undefined;
-  /** Scopes granted: the union of `scope` and `scp` (or of the `scopeClaim` paths). */
+  /**
+   * Scopes granted: the union of `scope` and `scp` (or of the `scopeClaim` paths) of `payload`.
+   * Read-only: `add`/`delete`/`clear` throw.
+   */
   readonly scopes: ReadonlySet<string>;
-  /** Roles held: the union of `roles`, `role` and `groups` (or of the `rolesClaim` paths). */
+  /**
+   * Roles held: the union of `roles`, `role` and `groups` (or of the `rolesClaim` paths) of
+   * `payload`. Read-only: `add`/`delete`/`clear` throw.
+   */
   readonly roles: ReadonlySet<string>;
   /** Seconds since the epoch at which the token expires, when it has `exp`. */
   readonly expiresAt: number | undefined;

@@ -131,9 +131,10 @@ const MARK = Symbol.for('tokengate.AuthError');
  * response {@link AuthError.headers} (the RFC 6750 `WWW-Authenticate` challenge, and
  * `Retry-After` on 503s), a stable {@link AuthError.code}, and `expose` (true below 500) so Koa's
  * and http-errors-aware handlers show 4xx messages. Messages describe what failed for a developer
- * and never contain the token or key material. A 503's message names the failing key source (a
- * URL, a network error) for operators: clients get a generic description instead (see
- * {@link AuthError.toJSON}).
+ * and never contain the token or key material. A 503's message is a fixed sentence, because
+ * frameworks show messages to clients (Express's default handler prints `err.stack` whenever
+ * `NODE_ENV` is not `production`): what failed — the key source URL, the network error — is in
+ * {@link AuthError.detail} and `cause`, for hooks and logs.
  *
  * @example
  * ```ts
@@ -158,14 +159,20 @@ export class AuthError extends Error {
   /** `realm` announced in the challenge (the `realm` option), when set. */
   readonly realm: string | undefined;
   /**
-   * Tells Koa and http-errors-aware handlers whether the message is safe to show to clients:
-   * `true` for 4xx, `false` for 503s, whose message names internal key sources.
+   * Tells Koa and http-errors-aware handlers whether to show the message to clients: `true` for
+   * 4xx, `false` for 503s (their message is generic anyway; the detail is in {@link AuthError.detail}).
    */
   readonly expose: boolean;
   /** Scopes a failed scope guard asked for. */
   readonly scope: readonly string[] | undefined;
   /** Seconds announced in `Retry-After` on 503s. */
   readonly retryAfter: number | undefined;
+  /**
+   * On 503s: what failed, for operators (it names the key source URL or the store, and the
+   * network error). Never sent to clients, and not part of the message or the stack. `undefined`
+   * on other statuses, whose message says it all.
+   */
+  readonly detail: string | undefined;
   /** The RFC 9728 metadata URL announced in the challenge (set by the `resource` option). */
   readonly resourceMetadata: string | undefined;
   /** The `DPoP` challenge announced next to (or instead of) the Bearer one, with the `dpop` option. */
@@ -176,7 +183,8 @@ export class AuthError extends Error {
 
   /**
    * @param code - the stable code; it decides status and challenge.
-   * @param message - a developer-facing description; must not contain the token.
+   * @param message - a developer-facing description; must not contain the token. On 503s it
+   *   becomes {@link AuthError.detail} and the message is a fixed sentence.
    * @param init - reason, cause, realm, scope, retryAfter.
    */
   constructor(code: AuthErrorCode, message: string, init: AuthErrorInit = {}) {
@@ -184,11 +192,14 @@ export class AuthError extends Error {
     // captured: it would dominate the cost of the rejection path (a flood of garbage tokens).
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
-    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    const status = STATUS[code];
+    const generic = status === 503 ? (UNAVAILABLE[code] ?? 'temporarily unavailable') : undefined;
+    super(generic ?? message, init.cause === undefined ? undefined : { cause: init.cause });
     Error.stackTraceLimit = limit;
+    this.detail = generic === undefined ? undefined : message;
     this.code = code;
     this.reason = init.reason;
-    this.status = STATUS[code];
+    this.status = status;
     this.statusCode = this.status;
     this.expose = this.status < 500;
     this.error = BEARER_ERROR[code];
@@ -256,19 +267,19 @@ export class AuthError extends Error {
     if (dpop !== undefined) init.dpop = dpop;
     if (this.dpopNonce !== undefined) init.dpopNonce = this.dpopNonce;
     if (this.retryAfter !== undefined) init.retryAfter = this.retryAfter;
-    return new AuthError(this.code, this.message, init);
+    return new AuthError(this.code, this.detail ?? this.message, init);
   }
 
   /**
    * A JSON body for this error: `{ error, code, error_description }` (and `reason` when set). On
-   * 503s `error_description` is a generic sentence: the message, which names the key source URL
-   * and the network failure, stays in server-side logs.
+   * 503s `error_description` is the generic message; {@link AuthError.detail} stays in server-side
+   * logs.
    */
   toJSON(): AuthErrorBody {
     const body: AuthErrorBody = {
       error: this.error ?? (this.status === 503 ? 'temporarily_unavailable' : 'unauthorized'),
       code: this.code,
-      error_description: this.expose ? this.message : (UNAVAILABLE[this.code] ?? 'temporarily unavailable'),
+      error_description: this.message,
     };
     if (this.reason) body.reason = this.reason;
     return body;

@@ -175,9 +175,11 @@ function matches(actual: unknown, expected: unknown): boolean {
 }
 
 /**
- * Requires the claims to satisfy a predicate (which receives the whole context) or to match a
- * partial object: primitives compare with `Object.is` (or membership when the claim is an
- * array), arrays must all be contained, objects match recursively.
+ * Requires the token to satisfy a predicate (which receives the whole context) or its verified
+ * `payload` to match a partial object: primitives compare with `Object.is` (or membership when
+ * the claim is an array), arrays must all be contained, objects match recursively. The partial
+ * object is matched against `auth.payload`, never the `claims` schema's output, so a schema that
+ * drops or rewrites a member cannot change the decision.
  *
  * @example
  * ```ts
@@ -201,7 +203,7 @@ export function requireClaims<C = any>(
       const ok =
         typeof expected === 'function'
           ? expected(auth as AuthContext<C>) === true
-          : matches(auth.claims, expected);
+          : matches(auth.payload, expected);
       return ok
         ? undefined
         : withRealm(auth, new AuthError('insufficient_claims', 'token claims do not satisfy this route'));

@@ -52,6 +52,7 @@ export {
   type IssuerMetadata,
 } from './keys/discovery.js';
 export { KeySourceError, type KeySourceErrorKind, MAX_RESPONSE_BYTES } from './keys/fetch-json.js';
+export type { KeySourceEventOption } from './keys/log.js';
 export {
   assertKeySourceUrl,
   createRemoteJwks,
@@ -63,6 +64,7 @@ export {
   type RemoteKeySet,
   type RemoteKeySourceStats,
 } from './keys/remote.js';
+export { createMemoryRevocationStore, type MemoryRevocationStoreOptions } from './memory-revocation.js';
 export {
   type GuardCarrier,
   type OpenApiSecurityRequirement,
@@ -97,11 +99,13 @@ export {
   type ResourceMetadataResponse,
 } from './resource-metadata.js';
 export {
-  createMemoryRevocationStore,
+  assertRevocationId,
+  assertRevocationTolerance,
   type Instant,
   isRevokedBy,
-  type MemoryRevocationStoreOptions,
+  isWellFormedString,
   REVOCATION_LEEWAY_SECONDS,
+  type RevocationCheck,
   type RevocationStore,
   toEpochSeconds,
 } from './revocation.js';

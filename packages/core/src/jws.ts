@@ -22,9 +22,13 @@ function malformed(message: string, cause?: unknown): AuthError {
   return new AuthError('invalid_token', message, { reason: 'malformed', cause });
 }
 
-/** Members written in JSON text: the `:` outside strings (each one separates a name from its value). */
-function writtenMembers(text: string): number {
-  let count = 0;
+/**
+ * One pass over JSON text, outside strings: the members written in it (each `:` separates a name
+ * from its value), or -1 as soon as objects and arrays nest deeper than `maxDepth`.
+ */
+function scanJson(text: string, maxDepth: number): number {
+  let members = 0;
+  let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -32,10 +36,20 @@ function writtenMembers(text: string): number {
       if (c === 0x5c) i++;
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
-    else if (c === 0x3a) count++;
+    else if (c === 0x3a) members++;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > maxDepth) return -1;
+    } else if (c === 0x7d || c === 0x5d) depth--;
   }
-  return count;
+  return members;
 }
+
+/**
+ * Deepest nesting accepted in a protected header. JOSE headers are flat but for `jwk` and `x5c`
+ * (depth 2); attacker-chosen depth would otherwise cost parsing and freezing before any
+ * algorithm or signature check.
+ */
+const MAX_HEADER_DEPTH = 8;
 
 /** Own members of every object in a parsed JSON value (iterative: nesting depth is attacker-chosen). */
 function parsedMembers(value: object): number {
@@ -71,6 +85,14 @@ function parsedMembers(value: object): number {
  * ```
  */
 export function decodeJwtSegment(segment: string, what: 'header' | 'payload'): Record<string, unknown> {
+  return decodeSegment(segment, what, Number.POSITIVE_INFINITY);
+}
+
+function decodeSegment(
+  segment: string,
+  what: 'header' | 'payload',
+  maxDepth: number,
+): Record<string, unknown> {
   if (segment.length === 0) throw malformed(`token ${what} is empty`);
   if (!isCanonicalBase64url(segment)) throw malformed(`token ${what} is not canonical base64url`);
   const bytes = decodeBase64url(segment);
@@ -88,6 +110,8 @@ export function decodeJwtSegment(segment: string, what: 'header' | 'payload'): R
   } catch (cause) {
     throw malformed(`token ${what} is not valid UTF-8`, cause);
   }
+  const members = scanJson(text, maxDepth);
+  if (members < 0) throw malformed(`token ${what} is nested too deeply`);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -100,8 +124,7 @@ export function decodeJwtSegment(segment: string, what: 'header' | 'payload'): R
   // JSON.parse keeps the last of duplicate names (allowed by RFC 7515 §4), but another parser may
   // keep the first: reject duplicates at any depth so every parser reads the same token
   // (RFC 8725 §3.7). With no duplicates, every written member survives parsing.
-  if (writtenMembers(text) !== parsedMembers(value))
-    throw malformed(`token ${what} has duplicate member names`);
+  if (members !== parsedMembers(value)) throw malformed(`token ${what} has duplicate member names`);
   return value as Record<string, unknown>;
 }
 
@@ -123,7 +146,7 @@ function deepFreeze(value: object): object {
 function decodeHeader(segment: string): JwtHeader {
   const cached = headers.get(segment);
   if (cached !== undefined) return cached;
-  const header = decodeJwtSegment(segment, 'header');
+  const header = decodeSegment(segment, 'header', MAX_HEADER_DEPTH);
   if (typeof header.alg !== 'string' || header.alg.length === 0) throw malformed('token header has no "alg"');
   if (header.kid !== undefined && typeof header.kid !== 'string')
     throw malformed('token "kid" header is not a string');

@@ -4,7 +4,8 @@ import type { CryptoPreference } from './crypto/index.js';
 import type { DpopOptions } from './dpop/options.js';
 import type { Duration } from './duration.js';
 import type { AuthError } from './errors.js';
-import type { KeySourceEvent } from './keys/remote.js';
+import type { KeySourceEventOption } from './keys/log.js';
+import { nearestName } from './nearest.js';
 import type { RevocationStore } from './revocation.js';
 import type { StandardSchemaV1 } from './schema.js';
 import type { TokenSource } from './token-sources.js';
@@ -72,8 +73,8 @@ export interface CacheOptions {
    */
   maxEntries?: number;
   /**
-   * Longest a verified token is reused, in seconds or as a duration string; an entry never
-   * outlives the token's `exp` either.
+   * Longest a verified token is reused, in seconds or as a duration string (the token's own
+   * `exp`, `nbf`, `iat` and `maxTokenAge` are checked on every hit anyway).
    * @default '10m'
    */
   maxAge?: Duration;
@@ -115,7 +116,11 @@ export interface IssuerOptions {
    * accepted and an HMAC algorithm is never accepted with a public key.
    */
   algorithms?: readonly Algorithm[];
-  /** Clock skew allowed for `exp`, `nbf` and `iat`, in seconds or as `'30s'`. @default 5 */
+  /**
+   * Clock skew allowed for `exp`, `nbf` and `iat`, in seconds or as `'30s'`. With a `revocation`
+   * store it may be at most 300 s (the time revocation records outlive a token's `exp`).
+   * @default 5
+   */
   clockTolerance?: Duration;
   /** Reject tokens whose `iat` is older than this (tokens without `iat` are rejected). */
   maxTokenAge?: Duration;
@@ -153,7 +158,11 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
    * token's unverified `iss` only selects among them. Top-level options are defaults for each.
    */
   issuers?: readonly (IssuerOptions & { issuer: string })[];
-  /** A Standard Schema (zod, valibot, arktype…) that validates the claims and types `auth.claims`. */
+  /**
+   * A Standard Schema (zod, valibot, arktype…) that validates the claims; what it returns is
+   * `auth.claims` (typed by it). It does not change policy: revocation, scopes, roles,
+   * `requiredClaims` and guards read `auth.payload`, the verified payload as sent.
+   */
   claims?: S;
   /**
    * Where to find the token, in order; the first source that holds one wins.
@@ -174,13 +183,20 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
    * @default 'reject'
    */
   invalidTokens?: 'reject' | 'anonymous';
-  /** A predicate that revokes a verified token (checked on cache hits too). */
+  /**
+   * A predicate that revokes a verified token (checked on cache hits too). Read identifiers from
+   * `auth.payload`: `auth.claims` is what a `claims` schema kept.
+   */
   isRevoked?: (auth: AuthContext<ClaimsOf<S>>) => boolean | Promise<boolean>;
   /** A revocation store (`createMemoryRevocationStore()`, `@tokengate/redis`). */
   revocation?: RevocationStore;
   /**
-   * Verified-token cache: keyed by the whole token, bounded, never past `exp`, emptied when the
-   * key set changes. `false` turns it off.
+   * Verified-token cache. It only saves work: a verifier answers exactly what it answers with
+   * `cache: false`. Keyed by the whole token; every time check (`exp`, `nbf`, `iat`,
+   * `maxTokenAge`) and revocation run on every hit; a hit stands only while the key that verified
+   * the token is still selected (a `secret` function is called on every request; a remote key set
+   * due for refresh is refreshed on hits too). A token is cached from its second use. `false`
+   * turns it off.
    * @default { maxEntries: 10000, maxAge: '10m' }
    */
   cache?: boolean | CacheOptions;
@@ -200,16 +216,33 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
   cacheMaxAge?: number;
   /** How long known keys keep working past `cacheMaxAge` while the endpoint fails, in ms. @default 86400000 (24 h) */
   staleIfError?: number;
-  /** Fetch discovery and keys at start-up (errors are reported through `onError`). @default false */
+  /**
+   * Fetch discovery and keys at start-up. A failure is reported through `onError` when given,
+   * else logged on the console (unless `onKeySourceEvent: false`). To fail start-up instead,
+   * `await verifier.ready()`.
+   * @default false
+   */
   warmup?: boolean;
   /**
    * Called for remote key-source events: `fetched`, `fetch_failed` (names the URL and the
    * defect), `stale_keys` (known keys kept working during an outage) and `recovered`.
+   *
+   * When not given, tokengate logs each state change of a key source once on the console
+   * (`console.error` for a failure, `console.warn` for stale keys and the recovery), naming the
+   * URL without its query and the defect, never key material. A function replaces that log;
+   * `false` turns it off.
+   * @default a console log of state changes
    */
-  onKeySourceEvent?: (event: KeySourceEvent) => void;
+  onKeySourceEvent?: KeySourceEventOption;
   /** A `fetch` implementation for remote keys (proxies, custom agents). @default globalThis.fetch */
   fetch?: typeof globalThis.fetch;
-  /** Signature implementation: node:crypto when available (`'auto'`), or WebCrypto. @default 'auto' */
+  /**
+   * Signature implementation. `'auto'`: node:crypto where the runtime has it (Node, Bun, Deno,
+   * Workers with `nodejs_compat`) for each key type whose built-in self-test it passes there
+   * (checked once per process), WebCrypto for the others and where node:crypto is missing.
+   * `'node'` or `'webcrypto'` force one for every key.
+   * @default 'auto'
+   */
   crypto?: CryptoPreference;
   /**
    * The canonical URL of this API or MCP endpoint, as clients name it (an OAuth 2.1 protected
@@ -302,10 +335,13 @@ export const OPTION_NAMES: ReadonlySet<string> = new Set([
 export function assertKnownOptions(options: object, known: ReadonlySet<string>, where: string): void {
   for (const name of Object.keys(options)) {
     if (!known.has(name)) {
-      const hint = [...known].find((k) => k.toLowerCase() === name.toLowerCase().replace(/[_-]/g, ''));
-      throw new TypeError(
-        `tokengate: unknown option "${name}" in ${where}${hint ? ` (did you mean "${hint}"?)` : ''}`,
-      );
+      const hint = nearestName(name, known);
+      const note = hint
+        ? ` (did you mean "${hint}"?)`
+        : known !== OPTION_NAMES && OPTION_NAMES.has(name)
+          ? ' (it is a top-level option)'
+          : '';
+      throw new TypeError(`tokengate: unknown option "${name}" in ${where}${note}`);
     }
   }
 }

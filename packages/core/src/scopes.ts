@@ -1,3 +1,5 @@
+import { ReadOnlySet } from './immutable.js';
+
 /** A resolved list of claim paths: each is tried as a literal key first, then as a dotted path. */
 export type ClaimPaths = readonly string[];
 
@@ -18,11 +20,11 @@ export function readClaim(claims: Record<string, unknown>, path: string): unknow
   return current;
 }
 
-const EMPTY: ReadonlySet<string> = new Set();
+const EMPTY: ReadonlySet<string> = new ReadOnlySet();
 
 /**
- * Collects values from claim paths into a set. Scopes split strings on spaces; roles keep a
- * string as one role. Arrays contribute their string elements; anything else is ignored.
+ * Collects values from claim paths into a read-only set. Scopes split strings on spaces; roles
+ * keep a string as one role. Arrays contribute their string elements; anything else is ignored.
  */
 export function collect(
   claims: Record<string, unknown>,
@@ -42,5 +44,5 @@ export function collect(
       for (const item of value) if (typeof item === 'string' && item) out.add(item);
     }
   }
-  return out ?? EMPTY;
+  return out === undefined ? EMPTY : new ReadOnlySet(out);
 }

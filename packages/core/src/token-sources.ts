@@ -104,22 +104,29 @@ export function assertBearerSyntax(credential: string): void {
   }
 }
 
-/** Reads one cookie from a `Cookie` header; the value is URL-decoded. */
+/**
+ * Reads one cookie from a `Cookie` header; the value is URL-decoded. A name sent twice is a 400
+ * `invalid_request`, as two `Authorization` lines are: which one counts would be a guess (an
+ * empty first `at=` would hide the real one), and a proxy may have guessed the other way.
+ */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
+  let found: string | undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
     if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
-    let value = part.slice(eq + 1).trim();
-    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    if (!value.includes('%')) return value;
-    try {
-      return decodeURIComponent(value);
-    } catch {
-      throw invalidRequest(`cookie "${name}" is not valid URL-encoding`);
-    }
+    if (found !== undefined) throw invalidRequest(`cookie "${name}" is sent more than once`);
+    found = part.slice(eq + 1).trim();
   }
-  return undefined;
+  if (found === undefined) return undefined;
+  let value = found;
+  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+  if (!value.includes('%')) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw invalidRequest(`cookie "${name}" is not valid URL-encoding`);
+  }
 }
 
 function readQuery(url: string | undefined, name: string): string | undefined {

@@ -18,6 +18,7 @@ function context(scopes: string[], roles: string[] = []): AuthContext<any> {
     token: 't',
     header: { alg: 'HS256' },
     claims: {},
+    payload: {},
     subject: 'alice',
     issuer: undefined,
     scopes: new Set(scopes),

@@ -17,6 +17,7 @@ function ctx(claims: Record<string, unknown>, scopes: string[] = [], roles: stri
     token: 't',
     header: { alg: 'HS256' },
     claims,
+    payload: claims,
     subject: undefined,
     issuer: undefined,
     scopes: new Set(scopes),

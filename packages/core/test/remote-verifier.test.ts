@@ -1,6 +1,6 @@
 import { createVerifier, isAuthError, type KeySourceEvent } from '@tokengate/core';
 import { createTestIssuer, type TestIssuer, type TestIssuerServer } from '@tokengate/core/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 const servers: TestIssuerServer[] = [];
 afterEach(async () => {
@@ -41,6 +41,36 @@ describe('remote keys through the verifier', () => {
     expect(new Set(results)).toEqual(new Set(['ok']));
     expect(server.stats.discovery).toBe(1);
     expect(server.stats.jwks).toBe(1);
+  });
+
+  it('calls fetch as a plain function, as workerd requires (its fetch refuses any other `this`)', async () => {
+    const [idp, server] = await started('RS256');
+    const realFetch = globalThis.fetch;
+    // workerd's fetch throws "Illegal invocation" when called as a method of another object.
+    const brandChecked = vi.fn(function (this: unknown, input: RequestInfo | URL, init?: RequestInit) {
+      if (this !== undefined && this !== globalThis) throw new TypeError('Illegal invocation');
+      return realFetch(input, init);
+    }) as unknown as typeof fetch;
+    const token = await idp.sign({ sub: 'u' });
+    // as the `fetch` option …
+    expect(
+      await outcome(createVerifier({ jwksUri: server.jwksUri, fetch: brandChecked }).verify(token)),
+    ).toBe('ok');
+    expect(await outcome(createVerifier({ issuer: server.issuer, fetch: brandChecked }).verify(token))).toBe(
+      'ok',
+    );
+    // … and as the default, globalThis.fetch (a fresh server: the key sets above are shared)
+    const [idp2, server2] = await started('ES256');
+    vi.stubGlobal('fetch', brandChecked);
+    try {
+      const token2 = await idp2.sign({ sub: 'u' });
+      expect(await outcome(createVerifier({ jwksUri: server2.jwksUri }).verify(token2))).toBe('ok');
+      expect(await outcome(createVerifier({ issuer: server2.issuer }).verify(token2))).toBe('ok');
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    // per server: the metadata and one key set (the jwksUri verifier and discovery share it)
+    expect(brandChecked).toHaveBeenCalledTimes(4);
   });
 
   it('follows rotation, and a withdrawn key stops verifying (cached verifications included)', async () => {

@@ -59,9 +59,11 @@ export interface AuthMiddleware<C> extends RequestHandler {
 }
 
 /**
- * Express middleware that verifies the bearer token and sets `req.auth`. Failures go to
- * `next(err)` with an {@link AuthError} carrying `status` and `headers`, so Express's default
- * handler already answers 401/403 with `WWW-Authenticate`; add {@link authErrorHandler} for JSON.
+ * Express middleware that verifies the bearer token and sets `req.auth`. Failures are
+ * {@link AuthError}s carrying `status` and `headers`: when the app has an error handler (a
+ * four-argument middleware), they go to `next(err)` for it; otherwise they are answered here as
+ * {@link authErrorHandler} renders them (JSON, the status and `WWW-Authenticate`), so the
+ * smallest app answers a clean 401/403 and logs nothing for ordinary auth failures.
  *
  * @example
  * ```ts
@@ -78,12 +80,16 @@ export function jwtAuth<S extends StandardSchemaV1 | undefined = undefined>(
   options: ExpressAuthOptions<S>,
 ): AuthMiddleware<ClaimsOf<S>> {
   const verifier = createVerifier(options);
-  const middleware = function tokengate(req: Request, _res: Response, next: NextFunction): void {
-    authenticate(verifier, nodeRequest(req, req, req.originalUrl)).then((outcome) => {
-      if (outcome.auth) req.auth = outcome.auth as AuthContext<RegisteredClaims>;
-      if (outcome.error) req.authError = outcome.error;
-      next();
-    }, next);
+  const middleware = function tokengate(req: Request, res: Response, next: NextFunction): void {
+    authenticate(verifier, nodeRequest(req, req, req.originalUrl)).then(
+      (outcome) => {
+        // Both slots, always: what this middleware concluded replaces an earlier one's context.
+        req.auth = outcome.auth as AuthContext<RegisteredClaims> | undefined;
+        req.authError = outcome.error;
+        next();
+      },
+      (error: unknown) => fail(error, req, res, next),
+    );
   };
   return Object.assign(middleware, {
     verifier,
@@ -131,9 +137,9 @@ export function getAuth(req: Request): AuthContext<RegisteredClaims> {
 
 /** Turns a core {@link Guard} into Express middleware. */
 export function guard(check: Guard): GuardMiddleware {
-  const middleware: RequestHandler = function tokengateGuard(req, _res, next) {
+  const middleware: RequestHandler = function tokengateGuard(req, res, next) {
     const error = check.check(req.auth, req);
-    if (error) next(error);
+    if (error) fail(error, req, res, next);
     else next();
   };
   return Object.assign(middleware, { guard: check });
@@ -141,7 +147,7 @@ export function guard(check: Guard): GuardMiddleware {
 
 const binding: GuardBinding<[Request, Response, NextFunction]> = {
   getAuth: ([req]) => req.auth,
-  fail: (error, [, , next]) => next(error),
+  fail: (error, [req, res, next]) => fail(error, req, res, next),
 };
 
 /** Guard middleware: RequestHandler that carries the core guard it enforces (for `securityRequirement`). */
@@ -178,6 +184,10 @@ export const RequireClaims = guards.RequireClaims;
  * Error handler that renders tokengate errors as JSON (`{ error, code, error_description }`)
  * with their status and `WWW-Authenticate`/`Retry-After` headers; other errors pass on.
  *
+ * Without any error handler in the app, `jwtAuth()` and the guards answer the same way
+ * themselves; add this one to keep that answer when the app also has error handlers of its own
+ * (placed before them), or let those handlers shape the body.
+ *
  * @example `app.use(authErrorHandler());`
  */
 export function authErrorHandler(): ErrorRequestHandler {
@@ -186,6 +196,49 @@ export function authErrorHandler(): ErrorRequestHandler {
       next(err);
       return;
     }
-    res.status(err.status).set(err.headers).json(err.toJSON());
+    send(err, res);
   };
+}
+
+function send(error: AuthError, res: Response): void {
+  res.status(error.status).set(error.headers).json(error.toJSON());
+}
+
+/**
+ * Where a failure goes. If the app has an error handler (a four-argument middleware, Express's
+ * own test) anywhere it or a parent app mounts, `next(err)`, so that handler decides. Otherwise
+ * the error would reach Express's final handler, which answers with an HTML page and logs
+ * every 401 on stderr: then an {@link AuthError} is answered here, as {@link authErrorHandler}
+ * would. Anything else (a throwing `secret` function: the app's bug) always goes to `next`.
+ */
+function fail(error: unknown, req: Request, res: Response, next: NextFunction): void {
+  if (isAuthError(error) && typeof res.status === 'function' && !res.headersSent && !hasErrorHandler(req)) {
+    send(error, res);
+  } else next(error);
+}
+
+interface LayerLike {
+  handle?: { length: number; stack?: unknown };
+  route?: { stack?: unknown };
+}
+
+function hasErrorHandler(req: Request): boolean {
+  for (let app = req.app as { parent?: unknown } | undefined; app; app = app.parent as typeof app) {
+    // Express 4 keeps the router in `_router` (its `router` getter throws); Express 5 in `router`.
+    const router = ('_router' in app ? app._router : (app as { router?: unknown }).router) as
+      | { stack?: unknown }
+      | undefined;
+    if (stackHasErrorHandler(router?.stack, 0)) return true;
+  }
+  return false;
+}
+
+function stackHasErrorHandler(stack: unknown, depth: number): boolean {
+  if (!Array.isArray(stack) || depth > 16) return false;
+  return (stack as LayerLike[]).some(
+    (layer) =>
+      layer.handle?.length === 4 ||
+      stackHasErrorHandler(layer.route?.stack, depth + 1) ||
+      stackHasErrorHandler(layer.handle?.stack, depth + 1),
+  );
 }

@@ -20,8 +20,9 @@ import {
   type TokengateOptions,
   type Verifier,
 } from '@tokengate/core';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, Env, ErrorHandler, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 export type {
   AuthContext,
@@ -57,16 +58,39 @@ export type AuthMiddleware<C, A extends AuthContext<C> | undefined = AuthContext
   readonly verifier: Verifier<C>;
 };
 
-/**
- * Wraps an {@link AuthError} in the `HTTPException` Hono renders: its response has the error's
- * status, `WWW-Authenticate` (or `Retry-After`) header and JSON body; `cause` is the error.
- */
-export function toHTTPException(error: AuthError): HTTPException {
-  const res = new Response(JSON.stringify(error.toJSON()), {
+function responseOf(error: AuthError): Response {
+  return new Response(JSON.stringify(error.toJSON()), {
     status: error.status,
     headers: { ...error.headers, 'Content-Type': 'application/json' },
   });
-  return new HTTPException(error.status, { res, message: error.message, cause: error });
+}
+
+/**
+ * The `HTTPException` tokengate throws. Refusing a token is ordinary control flow, so it is made
+ * cheap: no stack is captured, and `getResponse()` builds the response from a string and a plain
+ * header object (Hono's own `getResponse()` re-wraps `res.body`, a stream, which @hono/node-server
+ * then has to pipe: with the stack, that made a rejection cost several times a bare route).
+ */
+class AuthHTTPException extends HTTPException {
+  override getResponse(): Response {
+    return responseOf(this.cause as AuthError);
+  }
+}
+
+/**
+ * Wraps an {@link AuthError} in the `HTTPException` Hono renders: its response (`getResponse()`,
+ * also `res`) has the error's status, `WWW-Authenticate` (or `Retry-After`) header and JSON body;
+ * `cause` is the error.
+ */
+export function toHTTPException(error: AuthError): HTTPException {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  const exception = new AuthHTTPException(error.status, { message: error.message, cause: error });
+  Error.stackTraceLimit = limit;
+  // `res` for code that reads it directly, built only if it does.
+  let res: Response | undefined;
+  Object.defineProperty(exception, 'res', { get: () => (res ??= responseOf(error)), configurable: true });
+  return exception;
 }
 
 /** Reads a Hono request for the core; on @hono/node-server the raw header lines are counted too. */
@@ -115,8 +139,9 @@ export function jwtAuth(options: HonoAuthOptions<any>): AuthMiddleware<any, any>
   const middleware: MiddlewareHandler<AuthEnv<any, any>> = function tokengate(c, next) {
     return authenticate(verifier, honoRequest(c)).then(
       (outcome) => {
-        if (outcome.auth) c.set('auth', outcome.auth);
-        if (outcome.error) c.set('authError', outcome.error);
+        // Both slots, always: what this middleware concluded replaces an earlier one's context.
+        c.set('auth', outcome.auth);
+        c.set('authError', outcome.error);
         return next();
       },
       (error: unknown) => {
@@ -211,3 +236,51 @@ export const RequireRole = guards.RequireRole;
 export const RequireAnyRole = guards.RequireAnyRole;
 /** Method decorator: the claims must match, as {@link requireClaims}. */
 export const RequireClaims = guards.RequireClaims;
+
+/**
+ * The tokengate error behind an error Hono hands to `app.onError`: the {@link AuthError} itself,
+ * or the `cause` of the `HTTPException` that `jwtAuth()` and the guards throw; undefined for any
+ * other error. For error handlers that shape their own bodies.
+ *
+ * @example
+ * ```ts
+ * app.onError((err, c) => {
+ *   const auth = authErrorOf(err);
+ *   if (auth) return c.json({ message: auth.code }, auth.status, auth.headers);
+ *   return c.json({ message: 'internal error' }, 500);
+ * });
+ * ```
+ */
+export function authErrorOf(err: unknown): AuthError | undefined {
+  if (isAuthError(err)) return err;
+  if (err instanceof HTTPException && isAuthError(err.cause)) return err.cause;
+  return undefined;
+}
+
+/**
+ * The counterpart of Express's `authErrorHandler()`, for `app.onError`: renders tokengate errors
+ * as JSON (`{ error, code, error_description, reason? }`, the same body as Express's and Koa's)
+ * with their status and `WWW-Authenticate`/`Retry-After` headers. Other errors go to `otherwise`
+ * when given (your own error handler), else are answered as Hono's default handler does
+ * (an `HTTPException`'s response, or a logged 500).
+ *
+ * Without `app.onError`, Hono already answers auth failures with this body; use this when the app
+ * has an error handler of its own, which would otherwise turn every 401/403 into its own answer.
+ *
+ * @example
+ * ```ts
+ * app.onError(authErrorHandler((err, c) => c.json({ message: 'internal error' }, 500)));
+ * ```
+ */
+export function authErrorHandler<E extends Env = any>(otherwise?: ErrorHandler<E>): ErrorHandler<E> {
+  return function tokengateErrorHandler(err, c) {
+    const error = authErrorOf(err);
+    if (error) {
+      return c.json(error.toJSON(), error.status as ContentfulStatusCode, error.headers);
+    }
+    if (otherwise) return otherwise(err, c);
+    if (err instanceof HTTPException) return err.getResponse();
+    console.error(err);
+    return c.text('Internal Server Error', 500);
+  };
+}

@@ -95,6 +95,31 @@ describe('HTTPException', () => {
     expect((seen[0] as HTTPException).status).toBe(401);
   });
 
+  it('a refusal is cheap: no stack is captured, and getResponse() and res give the same answer', async () => {
+    const error = new AuthError('invalid_token', 'token signature is invalid', { reason: 'bad_signature' });
+    const exception = toHTTPException(error);
+    expect(exception.stack ?? '').not.toMatch(/\n\s+at /);
+    for (const res of [exception.getResponse(), exception.getResponse(), exception.res!]) {
+      expect(res.status).toBe(401);
+      expect(res.headers.get('WWW-Authenticate')).toMatch(/^Bearer error="invalid_token"/);
+      expect(res.headers.get('Content-Type')).toBe('application/json');
+      expect(await res.json()).toMatchObject({ code: 'invalid_token', reason: 'bad_signature' });
+    }
+  });
+
+  it('app.onError returning getResponse() answers as the default handler does', async () => {
+    const token = await idp.sign({ sub: 'x' }, { defect: 'tampered' });
+    const plain = new Hono().use(jwtAuth(options())).get('/', (c) => c.text('ok'));
+    const direct = new Hono()
+      .use(jwtAuth(options()))
+      .get('/', (c) => c.text('ok'))
+      .onError((err, c) => (err instanceof HTTPException ? err.getResponse() : c.text('boom', 500)));
+    const [a, b] = await Promise.all([plain.request('/', bearer(token)), direct.request('/', bearer(token))]);
+    expect(b.status).toBe(a.status);
+    expect(b.headers.get('WWW-Authenticate')).toBe(a.headers.get('WWW-Authenticate'));
+    expect(await b.json()).toEqual(await a.json());
+  });
+
   it('toHTTPException carries Retry-After on 503s', async () => {
     const error = new AuthError('key_source_unavailable', 'keys could not be fetched', { retryAfter: 12 });
     const res = toHTTPException(error).getResponse();

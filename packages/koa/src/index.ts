@@ -78,8 +78,9 @@ export function jwtAuth<S extends StandardSchemaV1 | undefined = undefined>(
   // per request on the hot path.
   const middleware = function tokengate(ctx: Context, next: Next): Promise<unknown> {
     return authenticate(verifier, nodeRequest(ctx.req, ctx, ctx.originalUrl)).then((outcome) => {
-      if (outcome.auth) ctx.state.auth = outcome.auth as AuthContext<RegisteredClaims>;
-      if (outcome.error) ctx.state.authError = outcome.error;
+      // Both slots, always: what this middleware concluded replaces an earlier one's context.
+      ctx.state.auth = outcome.auth as AuthContext<RegisteredClaims> | undefined;
+      ctx.state.authError = outcome.error;
       return next();
     });
   };

@@ -264,15 +264,20 @@ export function openConnection(
             }) as RedisCluster);
       cluster.on('error', onError);
       connect(cluster);
+      let closed = false;
       return {
         kind: 'cluster',
         command: cluster as unknown as CommandClient,
         sharded: true,
         async pubSubClient(key) {
+          // a cluster the store created whose discovery failed stays closed: try again
+          if (owned && !cluster.isOpen && !closed) await cluster.connect();
+          if (closed) throw new Error('closed');
           const node = (await cluster.getNodeClientForKey(key, false)) as RedisClient;
           return node.duplicate(pubSubOverrides(node)) as RedisClient;
         },
         async close(timeoutMs) {
+          closed = true;
           cluster.off('error', onError);
           if (owned) await closeWithin(cluster, timeoutMs);
         },
@@ -285,17 +290,23 @@ export function openConnection(
         checked.kind === 'sentinel' ? checked.sentinel : (createSentinel(checked.options) as RedisSentinel);
       sentinel.on('error', onError);
       connect(sentinel);
+      let closed = false;
       return {
         kind: 'sentinel',
         command: sentinel as unknown as CommandClient,
         sharded: false,
         // The sentinel client's own master connection, duplicated: its address and settings
         // (auth, TLS) are the current master's; `_execute` waits for one after a failover.
-        pubSubClient: () =>
-          sentinel._execute(false, async (master) =>
+        async pubSubClient() {
+          // a sentinel client the store created whose connection failed stays closed: try again
+          if (owned && !sentinel.isOpen && !closed) await sentinel.connect();
+          if (closed) throw new Error('closed');
+          return (await sentinel._execute(false, async (master) =>
             master.duplicate(pubSubOverrides(master as RedisClient)),
-          ) as Promise<RedisClient>,
+          )) as RedisClient;
+        },
         async close(timeoutMs) {
+          closed = true;
           sentinel.off('error', onError);
           if (owned) await closeWithin(sentinel, timeoutMs);
         },

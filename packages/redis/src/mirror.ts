@@ -43,9 +43,9 @@ export class RevocationMirror {
   }
 
   /** The core decision ({@link isRevokedBy}) over this copy; allocates nothing per call. */
-  isRevoked(auth: AuthContext<any>, nowSeconds: number): boolean {
+  isRevoked(auth: AuthContext<any>, nowSeconds: number, clockTolerance?: number): boolean {
     this.#now = nowSeconds;
-    return isRevokedBy(auth, this.#jtiLookup, this.#subjectLookup, nowSeconds);
+    return isRevokedBy(auth, this.#jtiLookup, this.#subjectLookup, nowSeconds, clockTolerance);
   }
 
   #now = 0;
@@ -100,7 +100,7 @@ export class RevocationMirror {
 
 /**
  * When an entry stops mattering, in seconds since the epoch (`undefined`: never): a `jti` at
- * `until` plus the core leeway; a subject cut-off `maxTokenLifetime` (plus the leeway) after
+ * `until` plus the core leeway; a subject cut-off `maxTokenLifetime` (plus twice the leeway) after
  * itself, when tokens cannot live longer than that.
  */
 export function entryExpiresAt(
@@ -108,9 +108,11 @@ export function entryExpiresAt(
   maxTokenLifetime: number | undefined,
 ): number | undefined {
   if (entry.kind === 'jti') return entry.value + REVOCATION_LEEWAY_SECONDS;
+  // A cut-off also revokes tokens issued up to `clockTolerance` after it, which live until
+  // `exp + clockTolerance`: two leeways (each covers any `clockTolerance` the verifier allows).
   return maxTokenLifetime === undefined
     ? undefined
-    : entry.value + maxTokenLifetime + REVOCATION_LEEWAY_SECONDS;
+    : entry.value + maxTokenLifetime + 2 * REVOCATION_LEEWAY_SECONDS;
 }
 
 /** Encodes an entry as a pub/sub message. */

@@ -29,7 +29,7 @@ export interface RedisRevocationStoreOptions extends RedisConnectionOptions {
   failOpen?: boolean;
   /**
    * Longest lifetime of a token the app accepts: seconds or a duration such as `'1h'` (match the
-   * verifier's `maxTokenLifetime`). Subject cut-offs expire this long (plus 5 minutes of leeway) after the
+   * verifier's `maxTokenLifetime`). Subject cut-offs expire this long (plus 10 minutes of leeway) after the
    * cut-off, since every token issued before it has expired by then. Unset, cut-offs are kept
    * forever. Tokens without `iat` are revoked by a cut-off only while it is kept.
    * @default undefined (keep forever)

@@ -1,12 +1,15 @@
 import {
   type AuthContext,
   AuthError,
+  assertRevocationId,
   callHook,
   type Instant,
+  type RevocationCheck,
   type RevocationStore,
   toEpochSeconds,
 } from '@tokengate/core';
 import { openConnection, type RedisClient } from './connection.js';
+import { LOAD_SCRIPT, REVOKE_SCRIPT, revocationLayout } from './layout.js';
 import {
   decodeEntry,
   encodeEntry,
@@ -25,7 +28,7 @@ export interface RedisRevocationStore extends RevocationStore {
    * Whether the verified token is revoked, answered synchronously from the local copy. Throws an
    * `AuthError` `revocation_unavailable` (503) while the copy cannot be trusted, unless `failOpen`.
    */
-  isRevoked(auth: AuthContext<any>): boolean;
+  isRevoked(auth: AuthContext<any>, check?: RevocationCheck): boolean;
   /**
    * Resolves once connected, subscribed and resynced (the copy is trusted). Rejects with an
    * `AuthError` (`revocation_unavailable`) after `connectTimeout`; the store keeps trying.
@@ -41,53 +44,8 @@ export interface RedisRevocationStore extends RevocationStore {
   readonly subjectCount: number;
 }
 
-/**
- * Sets the entry unless a later one is stored, with its expiry, then announces it, atomically.
- * KEYS[1] entry key; ARGV: value, expire-at in ms ('' = never), channel, message, publish
- * command (`SPUBLISH` on Redis Cluster, where the channel shares the key's hash slot; else
- * `PUBLISH`). Returns 1 when the entry was stored, 0 when a later one already was.
- */
-const REVOKE_SCRIPT = `
-local current = tonumber(redis.call('GET', KEYS[1]))
-local stored = 0
-if current == nil or current < tonumber(ARGV[1]) then
-  if ARGV[2] == '' then
-    redis.call('SET', KEYS[1], ARGV[1])
-  else
-    redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
-  end
-  stored = 1
-end
-redis.call(ARGV[5], ARGV[3], ARGV[4])
-return stored
-`;
-
-/**
- * One `SCAN` step with each key's value, run on the master that holds the keys: KEYS[1] is any
- * key of their hash slot and only routes the script (on Redis Cluster, a `SCAN` sent on its own
- * would walk whichever node it reached). ARGV: cursor, `MATCH` pattern, `COUNT`.
- * Returns `[next cursor, key, value, key, value, …]`.
- */
-const LOAD_SCRIPT = `
-local reply = redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', ARGV[3], 'TYPE', 'string')
-local out = { reply[1] }
-for _, key in ipairs(reply[2]) do
-  local value = redis.call('GET', key)
-  if value then
-    out[#out + 1] = key
-    out[#out + 1] = value
-  end
-end
-return out
-`;
-
 /** Revocations written back to Redis per round trip after it lost them. */
 const WRITE_BACK_BATCH = 500;
-
-/** Escapes glob characters for a SCAN `MATCH` pattern. */
-function escapeGlob(text: string): string {
-  return text.replace(/[*?[\]\\]/g, '\\$&');
-}
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -118,7 +76,7 @@ function errorMessage(error: unknown): string {
  * await revocation.ready();
  * app.use(jwtAuth({ issuer, audience, revocation }));
  * app.post('/logout', async (req, res) => {
- *   await revocation.revoke(req.auth.claims.jti, req.auth.claims.exp);
+ *   await revocation.revoke(req.auth.payload.jti, req.auth.payload.exp);
  *   res.sendStatus(204);
  * });
  * ```
@@ -146,11 +104,8 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
     now,
   } = resolveOptions(options);
 
-  // One hash tag around the prefix: every key and the channel share a Redis Cluster slot.
-  const tag = `{${prefix}}`;
-  const channel = `${tag}revocations`;
-  const keyOf = (entry: Pick<RevocationEntry, 'kind' | 'id'>) => `${tag}${entry.kind}:${entry.id}`;
-  const keyPattern = `${escapeGlob(tag)}*`;
+  const layout = revocationLayout(prefix);
+  const { channel } = layout;
 
   let lastError: unknown;
   // Command failures surface as rejected revokes; this listener only keeps node-redis from
@@ -239,7 +194,7 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
   function store(entry: RevocationEntry): Promise<unknown> {
     const expiresAt = entryExpiresAt(entry, maxTokenLifetime);
     return command.eval(REVOKE_SCRIPT, {
-      keys: [keyOf(entry)],
+      keys: [layout.keyOf(entry)],
       arguments: [
         String(entry.value),
         expiresAt === undefined ? '' : String(Math.ceil(expiresAt * 1000)),
@@ -261,15 +216,13 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
       let cursor = '0';
       do {
         const reply = (await bounded(
-          command.eval(LOAD_SCRIPT, { keys: [channel], arguments: [cursor, keyPattern, '1000'] }),
+          command.eval(LOAD_SCRIPT, { keys: [channel], arguments: [cursor, layout.pattern, '1000'] }),
           'SCAN',
         )) as unknown[];
         cursor = String(reply[0]);
         for (let i = 1; i + 1 < reply.length; i += 2) {
-          const rest = String(reply[i]).slice(tag.length);
-          const kind = rest.startsWith('jti:') ? 'jti' : rest.startsWith('sub:') ? 'sub' : undefined;
-          const value = Number(reply[i + 1]);
-          if (kind && Number.isFinite(value)) fresh.apply({ kind, id: rest.slice(4), value });
+          const entry = layout.parse(String(reply[i]), String(reply[i + 1]));
+          if (entry) fresh.apply(entry);
         }
       } while (cursor !== '0' && !closed());
       const missing = mirror.missingFrom(fresh, now() / 1000);
@@ -442,21 +395,19 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
       return mirror.subjectCount;
     },
     async revoke(jti: string, until: Instant) {
-      if (typeof jti !== 'string' || jti === '')
-        throw new TypeError('revoke: jti must be a non-empty string');
+      assertRevocationId(jti, 'revoke', 'jti');
       const entry: RevocationEntry = { kind: 'jti', id: jti, value: toEpochSeconds(until) };
       if (entryExpiresAt(entry, maxTokenLifetime)! <= now() / 1000) return;
       await write(entry);
     },
     async revokeSubject(sub: string, issuedBefore: Instant = new Date(now())) {
-      if (typeof sub !== 'string' || sub === '')
-        throw new TypeError('revokeSubject: sub must be a non-empty string');
+      assertRevocationId(sub, 'revokeSubject', 'sub');
       const entry: RevocationEntry = { kind: 'sub', id: sub, value: toEpochSeconds(issuedBefore) };
       const expiresAt = entryExpiresAt(entry, maxTokenLifetime);
       if (expiresAt !== undefined && expiresAt <= now() / 1000) return;
       await write(entry);
     },
-    isRevoked(auth: AuthContext<any>): boolean {
+    isRevoked(auth: AuthContext<any>, check?: RevocationCheck): boolean {
       if (state !== 'ready') {
         if (state === 'closed') throw unavailable('the revocation store is closed');
         if (!failOpen) {
@@ -471,7 +422,7 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
           report('failOpen: answering from a revocation list that may be stale', lastError);
         }
       }
-      return mirror.isRevoked(auth, now() / 1000);
+      return mirror.isRevoked(auth, now() / 1000, check?.clockTolerance);
     },
     ready() {
       if (state === 'ready') return Promise.resolve();

@@ -84,7 +84,8 @@ export async function checkFailover(options: {
     commandTimeout: 500,
     reconnectStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 250),
     onError: ({ error }: { error: AuthError }) => {
-      if (error.message.includes('wrote them back')) writeBacks.push(error.message);
+      if ((error.detail ?? error.message).includes('wrote them back'))
+        writeBacks.push(error.detail ?? error.message);
     },
   };
   const a = await instance('A', base, idp.secret!);

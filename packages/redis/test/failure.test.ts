@@ -113,7 +113,7 @@ describe('Redis goes away', () => {
       expect(a.isRevoked(authFor({ jti: 'kept' }))).toBe(true);
       expect(a.isRevoked(authFor({ jti: 'other' }))).toBe(false);
     }
-    const messages = events.map((e) => e.message);
+    const messages = events.map((e) => e.detail ?? e.message);
     expect(events.every((e) => e.code === 'revocation_unavailable')).toBe(true);
     expect(messages.filter((m) => m.includes('lost the Redis pub/sub connection'))).toHaveLength(1);
     expect(messages.filter((m) => m.includes('failOpen'))).toHaveLength(1);
@@ -158,5 +158,27 @@ describe('Redis goes away', () => {
     expect(performance.now() - start).toBeLessThan(1500);
     expectUnavailable(thrown(() => a.isRevoked(authFor({ jti: 'x' }))));
     expect(a.state).toBe('connecting');
+  });
+
+  it('the same with cluster or sentinel options whose nodes are not there, and close() does not hang', async () => {
+    const port = await freePort();
+    const stores = [
+      store({ cluster: { rootNodes: [{ url: `redis://127.0.0.1:${port}` }] }, connectTimeout: 300 }),
+      store({
+        sentinel: { name: 'nowhere', sentinelRootNodes: [{ host: '127.0.0.1', port }] },
+        connectTimeout: 300,
+      }),
+    ];
+    const start = performance.now();
+    for (const s of stores) {
+      expectUnavailable(await s.ready().catch((e: unknown) => e));
+      expectUnavailable(thrown(() => s.isRevoked(authFor({ jti: 'x' }))));
+      await expect(s.revoke('x', nowSeconds() + 60)).rejects.toMatchObject({
+        code: 'revocation_unavailable',
+      });
+    }
+    expect(performance.now() - start).toBeLessThan(3000);
+    await Promise.all(stores.map((s) => s.close()));
+    expect(performance.now() - start).toBeLessThan(5000);
   });
 });

@@ -106,6 +106,7 @@ export function authFor(claims: JwtClaims): AuthContext<JwtClaims> {
     token: 'header.payload.signature',
     header: { alg: 'HS256' },
     claims,
+    payload: claims,
     subject: claims.sub,
     issuer: claims.iss,
     scopes: new Set(),

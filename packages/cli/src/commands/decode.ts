@@ -1,30 +1,10 @@
-import { decodeJwt, decodeJwtSegment, isAuthError, type JwtClaims, type JwtHeader } from '@tokengate/core';
+import { isAuthError } from '@tokengate/core';
 import { parse } from '../args.js';
 import { EXIT } from '../errors.js';
 import { readToken } from '../input.js';
-import { times, warnings } from '../inspect.js';
+import { type Decoded, decodeForDisplay as decode, times, warnings } from '../inspect.js';
 import { colourEnabled, type Io, json, line, palette } from '../output.js';
 import { decodeSpec } from '../specs.js';
-
-interface Decoded {
-  header: JwtHeader;
-  payload: JwtClaims;
-  unsecured: boolean;
-}
-
-/** Decodes with core; an `alg: "none"` token is decoded for display only, segment by segment. */
-function decode(token: string): Decoded {
-  try {
-    const { header, payload } = decodeJwt(token);
-    return { header, payload, unsecured: false };
-  } catch (error) {
-    if (!isAuthError(error) || error.reason !== 'alg_not_allowed') throw error;
-    const segments = token.split('.');
-    const header = decodeJwtSegment(segments[0] ?? '', 'header') as JwtHeader;
-    const payload = decodeJwtSegment(segments[1] ?? '', 'payload') as JwtClaims;
-    return { header, payload, unsecured: true };
-  }
-}
 
 /** Runs `tokengate decode`. */
 export async function decodeCommand(argv: readonly string[], io: Io): Promise<number> {

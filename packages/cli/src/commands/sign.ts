@@ -4,24 +4,31 @@ import {
   type Algorithm,
   createVerifier,
   isAlgorithm,
+  isAuthError,
   isSymmetric,
   toSeconds,
 } from '@tokengate/core';
 import { SignJWT } from 'jose';
 import { list, parse, str } from '../args.js';
 import { EXIT, UsageError } from '../errors.js';
-import { isObject, parseJson, readStdin, readText } from '../input.js';
-import { secretFromFile } from '../keys.js';
+import { isObject, parseJson, readStdin, readText, readToken } from '../input.js';
+import { type Decoded, decodeForDisplay } from '../inspect.js';
+import { secretFromBase64, secretFromFile } from '../keys.js';
 import { type Io, json, line } from '../output.js';
 import { signSpec } from '../specs.js';
+import { signedSeconds } from '../time.js';
 
 const utf8 = new TextEncoder();
 
+/** A duration flag from now, in seconds; negative (`-1h`) for a moment in the past. */
 function duration(value: string, flag: string): number {
   try {
-    return toSeconds(/^\d+(\.\d+)?$/.test(value) ? Number(value) : value, flag);
+    return signedSeconds(value, (v) => toSeconds(v, flag));
   } catch {
-    throw new UsageError(`--${flag} must be a duration such as 30s, 15m, 2h or a number of seconds`, 'sign');
+    throw new UsageError(
+      `--${flag} must be a duration such as 30s, 15m, 2h, -1h or a number of seconds`,
+      'sign',
+    );
   }
 }
 
@@ -67,12 +74,16 @@ function checkSecret(secret: string | Uint8Array, alg: Algorithm, flag: string):
   }
 }
 
-async function secretKey(secret: string, flagAlg: string | undefined, flag: string): Promise<SigningKey> {
+async function secretKey(
+  secret: string | Uint8Array,
+  flagAlg: string | undefined,
+  flag: string,
+): Promise<SigningKey> {
   const alg = checkAlg(flagAlg ?? 'HS256');
   if (!isSymmetric(alg))
     throw new UsageError(`${flag} signs HMAC tokens (HS256/384/512), not ${alg}`, 'sign');
   checkSecret(secret, alg, flag);
-  return { key: utf8.encode(secret), alg, kid: undefined };
+  return { key: typeof secret === 'string' ? utf8.encode(secret) : secret, alg, kid: undefined };
 }
 
 async function fileKey(path: string, flagAlg: string | undefined): Promise<SigningKey> {
@@ -147,12 +158,45 @@ async function readClaims(value: string | undefined, io: Io): Promise<Record<str
   return claims;
 }
 
+/**
+ * `--from TOKEN` (or `-` for stdin): the token to re-sign, decoded without verification (its
+ * signature is replaced). An `alg: "none"` token is accepted here: it is being signed properly.
+ */
+async function readFrom(value: string | undefined, io: Io): Promise<Decoded | undefined> {
+  if (value === undefined) return undefined;
+  const token = await readToken(value, io, 'sign');
+  try {
+    return decodeForDisplay(token);
+  } catch (error) {
+    if (!isAuthError(error)) throw error;
+    throw new UsageError(`--from is not a decodable JWT: ${error.message}`, 'sign');
+  }
+}
+
+/**
+ * `--set name=value`: the value is JSON when it parses as JSON (`true`, `42`, `["a","b"]`,
+ * `{"k":1}`, `"quoted"`), else the text itself (`sub=alice`).
+ */
+function setting(assignment: string): [string, unknown] {
+  const at = assignment.indexOf('=');
+  if (at <= 0) throw new UsageError('--set takes name=value (e.g. --set scope="orders:read")', 'sign');
+  const name = assignment.slice(0, at);
+  const text = assignment.slice(at + 1);
+  try {
+    return [name, JSON.parse(text)];
+  } catch {
+    return [name, text];
+  }
+}
+
 /** Runs `tokengate sign`. */
 export async function signCommand(argv: readonly string[], io: Io): Promise<number> {
   const { values } = parse(signSpec, argv);
-  const sources = (['secret', 'secret-file', 'key'] as const).filter((f) => values[f] !== undefined);
+  const sources = (['secret', 'secret-file', 'secret-base64', 'key'] as const).filter(
+    (f) => values[f] !== undefined,
+  );
   if (sources.length === 0)
-    throw new UsageError('sign needs a key: --secret, --secret-file or --key', 'sign');
+    throw new UsageError('sign needs a key: --secret, --secret-file, --secret-base64 or --key', 'sign');
   if (sources.length > 1) {
     throw new UsageError(`give one key, not ${sources.map((s) => `--${s}`).join(' and ')}`, 'sign');
   }
@@ -162,14 +206,21 @@ export async function signCommand(argv: readonly string[], io: Io): Promise<numb
       ? await fileKey(str(values, 'key')!, flagAlg)
       : sources[0] === 'secret'
         ? await secretKey(str(values, 'secret')!, flagAlg, '--secret')
-        : await secretKey(
-            secretFromFile(await readText(str(values, 'secret-file')!, 'secret-file', 'sign')),
-            flagAlg,
-            '--secret-file',
-          );
+        : sources[0] === 'secret-base64'
+          ? await secretKey(
+              secretFromBase64(str(values, 'secret-base64')!, 'sign'),
+              flagAlg,
+              '--secret-base64',
+            )
+          : await secretKey(
+              secretFromFile(await readText(str(values, 'secret-file')!, 'secret-file', 'sign')),
+              flagAlg,
+              '--secret-file',
+            );
+  const from = await readFrom(str(values, 'from'), io);
   const claims = await readClaims(str(values, 'claims'), io);
   const now = Math.floor(Date.now() / 1000);
-  const payload: Record<string, unknown> = { ...claims };
+  const payload: Record<string, unknown> = { ...from?.payload, ...claims };
   if (payload.iat === undefined) payload.iat = now;
   const exp = str(values, 'exp');
   if (exp !== undefined) payload.exp = now + Math.round(duration(exp, 'exp'));
@@ -182,11 +233,18 @@ export async function signCommand(argv: readonly string[], io: Io): Promise<numb
   }
   const audiences = list(values, 'aud');
   if (audiences.length > 0) payload.aud = audiences.length === 1 ? audiences[0] : audiences;
+  for (const assignment of list(values, 'set')) {
+    const [name, value] = setting(assignment);
+    payload[name] = value;
+  }
+  for (const name of list(values, 'unset')) delete payload[name];
+  const fromTyp = typeof from?.header.typ === 'string' ? from.header.typ : undefined;
   const header: { alg: string; typ: string; kid?: string } = {
     alg: signing.alg,
-    typ: str(values, 'typ') ?? 'JWT',
+    typ: str(values, 'typ') ?? fromTyp ?? 'JWT',
   };
-  const kid = str(values, 'kid') ?? signing.kid;
+  const fromKid = typeof from?.header.kid === 'string' ? from.header.kid : undefined;
+  const kid = str(values, 'kid') ?? signing.kid ?? fromKid;
   if (kid !== undefined) header.kid = kid;
   let token: string;
   try {

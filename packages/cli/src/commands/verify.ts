@@ -1,7 +1,6 @@
 import {
   type AuthContext,
   createVerifier,
-  decodeJwt,
   isAuthError,
   type JwtClaims,
   type JwtHeader,
@@ -12,12 +11,13 @@ import { list, parse, str } from '../args.js';
 import { EXIT, UsageError } from '../errors.js';
 import { explain } from '../explain.js';
 import { readText, readToken } from '../input.js';
-import { times } from '../inspect.js';
-import { readJwks, readPublicKey, secretFromFile } from '../keys.js';
+import { decodeForDisplay, times } from '../inspect.js';
+import { readJwks, readPublicKey, secretFromBase64, secretFromFile } from '../keys.js';
 import { colourEnabled, type Io, json, line, palette } from '../output.js';
 import { verifySpec } from '../specs.js';
+import { parseInstant } from '../time.js';
 
-const KEY_FLAGS = ['secret', 'secret-file', 'public-key', 'jwks', 'jwks-uri'] as const;
+const KEY_FLAGS = ['secret', 'secret-file', 'secret-base64', 'public-key', 'jwks', 'jwks-uri'] as const;
 
 /** Core's start-up messages name options; the CLI user knows the flags. */
 function flagWords(message: string): string {
@@ -47,6 +47,22 @@ function duration(value: string | undefined, flag: string): number | undefined {
   }
 }
 
+/**
+ * Runs `run` with the clock set to `seconds` (since the epoch), for `--at`. Core reads the time
+ * from `Date.now()` when it checks `exp`, `nbf` and `iat`, and the CLI is a one-shot process, so
+ * the clock is moved for the duration of the one verification (remote key caching keeps the
+ * real clock, captured when the verifier was created) and restored afterwards.
+ */
+async function asOf<T>(seconds: number, run: () => Promise<T>): Promise<T> {
+  const realNow = Date.now;
+  Date.now = () => Math.round(seconds * 1000);
+  try {
+    return await run();
+  } finally {
+    Date.now = realNow;
+  }
+}
+
 /** Runs `tokengate verify`. */
 export async function verifyCommand(argv: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parse(verifySpec, argv);
@@ -57,7 +73,7 @@ export async function verifyCommand(argv: readonly string[], io: Io): Promise<nu
   }
   if (given.length === 0 && issuers.length === 0) {
     throw new UsageError(
-      'verify needs a key: --secret, --secret-file, --public-key, --jwks, --jwks-uri, or --issuer (OIDC discovery)',
+      'verify needs a key: --secret, --secret-file, --secret-base64, --public-key, --jwks, --jwks-uri, or --issuer (OIDC discovery)',
       'verify',
     );
   }
@@ -76,6 +92,9 @@ export async function verifyCommand(argv: readonly string[], io: Io): Promise<nu
     keyDescription = 'the secret';
   } else if (source === 'secret-file') {
     options.secret = secretFromFile(await readText(str(values, 'secret-file')!, 'secret-file', 'verify'));
+    keyDescription = 'the secret';
+  } else if (source === 'secret-base64') {
+    options.secret = secretFromBase64(str(values, 'secret-base64')!, 'verify');
     keyDescription = 'the secret';
   } else if (source === 'public-key') {
     options.publicKey = await readPublicKey(str(values, 'public-key')!, 'verify');
@@ -115,6 +134,15 @@ export async function verifyCommand(argv: readonly string[], io: Io): Promise<nu
   const timeout = duration(str(values, 'timeout'), 'timeout');
   if (timeout !== undefined) options.timeoutDuration = Math.max(1, Math.round(timeout * 1000));
 
+  const atFlag = str(values, 'at');
+  const at =
+    atFlag === undefined ? undefined : parseInstant(atFlag, Date.now() / 1000, (v) => toSeconds(v, 'at'));
+  if (atFlag !== undefined && at === undefined) {
+    throw new UsageError(
+      '--at must be a date (2011-03-22T18:43:00Z), seconds since the epoch, or a signed duration from now (-2h)',
+      'verify',
+    );
+  }
   const token = await readToken(positionals[0], io, 'verify');
   let verifier: ReturnType<typeof createVerifier>;
   try {
@@ -123,17 +151,19 @@ export async function verifyCommand(argv: readonly string[], io: Io): Promise<nu
     if (error instanceof TypeError) throw new UsageError(flagWords(error.message), 'verify');
     throw error;
   }
-  const now = Date.now() / 1000;
+  const now = at ?? Date.now() / 1000;
   let auth: AuthContext<JwtClaims>;
   try {
-    auth = (await verifier.verify(token)) as AuthContext<JwtClaims>;
+    auth = (await (at === undefined
+      ? verifier.verify(token)
+      : asOf(at, () => verifier.verify(token)))) as AuthContext<JwtClaims>;
   } catch (error) {
     if (error instanceof TypeError) throw new UsageError(flagWords(error.message), 'verify');
     if (!isAuthError(error)) throw error;
     let header: JwtHeader | undefined;
     let payload: JwtClaims | undefined;
     try {
-      ({ header, payload } = decodeJwt(token));
+      ({ header, payload } = decodeForDisplay(token));
     } catch {
       // explained from the error alone
     }
@@ -143,7 +173,7 @@ export async function verifyCommand(argv: readonly string[], io: Io): Promise<nu
       now,
       tolerance: tolerance ?? 5,
       keyDescription,
-      symmetric: source === 'secret' || source === 'secret-file',
+      symmetric: source === 'secret' || source === 'secret-file' || source === 'secret-base64',
       algorithms,
       issuers,
       audiences,

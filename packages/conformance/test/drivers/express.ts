@@ -15,7 +15,16 @@ import {
 import type express from 'express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { listen } from '../http.js';
-import { type Driver, GUARD_NAMES, GUARDS, type GuardName, guardMiddleware, summarize } from '../routes.js';
+import {
+  type Driver,
+  GUARD_NAMES,
+  GUARDS,
+  type GuardName,
+  guardMiddleware,
+  INNER,
+  mutate,
+  summarize,
+} from '../routes.js';
 
 const answer = (req: Request, res: Response): void => {
   res.json(summarize(req.auth, req.authError));
@@ -59,20 +68,33 @@ export function expressDriver(name: string, createApp: () => ReturnType<typeof e
     name,
     readHeader: (raw, header) => (raw as Request).get(header),
     isNative: (raw) => typeof (raw as Request).get === 'function' && typeof (raw as Request).res === 'object',
-    async start(options) {
+    async start(options, inner) {
       const app = createApp();
       const controller = new Controller();
       if (options.resource !== undefined) app.use(protectedResourceMetadata(options));
+      const mount = (prefix: string) => {
+        app.all(`${prefix}/`, answer);
+        app.all(`${prefix}/me`, (req, res) => {
+          const auth = getAuth(req);
+          res.json(summarize(auth, undefined));
+        });
+        for (const name of GUARD_NAMES) {
+          app.all(`${prefix}/guard/${name}`, guardMiddleware<RequestHandler>(adapter, name), answer);
+          app.all(`${prefix}/decorated/${name}`, (req, res, next) =>
+            controller[name as GuardName](req, res, next),
+          );
+        }
+      };
       app.use(jwtAuth(options));
-      app.all('/', answer);
-      app.all('/me', (req, res) => {
-        const auth = getAuth(req);
-        res.json(summarize(auth, undefined));
+      app.all('/mutate', (req, res) => {
+        mutate(req.auth);
+        answer(req, res);
       });
-      for (const name of GUARD_NAMES) {
-        app.all(`/guard/${name}`, guardMiddleware<RequestHandler>(adapter, name), answer);
-        app.all(`/decorated/${name}`, (req, res, next) => controller[name as GuardName](req, res, next));
+      if (inner) {
+        app.use(INNER, jwtAuth(inner));
+        mount(INNER);
       }
+      mount('');
       app.use(authErrorHandler());
       return listen(createServer(app));
     },

@@ -21,6 +21,8 @@ import {
   GUARDS,
   type GuardName,
   guardMiddleware,
+  INNER,
+  mutate,
   summarize,
 } from '../routes.js';
 
@@ -50,17 +52,28 @@ class Controller {
   }
 }
 
-function buildApp(options: Parameters<Driver['start']>[0]): Hono {
+function buildApp(options: Parameters<Driver['start']>[0], inner: Parameters<Driver['start']>[1]): Hono {
   const app = new Hono();
   const controller = new Controller();
   if (options.resource !== undefined) app.use('*', protectedResourceMetadata(options));
+  const mount = (prefix: string) => {
+    app.all(`${prefix}/`, answer);
+    app.all(`${prefix}/me`, (c) => c.json(summarize(getAuth(c), undefined)));
+    for (const name of GUARD_NAMES) {
+      app.all(`${prefix}/guard/${name}`, guardMiddleware<MiddlewareHandler>(adapter, name), answer);
+      app.all(`${prefix}/decorated/${name}`, (c) => controller[name as GuardName](c));
+    }
+  };
   app.use('*', jwtAuth(options));
-  app.all('/', answer);
-  app.all('/me', (c) => c.json(summarize(getAuth(c), undefined)));
-  for (const name of GUARD_NAMES) {
-    app.all(`/guard/${name}`, guardMiddleware<MiddlewareHandler>(adapter, name), answer);
-    app.all(`/decorated/${name}`, (c) => controller[name as GuardName](c));
+  app.all('/mutate', (c: Context) => {
+    mutate(c.get('auth'));
+    return answer(c);
+  });
+  if (inner) {
+    app.use(`${INNER}/*`, jwtAuth(inner));
+    mount(INNER);
   }
+  mount('');
   return app;
 }
 
@@ -73,7 +86,7 @@ const base = {
 export const honoNodeDriver: Driver = {
   name: 'hono (node-server)',
   ...base,
-  start: async (options) => listen(createServer(getRequestListener(buildApp(options).fetch))),
+  start: async (options, inner) => listen(createServer(getRequestListener(buildApp(options, inner).fetch))),
 };
 
 /** Hono through `app.request()` only: the Fetch API path, as on Bun, Deno or Workers. */
@@ -84,8 +97,8 @@ export const honoNodeDriver: Driver = {
 export const honoFetchDriver: Driver = {
   name: 'hono (app.request, WebCrypto)',
   ...base,
-  async start(options) {
-    const app = buildApp({ ...options, crypto: 'webcrypto' });
+  async start(options, inner) {
+    const app = buildApp({ ...options, crypto: 'webcrypto' }, inner && { ...inner, crypto: 'webcrypto' });
     return {
       async send(spec): Promise<CaseResponse> {
         const headers = new Headers();

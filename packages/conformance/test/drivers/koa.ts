@@ -15,7 +15,16 @@ import {
 import type Koa from 'koa';
 import type { Context, Middleware, Next } from 'koa';
 import { listen } from '../http.js';
-import { type Driver, GUARD_NAMES, GUARDS, type GuardName, guardMiddleware, summarize } from '../routes.js';
+import {
+  type Driver,
+  GUARD_NAMES,
+  GUARDS,
+  type GuardName,
+  guardMiddleware,
+  INNER,
+  mutate,
+  summarize,
+} from '../routes.js';
 
 const answer = (ctx: Context): void => {
   ctx.body = summarize(ctx.state.auth, ctx.state.authError);
@@ -51,21 +60,30 @@ export function koaDriver(name: string, KoaClass: typeof Koa): Driver {
     name,
     readHeader: (raw, header) => (raw as Context).get(header) || undefined,
     isNative: (raw) => typeof (raw as Context).state === 'object' && typeof (raw as Context).app === 'object',
-    async start(options) {
+    async start(options, inner) {
       const app = new KoaClass();
       app.silent = true;
       const controller = new Controller();
       const guards = new Map(GUARD_NAMES.map((g) => [g, guardMiddleware<Middleware>(adapter, g)]));
+      const route = async (ctx: Context, path: string, next: Next) => {
+        const [, kind, guard] = path.split('/') as [string, string, GuardName];
+        if (path === '/') answer(ctx);
+        else if (path === '/me') ctx.body = summarize(getAuth(ctx), undefined);
+        else if (kind === 'guard' && guards.has(guard))
+          await guards.get(guard)!(ctx, async () => answer(ctx));
+        else if (kind === 'decorated' && guards.has(guard)) await controller[guard](ctx, next);
+      };
+      const innerAuth = inner && jwtAuth(inner);
       app.use(authErrorHandler());
       if (options.resource !== undefined) app.use(protectedResourceMetadata(options));
       app.use(jwtAuth(options));
       app.use(async (ctx, next) => {
-        const [, kind, guard] = ctx.path.split('/') as [string, string, GuardName];
-        if (ctx.path === '/') answer(ctx);
-        else if (ctx.path === '/me') ctx.body = summarize(getAuth(ctx), undefined);
-        else if (kind === 'guard' && guards.has(guard))
-          await guards.get(guard)!(ctx, async () => answer(ctx));
-        else if (kind === 'decorated' && guards.has(guard)) await controller[guard](ctx, next);
+        if (ctx.path === '/mutate') {
+          mutate(ctx.state.auth);
+          answer(ctx);
+        } else if (innerAuth && ctx.path.startsWith(`${INNER}/`)) {
+          await innerAuth(ctx, () => route(ctx, ctx.path.slice(INNER.length), next));
+        } else await route(ctx, ctx.path, next);
       });
       return listen(createServer(app.callback()));
     },

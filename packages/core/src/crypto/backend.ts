@@ -4,8 +4,10 @@ import type { Algorithm, KeyType } from '../algorithms.js';
 export interface ImportedKey {
   readonly kty: KeyType;
   readonly crv?: string | undefined;
-  /** RSA modulus length in bits. */
+  /** RSA modulus length in bits (of the number: leading zero bytes in a JWK's `n` do not count). */
   readonly modulusLength?: number | undefined;
+  /** RSA public exponent. */
+  readonly publicExponent?: bigint | undefined;
   /** HMAC secret length in bytes. */
   readonly secretBytes?: number | undefined;
   /** Backend-specific key material (a node:crypto KeyObject, or WebCrypto import state). */
@@ -22,10 +24,14 @@ export type KeyInput =
 
 /**
  * The seam behind which signatures are checked. Two implementations pass one test table:
- * node:crypto `KeyObject`s on Node (fast), WebCrypto everywhere else (Workers, Deno, Bun, browsers).
+ * node:crypto `KeyObject`s (fast) and WebCrypto. The `'auto'` backend uses node:crypto wherever
+ * `process.getBuiltinModule('node:crypto')` and `Buffer` exist — Node, Bun, Deno, and Workers
+ * with `nodejs_compat` — but only for the key types whose self-tests it passes there
+ * (`self-test.ts`); WebCrypto does the rest, and everything on Workers without `nodejs_compat`
+ * and in browsers.
  */
 export interface CryptoBackend {
-  readonly name: 'node' | 'webcrypto';
+  readonly name: 'node' | 'webcrypto' | 'auto';
   /** Imports an HMAC secret. */
   importSecret(secret: Uint8Array): ImportedKey;
   /** Imports a public JWK (a private JWK's public part is used). */

@@ -4,7 +4,7 @@ import { type CryptoBackend, ECDSA_SIGNATURE_BYTES, hashOf, type ImportedKey } f
 type NodeKeyObject = {
   type: 'secret' | 'public' | 'private';
   asymmetricKeyType?: string;
-  asymmetricKeyDetails?: { modulusLength?: number; namedCurve?: string };
+  asymmetricKeyDetails?: { modulusLength?: number; publicExponent?: bigint; namedCurve?: string };
   symmetricKeySize?: number;
 };
 
@@ -43,7 +43,13 @@ export function createNodeBackend(): CryptoBackend | undefined {
     const pub = key.type === 'private' ? crypto!.createPublicKey(key) : key;
     const type = pub.asymmetricKeyType;
     if (type === 'rsa') {
-      return { kty: 'RSA', modulusLength: pub.asymmetricKeyDetails?.modulusLength, handle: pub };
+      const details = pub.asymmetricKeyDetails;
+      return {
+        kty: 'RSA',
+        modulusLength: details?.modulusLength,
+        publicExponent: details?.publicExponent,
+        handle: pub,
+      };
     }
     if (type === 'rsa-pss') {
       throw new TypeError('tokengate: RSA-PSS-restricted keys are not supported; use a plain RSA key');

@@ -46,11 +46,33 @@ function verifyParams(alg: Algorithm): AlgorithmIdentifier | RsaPssParams | Ecds
   }
 }
 
+/**
+ * Length in bits of a big-endian unsigned integer: leading zero bytes do not count (a 1024-bit
+ * modulus padded to 256 bytes is still 1024 bits, as node:crypto reports it).
+ */
+function bitLength(bytes: Uint8Array): number {
+  let first = 0;
+  while (first < bytes.length && bytes[first] === 0) first++;
+  return first === bytes.length ? 0 : (bytes.length - first - 1) * 8 + (32 - Math.clz32(bytes[first]!));
+}
+
+function unsignedValue(bytes: Uint8Array): bigint {
+  let hex = '0';
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
+  return BigInt(`0x${hex}`);
+}
+
 function describeJwk(jwk: JsonWebKey): ImportedKey {
   const kty = jwk.kty as KeyType;
   if (kty === 'RSA') {
     if (typeof jwk.n !== 'string') throw new TypeError('tokengate: RSA JWK has no "n"');
-    return { kty, modulusLength: decodeBase64url(jwk.n).length * 8, handle: handleOf({ jwk }) };
+    if (typeof jwk.e !== 'string') throw new TypeError('tokengate: RSA JWK has no "e"');
+    return {
+      kty,
+      modulusLength: bitLength(decodeBase64url(jwk.n)),
+      publicExponent: unsignedValue(decodeBase64url(jwk.e)),
+      handle: handleOf({ jwk }),
+    };
   }
   if (kty === 'EC') {
     if (!['P-256', 'P-384', 'P-521'].includes(jwk.crv ?? '')) {

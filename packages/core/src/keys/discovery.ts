@@ -3,6 +3,7 @@ import {
   assertKeySourceUrl,
   EventHub,
   getRemoteJwks,
+  isLoopback,
   optionsKey,
   RemoteCache,
   type RemoteJwks,
@@ -63,10 +64,10 @@ export interface IssuerDiscovery {
  *   query or fragment (RFC 8414 §2).
  */
 export function discoveryUrls(issuer: string): { openid: string; oauth: string } {
-  if (typeof issuer !== 'string') throw new TypeError('issuer must be a string URL');
+  if (typeof issuer !== 'string') throw new TypeError('tokengate: option "issuer" must be a string URL');
   const url = assertKeySourceUrl(issuer, 'issuer');
   if (url.search || url.hash || issuer.includes('?') || issuer.includes('#')) {
-    throw new TypeError(`issuer must not have a query or fragment (got ${issuer})`);
+    throw new TypeError(`tokengate: option "issuer" must not have a query or fragment (got ${issuer})`);
   }
   const path = url.pathname.replace(/\/+$/, '');
   return {
@@ -85,7 +86,7 @@ async function loadMetadata(
   const started = Date.now();
   const fetchOptions = (timeoutDuration: number) => ({
     timeoutDuration,
-    fetch: options.fetch ?? globalThis.fetch,
+    fetch: options.fetch,
     headers: options.headers,
     accept: METADATA_ACCEPT,
     what: 'discovery metadata',
@@ -133,13 +134,16 @@ function checkMetadata(issuer: string, url: string, json: unknown): IssuerMetada
   if (typeof jwksUri !== 'string' || jwksUri === '') {
     throw new KeySourceError('no_jwks_uri', url, `discovery metadata from ${url} has no jwks_uri`);
   }
+  // The http-on-loopback exception is for URLs the operator wrote: an https issuer's document
+  // must not point every instance at a plain-http service on its own machine.
+  const loopbackIssuer = isLoopback(new URL(issuer));
   try {
-    assertKeySourceUrl(jwksUri, 'jwks_uri');
+    assertKeySourceUrl(jwksUri, 'jwks_uri', loopbackIssuer);
   } catch (cause) {
     throw new KeySourceError(
       'insecure_url',
       url,
-      `discovery metadata from ${url} has a jwks_uri that is not an https (or loopback http) URL`,
+      `discovery metadata from ${url} has a jwks_uri that is not an https URL${loopbackIssuer ? ' (or loopback http)' : ''}`,
       { cause },
     );
   }

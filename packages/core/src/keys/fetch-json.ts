@@ -63,8 +63,12 @@ export const MAX_RESPONSE_BYTES = 512 * 1024;
 export interface FetchJsonOptions {
   /** Deadline for the whole exchange, body included, in milliseconds. */
   timeoutDuration: number;
-  /** The fetch to use. */
-  fetch: typeof fetch;
+  /**
+   * The fetch to use, called as a plain function (never as a method of these options: workerd's
+   * `fetch` throws "Illegal invocation" when its `this` is another object).
+   * @default globalThis.fetch, looked up at each call
+   */
+  fetch?: typeof fetch | undefined;
   /** Extra request headers. */
   headers: Readonly<Record<string, string>> | undefined;
   /** `accept` header. */
@@ -107,9 +111,10 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
 
 async function exchange(url: string, options: FetchJsonOptions, signal: AbortSignal): Promise<unknown> {
   const what = options.what;
+  const fetchImpl = options.fetch ?? globalThis.fetch;
   let response: Response;
   try {
-    response = await options.fetch(url, {
+    response = await fetchImpl(url, {
       method: 'GET',
       redirect: 'manual',
       signal,

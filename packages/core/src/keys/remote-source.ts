@@ -57,7 +57,7 @@ export function createRemoteKeySource(options: RemoteKeySourceOptions): KeySourc
       }
       return remote.getKeys(kid).then(async (set) => selectKeys(await keysOf(set.keys), header, true));
     },
-    version: () => remote.peek()?.version ?? 0,
+    fixed: false,
     async ready() {
       const set = await remote.getKeys();
       const keys = await keysOf(set.keys);

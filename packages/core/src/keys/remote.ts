@@ -1,4 +1,5 @@
 import { AuthError } from '../errors.js';
+import { nearestName } from '../nearest.js';
 import { fetchJson, KeySourceError } from './fetch-json.js';
 
 /**
@@ -14,7 +15,8 @@ export interface RemoteJwksOptions {
   timeoutDuration?: number;
   /**
    * Minimum time between two fetches, in milliseconds, when the first failed or the second is
-   * triggered by an unknown `kid`. Protects the identity provider (and this server) from storms
+   * triggered by an unknown `kid`. While no usable key set is held (the endpoint was down at
+   * start-up), failed fetches are retried sooner: after 1 s, doubling up to this. Protects the identity provider (and this server) from storms
    * of tokens with random `kid`s. Must be positive: `0` throws a `TypeError`.
    * @default 30000
    */
@@ -189,7 +191,7 @@ function duration(
   if (!ok) {
     const bound = rule.min0 ? 'a non-negative' : 'a positive';
     throw new TypeError(
-      `${name} must be ${bound}${rule.infinite ? '' : ' finite'} number of milliseconds (got ${String(value)})`,
+      `tokengate: option "${name}" must be ${bound}${rule.infinite ? '' : ' finite'} number of milliseconds (got ${String(value)})`,
     );
   }
   return value;
@@ -201,15 +203,18 @@ function duration(
  */
 export function resolveRemoteOptions(options: RemoteJwksOptions = {}): ResolvedRemoteOptions {
   if (typeof options !== 'object' || options === null)
-    throw new TypeError('remote key options must be an object');
+    throw new TypeError('tokengate: remote key options must be an object');
   for (const name of Object.keys(options)) {
     if (!OPTION_NAMES.has(name) && (options as Record<string, unknown>)[name] !== undefined) {
-      throw new TypeError(`unknown remote key option ${JSON.stringify(name)}`);
+      const hint = nearestName(name, OPTION_NAMES);
+      throw new TypeError(
+        `tokengate: unknown remote key option "${name}"${hint ? ` (did you mean "${hint}"?)` : ''}`,
+      );
     }
   }
   for (const name of ['fetch', 'onEvent', 'now'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') {
-      throw new TypeError(`${name} must be a function`);
+      throw new TypeError(`tokengate: option "${name}" must be a function`);
     }
   }
   const headers = options.headers;
@@ -219,7 +224,7 @@ export function resolveRemoteOptions(options: RemoteJwksOptions = {}): ResolvedR
       headers === null ||
       Object.values(headers).some((v) => typeof v !== 'string')
     ) {
-      throw new TypeError('headers must be an object of strings');
+      throw new TypeError('tokengate: option "headers" must be an object of strings');
     }
   }
   return {
@@ -235,9 +240,16 @@ export function resolveRemoteOptions(options: RemoteJwksOptions = {}): ResolvedR
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
+/** Whether a URL's host is a loopback name or address (`127.0.0.1`, `localhost`, `[::1]`). */
+export function isLoopback(url: URL): boolean {
+  return LOOPBACK.has(url.hostname);
+}
+
 /**
  * Parses a key-source URL and requires `https:`, except for loopback hosts (`127.0.0.1`,
- * `localhost`, `[::1]`) where `http:` is allowed for local development and tests.
+ * `localhost`, `[::1]`) where `http:` is allowed for local development and tests — unless
+ * `allowLoopbackHttp` is `false` (for URLs that the operator did not write, such as a `jwks_uri`
+ * found in an https issuer's discovery document).
  *
  * @example
  * ```ts
@@ -246,21 +258,27 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
  * ```
  * @throws TypeError naming `label` for an invalid or insecure URL.
  */
-export function assertKeySourceUrl(value: string | URL, label: string): URL {
+export function assertKeySourceUrl(value: string | URL, label: string, allowLoopbackHttp = true): URL {
   let url: URL;
   try {
     url = new URL(String(value));
   } catch {
-    throw new TypeError(`${label} must be an absolute URL (got ${JSON.stringify(String(value))})`);
+    throw new TypeError(
+      `tokengate: option "${label}" must be an absolute URL (got ${JSON.stringify(String(value))})`,
+    );
   }
   if (url.username !== '' || url.password !== '') {
     // fetch() refuses such URLs, and the password would end up in every error message.
     throw new TypeError(
-      `${label} must not contain a user name or password; use the "fetch" option to send credentials`,
+      `tokengate: option "${label}" must not contain a user name or password; use the "fetch" option to send credentials`,
     );
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
-    throw new TypeError(`${label} must use https (http is allowed only for loopback hosts), got ${url.href}`);
+  if (url.protocol !== 'https:' && !(allowLoopbackHttp && url.protocol === 'http:' && isLoopback(url))) {
+    throw new TypeError(
+      allowLoopbackHttp
+        ? `tokengate: option "${label}" must use https (http is allowed only for loopback hosts), got ${url.href}`
+        : `tokengate: option "${label}" must use https, got ${url.href}`,
+    );
   }
   return url;
 }
@@ -319,6 +337,25 @@ export class EventHub {
   }
 }
 
+/**
+ * First retry delay after a failed fetch while no usable keys are held, in milliseconds; it
+ * doubles on each further failure, up to `cooldownDuration`.
+ */
+export const FIRST_RETRY_MS = 1_000;
+
+/** A fetch in flight: settles when the fetch has (it never rejects), due by `deadline` (`Date.now()`). */
+interface Flight {
+  readonly done: Promise<void>;
+  readonly deadline: number;
+}
+
+/**
+ * How long past a fetch's deadline its waiters keep waiting before they conclude the runtime
+ * cancelled it (the fetch's own timeout fires at the deadline and settles it on every runtime
+ * that does not).
+ */
+const ABANDON_GRACE_MS = 100;
+
 /** A value held by a {@link RemoteCache}, with whether it is served stale. */
 export interface CachedValue<T> {
   readonly value: T;
@@ -328,7 +365,8 @@ export interface CachedValue<T> {
 /**
  * The fetch policy shared by remote key sets and discovery metadata: lazy, single-flight,
  * fresh for `cacheMaxAge`, refetch on demand no more than once per `cooldownDuration`, no
- * refetch within `cooldownDuration` of a failure, and the last good value served stale for up
+ * refetch within `cooldownDuration` of a failure (a backoff from 1 s, doubling up to
+ * `cooldownDuration`, while nothing has been fetched yet), and the last good value served stale for up
  * to `staleIfError` while fetches fail.
  */
 export class RemoteCache<T> {
@@ -341,10 +379,11 @@ export class RemoteCache<T> {
   #lastAttemptAt: number | undefined;
   #lastSuccessAt: number | undefined;
   #lastError: KeySourceError | undefined;
-  #inflight: Promise<void> | undefined;
+  #inflight: Flight | undefined;
   #staleNotified = false;
   #fetches = 0;
   #failures = 0;
+  #consecutiveFailures = 0;
 
   constructor(
     url: string,
@@ -394,16 +433,44 @@ export class RemoteCache<T> {
   async get(refresh = false): Promise<CachedValue<T>> {
     const now = this.#options.now();
     if (!refresh && this.#isFresh(now)) return { value: this.#value!, stale: false };
-    if (this.#inflight) {
-      await this.#inflight;
-      return this.#settle(this.#options.now());
+    if (!this.#inflight) {
+      if (this.#inCooldown(now) && (this.#lastError || this.#isFresh(now))) return this.#settle(now);
+      const flight: Flight = {
+        done: this.#fetch(now).finally(() => {
+          if (this.#inflight === flight) this.#inflight = undefined;
+        }),
+        deadline: Date.now() + this.#options.timeoutDuration,
+      };
+      this.#inflight = flight;
     }
-    if (this.#inCooldown(now) && (this.#lastError || this.#isFresh(now))) return this.#settle(now);
-    this.#inflight = this.#fetch(now).finally(() => {
-      this.#inflight = undefined;
+    const abandoned = await this.#wait(this.#inflight);
+    return this.#settle(
+      this.#options.now(),
+      abandoned ? `no answer from ${this.url} within ${this.#options.timeoutDuration} ms` : undefined,
+    );
+  }
+
+  /**
+   * Waits for the fetch in flight, but not past its deadline. Every fetch settles by then on its
+   * own (`fetchJson` races a timer), except where the runtime cancels it: on Cloudflare Workers a
+   * fetch is I/O of the request that started it, and it never settles once that request has
+   * ended (a `hono/timeout`, a client that went away). The other requests waiting for it then
+   * stop waiting at the deadline (and answer with what is held, or 503), and the fetch is
+   * forgotten, so the next request starts a new one instead of joining a fetch that never ends.
+   * @returns whether the fetch was given up.
+   */
+  async #wait(flight: Flight): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<true>((resolve) => {
+      timer = setTimeout(() => resolve(true), Math.max(0, flight.deadline - Date.now()) + ABANDON_GRACE_MS);
     });
-    await this.#inflight;
-    return this.#settle(this.#options.now());
+    try {
+      const abandoned = await Promise.race([flight.done.then(() => false), expired]);
+      if (abandoned && this.#inflight === flight) this.#inflight = undefined;
+      return abandoned;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The `key_source_unavailable` error for the current state. */
@@ -412,7 +479,7 @@ export class RemoteCache<T> {
     const retryAfter =
       this.#lastAttemptAt === undefined
         ? 1
-        : Math.max(1, Math.ceil((this.#lastAttemptAt + this.#options.cooldownDuration - now) / 1000));
+        : Math.max(1, Math.ceil((this.#lastAttemptAt + this.#retryDelay() - now) / 1000));
     const last = this.#lastError;
     const detail = reason ?? (last ? last.message : `keys from ${this.url} are not available`);
     return new AuthError('key_source_unavailable', detail, { cause: last, retryAfter });
@@ -430,7 +497,19 @@ export class RemoteCache<T> {
   }
 
   #inCooldown(now: number): boolean {
-    return this.#lastAttemptAt !== undefined && now - this.#lastAttemptAt < this.#options.cooldownDuration;
+    return this.#lastAttemptAt !== undefined && now - this.#lastAttemptAt < this.#retryDelay();
+  }
+
+  /**
+   * Least time between two fetches: `cooldownDuration`, except while nothing has ever been
+   * fetched (the provider was down at start-up, or misconfigured): then every request is a 503
+   * until a fetch succeeds, so failures are retried after {@link FIRST_RETRY_MS}, doubling up to
+   * `cooldownDuration`.
+   */
+  #retryDelay(): number {
+    const cooldown = this.#options.cooldownDuration;
+    if (this.#lastError === undefined || this.#value !== undefined) return cooldown;
+    return Math.min(cooldown, FIRST_RETRY_MS * 2 ** Math.min(this.#consecutiveFailures - 1, 30));
   }
 
   #serveStale(now: number): CachedValue<T> {
@@ -446,16 +525,17 @@ export class RemoteCache<T> {
     return { value: this.#value!, stale: true };
   }
 
-  #settle(now: number): CachedValue<T> {
+  /** What a caller gets after a fetch; `abandoned` names a fetch given up (served like a failure). */
+  #settle(now: number, abandoned?: string): CachedValue<T> {
     if (this.#isFresh(now)) return { value: this.#value!, stale: false };
-    if (this.#lastError && this.#withinStale(now)) return this.#serveStale(now);
+    if ((this.#lastError || abandoned) && this.#withinStale(now)) return this.#serveStale(now);
     if (this.#value !== undefined && this.#lastError) {
       const age = Math.round((now - this.#fetchedAt) / 1000);
       throw this.unavailable(
         `${this.#lastError.message}; the last good copy is ${age} s old, older than cacheMaxAge + staleIfError`,
       );
     }
-    throw this.unavailable();
+    throw this.unavailable(abandoned);
   }
 
   async #fetch(now: number): Promise<void> {
@@ -468,6 +548,7 @@ export class RemoteCache<T> {
       this.#fetchedAt = this.#options.now();
       this.#lastSuccessAt = this.#fetchedAt;
       this.#lastError = undefined;
+      this.#consecutiveFailures = 0;
       const version = (value as { version?: unknown }).version;
       const extra = typeof version === 'number' ? { version } : {};
       this.#emit({ type: 'fetched', url: this.url, ...extra });
@@ -481,6 +562,7 @@ export class RemoteCache<T> {
             });
       this.#lastError = error;
       this.#failures++;
+      this.#consecutiveFailures++;
       this.#staleNotified = false;
       this.#emit({ type: 'fetch_failed', url: this.url, error: error.message, kind: error.kind });
     }
@@ -532,7 +614,7 @@ class JwksSource {
       async () => {
         const json = await fetchJson(url, {
           timeoutDuration: options.timeoutDuration,
-          fetch: options.fetch ?? globalThis.fetch,
+          fetch: options.fetch,
           headers: options.headers,
           accept: JWKS_ACCEPT,
           what: 'JWKS',

@@ -3,6 +3,7 @@ import type { JwtClaims, JwtHeader } from '../context.js';
 import type { CryptoBackend, ImportedKey } from '../crypto/index.js';
 import { AuthError } from '../errors.js';
 import type { JsonWebKeySet, PublicKeyInput, Secret, SecretResolver } from '../options.js';
+import { jwkUsageDefect, MAX_CANDIDATES, rsaKeyDefect, VERIFY_BUDGET, verifyCost } from './limits.js';
 
 /** A key ready to verify, with the algorithms configuration allows it to verify. */
 export interface VerificationKey {
@@ -23,14 +24,17 @@ export interface KeySource {
     header: JwtHeader & { alg: Algorithm },
     payload: JwtClaims,
   ): readonly VerificationKey[] | Promise<readonly VerificationKey[]>;
-  /** Changes whenever the key material changes: verified-token cache entries of older versions are dropped. */
-  version(): number;
+  /**
+   * `true` when the keys `keysFor` selects for a header can never change (configured secrets, a
+   * public key, a local JWKS). A cache hit on a source that is not fixed asks `keysFor` again and
+   * stands only if the key that verified the token is still selected (see `cache.ts`).
+   */
+  readonly fixed: boolean;
   /** Resolves when the keys are loaded (fetches remote keys); rejects with what went wrong. */
   ready(): Promise<void>;
 }
 
 const utf8 = new TextEncoder();
-const RSA_MIN_BITS = 2048;
 
 /** Turns an imported key into a {@link VerificationKey}, or explains why it cannot verify anything. */
 export function toVerificationKey(
@@ -38,8 +42,9 @@ export function toVerificationKey(
   meta: { kid?: unknown; alg?: unknown },
   allowed: readonly Algorithm[] | undefined,
 ): VerificationKey | string {
-  if (key.kty === 'RSA' && (key.modulusLength ?? 0) < RSA_MIN_BITS) {
-    return `RSA keys must be at least ${RSA_MIN_BITS} bits (RFC 7518 §3.3)`;
+  if (key.kty === 'RSA') {
+    const defect = rsaKeyDefect(key);
+    if (defect) return defect;
   }
   if (meta.alg !== undefined && !isAlgorithm(meta.alg))
     return `key "alg" ${JSON.stringify(meta.alg)} is not supported`;
@@ -63,7 +68,8 @@ function unknownKey(message: string): AuthError {
 /**
  * The shared key-selection rule: with a `kid` in the token, only keys with that `kid` (when the
  * set uses kids); without one, every key whose algorithms include the token's `alg`.
- * At most `MAX_CANDIDATES` keys are tried, so a kid-less token cannot make us try a huge set.
+ * At most `MAX_CANDIDATES` keys, and only as many as fit in `VERIFY_BUDGET` (the first always
+ * does), are tried: a kid-less token cannot make us try a huge or expensive set.
  */
 export function selectKeys(
   keys: readonly VerificationKey[],
@@ -82,11 +88,16 @@ export function selectKeys(
       reason: 'alg_not_allowed',
     });
   }
-  return fitting.length > MAX_CANDIDATES ? fitting.slice(0, MAX_CANDIDATES) : fitting;
+  if (fitting.length === 1) return fitting;
+  let spent = verifyCost(header.alg, fitting[0]!.key);
+  let count = 1;
+  while (count < fitting.length && count < MAX_CANDIDATES) {
+    spent += verifyCost(header.alg, fitting[count]!.key);
+    if (spent > VERIFY_BUDGET) break;
+    count++;
+  }
+  return count === fitting.length ? fitting : fitting.slice(0, count);
 }
-
-/** Most keys tried for one token. */
-export const MAX_CANDIDATES = 8;
 
 /** A fixed set of keys (secrets, one public key, or a local JWKS). */
 export function staticKeySource(
@@ -97,7 +108,7 @@ export function staticKeySource(
   return {
     symmetric,
     keysFor: (header) => selectKeys(keys, header, matchKid),
-    version: () => 0,
+    fixed: true,
     ready: async () => {},
   };
 }
@@ -205,7 +216,7 @@ export function secretResolverSource(
       if (keys.length === 0) throw unknownKey('no usable secret is configured for this token');
       return selectKeys(keys, header, false);
     },
-    version: () => 0,
+    fixed: false,
     ready: async () => {},
   };
 }
@@ -240,6 +251,8 @@ export function importPublicKey(
       imported = backend.importPem(input);
     } else if (typeof input === 'object' && input !== null && typeof (input as JsonWebKey).kty === 'string') {
       meta = input as JsonWebKey & { kid?: unknown };
+      const defect = jwkUsageDefect(input as JsonWebKey);
+      if (defect) throw new TypeError(`the JWK cannot verify signatures: ${defect}`);
       imported = backend.importJwk(input as JsonWebKey);
     } else if (typeof input === 'object' && input !== null) {
       imported = backend.importKeyObject(input);
@@ -287,8 +300,8 @@ export function importJwks(
       skipped.push(`${name}: not a JWK`);
     } else if (jwk.kty === 'oct') {
       skipped.push(`${name}: symmetric keys are not accepted from a key set`);
-    } else if (jwk.use !== undefined && jwk.use !== 'sig') {
-      skipped.push(`${name}: "use" is not "sig"`);
+    } else if (jwkUsageDefect(jwk)) {
+      skipped.push(`${name}: ${jwkUsageDefect(jwk)}`);
     } else {
       let key: ImportedKey | Promise<ImportedKey> | Error;
       try {

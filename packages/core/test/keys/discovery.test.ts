@@ -1,5 +1,6 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createVerifier } from '../../src/index.js';
 import {
   discoverIssuer,
   discoveryUrls,
@@ -81,8 +82,8 @@ describe('discoverIssuer', () => {
     expect(error.code).toBe('key_source_unavailable');
     expect(error.status).toBe(503);
     expect(error.cause.kind).toBe('issuer_mismatch');
-    expect(error.message).toContain(server.discoveryUri);
-    expect(error.message).toContain(`"${server.url}/"`);
+    expect(error.detail).toContain(server.discoveryUri);
+    expect(error.detail).toContain(`"${server.url}/"`);
   });
 
   const defects = [
@@ -103,8 +104,8 @@ describe('discoverIssuer', () => {
       const error = await rejection(discoverIssuer(server.issuer, options));
       expect(error.code).toBe('key_source_unavailable');
       expect(error.cause.kind).toBe(kind);
-      expect(error.message).toContain(server.discoveryUri);
-      expect(error.message).toMatch(text);
+      expect(error.detail).toContain(server.discoveryUri);
+      expect(error.detail).toMatch(text);
       expect(events).toEqual([
         expect.objectContaining({ type: 'fetch_failed', kind, url: server.discoveryUri }),
       ]);
@@ -115,8 +116,8 @@ describe('discoverIssuer', () => {
     server.faults.set('5xx');
     const error = await rejection(discoverIssuer(server.issuer, options));
     expect(error.cause.kind).toBe('http_status');
-    expect(error.message).toContain(server.discoveryUri);
-    expect(error.message).toContain(`${server.url}/.well-known/oauth-authorization-server`);
+    expect(error.detail).toContain(server.discoveryUri);
+    expect(error.detail).toContain(`${server.url}/.well-known/oauth-authorization-server`);
     expect(server.stats.discovery).toBe(2);
   });
 
@@ -137,18 +138,21 @@ describe('discoverIssuer', () => {
     expect(error.cause.kind).toBe('timeout');
   });
 
-  it('retries a failed discovery no more often than cooldownDuration', async () => {
+  it('retries a failed discovery no more often than the backoff (1 s, doubling up to cooldownDuration)', async () => {
     server.faults.set('issuer-mismatch');
     const opts = { ...options, cooldownDuration: 30_000 };
     await rejection(discoverIssuer(server.issuer, opts));
+    t += 1_000;
+    await rejection(discoverIssuer(server.issuer, opts));
+    expect(server.stats.discovery).toBe(2);
     server.faults.set(null);
-    t += 29_999;
+    t += 1_999;
     const error = await rejection(discoverIssuer(server.issuer, opts));
     expect(error.retryAfter).toBe(1);
-    expect(server.stats.discovery).toBe(1);
+    expect(server.stats.discovery).toBe(2);
     t += 1;
     await expect(discoverIssuer(server.issuer, opts)).resolves.toMatchObject({ jwksUri: server.jwksUri });
-    expect(server.stats.discovery).toBe(2);
+    expect(server.stats.discovery).toBe(3);
   });
 
   it('rejects a jwks_uri that is neither https nor loopback', async () => {
@@ -162,6 +166,29 @@ describe('discoverIssuer', () => {
       }),
     );
     expect(error.cause.kind).toBe('insecure_url');
+  });
+
+  it("does not follow an https issuer's document to plain http on loopback", async () => {
+    // The http-on-loopback exception is for URLs the operator wrote; here the issuer is https and
+    // its document points at a plain-http service on this machine (the test issuer's real JWKS).
+    const issuer = 'https://idp.example.com/';
+    const fetchVia: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (url.startsWith(issuer)) return Response.json({ issuer, jwks_uri: server.jwksUri });
+      return fetch(input, init);
+    };
+    const error = await rejection(discoverIssuer(issuer, { ...options, fetch: fetchVia }));
+    expect(error.cause.kind).toBe('insecure_url');
+
+    const verifier = createVerifier({ issuer, fetch: fetchVia, timeoutDuration: 300 });
+    const token = await idp.sign({ sub: 'a' }, { issuer });
+    const refused = await rejection(verifier.verify(token));
+    expect(refused.status).toBe(503);
+    expect(server.stats.jwks).toBe(0);
+  });
+
+  it('still follows a loopback issuer to its loopback http jwks_uri', async () => {
+    await expect(discoverIssuer(server.issuer, options)).resolves.toMatchObject({ jwksUri: server.jwksUri });
   });
 });
 

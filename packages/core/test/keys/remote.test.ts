@@ -5,7 +5,9 @@ import {
   createRemoteJwks,
   getRemoteJwks,
   type KeySourceEvent,
+  RemoteCache,
   type RemoteJwksOptions,
+  resolveRemoteOptions,
 } from '../../src/keys/remote.js';
 import { createTestIssuer, type TestIssuer, type TestIssuerServer } from '../../src/testing/index.js';
 
@@ -238,7 +240,8 @@ describe('remote JWKS: outages', () => {
       t += 60 * MIN;
       const gone = await rejection(source.getKeys('k1'));
       expect(gone.code).toBe('key_source_unavailable');
-      expect(gone.message).toContain(server.jwksUri);
+      expect(gone.detail).toContain(server.jwksUri);
+      expect(gone.message).not.toContain(server.jwksUri);
       expect(gone.cause).toBeInstanceOf(KeySourceError);
       expect(gone.cause.kind).toBe(mode.kind);
       expect(gone.retryAfter).toBe(30);
@@ -260,9 +263,9 @@ describe('remote JWKS: outages', () => {
   }
 
   for (const fault of ['down', 'slow'] as const) {
-    it(`${fault}, nothing held: 503 within timeoutDuration, then fast 503s during the cooldown`, async () => {
+    it(`${fault}, nothing held: 503 within timeoutDuration, then fast 503s, retried after 1 s, 2 s, 4 s… up to the cooldown`, async () => {
       server.faults.set(fault, { delayMs: 5_000 });
-      const source = jwks({ timeoutDuration: 200, cooldownDuration: 30_000 });
+      const source = jwks({ timeoutDuration: 200, cooldownDuration: 5_000 });
       const started = performance.now();
       const results = await Promise.all(Array.from({ length: 20 }, () => rejection(source.getKeys('k1'))));
       const elapsed = performance.now() - started;
@@ -270,20 +273,35 @@ describe('remote JWKS: outages', () => {
       expect(server.stats.jwks).toBe(1);
       for (const error of results) {
         expect(error.code).toBe('key_source_unavailable');
-        expect(error.retryAfter).toBe(30);
+        expect(error.retryAfter).toBe(1);
       }
-      expect(results[0].message).toContain(server.jwksUri);
+      expect(results[0].detail).toContain(server.jwksUri);
 
       const quick = performance.now();
-      t += 1_000;
-      expect((await rejection(source.getKeys())).retryAfter).toBe(29);
+      t += 999;
+      expect((await rejection(source.getKeys())).retryAfter).toBe(1);
       expect(performance.now() - quick).toBeLessThan(50);
       expect(server.stats.jwks).toBe(1);
 
+      // each failure doubles the delay (1 s, 2 s, 4 s), bounded by cooldownDuration (5 s)
+      for (const [wait, delay, fetches] of [
+        [1, 2, 2],
+        [2_000, 4, 3],
+        [4_000, 5, 4],
+        [5_000, 5, 5],
+      ] as const) {
+        t += wait;
+        expect((await rejection(source.getKeys())).retryAfter).toBe(delay);
+        expect(server.stats.jwks).toBe(fetches);
+      }
+      t += 4_999;
+      await rejection(source.getKeys());
+      expect(server.stats.jwks).toBe(5);
+
       server.faults.set(null);
-      t += 29_000;
+      t += 1;
       expect((await source.getKeys('k1')).keys).toHaveLength(1);
-      expect(events.map((e) => e.type)).toEqual(['fetch_failed', 'fetched', 'recovered']);
+      expect(events.map((e) => e.type)).toEqual([...Array(5).fill('fetch_failed'), 'fetched', 'recovered']);
     });
   }
 
@@ -333,7 +351,7 @@ describe('remote JWKS: outages', () => {
     });
     const error = await rejection(source.getKeys());
     expect(error.cause.kind).toBe('too_large');
-    expect(error.message).toContain('524288 bytes');
+    expect(error.detail).toContain('524288 bytes');
     expect(pulled).toBeLessThan(20);
   });
 
@@ -344,6 +362,61 @@ describe('remote JWKS: outages', () => {
     });
     const error = await rejection(source.getKeys());
     expect(error.cause.kind).toBe('http_status');
-    expect(error.message).toMatch(/HTTP 302 \(redirects are not followed\)/);
+    expect(error.detail).toMatch(/HTTP 302 \(redirects are not followed\)/);
+  });
+});
+
+describe('remote keys: a fetch the runtime cancels (Workers, when the request that started it ends)', () => {
+  /**
+   * On Cloudflare Workers a fetch is I/O of the request that started it: when that request ends
+   * first (a `hono/timeout`, a client that went away), the fetch is cancelled and never settles,
+   * its timeout timer included. Here a load that never settles stands for it.
+   */
+  function cache(options: Parameters<typeof resolveRemoteOptions>[0], loads: Array<() => Promise<string>>) {
+    let n = 0;
+    const load = () => (loads[n++] ?? loads[loads.length - 1]!)();
+    return new RemoteCache<string>('https://idp.example.com/jwks', load, resolveRemoteOptions(options), (e) =>
+      events.push(e),
+    );
+  }
+  const never = () => new Promise<string>(() => {});
+  const settleWithin = <T>(promise: Promise<T>, ms: number) =>
+    Promise.race([
+      promise.then(
+        (value) => ({ value }),
+        (error) => ({ error }),
+      ),
+      new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), ms)),
+    ]);
+
+  it('whoever waits for it stops at its deadline with a 503, and the next request fetches anew', async () => {
+    const source = cache({ timeoutDuration: 150, now: clock }, [never, async () => 'keys']);
+    const started = Date.now();
+    const [first, joined] = await Promise.all([
+      settleWithin(source.get(), 2_000),
+      settleWithin(source.get(), 2_000),
+    ]);
+    for (const outcome of [first, joined]) {
+      expect(outcome).not.toBe('hung');
+      const error = (outcome as { error: any }).error;
+      expect(isAuthError(error) && error.status).toBe(503);
+      expect(error.detail).toBe('no answer from https://idp.example.com/jwks within 150 ms');
+    }
+    expect(Date.now() - started).toBeLessThan(1_000);
+    // not a failure of the endpoint: no cooldown, the next request fetches at once
+    expect(await settleWithin(source.get(), 2_000)).toEqual({ value: { value: 'keys', stale: false } });
+    expect(events.filter((e) => e.type === 'fetch_failed')).toEqual([]);
+  });
+
+  it('keeps serving the last good copy while a refresh is given up, within staleIfError', async () => {
+    const source = cache({ timeoutDuration: 150, cacheMaxAge: MIN, staleIfError: 10 * MIN, now: clock }, [
+      async () => 'v1',
+      never,
+      async () => 'v2',
+    ]);
+    expect((await source.get()).value).toBe('v1');
+    t += 2 * MIN; // expired: the next request refreshes, and that fetch is cancelled
+    expect(await settleWithin(source.get(), 2_000)).toEqual({ value: { value: 'v1', stale: true } });
+    expect(await settleWithin(source.get(), 2_000)).toEqual({ value: { value: 'v2', stale: false } });
   });
 });

@@ -592,6 +592,10 @@ const claimCases: AttackCase[] = [
       ['sub as an array', () => ({ sub: ['alice', 'admin'] }), 'claims'],
       ['sub as a number', () => ({ sub: 1 }), 'claims'],
       ['jti as an array', () => ({ jti: ['a', 'b'] }), 'claims'],
+      // A lone surrogate has no UTF-8 spelling: a store would key the revocation under U+FFFD.
+      ['jti with a lone surrogate', () => ({ jti: 'abc\ud800def' }), 'claims'],
+      ['sub with a lone surrogate', () => ({ sub: 'alice\udc00' }), 'claims'],
+      ['iss with a lone surrogate', (k: AttackKit) => ({ iss: `${k.issuer}\ud800` }), 'claims'],
       ['exp as a string', () => ({ exp: '9999999999' }), 'claims'],
       ['exp null', () => ({ exp: null }), 'claims'],
       ['exp true', () => ({ exp: true }), 'claims'],
@@ -1006,6 +1010,22 @@ const json: AttackCase[] = [
 ];
 
 const pollution: AttackCase[] = [
+  {
+    name: 'header nested 2500 levels deep',
+    why: 'JOSE headers nest two levels (jwk, x5c); deeper nesting was parsed and deep-frozen recursively before any algorithm or signature check (a stack overflow, a 500, with a larger maxTokenLength)',
+    source: 'RFC 8725 §2.6 (DoS); RFC 7515 §4.1',
+    build: (kit) => ({
+      token: kit.token({
+        header: JSON.stringify({ ...kit.header(), deep: 0 }).replace(
+          '"deep":0',
+          `"deep":${'['.repeat(2500)}${']'.repeat(2500)}`,
+        ),
+        signAlg: kit.alg,
+      }),
+    }),
+    expect: invalid('malformed'),
+    fastMs: 50,
+  },
   {
     name: 'claims nested 2500 levels deep',
     why: 'deep nesting must not overflow a stack or take long (the 8 KiB limit bounds it)',

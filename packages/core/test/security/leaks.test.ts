@@ -98,7 +98,11 @@ for (const crypto of ['node', 'webcrypto'] as const) {
   });
 }
 
-function leakApp(options: TokengateOptions, events: string[], renderer: 'json' | 'express-default') {
+function leakApp(
+  options: TokengateOptions,
+  events: string[],
+  renderer: 'json' | 'express-default' | 'no-handler',
+) {
   const app = express();
   app.set('env', 'development'); // Express's default handler then renders and logs the stack
   app.get(
@@ -117,10 +121,18 @@ function leakApp(options: TokengateOptions, events: string[], renderer: 'json' |
     },
   );
   if (renderer === 'json') app.use(authErrorHandler());
+  // An error handler that passes every error on (as a logging middleware does): jwtAuth then
+  // leaves the answer to Express's final handler, which renders and logs the stack. With no
+  // error handler at all ('no-handler'), jwtAuth answers by itself.
+  if (renderer === 'express-default') {
+    app.use((err: unknown, _req: express.Request, _res: express.Response, next: express.NextFunction) =>
+      next(err),
+    );
+  }
   return app;
 }
 
-for (const renderer of ['json', 'express-default'] as const) {
+for (const renderer of ['json', 'express-default', 'no-handler'] as const) {
   describe(`no leaks over HTTP (Express, ${renderer} error rendering)`, () => {
     for (const mode of KEY_MODES) {
       it(`${mode}: bodies, every response header, hook payloads and console`, async () => {
@@ -133,6 +145,7 @@ for (const renderer of ['json', 'express-default'] as const) {
         // setImmediate): wait for the last one, then search them too.
         await new Promise((resolve) => setImmediate(resolve));
         if (renderer === 'express-default') expect(consoleOutput.length).toBeGreaterThan(0);
+        if (renderer === 'no-handler') expect(consoleOutput).toEqual([]);
         problems.push(...leaksIn(consoleOutput, needles).map((l) => `console: ${l}`));
         expect(refused).toBeGreaterThan(50);
         expect(problems).toEqual([]);
@@ -215,7 +228,7 @@ describe('503s tell the client the keys are unavailable, not where they live', (
     timeoutDuration: 1000,
   });
 
-  it('core: the message names the URL for operators; the JSON body and the headers do not', async () => {
+  it('core: the detail names the URL for operators; the message, the JSON body and the headers do not', async () => {
     const error = await createVerifier(options())
       .verify(kits.ES256.token())
       .then(
@@ -223,8 +236,13 @@ describe('503s tell the client the keys are unavailable, not where they live', (
         (e: unknown) => e as AuthError,
       );
     expect(error).toMatchObject({ status: 503, code: 'key_source_unavailable', expose: false });
-    expect(error!.message).toContain('127.0.0.1:1');
-    const client = [JSON.stringify(error!.toJSON()), ...Object.values(error!.headers)];
+    expect(error!.detail).toContain('127.0.0.1:1');
+    const client = [
+      error!.message,
+      error!.stack ?? '',
+      JSON.stringify(error!.toJSON()),
+      ...Object.values(error!.headers),
+    ];
     expect(leaksIn(client, ['SECRETVALUE123', '127.0.0.1:1', 'jwks.json'])).toEqual([]);
     expect(error!.headers['Retry-After']).toMatch(/^\d+$/);
   });

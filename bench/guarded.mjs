@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// The core's cost of one cached, guarded request: `authenticate()` (token extraction, a
+// verified-token cache hit, the time checks) plus a `requireScope` guard and reading the context
+// the way a handler does, for one HS256 token presented over and over. Issue 11's target: ≤ 1 µs.
+// Also reports the cost with a memory revocation store (checked on every hit).
+//
+//   pnpm build && node bench/guarded.mjs [--core DIR] [--ms 400] [--rounds 7]
+//
+// `--core` points at another build of @tokengate/core's dist (e.g. a checkout of main) to compare.
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? fallback : process.argv[i + 1];
+}
+const coreDir = arg('core', new URL('../packages/core/dist/', import.meta.url).pathname);
+const cellMs = Number(arg('ms', 400));
+const rounds = Number(arg('rounds', 7));
+const core = await import(pathToFileURL(`${coreDir.replace(/\/$/, '')}/index.js`).href);
+const { createTestIssuer } = await import(
+  pathToFileURL(`${coreDir.replace(/\/$/, '')}/testing/index.js`).href
+);
+
+const idp = await createTestIssuer({ alg: 'HS256' });
+const token = await idp.sign(
+  { sub: 'alice', scope: 'orders:read orders:write', roles: ['user'] },
+  { expiresIn: '1h' },
+);
+const authorization = `Bearer ${token}`;
+const request = {
+  method: 'GET',
+  url: '/orders',
+  raw: undefined,
+  header: (name) => (name === 'authorization' ? authorization : undefined),
+};
+const guard = core.requireScope('orders:read');
+
+async function cell(verifier) {
+  let sink = 0;
+  const run = async (n) => {
+    for (let i = 0; i < n; i++) {
+      const { auth } = await core.authenticate(verifier, request);
+      if (guard.check(auth) !== undefined) throw new Error('guard refused');
+      sink += auth.subject.length + auth.scopes.size;
+    }
+  };
+  await run(2_000);
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() - start < cellMs) {
+    await run(1_000);
+    n += 1_000;
+  }
+  if (sink === 0) throw new Error('unreachable');
+  return ((performance.now() - start) * 1e6) / n; // ns per request
+}
+
+const variants = {
+  'cached, guarded': core.createVerifier({ secret: idp.secret }),
+  'cached, guarded, memory revocation store': core.createVerifier({
+    secret: idp.secret,
+    revocation: core.createMemoryRevocationStore(),
+  }),
+};
+const results = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+for (let r = 0; r < rounds; r++) {
+  for (const [name, verifier] of Object.entries(variants)) results[name].push(await cell(verifier));
+}
+console.log(`core: ${coreDir}`);
+for (const [name, values] of Object.entries(results)) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  console.log(
+    `${name}: ${median.toFixed(0)} ns per request (median of ${rounds}; min ${sorted[0].toFixed(0)})`,
+  );
+}

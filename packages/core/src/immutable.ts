@@ -98,9 +98,10 @@ function freezable(item: object): boolean {
 function freezeTree(item: object, depth: number): void {
   if (!freezable(item)) return;
   Object.freeze(item);
-  const members: readonly unknown[] = Array.isArray(item) ? item : Object.values(item);
-  for (let i = 0; i < members.length; i++) {
-    const member = members[i];
+  // `for…in` over a plain object or an array (null or Object.prototype, whose members are not
+  // enumerable) visits exactly its own members, without allocating a list of them.
+  for (const key in item) {
+    const member = (item as Record<string, unknown>)[key];
     if (typeof member !== 'object' || member === null) continue;
     if (depth < RECURSION_LIMIT) freezeTree(member, depth + 1);
     else freezeDeep(member);

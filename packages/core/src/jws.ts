@@ -29,14 +29,22 @@ function malformed(message: string, cause?: unknown): AuthError {
 function scanJson(text: string, maxDepth: number): number {
   let members = 0;
   let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x3a) members++;
+    if (c === 0x22) {
+      // Jump to the closing quote: the first `"` not escaped by an odd run of backslashes. Each
+      // character is looked at a bounded number of times, so the scan stays linear.
+      let end = i;
+      for (;;) {
+        end = text.indexOf('"', end + 1);
+        if (end < 0) return members; // unterminated: JSON.parse refuses it
+        let slash = end - 1;
+        while (text.charCodeAt(slash) === 0x5c) slash--;
+        if (((end - 1 - slash) & 1) === 0) break;
+      }
+      i = end;
+    } else if (c === 0x3a) members++;
     else if (c === 0x7b || c === 0x5b) {
       if (++depth > maxDepth) return -1;
     } else if (c === 0x7d || c === 0x5d) depth--;
@@ -54,17 +62,16 @@ const MAX_HEADER_DEPTH = 8;
 /** Own members of every object in a parsed JSON value (iterative: nesting depth is attacker-chosen). */
 function parsedMembers(value: object): number {
   let count = 0;
-  const stack: unknown[] = [value];
+  const stack: object[] = [value];
   while (stack.length > 0) {
-    const item = stack.pop();
-    if (typeof item !== 'object' || item === null) continue;
-    if (Array.isArray(item)) {
-      for (const element of item) if (typeof element === 'object' && element !== null) stack.push(element);
-      continue;
+    const item = stack.pop() as Record<string, unknown>;
+    // `for…in` over a parsed object or array visits exactly its own members, without a list.
+    const isArray = Array.isArray(item);
+    for (const key in item) {
+      if (!isArray) count++;
+      const member = item[key];
+      if (typeof member === 'object' && member !== null) stack.push(member);
     }
-    const members = Object.values(item);
-    count += members.length;
-    for (const member of members) if (typeof member === 'object' && member !== null) stack.push(member);
   }
   return count;
 }

@@ -1,0 +1,114 @@
+/**
+ * The strict segment decoder counts the members written in the JSON text with a scan that jumps
+ * over strings (`indexOf`), and compares that count with the members JSON.parse kept, to refuse
+ * duplicate names. This is a fast path: it must give the answer of the plain character-by-
+ * character scan for every text, strings full of quotes and backslashes included.
+ */
+import { decodeJwtSegment, isAuthError } from '@tokengate/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+/** The reference: every character looked at, every object's members listed. */
+function referenceDecode(written: string): string {
+  // What the decoder reads: the UTF-8 bytes of the text (a lone surrogate becomes U+FFFD).
+  const text = Buffer.from(written).toString('utf8');
+  if (!/^[ \t\n\r]*\{/.test(text)) return 'not a JSON object';
+  let members = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === ':') members++;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return 'not valid JSON';
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
+  let parsed = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (typeof item !== 'object' || item === null) continue;
+    if (!Array.isArray(item)) parsed += Object.keys(item).length;
+    stack.push(...Object.values(item));
+  }
+  return parsed === members ? `ok ${JSON.stringify(value)}` : 'duplicate member names';
+}
+
+function decode(text: string): string {
+  try {
+    return `ok ${JSON.stringify(decodeJwtSegment(Buffer.from(text).toString('base64url'), 'payload'))}`;
+  } catch (error) {
+    if (!isAuthError(error)) throw error;
+    for (const outcome of ['not valid JSON', 'not a JSON object', 'duplicate member names'])
+      if (error.message.includes(outcome)) return outcome;
+    return error.message;
+  }
+}
+
+// Strings made mostly of the characters the scan must get right.
+const tricky = fc.string({
+  unit: fc.constantFrom('"', '\\', ':', '{', '}', '[', ']', 'a', 'é', '\u2028', '\ud83d\ude00'),
+  maxLength: 12,
+});
+const key = fc.oneof(tricky, fc.constantFrom('sub', 'jti', 'a', '__proto__'));
+const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    tricky,
+    fc.integer(),
+    fc.constant(null),
+    fc.array(tie('value'), { maxLength: 4 }),
+    tie('object'),
+  ),
+  object: fc.array(fc.tuple(key, tie('value')), { maxLength: 5 }),
+})).value;
+
+/** JSON text written by hand so that duplicate names survive into it. */
+function write(v: unknown): string {
+  if (Array.isArray(v) && v.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string'))
+    return `{${v.map(([k, e]) => `${JSON.stringify(k)}:${write(e)}`).join(',')}}`;
+  if (Array.isArray(v)) return `[${v.map(write).join(',')}]`;
+  return JSON.stringify(v);
+}
+
+describe('decodeJwtSegment: the string-skipping member scan', () => {
+  it('gives the character-by-character answer for random JSON objects (duplicates included)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(key, value), { maxLength: 6 }), (entries) => {
+        const text = write(entries);
+        expect(decode(text)).toBe(referenceDecode(text));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('gives the same answer for mangled JSON text', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(key, value), { maxLength: 4 }),
+        fc.nat(),
+        fc.constantFrom('"', '\\', ':', '\\"', '"\\', ''),
+        (entries, at, insert) => {
+          const text = write(entries);
+          const cut = text.length === 0 ? 0 : at % text.length;
+          const mangled = `${text.slice(0, cut)}${insert}${text.slice(cut)}`;
+          expect(decode(mangled)).toBe(referenceDecode(mangled));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('refuses a duplicate after a string ending in escaped backslashes', () => {
+    expect(decode('{"a\\\\":1,"b":"x\\\\\\\\","b":2}')).toBe('duplicate member names');
+    expect(decode('{"a":"\\"","a":1}')).toBe('duplicate member names');
+    expect(decode('{"a":"\\\\\\"b","c":1}')).toMatch(/^ok /);
+  });
+});

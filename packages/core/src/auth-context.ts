@@ -1,5 +1,5 @@
 import type { AuthContext, JwtClaims, JwtHeader, PublicAuthContext } from './context.js';
-import { deepFreeze } from './immutable.js';
+import { deepFreeze, freezeParsed } from './immutable.js';
 import { type ClaimPaths, collect } from './scopes.js';
 
 /**
@@ -33,9 +33,10 @@ export class VerifiedContext<C> implements AuthContext<C> {
     paths: { readonly scopeClaims: ClaimPaths; readonly roleClaims: ClaimPaths },
   ) {
     this.token = token;
-    this.header = deepFreeze(header);
-    this.payload = deepFreeze(payload);
-    this.claims = deepFreeze(claims);
+    // The header comes frozen from the decoder (it is shared by every token of its spelling).
+    this.header = Object.isFrozen(header) ? header : deepFreeze(header);
+    this.payload = freezeParsed(payload);
+    this.claims = (claims as unknown) === payload ? (payload as C) : deepFreeze(claims);
     this.subject = typeof payload.sub === 'string' ? payload.sub : undefined;
     this.issuer = typeof payload.iss === 'string' ? payload.iss : undefined;
     this.expiresAt = typeof payload.exp === 'number' ? payload.exp : undefined;

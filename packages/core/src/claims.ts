@@ -87,6 +87,8 @@ export function timeFault(
   return undefined;
 }
 
+const IDENTITY_CLAIMS = ['iss', 'sub', 'jti'] as const;
+
 /**
  * Checks the registered claims of an (unverified or verified) payload against the policy at
  * `now` (seconds since the epoch). Cheap: run before any key lookup.
@@ -95,7 +97,7 @@ export function checkClaims(payload: JwtClaims, policy: ClaimsPolicy, now: numbe
   const exp = numericDate(payload, 'exp');
   const nbf = numericDate(payload, 'nbf');
   const iat = numericDate(payload, 'iat');
-  for (const name of ['iss', 'sub', 'jti'] as const) {
+  for (const name of IDENTITY_CLAIMS) {
     const value = payload[name];
     if (value === undefined) continue;
     if (typeof value !== 'string') throw fail('claims', `"${name}" claim is not a string`);

@@ -86,6 +86,27 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/**
+ * {@link deepFreeze} for a value straight from `JSON.parse` (a verified payload): every object in
+ * it is a fresh plain object or array, so none needs the checks {@link deepFreeze} makes for
+ * values an app or a schema built. Freezing the payload on every uncached verify is the price of
+ * immutable contexts; this keeps it to the `Object.freeze` calls themselves.
+ */
+export function freezeParsed<T extends object>(value: T): T {
+  freezeJson(value, 0);
+  return value;
+}
+
+function freezeJson(item: object, depth: number): void {
+  Object.freeze(item);
+  for (const key in item) {
+    const member = (item as Record<string, unknown>)[key];
+    if (typeof member !== 'object' || member === null) continue;
+    if (depth < RECURSION_LIMIT) freezeJson(member, depth + 1);
+    else freezeDeep(member);
+  }
+}
+
 const RECURSION_LIMIT = 32;
 
 function freezable(item: object): boolean {

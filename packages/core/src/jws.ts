@@ -1,6 +1,7 @@
 import { decodeBase64url, isCanonicalBase64url } from './base64url.js';
 import type { JwtClaims, JwtHeader } from './context.js';
 import { AuthError } from './errors.js';
+import { freezeParsed } from './immutable.js';
 
 /** A compact JWS split and decoded, before any signature or claims check. */
 export interface DecodedJwt {
@@ -144,12 +145,6 @@ function decodeSegment(
 const headers = new Map<string, JwtHeader>();
 const HEADER_CACHE_SIZE = 256;
 
-function deepFreeze(value: object): object {
-  for (const member of Object.values(value))
-    if (typeof member === 'object' && member !== null) deepFreeze(member);
-  return Object.freeze(value);
-}
-
 function decodeHeader(segment: string): JwtHeader {
   const cached = headers.get(segment);
   if (cached !== undefined) return cached;
@@ -163,7 +158,7 @@ function decodeHeader(segment: string): JwtHeader {
     });
   }
   if (headers.size >= HEADER_CACHE_SIZE) headers.clear();
-  const frozen = deepFreeze(header) as JwtHeader;
+  const frozen = freezeParsed(header) as JwtHeader;
   headers.set(segment, frozen);
   return frozen;
 }

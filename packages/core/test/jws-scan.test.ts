@@ -4,9 +4,10 @@
  * duplicate names. This is a fast path: it must give the answer of the plain character-by-
  * character scan for every text, strings full of quotes and backslashes included.
  */
-import { decodeJwtSegment, isAuthError } from '@tokengate/core';
+import { decodeJwt, decodeJwtSegment, isAuthError } from '@tokengate/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { decodeBase64url, isCanonicalBase64url } from '../src/base64url.js';
 
 /** The reference: every character looked at, every object's members listed. */
 function referenceDecode(written: string): string {
@@ -110,5 +111,30 @@ describe('decodeJwtSegment: the string-skipping member scan', () => {
     expect(decode('{"a\\\\":1,"b":"x\\\\\\\\","b":2}')).toBe('duplicate member names');
     expect(decode('{"a":"\\"","a":1}')).toBe('duplicate member names');
     expect(decode('{"a":"\\\\\\"b","c":1}')).toMatch(/^ok /);
+  });
+});
+
+describe('decodeBase64url: the portable decoder (used before asymmetric checks)', () => {
+  it("gives Node's answer for every byte string", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => {
+        const text = Buffer.from(bytes).toString('base64url');
+        expect(isCanonicalBase64url(text)).toBe(true);
+        const portable = decodeBase64url(text, true);
+        expect(Buffer.from(portable).equals(Buffer.from(bytes))).toBe(true);
+        expect(Buffer.from(decodeBase64url(text)).equals(Buffer.from(bytes))).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('decodes the same claims through an ES256 token as through an HS256 one', () => {
+    const payload = Buffer.from(JSON.stringify({ sub: 'é\u2028😀', n: [1, { a: '"\\' }] })).toString(
+      'base64url',
+    );
+    const es = decodeJwt(`${Buffer.from('{"alg":"ES256"}').toString('base64url')}.${payload}.AAAA`);
+    const hs = decodeJwt(`${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${payload}.AAAA`);
+    expect(es.payload).toEqual(hs.payload);
+    expect(Buffer.from(es.signature).equals(Buffer.from(hs.signature))).toBe(true);
   });
 });

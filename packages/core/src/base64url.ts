@@ -6,7 +6,7 @@ const ALPHABET_ONLY = /^[A-Za-z0-9_-]*$/;
 
 type BufferLike = {
   from(input: string, encoding: string): Uint8Array;
-  allocUnsafe(size: number): Uint8Array;
+  allocUnsafe(size: number): Uint8Array & { toString(encoding: 'latin1'): string };
 };
 const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
 
@@ -60,6 +60,19 @@ export function decodeBase64url(segment: string, portable = false): Uint8Array {
     if (rest === 3) out[j++] = (n >> 8) & 0xff;
   }
   return out;
+}
+
+/**
+ * The text of bytes from `decodeBase64url(…, true)` when every byte is ASCII (as JWT headers and
+ * claims almost always are): a byte-for-byte copy is then their exact UTF-8 decoding, without
+ * the vectorised UTF-8 validator (see {@link decodeBase64url}). `undefined` for any other byte,
+ * or off Node: decode those strictly as UTF-8.
+ */
+export function asciiText(bytes: Uint8Array): string | undefined {
+  if (!NodeBuffer) return undefined;
+  let any = 0;
+  for (let i = 0; i < bytes.length; i++) any |= bytes[i]!;
+  return any < 0x80 ? (bytes as ReturnType<BufferLike['allocUnsafe']>).toString('latin1') : undefined;
 }
 
 /** Encodes bytes as unpadded base64url. */

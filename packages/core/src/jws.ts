@@ -1,4 +1,4 @@
-import { decodeBase64url, isCanonicalBase64url } from './base64url.js';
+import { asciiText, decodeBase64url, isCanonicalBase64url } from './base64url.js';
 import type { JwtClaims, JwtHeader } from './context.js';
 import { AuthError } from './errors.js';
 import { freezeParsed } from './immutable.js';
@@ -113,11 +113,13 @@ function decodeSegment(
     first++;
   }
   if (bytes[first] !== 0x7b) throw malformed(`token ${what} is not a JSON object`);
-  let text: string;
-  try {
-    text = decoder.decode(bytes);
-  } catch (cause) {
-    throw malformed(`token ${what} is not valid UTF-8`, cause);
+  let text = portable ? asciiText(bytes) : undefined;
+  if (text === undefined) {
+    try {
+      text = decoder.decode(bytes);
+    } catch (cause) {
+      throw malformed(`token ${what} is not valid UTF-8`, cause);
+    }
   }
   const members = scanJson(text, maxDepth);
   if (members < 0) throw malformed(`token ${what} is nested too deeply`);

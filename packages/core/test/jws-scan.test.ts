@@ -138,3 +138,26 @@ describe('decodeBase64url: the portable decoder (used before asymmetric checks)'
     expect(Buffer.from(es.signature).equals(Buffer.from(hs.signature))).toBe(true);
   });
 });
+
+describe('the ASCII shortcut before asymmetric checks', () => {
+  it('decodes every payload as the strict UTF-8 decoder does, for ES256 and HS256 alike', () => {
+    const header = (alg: string) => Buffer.from(JSON.stringify({ alg })).toString('base64url');
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 80 }), (raw) => {
+        // `{"a":"<raw bytes>"}`: ASCII, UTF-8 or not UTF-8 at all, a BOM now and then.
+        const bytes = Buffer.concat([Buffer.from('{"a":"'), Buffer.from(raw), Buffer.from('"}')]);
+        const segment = bytes.toString('base64url');
+        const answer = (alg: string) => {
+          try {
+            return JSON.stringify(decodeJwt(`${header(alg)}.${segment}.AAAA`).payload);
+          } catch (error) {
+            if (!isAuthError(error)) throw error;
+            return error.message;
+          }
+        };
+        expect(answer('ES256')).toBe(answer('HS256'));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});

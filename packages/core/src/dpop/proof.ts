@@ -1,4 +1,5 @@
 import { type Algorithm, CURVE_OF, keyTypeOf } from '../algorithms.js';
+import type { JwtHeader } from '../context.js';
 import type { CryptoBackend, ImportedKey } from '../crypto/index.js';
 import { AuthError, type AuthErrorReason, isAuthError } from '../errors.js';
 import { decodeJwt } from '../jws.js';
@@ -19,6 +20,50 @@ function invalidProof(message: string, reason?: AuthErrorReason, cause?: unknown
   return new AuthError('invalid_dpop_proof', message, reason === undefined ? { cause } : { reason, cause });
 }
 
+/** What a proof's header says about its key, once it passed {@link checkProofHeader}. */
+interface ProofKey {
+  readonly alg: Algorithm;
+  /** The public key's RFC 7638 required members. */
+  readonly members: Record<string, string>;
+  /** Their thumbprint, once computed. */
+  thumbprint?: string;
+}
+
+/**
+ * RFC 9449 §4.3 steps 4, 5 and 7 (everything that depends on the header alone): `typ`, an
+ * allowed asymmetric `alg`, and a public `jwk` of that algorithm's type and curve.
+ * @throws AuthError `invalid_dpop_proof`.
+ */
+function checkProofHeader(header: JwtHeader, algorithms: ReadonlySet<Algorithm>): ProofKey {
+  // §4.3 4: typ.
+  if (typeof header.typ !== 'string' || !/^(?:application\/)?dpop\+jwt$/i.test(header.typ)) {
+    throw invalidProof('the DPoP proof "typ" header is not "dpop+jwt"', 'type');
+  }
+  // §4.3 5: an asymmetric algorithm from the allow-list (`none` was refused by decodeJwt).
+  const alg = header.alg as Algorithm;
+  if (!algorithms.has(alg)) {
+    throw invalidProof('the DPoP proof "alg" is not accepted', 'alg_not_allowed');
+  }
+  // §4.3 7: a public key, of the algorithm's type and curve.
+  const jwk = header.jwk;
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) {
+    throw invalidProof('the DPoP proof has no "jwk" header', 'malformed');
+  }
+  const jwkObject = jwk as Record<string, unknown>;
+  if (PRIVATE_MEMBERS.some((name) => Object.hasOwn(jwkObject, name))) {
+    throw invalidProof('the DPoP proof "jwk" contains private key material', 'malformed');
+  }
+  const members = requiredMembers(jwkObject);
+  if (!members || members.kty !== keyTypeOf(alg)) {
+    throw invalidProof('the DPoP proof "jwk" does not fit its "alg"', 'alg_not_allowed');
+  }
+  const curve = CURVE_OF[alg];
+  if ((curve !== undefined || members.kty === 'OKP') && members.crv !== (curve ?? 'Ed25519')) {
+    throw invalidProof('the DPoP proof "jwk" curve does not fit its "alg"', 'alg_not_allowed');
+  }
+  return { alg, members };
+}
+
 /** Checks DPoP proofs for one middleware: keys are imported once per thumbprint and kept. */
 export interface ProofChecker {
   /**
@@ -34,8 +79,7 @@ export interface ProofChecker {
 export function createProofChecker(settings: DpopSettings, backend: CryptoBackend): ProofChecker {
   const keys = new Map<string, ImportedKey>();
   // A client sends the same token and key with every proof: their digests are computed once.
-  // decodeJwt returns one frozen header object per distinct header text, so it keys the thumbprint.
-  const thumbprints = new WeakMap<object, string>();
+  const proofKeys = new WeakMap<object, ProofKey>();
   const tokenDigests = new Map<string, string>();
 
   async function importKey(thumbprint: string, members: Record<string, string>): Promise<ImportedKey> {
@@ -77,32 +121,14 @@ export function createProofChecker(settings: DpopSettings, backend: CryptoBacken
       throw invalidProof('the DPoP proof is not a well-formed JWT', error.reason ?? 'malformed', error);
     }
     const { header, payload } = decoded;
-    // §4.3 4: typ.
-    if (typeof header.typ !== 'string' || !/^(?:application\/)?dpop\+jwt$/i.test(header.typ)) {
-      throw invalidProof('the DPoP proof "typ" header is not "dpop+jwt"', 'type');
+    // §4.3 4, 5, 7: decodeJwt returns one frozen object per distinct header text, so a client's
+    // header is checked once and its key members are kept with it.
+    let proofKey = proofKeys.get(header);
+    if (proofKey === undefined) {
+      proofKey = checkProofHeader(header, settings.algorithms);
+      proofKeys.set(header, proofKey);
     }
-    // §4.3 5: an asymmetric algorithm from the allow-list (`none` was refused by decodeJwt).
-    const alg = header.alg as Algorithm;
-    if (!settings.algorithms.has(alg)) {
-      throw invalidProof('the DPoP proof "alg" is not accepted', 'alg_not_allowed');
-    }
-    // §4.3 7: a public key, of the algorithm's type and curve.
-    const jwk = header.jwk;
-    if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) {
-      throw invalidProof('the DPoP proof has no "jwk" header', 'malformed');
-    }
-    const jwkObject = jwk as Record<string, unknown>;
-    if (PRIVATE_MEMBERS.some((name) => Object.hasOwn(jwkObject, name))) {
-      throw invalidProof('the DPoP proof "jwk" contains private key material', 'malformed');
-    }
-    const members = requiredMembers(jwkObject);
-    if (!members || members.kty !== keyTypeOf(alg)) {
-      throw invalidProof('the DPoP proof "jwk" does not fit its "alg"', 'alg_not_allowed');
-    }
-    const curve = CURVE_OF[alg];
-    if ((curve !== undefined || members.kty === 'OKP') && members.crv !== (curve ?? 'Ed25519')) {
-      throw invalidProof('the DPoP proof "jwk" curve does not fit its "alg"', 'alg_not_allowed');
-    }
+    const { alg, members } = proofKey;
     // §4.3 3: required claims.
     const { jti, htm, htu, iat, ath, nonce } = payload as Record<string, unknown>;
     if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH) {
@@ -140,11 +166,11 @@ export function createProofChecker(settings: DpopSettings, backend: CryptoBacken
     if (!safeEqual(ath, digest))
       throw invalidProof('the DPoP proof "ath" does not match the access token', 'ath');
     // §4.3 13 / §7.1: the proof key is the one the token is bound to.
-    let thumbprint: string | Promise<string> | undefined = thumbprints.get(header);
+    let thumbprint: string | Promise<string> | undefined = proofKey.thumbprint;
     if (thumbprint === undefined) {
       thumbprint = jwkThumbprint(members);
       if (thumbprint instanceof Promise) thumbprint = await thumbprint;
-      thumbprints.set(header, thumbprint);
+      proofKey.thumbprint = thumbprint;
     }
     if (!safeEqual(thumbprint, jkt)) {
       throw new AuthError('invalid_token', 'the DPoP proof key is not the key the token is bound to', {

@@ -73,7 +73,8 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
           if (seen.size >= maxEntries) throw new Error('the DPoP replay store is full');
         }
       }
-      seen.delete(id);
+      // An expired entry is moved to the end, to keep insertion order close to expiry order.
+      if (until !== undefined) seen.delete(id);
       seen.set(id, at + ttlSeconds * 1000);
       return true;
     },

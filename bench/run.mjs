@@ -296,8 +296,11 @@ ${notes()}## Method
   \`NODE_ENV=production\`; the load comes from a separate child process (autocannon's API, keep-alive,
   ${hs.connections} connections, no pipelining) on 127.0.0.1. Each round starts each server afresh, warms it
   up, then measures its valid and bad-signature paths; rounds alternate the order. Express errors go
-  through one shared error handler (status, challenge headers, short JSON); Koa and Hono use their
-  built-in error handling.
+  through one shared error handler (status, challenge headers, short JSON); Koa uses its built-in
+  error handling; every Hono app, peers' included, has \`app.onError\` return the
+  \`HTTPException\`'s own response (what tokengate's \`authErrorHandler()\` does). Without it Hono's
+  default handler re-wraps that response's body as a stream, which roughly doubles the server CPU
+  of every refusal, for any middleware (\`node bench/rejection-cpu.mjs\` measures both).
 - **Memory**: each contender in its own child process verifies ${memory ? memory.tokens.toLocaleString('en-US') : '1,000,000'} distinct HS256 tokens made on
   the fly with node:crypto HMAC (never stored); RSS and V8 heap (after a forced GC) are sampled every
   10 %. "Flat" means the heap retained after GC grew by at most max(2 MiB, 10 %) after the second

@@ -1,4 +1,4 @@
-import { asciiText, decodeBase64url, isCanonicalBase64url } from './base64url.js';
+import { asciiText, decodeCanonicalBase64url } from './base64url.js';
 import type { JwtClaims, JwtHeader } from './context.js';
 import { AuthError } from './errors.js';
 import { freezeParsed } from './immutable.js';
@@ -100,11 +100,11 @@ function decodeSegment(
   segment: string,
   what: 'header' | 'payload',
   maxDepth: number,
-  portable = false,
+  asymmetric = false,
 ): Record<string, unknown> {
   if (segment.length === 0) throw malformed(`token ${what} is empty`);
-  if (!isCanonicalBase64url(segment)) throw malformed(`token ${what} is not canonical base64url`);
-  const bytes = decodeBase64url(segment, portable);
+  const bytes = decodeCanonicalBase64url(segment);
+  if (bytes === undefined) throw malformed(`token ${what} is not canonical base64url`);
   let first = 0;
   while (
     first < bytes.length &&
@@ -113,7 +113,7 @@ function decodeSegment(
     first++;
   }
   if (bytes[first] !== 0x7b) throw malformed(`token ${what} is not a JSON object`);
-  let text = portable ? asciiText(bytes) : undefined;
+  let text = asymmetric ? asciiText(bytes) : undefined;
   if (text === undefined) {
     try {
       text = decoder.decode(bytes);
@@ -193,21 +193,22 @@ export function decodeJwt(token: string): DecodedJwt {
     );
   }
   const header = decodeHeader(token.slice(0, first));
-  // An asymmetric check follows: decode without Node's vectorised decoder (see decodeBase64url).
-  const portable = !header.alg.startsWith('HS');
+  // An asymmetric check follows: read ASCII text without the vectorised validator (see asciiText).
+  const asymmetric = !header.alg.startsWith('HS');
   const payload = decodeSegment(
     token.slice(first + 1, second),
     'payload',
     Number.POSITIVE_INFINITY,
-    portable,
+    asymmetric,
   );
   const signatureSegment = token.slice(second + 1);
   if (signatureSegment.length === 0) throw malformed('token has no signature');
-  if (!isCanonicalBase64url(signatureSegment)) throw malformed('token signature is not canonical base64url');
+  const signature = decodeCanonicalBase64url(signatureSegment);
+  if (signature === undefined) throw malformed('token signature is not canonical base64url');
   return {
     header: header as JwtHeader,
     payload: payload as JwtClaims,
     signingInput: token.slice(0, second),
-    signature: decodeBase64url(signatureSegment, portable),
+    signature,
   };
 }

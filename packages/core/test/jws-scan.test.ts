@@ -7,7 +7,7 @@
 import { decodeJwt, decodeJwtSegment, isAuthError } from '@tokengate/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeBase64url, isCanonicalBase64url } from '../src/base64url.js';
+import { decodeCanonicalBase64url, isCanonicalBase64url } from '../src/base64url.js';
 
 /** The reference: every character looked at, every object's members listed. */
 function referenceDecode(written: string): string {
@@ -114,17 +114,65 @@ describe('decodeJwtSegment: the string-skipping member scan', () => {
   });
 });
 
-describe('decodeBase64url: the portable decoder (used before asymmetric checks)', () => {
-  it("gives Node's answer for every byte string", () => {
+describe('decodeCanonicalBase64url: validating while decoding', () => {
+  /** The plain path: a regular expression and the bit checks, then Node's decoder. */
+  const reference = (text: string) =>
+    isCanonicalBase64url(text) ? Buffer.from(text, 'base64url').toString('hex') : 'refused';
+  const fused = (text: string) => {
+    const bytes = decodeCanonicalBase64url(text);
+    return bytes === undefined ? 'refused' : Buffer.from(bytes).toString('hex');
+  };
+
+  it("decodes every byte string as Node's decoder does", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => {
         const text = Buffer.from(bytes).toString('base64url');
-        expect(isCanonicalBase64url(text)).toBe(true);
-        const portable = decodeBase64url(text, true);
-        expect(Buffer.from(portable).equals(Buffer.from(bytes))).toBe(true);
-        expect(Buffer.from(decodeBase64url(text)).equals(Buffer.from(bytes))).toBe(true);
+        expect(fused(text)).toBe(Buffer.from(bytes).toString('hex'));
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it('refuses exactly what the plain check refuses', () => {
+    // Canonical text with one character replaced, inserted or removed: other alphabets, padding,
+    // whitespace, non-ASCII (including characters whose low 7 bits are in the alphabet).
+    const odd = fc.constantFrom(
+      '+',
+      '/',
+      '=',
+      ' ',
+      '\n',
+      '.',
+      '\u00c1',
+      '\u0141',
+      '\u4e41',
+      '\ud83d',
+      'A',
+      'B',
+      'Q',
+      'g',
+      '_',
+      '-',
+    );
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 64 }),
+        fc.nat(),
+        odd,
+        fc.constantFrom('replace', 'insert', 'remove'),
+        (bytes, at, char, how) => {
+          const text = Buffer.from(bytes).toString('base64url');
+          const cut = text.length === 0 ? 0 : at % (text.length + (how === 'insert' ? 1 : 0));
+          const changed =
+            how === 'insert'
+              ? text.slice(0, cut) + char + text.slice(cut)
+              : how === 'remove'
+                ? text.slice(0, cut) + text.slice(cut + 1)
+                : text.slice(0, cut) + char + text.slice(cut + 1);
+          expect(fused(changed)).toBe(reference(changed));
+        },
+      ),
+      { numRuns: 5000 },
     );
   });
 

@@ -28,11 +28,14 @@ const token = await idp.sign(
   { expiresIn: '1h' },
 );
 const authorization = `Bearer ${token}`;
-const request = {
+// What Express and Koa hand the core: a Node request, wrapped once per request by nodeRequest()
+// (wrapping is part of the cost: a getter in that wrapper once cost ~1.5 µs a request).
+const incoming = {
   method: 'GET',
   url: '/orders',
-  raw: undefined,
-  header: (name) => (name === 'authorization' ? authorization : undefined),
+  headers: { host: 'api.example.com', authorization },
+  rawHeaders: ['Host', 'api.example.com', 'Authorization', authorization],
+  socket: null,
 };
 const guard = core.requireScope('orders:read');
 
@@ -40,7 +43,7 @@ async function cell(verifier) {
   let sink = 0;
   const run = async (n) => {
     for (let i = 0; i < n; i++) {
-      const { auth } = await core.authenticate(verifier, request);
+      const { auth } = await core.authenticate(verifier, core.nodeRequest(incoming, incoming, incoming.url));
       if (guard.check(auth) !== undefined) throw new Error('guard refused');
       sink += auth.subject.length + auth.scopes.size;
     }

@@ -99,14 +99,8 @@ function honoRequest(c: Context): RequestLike<Context> {
   // Fetch `Headers` object per request, and its raw header lines reveal a second Authorization.
   const incoming = (c.env as { incoming?: NodeRequestShape } | undefined)?.incoming;
   if (incoming && Array.isArray(incoming.rawHeaders)) return nodeRequest(incoming, c);
-  return {
-    method: c.req.method,
-    get url() {
-      return c.req.url;
-    },
-    raw: c,
-    header: (name) => c.req.header(name),
-  };
+  // No getters in this literal: one with a getter is built by a runtime call (~1.5 µs a request).
+  return { method: c.req.method, url: c.req.url, raw: c, header: (name) => c.req.header(name) };
 }
 
 /**

@@ -25,12 +25,29 @@ export function isCanonicalBase64url(segment: string): boolean {
 }
 
 /**
- * Decodes base64url key material (a JWK's `n`, `e`, `k`); tokens go through
- * {@link decodeCanonicalBase64url}, which also refuses any other spelling.
+ * Decodes base64url key material (a JWK's `n`, `e`, `k`) as leniently as Node's
+ * `Buffer.from(…, 'base64url')` on every runtime, so both crypto backends read a key the same
+ * way: `+`/`/` as `-`/`_`, padding, whitespace and other stray characters skipped. Tokens go
+ * through {@link decodeCanonicalBase64url}, which refuses any other spelling.
  */
 export function decodeBase64url(segment: string): Uint8Array {
   if (NodeBuffer) return NodeBuffer.from(segment, 'base64url');
-  return decodeCanonicalBase64url(segment) ?? new Uint8Array(0);
+  const out = new Uint8Array((segment.length * 3) >> 2);
+  let bits = 0;
+  let value = 0;
+  let j = 0;
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment.charCodeAt(i);
+    const v = c === 0x2b ? 62 : c === 0x2f ? 63 : c < 128 ? LOOKUP[c]! : -1;
+    if (v < 0) continue;
+    value = ((value << 6) | v) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[j++] = (value >> bits) & 0xff;
+    }
+  }
+  return out.subarray(0, j);
 }
 
 /**

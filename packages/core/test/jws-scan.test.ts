@@ -6,7 +6,7 @@
  */
 import { decodeJwt, decodeJwtSegment, isAuthError } from '@tokengate/core';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decodeCanonicalBase64url, isCanonicalBase64url } from '../src/base64url.js';
 
 /** The reference: every character looked at, every object's members listed. */
@@ -207,5 +207,31 @@ describe('the ASCII shortcut before asymmetric checks', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('decodeBase64url off Node (key material)', () => {
+  it("reads what Node's lenient decoder reads", async () => {
+    const saved = globalThis.Buffer;
+    const vary = fc.constantFrom('', '=', '==', ' ', '\n');
+    const samples = fc.sample(fc.tuple(fc.uint8Array({ maxLength: 300 }), vary, fc.boolean()), 2000);
+    const cases = samples.map(([bytes, junk, standard]) => {
+      let text = saved
+        .from(bytes)
+        .toString(standard ? 'base64' : 'base64url')
+        .replace(/=+$/, '');
+      text = `${text}${junk}`;
+      return { text, expected: saved.from(text, 'base64url').toString('hex') };
+    });
+    // A fresh copy of the module sees no Buffer, as on workerd without nodejs_compat.
+    (globalThis as { Buffer?: unknown }).Buffer = undefined;
+    try {
+      vi.resetModules();
+      const fresh = await import('../src/base64url.js');
+      for (const { text, expected } of cases)
+        expect(saved.from(fresh.decodeBase64url(text)).toString('hex')).toBe(expected);
+    } finally {
+      globalThis.Buffer = saved;
+    }
   });
 });

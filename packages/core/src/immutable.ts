@@ -82,7 +82,7 @@ function readOnly(): TypeError {
  * choice, never the call stack's.
  */
 export function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) freezeTree(value, 0);
+  if (typeof value === 'object' && value !== null) freezeTree(value, 0, true);
   return value;
 }
 
@@ -93,18 +93,8 @@ export function deepFreeze<T>(value: T): T {
  * immutable contexts; this keeps it to the `Object.freeze` calls themselves.
  */
 export function freezeParsed<T extends object>(value: T): T {
-  freezeJson(value, 0);
+  freezeTree(value, 0, false);
   return value;
-}
-
-function freezeJson(item: object, depth: number): void {
-  Object.freeze(item);
-  for (const key in item) {
-    const member = (item as Record<string, unknown>)[key];
-    if (typeof member !== 'object' || member === null) continue;
-    if (depth < RECURSION_LIMIT) freezeJson(member, depth + 1);
-    else freezeDeep(member);
-  }
 }
 
 const RECURSION_LIMIT = 32;
@@ -116,15 +106,16 @@ function freezable(item: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-function freezeTree(item: object, depth: number): void {
-  if (!freezable(item)) return;
+/** @param check - whether `item` may be something other than a fresh plain object or array. */
+function freezeTree(item: object, depth: number, check: boolean): void {
+  if (check && !freezable(item)) return;
   Object.freeze(item);
   // `for…in` over a plain object or an array (null or Object.prototype, whose members are not
   // enumerable) visits exactly its own members, without allocating a list of them.
   for (const key in item) {
     const member = (item as Record<string, unknown>)[key];
     if (typeof member !== 'object' || member === null) continue;
-    if (depth < RECURSION_LIMIT) freezeTree(member, depth + 1);
+    if (depth < RECURSION_LIMIT) freezeTree(member, depth + 1, check);
     else freezeDeep(member);
   }
 }

@@ -25,7 +25,7 @@ import {
   type RemoteIdp,
   runDifferential,
   type Verdict,
-} from '../../core/test/differential/harness.js';
+} from '../../core/test/token/differential-harness.js';
 import { listen } from './http.js';
 import type { CaseResponse, Target } from './routes.js';
 

@@ -54,6 +54,49 @@ describe('code blocks of the README and the guides (docs/*.md)', () => {
 });
 
 describe('links', () => {
+  it('the check finds what it must: missing files and headings, folders, anchors TypeDoc spells differently, relative links in package READMEs', async () => {
+    const { mkdirSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = `${mkdtempSync(`${tmpdir()}/tokengate-links-`)}/`;
+    mkdirSync(`${dir}docs`);
+    mkdirSync(`${dir}packages/x`, { recursive: true });
+    mkdirSync(`${dir}examples/app`, { recursive: true });
+    writeFileSync(`${dir}SECURITY.md`, '# Security\n');
+    writeFileSync(`${dir}CONTRIBUTING.md`, '# Contributing\n');
+    writeFileSync(
+      `${dir}README.md`,
+      '# Front\n\n## Try it (Node ≥ 20)\n\n[ok](docs/guide.md#a-b) [ok](SECURITY.md)\n',
+    );
+    writeFileSync(
+      `${dir}docs/guide.md`,
+      [
+        '# Guide',
+        '## A `b`',
+        '## A b',
+        '[ok](#a-b-1) [ok](../README.md#front) [no heading](#c) [no file](other.md)',
+        '[folder](../examples/app) [typedoc](../README.md#try-it-node--20)',
+        '```md',
+        '[inside a code block](nowhere.md)',
+        '```',
+      ].join('\n\n'),
+    );
+    writeFileSync(
+      `${dir}packages/x/README.md`,
+      '[relative](../../README.md) [absolute](https://github.com/tokengate/tokengate/blob/main/docs/guide.md#zzz)\n',
+    );
+    const found: string[] = brokenLinks(dir);
+    expect(found.map((line) => line.split(' — ')[0])).toEqual([
+      'docs/guide.md: #c',
+      'docs/guide.md: other.md',
+      'docs/guide.md: ../examples/app',
+      'docs/guide.md: ../README.md#try-it-node--20',
+      'packages/x/README.md: ../../README.md',
+      'packages/x/README.md: https://github.com/tokengate/tokengate/blob/main/docs/guide.md#zzz',
+    ]);
+    expect(found[3]).toContain('TypeDoc');
+    rmSync(dir, { recursive: true });
+  });
+
   it("every relative link and anchor of README.md, docs/*.md, SECURITY.md and CONTRIBUTING.md resolves (under GitHub's anchors and TypeDoc's), and package READMEs link by absolute URL", () => {
     expect(brokenLinks(root)).toEqual([]);
   });

@@ -14,7 +14,7 @@ import {
 } from './key-set.js';
 import { keySourceListener } from './remote/events.js';
 import { createRemoteKeySource } from './remote/key-source.js';
-import type { RemoteJwksOptions } from './remote/remote-jwks.js';
+import type { RemoteJwksOptions } from './remote/options.js';
 
 /** The options that name a key source; at most one may be given. */
 export const KEY_OPTIONS = ['secret', 'publicKey', 'jwks', 'jwksUri'] as const;

@@ -1,6 +1,7 @@
 import type { CryptoBackend } from '../../crypto/index.js';
 import type { Algorithm } from '../../token/algorithms.js';
-import { importJwks, type KeySource, selectKeys, type VerificationKey } from '../key-set.js';
+import { importJwks } from '../import.js';
+import { type KeySource, selectKeys, type VerificationKey } from '../key-set.js';
 import { getIssuerJwks } from './issuer-jwks.js';
 import type { RemoteJwksOptions } from './options.js';
 import { getRemoteJwks, type RemoteJwk, type RemoteJwks } from './remote-jwks.js';

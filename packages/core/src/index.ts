@@ -23,21 +23,14 @@ export type {
   StandardClaims,
 } from './context/types.js';
 export type { CryptoPreference } from './crypto/index.js';
-export {
-  AuthError,
-  type AuthErrorBody,
-  type AuthErrorCode,
-  type AuthErrorInit,
-  type AuthErrorReason,
-  type BearerErrorToken,
-  isAuthError,
-} from './errors/auth-error.js';
+export { AuthError, type AuthErrorBody, type AuthErrorInit, isAuthError } from './errors/auth-error.js';
 export {
   buildChallenge,
   buildDpopChallenge,
   type ChallengeParts,
   type DpopChallenge,
 } from './errors/challenge.js';
+export type { AuthErrorCode, AuthErrorReason, BearerErrorToken } from './errors/codes.js';
 export {
   discoverIssuer,
   discoveryUrls,

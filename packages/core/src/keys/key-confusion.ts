@@ -42,7 +42,7 @@ const OPENSSH_KEY = /^\s*(?:ssh-(?:rsa|dss|ed25519|ed448)|ecdsa-sha2-|sk-(?:ssh|
  * (an RSA, EC or Ed25519 algorithm identifier near the start of a DER sequence), a JWK or JWK set
  * as JSON, or an OpenSSH public key.
  */
-export function isPublicKeyText(bytes: Uint8Array): boolean {
+function isPublicKeyText(bytes: Uint8Array): boolean {
   if (bytes[0] === 0x30 && SPKI_ALGORITHMS.some((oid) => includesBytes(bytes, oid))) return true;
   let text = '';
   for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]!);

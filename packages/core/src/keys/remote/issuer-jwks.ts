@@ -1,5 +1,4 @@
-import type { IssuerMetadata } from './discovery.js';
-import { getIssuerDiscovery } from './discovery.js';
+import { getIssuerDiscovery, type IssuerMetadata } from './discovery.js';
 import type { RemoteJwksOptions } from './options.js';
 import { getRemoteJwks, type RemoteJwks, type RemoteKeySet } from './remote-jwks.js';
 

@@ -8,8 +8,9 @@ import { jwkUsageDefect, rsaKeyDefect } from './limits.js';
 /**
  * Key material in, {@link VerificationKey}s out. One importer per format — PEM, JWK,
  * CryptoKey/KeyObject, HMAC secret — each synchronous on the node:crypto backend and a promise on
- * WebCrypto through the same code ({@link chain}); a key that cannot verify becomes a
- * {@link KeyRefusal} saying why, never a thrown error. Then what the options hold, built on them:
+ * WebCrypto through the same code (`importPublic`, {@link chain}); a key that cannot verify
+ * becomes a {@link KeyRefusal} saying why, never a thrown error (key-confusion rules:
+ * `key-confusion.ts`; RSA and usage bounds: `limits.ts`). Then what the options hold, built on them:
  * `publicKey` ({@link importPublicKey}), a list of secrets ({@link importSecrets}) and a key set
  * ({@link importJwks}).
  */

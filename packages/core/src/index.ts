@@ -23,42 +23,35 @@ export type {
   StandardClaims,
 } from './context/types.js';
 export type { CryptoPreference } from './crypto/index.js';
-export {
-  AuthError,
-  type AuthErrorBody,
-  type AuthErrorCode,
-  type AuthErrorInit,
-  type AuthErrorReason,
-  type BearerErrorToken,
-  isAuthError,
-} from './errors/auth-error.js';
+export { AuthError, type AuthErrorBody, type AuthErrorInit, isAuthError } from './errors/auth-error.js';
 export {
   buildChallenge,
   buildDpopChallenge,
   type ChallengeParts,
   type DpopChallenge,
 } from './errors/challenge.js';
+export type { AuthErrorCode, AuthErrorReason, BearerErrorToken } from './errors/codes.js';
 export {
   discoverIssuer,
   discoveryUrls,
   getIssuerDiscovery,
-  getIssuerJwks,
   type IssuerDiscovery,
   type IssuerMetadata,
 } from './keys/remote/discovery.js';
-export type { KeySourceEventOption } from './keys/remote/events.js';
-export { KeySourceError, type KeySourceErrorKind, MAX_RESPONSE_BYTES } from './keys/remote/fetch-json.js';
+export type { KeySourceEvent, KeySourceEventOption } from './keys/remote/events.js';
+export { MAX_RESPONSE_BYTES } from './keys/remote/fetch-json.js';
+export { getIssuerJwks } from './keys/remote/issuer-jwks.js';
+export { KeySourceError, type KeySourceErrorKind } from './keys/remote/key-source-error.js';
+export type { RemoteJwksOptions } from './keys/remote/options.js';
+export type { RemoteKeySourceStats } from './keys/remote/remote-cache.js';
 export {
-  assertKeySourceUrl,
   createRemoteJwks,
   getRemoteJwks,
-  type KeySourceEvent,
   type RemoteJwk,
   type RemoteJwks,
-  type RemoteJwksOptions,
   type RemoteKeySet,
-  type RemoteKeySourceStats,
 } from './keys/remote/remote-jwks.js';
+export { assertKeySourceUrl } from './keys/remote/url-rules.js';
 export type { DpopNonceOptions, NonceSource } from './oauth/dpop/nonce.js';
 export { DPOP_ALGORITHMS, type DpopOptions, type DpopSettings } from './oauth/dpop/options.js';
 export type { DpopRequestSettings, ProofChecker } from './oauth/dpop/proof.js';

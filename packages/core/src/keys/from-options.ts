@@ -2,19 +2,12 @@ import type { IssuerOptions, Secret, SecretResolver, TokengateOptions } from '..
 import { list } from '../config/validate.js';
 import type { CryptoBackend } from '../crypto/index.js';
 import { ALGORITHMS, type Algorithm, isAlgorithm, isSymmetric } from '../token/algorithms.js';
-import {
-  chain,
-  importJwks,
-  importPublicKey,
-  importSecrets,
-  type KeySource,
-  secretResolverSource,
-  staticKeySource,
-  type VerificationKey,
-} from './key-set.js';
+import { chain, importJwks, importPublicKey, importSecrets } from './import.js';
+import { type KeySource, pendingKeySource, staticKeySource } from './key-set.js';
 import { keySourceListener } from './remote/events.js';
 import { createRemoteKeySource } from './remote/key-source.js';
-import type { RemoteJwksOptions } from './remote/remote-jwks.js';
+import type { RemoteJwksOptions } from './remote/options.js';
+import { secretResolverSource } from './secret-resolver.js';
 
 /** The options that name a key source; at most one may be given. */
 export const KEY_OPTIONS = ['secret', 'publicKey', 'jwks', 'jwksUri'] as const;
@@ -85,7 +78,7 @@ export function resolveKeySource(
   if (source === 'publicKey') {
     const key = importPublicKey(options.publicKey!, backend, explicit);
     return {
-      keys: lazyStatic(
+      keys: pendingKeySource(
         chain(key, (k) => [k]),
         false,
       ),
@@ -110,7 +103,7 @@ export function resolveKeySource(
       }
       return result.keys;
     });
-    return { keys: lazyStatic(imported, true), algorithms };
+    return { keys: pendingKeySource(imported, true), algorithms };
   }
   const fetchOptions: RemoteJwksOptions = {};
   for (const name of [
@@ -160,23 +153,5 @@ export function resolveKeySource(
       fetchOptions,
     }),
     algorithms,
-  };
-}
-
-/** A fixed key set whose import may still be running (WebCrypto imports are async). */
-function lazyStatic(keys: VerificationKey[] | Promise<VerificationKey[]>, matchKid: boolean): KeySource {
-  if (!(keys instanceof Promise)) return staticKeySource(keys, false, matchKid);
-  let source: KeySource | undefined;
-  const loaded = keys.then((k) => {
-    source = staticKeySource(k, false, matchKid);
-    return source;
-  });
-  loaded.catch(() => {});
-  return {
-    symmetric: false,
-    keysFor: (header, payload) =>
-      source ? source.keysFor(header, payload) : loaded.then((s) => s.keysFor(header, payload)),
-    fixed: true,
-    ready: () => loaded.then(() => {}),
   };
 }

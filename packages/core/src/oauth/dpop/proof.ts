@@ -1,6 +1,7 @@
 import type { JwtHeader } from '../../context/types.js';
 import type { CryptoBackend, ImportedKey } from '../../crypto/index.js';
-import { AuthError, type AuthErrorReason, isAuthError } from '../../errors/auth-error.js';
+import { AuthError, isAuthError } from '../../errors/auth-error.js';
+import type { AuthErrorReason } from '../../errors/codes.js';
 import type { RequestLike } from '../../request/token-sources.js';
 import { type Algorithm, CURVE_OF, keyTypeOf } from '../../token/algorithms.js';
 import { decodeJwt } from '../../token/jws.js';

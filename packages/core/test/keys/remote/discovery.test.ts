@@ -1,13 +1,10 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createVerifier } from '../../../src/index.js';
-import {
-  discoverIssuer,
-  discoveryUrls,
-  getIssuerDiscovery,
-  getIssuerJwks,
-} from '../../../src/keys/remote/discovery.js';
-import type { KeySourceEvent, RemoteJwksOptions } from '../../../src/keys/remote/remote-jwks.js';
+import { discoverIssuer, discoveryUrls, getIssuerDiscovery } from '../../../src/keys/remote/discovery.js';
+import type { KeySourceEvent } from '../../../src/keys/remote/events.js';
+import { getIssuerJwks } from '../../../src/keys/remote/issuer-jwks.js';
+import type { RemoteJwksOptions } from '../../../src/keys/remote/options.js';
 import { createTestIssuer, type TestIssuer, type TestIssuerServer } from '../../../src/testing/index.js';
 
 let idp: TestIssuer;

@@ -1,14 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isAuthError } from '../../../src/errors/auth-error.js';
-import { KeySourceError } from '../../../src/keys/remote/fetch-json.js';
-import {
-  createRemoteJwks,
-  getRemoteJwks,
-  type KeySourceEvent,
-  RemoteCache,
-  type RemoteJwksOptions,
-  resolveRemoteOptions,
-} from '../../../src/keys/remote/remote-jwks.js';
+import type { KeySourceEvent } from '../../../src/keys/remote/events.js';
+import { KeySourceError } from '../../../src/keys/remote/key-source-error.js';
+import { type RemoteJwksOptions, resolveRemoteOptions } from '../../../src/keys/remote/options.js';
+import { RemoteCache } from '../../../src/keys/remote/remote-cache.js';
+import { createRemoteJwks, getRemoteJwks } from '../../../src/keys/remote/remote-jwks.js';
 import { createTestIssuer, type TestIssuer, type TestIssuerServer } from '../../../src/testing/index.js';
 
 const MIN = 60_000;

@@ -49,7 +49,6 @@ export {
 export type { KeySourceEventOption } from './keys/remote/events.js';
 export { KeySourceError, type KeySourceErrorKind, MAX_RESPONSE_BYTES } from './keys/remote/fetch-json.js';
 export {
-  assertKeySourceUrl,
   createRemoteJwks,
   getRemoteJwks,
   type KeySourceEvent,
@@ -58,6 +57,7 @@ export {
   type RemoteJwksOptions,
   type RemoteKeySet,
   type RemoteKeySourceStats,
+  validateKeySourceUrl,
 } from './keys/remote/remote-jwks.js';
 export type { DpopNonceOptions, NonceSource } from './oauth/dpop/nonce.js';
 export { DPOP_ALGORITHMS, type DpopOptions, type DpopSettings } from './oauth/dpop/options.js';
@@ -100,7 +100,7 @@ export {
 export { type AuthOutcome, authenticate, isPreflight } from './request/authenticate.js';
 export { callHook } from './request/hooks.js';
 export {
-  assertBearerSyntax,
+  checkBearerSyntax,
   type Extracted,
   extractToken,
   type NodeRequestShape,
@@ -112,8 +112,6 @@ export {
 } from './request/token-sources.js';
 export { createMemoryRevocationStore, type MemoryRevocationStoreOptions } from './revocation/memory.js';
 export {
-  assertRevocationId,
-  assertRevocationTolerance,
   type Instant,
   isRevokedBy,
   isWellFormedString,
@@ -121,6 +119,8 @@ export {
   type RevocationCheck,
   type RevocationStore,
   toEpochSeconds,
+  validateRevocationId,
+  validateRevocationTolerance,
 } from './revocation/store.js';
 export { ALGORITHMS, type Algorithm, isAlgorithm, isSymmetric } from './token/algorithms.js';
 export { type DecodedJwt, decodeJwt, decodeJwtSegment } from './token/jws.js';

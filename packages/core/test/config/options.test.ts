@@ -83,7 +83,16 @@ describe('every start-up error starts with "tokengate:" and names its option', (
     ['jwksUri with a password', { jwksUri: 'https://u:p@idp.example.com/jwks' }, 'jwksUri'],
     ['two discovery issuers', { issuer: ['https://a.test/', 'https://b.test/'] }, 'issuer'],
     ['zero cooldownDuration', { jwksUri: 'https://x.test/jwks', cooldownDuration: 0 }, 'cooldownDuration'],
-    ['string timeoutDuration', { jwksUri: 'https://x.test/jwks', timeoutDuration: '5s' }, 'timeoutDuration'],
+    [
+      'bare-number timeoutDuration',
+      { jwksUri: 'https://x.test/jwks', timeoutDuration: 5000 },
+      'timeoutDuration',
+    ],
+    [
+      'malformed timeoutDuration',
+      { jwksUri: 'https://x.test/jwks', timeoutDuration: '5 seconds' },
+      'timeoutDuration',
+    ],
     ['infinite staleIfError', { jwksUri: 'https://x.test/jwks', staleIfError: Infinity }, 'staleIfError'],
     ['fetch not a function', { jwksUri: 'https://x.test/jwks', fetch: 'x' }, 'fetch'],
     ['onKeySourceEvent not a function', { secret, onKeySourceEvent: true }, 'onKeySourceEvent'],
@@ -170,7 +179,7 @@ describe('a mistyped option name gets the nearest valid name', () => {
   it('suggests nothing for a name that is not close, and names top-level options used in an entry', () => {
     expect(startupError({ secret, frobnicate: 1 }).message).not.toMatch(/did you mean/);
     expect(
-      startupError({ issuers: [{ issuer: 'https://a.test/', secret, cooldownDuration: 5 }] }).message,
+      startupError({ issuers: [{ issuer: 'https://a.test/', secret, cooldownDuration: '5ms' }] }).message,
     ).toMatch(/"cooldownDuration" in issuers\[0\] \(it is a top-level option\)/);
   });
 });

@@ -1,6 +1,5 @@
 import { fetchJson, KeySourceError } from './fetch-json.js';
 import {
-  assertKeySourceUrl,
   EventHub,
   getRemoteJwks,
   isLoopback,
@@ -13,6 +12,7 @@ import {
   type ResolvedRemoteOptions,
   remember,
   resolveRemoteOptions,
+  validateKeySourceUrl,
 } from './remote-jwks.js';
 
 /** What discovery found for an issuer. */
@@ -65,7 +65,7 @@ export interface IssuerDiscovery {
  */
 export function discoveryUrls(issuer: string): { openid: string; oauth: string } {
   if (typeof issuer !== 'string') throw new TypeError('tokengate: option "issuer" must be a string URL');
-  const url = assertKeySourceUrl(issuer, 'issuer');
+  const url = validateKeySourceUrl(issuer, 'issuer');
   if (url.search || url.hash || issuer.includes('?') || issuer.includes('#')) {
     throw new TypeError(`tokengate: option "issuer" must not have a query or fragment (got ${issuer})`);
   }
@@ -138,7 +138,7 @@ function checkMetadata(issuer: string, url: string, json: unknown): IssuerMetada
   // must not point every instance at a plain-http service on its own machine.
   const loopbackIssuer = isLoopback(new URL(issuer));
   try {
-    assertKeySourceUrl(jwksUri, 'jwks_uri', loopbackIssuer);
+    validateKeySourceUrl(jwksUri, 'jwks_uri', loopbackIssuer);
   } catch (cause) {
     throw new KeySourceError(
       'insecure_url',

@@ -2,8 +2,8 @@
  * A length of time: a string with its unit (`'500ms'`, `'30s'`, `'15m'`, `'2h'`, `'7d'`, `'1w'`),
  * or a bare number of seconds. One rule for every duration option; the remote-key timings
  * (`timeoutDuration`, `cooldownDuration`, `cacheMaxAge`, `staleIfError`) counted milliseconds
- * until tokengate 0.1 and therefore refuse a bare number other than `0` (see
- * {@link toMilliseconds}).
+ * until tokengate 0.1 and therefore refuse a bare number other than `0` (and `Infinity` for
+ * `cacheMaxAge`): the start-up `TypeError` names the string to write.
  */
 export type Duration = number | string;
 

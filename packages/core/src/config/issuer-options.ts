@@ -1,3 +1,7 @@
+/**
+ * The options of one issuer profile (the top level, or an `issuers` entry) and the key types
+ * they take. Their validation and defaults: `ISSUER_OPTIONS` in `declarations.ts`.
+ */
 import type { JwtClaims, JwtHeader } from '../context/types.js';
 import type { Algorithm } from '../token/algorithms.js';
 import type { Duration } from './duration.js';

@@ -1,4 +1,4 @@
-export { type Duration, toSeconds } from './config/duration.js';
+export { type Duration, type MillisecondsRule, toMilliseconds, toSeconds } from './config/duration.js';
 export type {
   AuthenticatedEvent,
   CacheOptions,

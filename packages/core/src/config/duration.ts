@@ -73,12 +73,13 @@ function spell(ms: number): string {
 }
 
 /**
- * Reads a remote-key timing (`timeoutDuration`, `cooldownDuration`, `cacheMaxAge`,
- * `staleIfError`) in milliseconds, for the code that keeps time in milliseconds. A string carries
- * its unit; the number `0` and `Infinity` need none (where `rule` allows them). Any other bare
- * number is a `TypeError` naming the fix: these options counted milliseconds until tokengate 0.1
- * while every other duration counts seconds, so `cacheMaxAge: 600000` could mean ten minutes or
- * a week (it says to write `'10m'`).
+ * Reads a duration option that counted milliseconds until tokengate 0.1 (core's remote-key
+ * timings `timeoutDuration`, `cooldownDuration`, `cacheMaxAge`, `staleIfError`; the Redis
+ * stores' `connectTimeout`, `commandTimeout`, `sweepInterval`, `heartbeatInterval`), in
+ * milliseconds. A string carries its unit; the number `0` and `Infinity` need none (where `rule`
+ * allows them). Any other bare number is a `TypeError` naming the fix: every other duration
+ * counts seconds, so `cacheMaxAge: 600000` could mean ten minutes or a week (it says to write
+ * `'10m'`).
  *
  * @throws TypeError naming `option`.
  * @example

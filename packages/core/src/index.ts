@@ -1,4 +1,4 @@
-export { type Duration, toSeconds } from './config/duration.js';
+export { type Duration, type MillisecondsRule, toMilliseconds, toSeconds } from './config/duration.js';
 export type {
   AuthenticatedEvent,
   CacheOptions,
@@ -51,7 +51,7 @@ export {
   type RemoteJwks,
   type RemoteKeySet,
 } from './keys/remote/remote-jwks.js';
-export { assertKeySourceUrl } from './keys/remote/url-rules.js';
+export { validateKeySourceUrl } from './keys/remote/url-rules.js';
 export type { DpopNonceOptions, NonceSource } from './oauth/dpop/nonce.js';
 export { DPOP_ALGORITHMS, type DpopOptions, type DpopSettings } from './oauth/dpop/options.js';
 export type { DpopRequestSettings, ProofChecker } from './oauth/dpop/proof.js';
@@ -93,7 +93,7 @@ export {
 export { type AuthOutcome, authenticate, isPreflight } from './request/authenticate.js';
 export { callHook } from './request/hooks.js';
 export {
-  assertBearerSyntax,
+  checkBearerSyntax,
   type Extracted,
   extractToken,
   type NodeRequestShape,
@@ -105,8 +105,6 @@ export {
 } from './request/token-sources.js';
 export { createMemoryRevocationStore, type MemoryRevocationStoreOptions } from './revocation/memory.js';
 export {
-  assertRevocationId,
-  assertRevocationTolerance,
   type Instant,
   isRevokedBy,
   isWellFormedString,
@@ -114,6 +112,8 @@ export {
   type RevocationCheck,
   type RevocationStore,
   toEpochSeconds,
+  validateRevocationId,
+  validateRevocationTolerance,
 } from './revocation/store.js';
 export { ALGORITHMS, type Algorithm, isAlgorithm, isSymmetric } from './token/algorithms.js';
 export { type DecodedJwt, decodeJwt, decodeJwtSegment } from './token/jws.js';

@@ -1,12 +1,12 @@
 import {
   type AuthContext,
   AuthError,
-  assertRevocationId,
   callHook,
   type Instant,
   type RevocationCheck,
   type RevocationStore,
   toEpochSeconds,
+  validateRevocationId,
 } from '@tokengate/core';
 import { openConnection, type RedisClient } from './connection.js';
 import { LOAD_SCRIPT, REVOKE_SCRIPT, revocationLayout } from './layout.js';
@@ -395,13 +395,13 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
       return mirror.subjectCount;
     },
     async revoke(jti: string, until: Instant) {
-      assertRevocationId(jti, 'revoke', 'jti');
+      validateRevocationId(jti, 'revoke', 'jti');
       const entry: RevocationEntry = { kind: 'jti', id: jti, value: toEpochSeconds(until) };
       if (entryExpiresAt(entry, maxTokenLifetime)! <= now() / 1000) return;
       await write(entry);
     },
     async revokeSubject(sub: string, issuedBefore: Instant = new Date(now())) {
-      assertRevocationId(sub, 'revokeSubject', 'sub');
+      validateRevocationId(sub, 'revokeSubject', 'sub');
       const entry: RevocationEntry = { kind: 'sub', id: sub, value: toEpochSeconds(issuedBefore) };
       const expiresAt = entryExpiresAt(entry, maxTokenLifetime);
       if (expiresAt !== undefined && expiresAt <= now() / 1000) return;

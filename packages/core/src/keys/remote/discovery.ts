@@ -4,7 +4,7 @@ import { KeySourceError } from './key-source-error.js';
 import { type RemoteJwksOptions, type ResolvedRemoteOptions, resolveRemoteOptions } from './options.js';
 import { SharedRegistry } from './registry.js';
 import { RemoteCache, type RemoteKeySourceStats } from './remote-cache.js';
-import { assertKeySourceUrl, isLoopback } from './url-rules.js';
+import { isLoopback, validateKeySourceUrl } from './url-rules.js';
 
 /**
  * OpenID Connect / RFC 8414 discovery: where an issuer's metadata lives, reading it (OIDC
@@ -62,7 +62,7 @@ export interface IssuerDiscovery {
  */
 export function discoveryUrls(issuer: string): { openid: string; oauth: string } {
   if (typeof issuer !== 'string') throw new TypeError('tokengate: option "issuer" must be a string URL');
-  const url = assertKeySourceUrl(issuer, 'issuer');
+  const url = validateKeySourceUrl(issuer, 'issuer');
   if (url.search || url.hash || issuer.includes('?') || issuer.includes('#')) {
     throw new TypeError(`tokengate: option "issuer" must not have a query or fragment (got ${issuer})`);
   }
@@ -135,7 +135,7 @@ function checkMetadata(issuer: string, url: string, json: unknown): IssuerMetada
   // must not point every instance at a plain-http service on its own machine.
   const loopbackIssuer = isLoopback(new URL(issuer));
   try {
-    assertKeySourceUrl(jwksUri, 'jwks_uri', loopbackIssuer);
+    validateKeySourceUrl(jwksUri, 'jwks_uri', loopbackIssuer);
   } catch (cause) {
     throw new KeySourceError(
       'insecure_url',

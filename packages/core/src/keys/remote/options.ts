@@ -1,3 +1,4 @@
+import { type Duration, REMOTE_TIMINGS, toMilliseconds } from '../../config/duration.js';
 import { nearestName } from '../../config/nearest.js';
 import type { KeySourceEvent } from './events.js';
 
@@ -8,41 +9,43 @@ import type { KeySourceEvent } from './events.js';
 
 /**
  * Timing and transport of remote key sources (a JWKS URL, or an issuer's discovery metadata).
- * Durations are in milliseconds and named as jose's `createRemoteJWKSet` options.
+ * Named as jose's `createRemoteJWKSet` options; durations are strings with a unit (`'30s'`),
+ * since a bare number other than `0` is refused as ambiguous (it meant milliseconds until
+ * tokengate 0.1).
  */
 export interface RemoteJwksOptions {
   /**
-   * Deadline of one fetch, body included, in milliseconds. A request waiting for keys is never
-   * held longer than this.
-   * @default 5000
+   * Deadline of one fetch, body included (`'5s'`). A request waiting for keys is never held
+   * longer than this.
+   * @default '5s'
    */
-  timeoutDuration?: number;
+  timeoutDuration?: Duration;
   /**
-   * Minimum time between two fetches, in milliseconds, when the first failed or the second is
+   * Minimum time between two fetches (`'30s'`), when the first failed or the second is
    * triggered by an unknown `kid`. While no usable key set is held (the endpoint was down at
    * start-up), failed fetches are retried sooner: after 1 s, doubling up to this. Protects the identity provider (and this server) from storms
    * of tokens with random `kid`s. Must be positive: `0` throws a `TypeError`.
-   * @default 30000
+   * @default '30s'
    */
-  cooldownDuration?: number;
+  cooldownDuration?: Duration;
   /**
-   * How long a fetched key set is fresh, in milliseconds; after that, the next request refetches
-   * it. `Infinity` keeps it until an unknown `kid` forces a refetch.
-   * @default 600000 (10 minutes)
+   * How long a fetched key set is fresh (`'10m'`); after that, the next request refetches it.
+   * `Infinity` keeps it until an unknown `kid` forces a refetch.
+   * @default '10m'
    */
-  cacheMaxAge?: number;
+  cacheMaxAge?: Duration;
   /**
-   * How long past `cacheMaxAge` the last good key set keeps being used while refetches fail, in
-   * milliseconds. `0` fails closed as soon as a refresh fails (jose's behaviour). Must be finite.
+   * How long past `cacheMaxAge` the last good key set keeps being used while refetches fail
+   * (`'24h'`). `0` fails closed as soon as a refresh fails (jose's behaviour). Must be finite.
    *
    * **Security:** a key withdrawn by the identity provider during an outage keeps verifying for
    * up to this long. The default (24 h) outlasts typical JWKS/CDN outages and overnight incidents
    * and stays well inside the overlap identity providers keep between publishing and retiring a
    * key (days to weeks), so it does not extend a key's life in normal rotation; lower it when a
    * compromised key must stop working sooner.
-   * @default 86400000 (24 hours)
+   * @default '24h'
    */
-  staleIfError?: number;
+  staleIfError?: Duration;
   /**
    * The `fetch` to use (a proxy-aware one, for example).
    * @default globalThis.fetch
@@ -84,26 +87,11 @@ const OPTION_NAMES = new Set([
   'now',
 ]);
 
-function duration(
-  options: RemoteJwksOptions,
-  name: 'timeoutDuration' | 'cooldownDuration' | 'cacheMaxAge' | 'staleIfError',
-  fallback: number,
-  rule: { min0?: boolean; infinite?: boolean },
-): number {
+function duration(options: RemoteJwksOptions, name: keyof typeof REMOTE_TIMINGS): number {
   const value = options[name];
-  if (value === undefined) return fallback;
-  const ok =
-    typeof value === 'number' &&
-    !Number.isNaN(value) &&
-    (rule.min0 ? value >= 0 : value > 0) &&
-    (rule.infinite || Number.isFinite(value));
-  if (!ok) {
-    const bound = rule.min0 ? 'a non-negative' : 'a positive';
-    throw new TypeError(
-      `tokengate: option "${name}" must be ${bound}${rule.infinite ? '' : ' finite'} number of milliseconds (got ${String(value)})`,
-    );
-  }
-  return value;
+  return value === undefined
+    ? REMOTE_TIMINGS[name].default
+    : toMilliseconds(value, name, REMOTE_TIMINGS[name]);
 }
 
 /**
@@ -137,10 +125,10 @@ export function resolveRemoteOptions(options: RemoteJwksOptions = {}): ResolvedR
     }
   }
   return {
-    timeoutDuration: duration(options, 'timeoutDuration', 5_000, {}),
-    cooldownDuration: duration(options, 'cooldownDuration', 30_000, {}),
-    cacheMaxAge: duration(options, 'cacheMaxAge', 600_000, { infinite: true }),
-    staleIfError: duration(options, 'staleIfError', 86_400_000, { min0: true }),
+    timeoutDuration: duration(options, 'timeoutDuration'),
+    cooldownDuration: duration(options, 'cooldownDuration'),
+    cacheMaxAge: duration(options, 'cacheMaxAge'),
+    staleIfError: duration(options, 'staleIfError'),
     fetch: options.fetch,
     headers: headers && { ...headers },
     now: options.now ?? Date.now,

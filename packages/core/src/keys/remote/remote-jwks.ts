@@ -5,7 +5,7 @@ import { KeySourceError } from './key-source-error.js';
 import { type RemoteJwksOptions, type ResolvedRemoteOptions, resolveRemoteOptions } from './options.js';
 import { SharedRegistry } from './registry.js';
 import { type CachedValue, RemoteCache, type RemoteKeySourceStats } from './remote-cache.js';
-import { assertKeySourceUrl } from './url-rules.js';
+import { validateKeySourceUrl } from './url-rules.js';
 
 /**
  * A remote JSON Web Key Set, as jose's `createRemoteJWKSet` but shared and kept through outages:
@@ -188,7 +188,7 @@ function hasKid(set: RemoteKeySet, kid: string): boolean {
  */
 export function createRemoteJwks(url: string | URL, options: RemoteJwksOptions = {}): RemoteJwks {
   const resolved = resolveRemoteOptions(options);
-  return new JwksSource(assertKeySourceUrl(url, 'jwksUri').href, resolved).handle(options.onEvent);
+  return new JwksSource(validateKeySourceUrl(url, 'jwksUri').href, resolved).handle(options.onEvent);
 }
 
 const registry = new SharedRegistry<JwksSource>();
@@ -212,7 +212,7 @@ const defaultHandles = new WeakMap<JwksSource, RemoteJwks>();
  */
 export function getRemoteJwks(url: string | URL, options: RemoteJwksOptions = {}): RemoteJwks {
   const resolved = resolveRemoteOptions(options);
-  const href = assertKeySourceUrl(url, 'jwksUri').href;
+  const href = validateKeySourceUrl(url, 'jwksUri').href;
   const source = registry.get(href, resolved, () => new JwksSource(href, resolved));
   if (options.onEvent) return source.handle(options.onEvent);
   let shared = defaultHandles.get(source);

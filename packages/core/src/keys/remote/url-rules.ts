@@ -18,12 +18,12 @@ export function isLoopback(url: URL): boolean {
  *
  * @example
  * ```ts
- * assertKeySourceUrl('https://idp.example.com/jwks', 'jwksUri'); // URL
- * assertKeySourceUrl('http://idp.example.com/jwks', 'jwksUri');  // throws TypeError
+ * validateKeySourceUrl('https://idp.example.com/jwks', 'jwksUri'); // URL
+ * validateKeySourceUrl('http://idp.example.com/jwks', 'jwksUri');  // throws TypeError
  * ```
  * @throws TypeError naming `label` for an invalid or insecure URL.
  */
-export function assertKeySourceUrl(value: string | URL, label: string, allowLoopbackHttp = true): URL {
+export function validateKeySourceUrl(value: string | URL, label: string, allowLoopbackHttp = true): URL {
   let url: URL;
   try {
     url = new URL(String(value));

@@ -21,7 +21,7 @@ describe('optionsKey', () => {
     const others = [
       { fetch: async () => new Response('{}') },
       { now: () => 0 },
-      { cooldownDuration: 29_999 },
+      { cooldownDuration: '29999ms' },
       { cacheMaxAge: Number.POSITIVE_INFINITY },
       { staleIfError: 0 },
       { headers: { a: '1' } },
@@ -40,7 +40,7 @@ describe('SharedRegistry', () => {
     const first = registry.get(URL_A, options, create);
     expect(registry.get(URL_A, resolveRemoteOptions({}), create)).toBe(first);
     expect(registry.get(`${URL_A}2`, options, create)).not.toBe(first);
-    expect(registry.get(URL_A, resolveRemoteOptions({ timeoutDuration: 1 }), create)).not.toBe(first);
+    expect(registry.get(URL_A, resolveRemoteOptions({ timeoutDuration: '1ms' }), create)).not.toBe(first);
     expect(created).toBe(3);
   });
 

@@ -1,32 +1,32 @@
 /** Where keys may be fetched from: https, http only on loopback hosts the operator wrote, no credentials. */
 import { describe, expect, it } from 'vitest';
-import { assertKeySourceUrl, isLoopback } from '../../../src/keys/remote/url-rules.js';
+import { isLoopback, validateKeySourceUrl } from '../../../src/keys/remote/url-rules.js';
 
-describe('assertKeySourceUrl', () => {
+describe('validateKeySourceUrl', () => {
   it('accepts https anywhere and http on loopback hosts', () => {
-    expect(assertKeySourceUrl('https://idp.example.com/jwks', 'jwksUri').href).toBe(
+    expect(validateKeySourceUrl('https://idp.example.com/jwks', 'jwksUri').href).toBe(
       'https://idp.example.com/jwks',
     );
     for (const host of ['127.0.0.1', 'localhost', '[::1]']) {
-      expect(assertKeySourceUrl(`http://${host}:8080/jwks`, 'jwksUri').protocol).toBe('http:');
+      expect(validateKeySourceUrl(`http://${host}:8080/jwks`, 'jwksUri').protocol).toBe('http:');
     }
   });
 
   it('refuses http elsewhere, and loopback http when the operator did not write the URL', () => {
-    expect(() => assertKeySourceUrl('http://idp.example.com/jwks', 'jwksUri')).toThrow(
+    expect(() => validateKeySourceUrl('http://idp.example.com/jwks', 'jwksUri')).toThrow(
       /option "jwksUri" must use https \(http is allowed only for loopback hosts\)/,
     );
-    expect(() => assertKeySourceUrl('http://127.0.0.1/jwks', 'jwks_uri', false)).toThrow(
+    expect(() => validateKeySourceUrl('http://127.0.0.1/jwks', 'jwks_uri', false)).toThrow(
       /option "jwks_uri" must use https, got/,
     );
-    expect(() => assertKeySourceUrl('ftp://idp.example.com/jwks', 'jwksUri')).toThrow(TypeError);
+    expect(() => validateKeySourceUrl('ftp://idp.example.com/jwks', 'jwksUri')).toThrow(TypeError);
   });
 
   it('refuses relative URLs, and credentials without echoing the password', () => {
-    expect(() => assertKeySourceUrl('/jwks', 'jwksUri')).toThrow(/must be an absolute URL/);
+    expect(() => validateKeySourceUrl('/jwks', 'jwksUri')).toThrow(/must be an absolute URL/);
     let message = '';
     try {
-      assertKeySourceUrl('https://user:hunter2@idp.example.com/jwks', 'jwksUri');
+      validateKeySourceUrl('https://user:hunter2@idp.example.com/jwks', 'jwksUri');
     } catch (error) {
       message = (error as Error).message;
     }

@@ -1,5 +1,6 @@
 import type { ReplayStore } from '@tokengate/core';
-import { checkConnectionOptions, openConnection, type RedisConnectionOptions } from './connection.js';
+import { openConnection } from './connection.js';
+import { checkConnectionOptions, type RedisConnectionOptions } from './connection-options.js';
 
 /**
  * Options of {@link createRedisReplayStore}: where Redis is (exactly one of `url`, `client`,

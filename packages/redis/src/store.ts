@@ -8,7 +8,8 @@ import {
   type RevocationStore,
   toEpochSeconds,
 } from '@tokengate/core';
-import { openConnection, type RedisClient } from './connection.js';
+import { openConnection } from './connection.js';
+import type { RedisClient } from './connection-options.js';
 import { LOAD_SCRIPT, REVOKE_SCRIPT, revocationLayout } from './layout.js';
 import {
   decodeEntry,

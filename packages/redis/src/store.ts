@@ -12,8 +12,9 @@ import { openConnection } from './connection.js';
 import { revocationLayout } from './layout.js';
 import { entryExpiresAt, type RevocationEntry, RevocationMirror } from './mirror.js';
 import { type RedisRevocationStoreOptions, resolveOptions } from './options.js';
-import { realSchedule, type SyncEvent, type SyncState, startSyncMachine } from './sync-machine.js';
+import { type Schedule, startSyncMachine } from './sync-machine.js';
 import { revocationCommands } from './sync-redis.js';
+import type { SyncEvent, SyncState } from './sync-states.js';
 
 /** Where the store stands; only `'ready'` answers `isRevoked` from a trusted copy. */
 export type RedisRevocationStoreState = 'connecting' | 'ready' | 'unavailable' | 'closed';
@@ -39,6 +40,13 @@ export interface RedisRevocationStore extends RevocationStore {
   /** Number of subject cut-offs in the local copy. */
   readonly subjectCount: number;
 }
+
+/** The machine's timers on the process's own, which never keep the process alive. */
+const realSchedule: Schedule = (ms, fire) => {
+  const timer = setTimeout(fire, ms);
+  timer.unref?.();
+  return () => clearTimeout(timer);
+};
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -1,36 +1,10 @@
 /**
- * How the Redis revocation store keeps its local copy trustworthy, written as a state machine:
- * the states it passes through, the one function that says where each event leads, and the
- * runner that enters states, owns their timers and lets go of what they held. It knows nothing
- * of node-redis: Redis is a {@link SyncPort} and the pub/sub connection a {@link PubSubLink}, so
- * tests drive it with a scripted connection and a fake clock.
- *
- * ```text
- *            ┌──────────────────── link-lost (from every state that holds a link) ───────────────────┐
- *            ▼                                                                                       │
- *  ┌──▶ backoff ─elapsed─▶ locating ─located─▶ opening ─link-ready─▶ subscribing ─subscribed─▶ loading ─loaded─▶ writing-back ─written─▶ serving
- *  │                          │                                          │    ▲                 │    ▲               │
- *  └──────── locate-failed ───┘                                   failed ▼    │ elapsed  failed ▼    │ elapsed       │ failed
- *                                                                     retrying (same link; resumes where it failed) ◀┘
- *  close: every state ─▶ closed
- * ```
- *
- * Only `serving` answers from a trusted copy. `backoff` and `retrying` own one timer each (the
- * delay before the next try); the pub/sub link owns its heartbeat; the store owns the sweep.
+ * Runs the sync machine whose states and transitions are `sync-states.ts`: enters each state
+ * (starts its step, arms its timer), turns the step's outcome into the next event, and lets go of
+ * what a state held when the machine leaves it.
  */
 import { decodeEntry, type RevocationEntry, type RevocationMirror } from './mirror.js';
-
-/** A pub/sub connection to the master that holds the keys, as the machine drives it. */
-export interface PubSubLink {
-  /** Starts connecting: `ready()` once it can subscribe, `lost(error?)` when it fails or drops. */
-  connect(events: { ready(): void; lost(error?: unknown): void }): void;
-  /** Subscribes to the revocation channel; rejects on failure or after the command timeout. */
-  subscribe(onMessage: (message: string) => void): Promise<unknown>;
-  /** Whether it is connected now. */
-  readonly isReady: boolean;
-  /** Closes it at once; no event follows. */
-  destroy(): void;
-}
+import { INITIAL, type PubSubLink, type SyncEvent, type SyncState, transition } from './sync-states.js';
 
 /** What the machine asks of Redis; each round trip is bounded by the command timeout. */
 export interface SyncPort {
@@ -44,111 +18,6 @@ export interface SyncPort {
 
 /** A one-shot timer: fires `fire` after `ms` and returns the function that cancels it. */
 export type Schedule = (ms: number, fire: () => void) => () => void;
-
-/** {@link Schedule} on the process's timers, which never keep the process alive. */
-export const realSchedule: Schedule = (ms, fire) => {
-  const timer = setTimeout(fire, ms);
-  timer.unref?.();
-  return () => clearTimeout(timer);
-};
-
-/** Why a not-serving state cannot be trusted: never loaded yet, or the link was lost since. */
-type Untrusted = { readonly status: 'connecting' | 'unavailable'; readonly opens: number };
-/** A state that holds the pub/sub link; `retries` counts failed tries on this link. */
-type Linked = Untrusted & { readonly link: PubSubLink; readonly retries: number };
-
-/**
- * Every state and the data it carries. `opens` counts the links opened since the store last
- * served (it picks the backoff delay); `fresh` is the copy a reload fills, which messages that
- * arrive meanwhile reach too.
- */
-export type SyncState =
-  | (Untrusted & { readonly name: 'backoff' })
-  | (Untrusted & { readonly name: 'locating' })
-  | (Untrusted & { readonly name: 'opening'; readonly link: PubSubLink })
-  | (Linked & { readonly name: 'subscribing' })
-  | (Linked & { readonly name: 'loading'; readonly fresh: RevocationMirror })
-  | (Linked & { readonly name: 'writing-back'; readonly fresh: RevocationMirror })
-  | (Linked & { readonly name: 'retrying'; readonly resume: 'subscribing' | 'loading' })
-  | { readonly name: 'serving'; readonly status: 'ready'; readonly link: PubSubLink }
-  | { readonly name: 'closed'; readonly status: 'closed' };
-
-/** The name of a {@link SyncState}. */
-export type SyncStateName = SyncState['name'];
-
-/** What happens to the machine: the outcome of a step, a link's news, a timer, or `close()`. */
-export type SyncEvent =
-  | { readonly type: 'located'; readonly link: PubSubLink }
-  | { readonly type: 'locate-failed'; readonly error: unknown }
-  | { readonly type: 'link-ready'; readonly link: PubSubLink }
-  | { readonly type: 'link-lost'; readonly link: PubSubLink; readonly error?: unknown }
-  | { readonly type: 'subscribed' }
-  | { readonly type: 'loaded' }
-  | { readonly type: 'written' }
-  | { readonly type: 'failed'; readonly error: unknown }
-  | { readonly type: 'elapsed' }
-  | { readonly type: 'close' };
-
-/** The state the machine starts in. */
-export const INITIAL: SyncState = { name: 'locating', status: 'connecting', opens: 0 };
-
-/**
- * Every transition: the state `event` leads to from `state`, or `undefined` when it means nothing
- * there (a late answer from a step already left, news from a link already dropped). Pure;
- * `newCopy` gives the empty copy a reload fills.
- */
-export function transition(
-  state: SyncState,
-  event: SyncEvent,
-  newCopy: () => RevocationMirror,
-): SyncState | undefined {
-  if (state.name === 'closed') return undefined;
-  if (event.type === 'close') return { name: 'closed', status: 'closed' };
-  const status = state.status === 'ready' ? 'unavailable' : state.status;
-  const opens = state.name === 'serving' ? 0 : state.opens;
-  if (event.type === 'link-lost') {
-    return 'link' in state && state.link === event.link ? { name: 'backoff', status, opens } : undefined;
-  }
-  switch (state.name) {
-    case 'backoff':
-      return event.type === 'elapsed' ? { name: 'locating', status, opens: opens + 1 } : undefined;
-    case 'locating':
-      if (event.type === 'located') return { name: 'opening', status, opens, link: event.link };
-      return event.type === 'locate-failed' ? { name: 'backoff', status, opens } : undefined;
-    case 'opening':
-      return event.type === 'link-ready' && event.link === state.link
-        ? { name: 'subscribing', status, opens, link: state.link, retries: 0 }
-        : undefined;
-    case 'subscribing':
-      if (event.type === 'subscribed') return { ...state, name: 'loading', fresh: newCopy() };
-      return event.type === 'failed' ? { ...state, name: 'retrying', resume: 'subscribing' } : undefined;
-    case 'loading':
-      if (event.type === 'loaded') return { ...state, name: 'writing-back' };
-      return event.type === 'failed' ? retrying(state) : undefined;
-    case 'writing-back':
-      if (event.type === 'written') {
-        // a link that went down without saying so is lost all the same
-        return state.link.isReady
-          ? { name: 'serving', status: 'ready', link: state.link }
-          : { name: 'backoff', status, opens };
-      }
-      return event.type === 'failed' ? retrying(state) : undefined;
-    case 'retrying': {
-      if (event.type !== 'elapsed') return undefined;
-      const { link, retries } = state;
-      return state.resume === 'subscribing'
-        ? { name: 'subscribing', status, opens, link, retries: retries + 1 }
-        : { name: 'loading', status, opens, link, retries: retries + 1, fresh: newCopy() };
-    }
-    case 'serving':
-      return undefined;
-  }
-}
-
-function retrying(state: Linked): SyncState {
-  const { status, opens, link, retries } = state;
-  return { name: 'retrying', status, opens, link, retries, resume: 'loading' };
-}
 
 /** What the machine needs: Redis, the copy it keeps trustworthy, a clock, and where to report. */
 export interface SyncDeps {
@@ -221,14 +90,20 @@ export function startSyncMachine(deps: SyncDeps): SyncMachine {
     release = enter(next);
   }
 
-  /** Runs `work` for state `s` and turns its outcome into `done` or `failed`. */
-  function settle(s: SyncState, work: () => Promise<unknown>, done: SyncEvent): void {
+  /** Runs the step of state `s`; its outcome becomes an event tagged with `s`. */
+  function settle<T>(
+    s: SyncState,
+    work: () => Promise<T>,
+    done: (value: T) => SyncEvent,
+    failed = (error: unknown): SyncEvent => ({ type: 'failed', error }),
+  ): () => void {
     Promise.resolve()
       .then(work)
       .then(
-        () => dispatch(done, s),
-        (error: unknown) => dispatch({ type: 'failed', error }, s),
+        (value) => dispatch(done(value), s),
+        (error: unknown) => dispatch(failed(error), s),
       );
+    return noop;
   }
 
   /** Delay `attempt` of the reconnect strategy, then `elapsed`. */
@@ -243,13 +118,12 @@ export function startSyncMachine(deps: SyncDeps): SyncMachine {
       case 'retrying':
         return wait(s, s.retries);
       case 'locating':
-        Promise.resolve()
-          .then(port.openLink)
-          .then(
-            (link) => dispatch({ type: 'located', link }, s),
-            (error: unknown) => dispatch({ type: 'locate-failed', error }, s),
-          );
-        return noop;
+        return settle(
+          s,
+          port.openLink,
+          (link) => ({ type: 'located', link }),
+          (error) => ({ type: 'locate-failed', error }),
+        );
       case 'opening': {
         const { link } = s;
         link.connect({
@@ -259,14 +133,23 @@ export function startSyncMachine(deps: SyncDeps): SyncMachine {
         return noop;
       }
       case 'subscribing':
-        settle(s, () => s.link.subscribe(receive), { type: 'subscribed' });
-        return noop;
+        return settle(
+          s,
+          () => s.link.subscribe(receive),
+          () => ({ type: 'subscribed' }),
+        );
       case 'loading':
-        settle(s, () => port.load(s.fresh, () => state === s), { type: 'loaded' });
-        return noop;
+        return settle(
+          s,
+          () => port.load(s.fresh, () => state === s),
+          () => ({ type: 'loaded' }),
+        );
       case 'writing-back':
-        settle(s, () => writeBack(s), { type: 'written' });
-        return noop;
+        return settle(
+          s,
+          () => writeBack(s),
+          () => ({ type: 'written' }),
+        );
       case 'serving':
       case 'closed':
         return noop;

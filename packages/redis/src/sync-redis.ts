@@ -6,7 +6,8 @@ import type { RedisConnection } from './connection.js';
 import type { RedisClient } from './connection-options.js';
 import { LOAD_SCRIPT, REVOKE_SCRIPT, type RevocationLayout } from './layout.js';
 import { encodeEntry, entryExpiresAt, type RevocationEntry, type RevocationMirror } from './mirror.js';
-import type { PubSubLink, SyncPort } from './sync-machine.js';
+import type { SyncPort } from './sync-machine.js';
+import type { PubSubLink } from './sync-states.js';
 
 /** Revocations written back to Redis per round trip after it lost them. */
 const WRITE_BACK_BATCH = 500;

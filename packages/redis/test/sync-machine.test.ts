@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { type RevocationEntry, RevocationMirror } from '../src/mirror.js';
-import {
-  INITIAL,
-  type PubSubLink,
-  type Schedule,
-  type SyncEvent,
-  type SyncMachine,
-  type SyncState,
-  type SyncStateName,
-  startSyncMachine,
-  transition,
-} from '../src/sync-machine.js';
+import { type Schedule, type SyncMachine, startSyncMachine } from '../src/sync-machine.js';
+import { INITIAL, type PubSubLink, type SyncEvent, type SyncState } from '../src/sync-states.js';
 
-// The sync machine on its own: no Redis, a fake clock and a scripted connection. What it does
-// against real Redis (restart, data loss, Cluster and Sentinel failover, a frozen server) is
-// proven by the other files of this folder.
+// The sync machine running: no Redis, a fake clock and a scripted connection. The transition
+// table alone is sync-states.test.ts; what the machine does against real Redis (restart, data
+// loss, Cluster and Sentinel failover, a frozen server) is proven by the other files here.
 
 /** A promise the test settles by hand. */
 function deferred<T = void>() {
@@ -127,7 +118,7 @@ async function harness(strategy = (attempt: number) => 100 * 2 ** attempt) {
   const redis = new ScriptedRedis();
   const mirror = new RevocationMirror(undefined);
   const reports: string[] = [];
-  const trace: SyncStateName[] = [INITIAL.name];
+  const trace: SyncState['name'][] = [INITIAL.name];
   const transitions: { from: SyncState; to: SyncState; event: SyncEvent }[] = [];
   const machine: SyncMachine = startSyncMachine({
     port: redis.port,
@@ -181,129 +172,6 @@ async function harness(strategy = (attempt: number) => 100 * 2 ** attempt) {
   await flush(); // the entry action of `locating` runs on the next tick
   return h;
 }
-
-const link = new ScriptedLink();
-const other = new ScriptedLink();
-const copy = new RevocationMirror(undefined);
-const newCopy = () => copy;
-const linked = { status: 'unavailable', opens: 2, link, retries: 1 } as const;
-
-/** Every state, with data that lets each transition show what it carries over. */
-const STATES: Record<SyncStateName, SyncState> = {
-  backoff: { name: 'backoff', status: 'unavailable', opens: 2 },
-  locating: { name: 'locating', status: 'unavailable', opens: 2 },
-  opening: { name: 'opening', status: 'unavailable', opens: 2, link },
-  subscribing: { name: 'subscribing', ...linked },
-  loading: { name: 'loading', ...linked, fresh: copy },
-  'writing-back': { name: 'writing-back', ...linked, fresh: copy },
-  retrying: { name: 'retrying', ...linked, resume: 'loading' },
-  serving: { name: 'serving', status: 'ready', link },
-  closed: { name: 'closed', status: 'closed' },
-};
-
-const EVENTS: SyncEvent[] = [
-  { type: 'located', link: other },
-  { type: 'locate-failed', error: new Error('x') },
-  { type: 'link-ready', link },
-  { type: 'link-lost', link },
-  { type: 'subscribed' },
-  { type: 'loaded' },
-  { type: 'written' },
-  { type: 'failed', error: new Error('x') },
-  { type: 'elapsed' },
-  { type: 'close' },
-];
-
-/** The whole table: every transition the machine makes, and nothing else. */
-const TABLE: [SyncStateName, SyncEvent['type'], SyncState][] = [
-  ['backoff', 'elapsed', { name: 'locating', status: 'unavailable', opens: 3 }],
-  ['locating', 'located', { name: 'opening', status: 'unavailable', opens: 2, link: other }],
-  ['locating', 'locate-failed', { name: 'backoff', status: 'unavailable', opens: 2 }],
-  ['opening', 'link-ready', { name: 'subscribing', status: 'unavailable', opens: 2, link, retries: 0 }],
-  ['opening', 'link-lost', { name: 'backoff', status: 'unavailable', opens: 2 }],
-  ['subscribing', 'subscribed', { name: 'loading', ...linked, fresh: copy }],
-  ['subscribing', 'failed', { name: 'retrying', ...linked, resume: 'subscribing' }],
-  ['subscribing', 'link-lost', { name: 'backoff', status: 'unavailable', opens: 2 }],
-  ['loading', 'loaded', { name: 'writing-back', ...linked, fresh: copy }],
-  ['loading', 'failed', { name: 'retrying', ...linked, resume: 'loading' }],
-  ['loading', 'link-lost', { name: 'backoff', status: 'unavailable', opens: 2 }],
-  ['writing-back', 'written', { name: 'serving', status: 'ready', link }],
-  ['writing-back', 'failed', { name: 'retrying', ...linked, resume: 'loading' }],
-  ['writing-back', 'link-lost', { name: 'backoff', status: 'unavailable', opens: 2 }],
-  ['retrying', 'elapsed', { name: 'loading', ...linked, retries: 2, fresh: copy }],
-  ['retrying', 'link-lost', { name: 'backoff', status: 'unavailable', opens: 2 }],
-  ['serving', 'link-lost', { name: 'backoff', status: 'unavailable', opens: 0 }],
-  ...(Object.keys(STATES) as SyncStateName[])
-    .filter((name) => name !== 'closed')
-    .map((name): [SyncStateName, 'close', SyncState] => [
-      name,
-      'close',
-      { name: 'closed', status: 'closed' },
-    ]),
-];
-
-describe('transition(): the table', () => {
-  link.isReady = true;
-  for (const [from, type, to] of TABLE) {
-    it(`${from} —${type}→ ${to.name}`, () => {
-      const event = EVENTS.find((e) => e.type === type)!;
-      expect(transition(STATES[from], event, newCopy)).toEqual(to);
-    });
-  }
-
-  it('every other event is ignored in every state', () => {
-    for (const state of Object.values(STATES)) {
-      for (const event of EVENTS) {
-        if (TABLE.some(([from, type]) => from === state.name && type === event.type)) continue;
-        expect(transition(state, event, newCopy), `${state.name} + ${event.type}`).toBeUndefined();
-      }
-    }
-  });
-
-  it('news from a link the state does not hold is ignored', () => {
-    expect(transition(STATES.opening, { type: 'link-ready', link: other }, newCopy)).toBeUndefined();
-    for (const name of [
-      'opening',
-      'subscribing',
-      'loading',
-      'writing-back',
-      'retrying',
-      'serving',
-    ] as const) {
-      expect(transition(STATES[name], { type: 'link-lost', link: other }, newCopy)).toBeUndefined();
-    }
-  });
-
-  it('a retry resumes where it failed: subscribing again, or a reload into a new copy', () => {
-    const retry = { name: 'retrying', ...linked, resume: 'subscribing' } as const;
-    expect(transition(retry, { type: 'elapsed' }, newCopy)).toEqual({
-      name: 'subscribing',
-      ...linked,
-      retries: 2,
-    });
-  });
-
-  it('a reload that finished on a link that went down without saying so is not trusted', () => {
-    const silent = new ScriptedLink(); // isReady false
-    const state: SyncState = { name: 'writing-back', ...linked, link: silent, fresh: copy };
-    expect(transition(state, { type: 'written' }, newCopy)).toEqual({
-      name: 'backoff',
-      status: 'unavailable',
-      opens: 2,
-    });
-  });
-
-  it('the status is connecting until the first serving, unavailable after it', () => {
-    expect(INITIAL).toEqual({ name: 'locating', status: 'connecting', opens: 0 });
-    const first = transition(INITIAL, { type: 'located', link }, newCopy)!;
-    expect(first.status).toBe('connecting');
-    expect(transition(first, { type: 'link-lost', link }, newCopy)).toEqual({
-      name: 'backoff',
-      status: 'connecting',
-      opens: 0,
-    });
-  });
-});
 
 describe('the machine, each transition with what it starts and what it lets go', () => {
   it('starts locating: asks Redis where the master is, once', async () => {

@@ -120,7 +120,7 @@ export function startSyncMachine(deps: SyncDeps): SyncMachine {
       case 'locating':
         return settle(
           s,
-          port.openLink,
+          () => port.openLink(),
           (link) => ({ type: 'located', link }),
           (error) => ({ type: 'locate-failed', error }),
         );

@@ -57,7 +57,11 @@ const noop = () => {};
  */
 export function startSyncMachine(deps: SyncDeps): SyncMachine {
   const { port, mirror, now, schedule, reconnectStrategy, report } = deps;
-  let state = INITIAL;
+  /** What the machine shows: a plain field, read on every request (`isRevoked`), so no getter. */
+  const self: { state: SyncState; dispatch(event: SyncEvent): void } = {
+    state: INITIAL,
+    dispatch: (event) => dispatch(event),
+  };
   /** Cancels what the current state owns (its timer). */
   let release: () => void = noop;
   /** Events raised while a transition runs (by an entry action or a hook) wait their turn. */
@@ -76,7 +80,7 @@ export function startSyncMachine(deps: SyncDeps): SyncMachine {
   }
 
   function step(event: SyncEvent, from: SyncState | undefined): void {
-    const prev = state;
+    const prev = self.state;
     const next = from === undefined || from === prev ? transition(prev, event, deps.newCopy) : undefined;
     if (next === undefined) {
       if (event.type === 'located') event.link.destroy(); // nobody will use it
@@ -85,7 +89,7 @@ export function startSyncMachine(deps: SyncDeps): SyncMachine {
     release();
     release = noop;
     if ('link' in prev && !('link' in next && next.link === prev.link)) prev.link.destroy();
-    state = next;
+    self.state = next;
     deps.onTransition(prev, next, event);
     release = enter(next);
   }
@@ -141,7 +145,7 @@ export function startSyncMachine(deps: SyncDeps): SyncMachine {
       case 'loading':
         return settle(
           s,
-          () => port.load(s.fresh, () => state === s),
+          () => port.load(s.fresh, () => self.state === s),
           () => ({ type: 'loaded' }),
         );
       case 'writing-back':
@@ -159,8 +163,8 @@ export function startSyncMachine(deps: SyncDeps): SyncMachine {
   /** Redis gets what it lacks (with the original expiry), then the copy gets what Redis had. */
   async function writeBack(s: SyncState & { name: 'writing-back' }): Promise<void> {
     const missing = mirror.missingFrom(s.fresh, now() / 1000);
-    await port.writeBack(missing, () => state === s);
-    if (state !== s) return;
+    await port.writeBack(missing, () => self.state === s);
+    if (self.state !== s) return;
     if (missing.length > 0) {
       report(
         `Redis was missing ${missing.length} revocation(s) this instance holds (it lost data, or a failover lost its latest writes): wrote them back`,
@@ -177,14 +181,10 @@ export function startSyncMachine(deps: SyncDeps): SyncMachine {
       return;
     }
     mirror.apply(entry);
+    const { state } = self;
     if (state.name === 'loading' || state.name === 'writing-back') state.fresh.apply(entry);
   }
 
-  release = enter(state);
-  return {
-    get state() {
-      return state;
-    },
-    dispatch: (event) => dispatch(event),
-  };
+  release = enter(self.state);
+  return self;
 }

@@ -30,6 +30,7 @@ export interface SyncDeps {
   readonly channel: string;
   /** Clock in milliseconds (entry expiry). */
   readonly now: () => number;
+  /** The timers of `backoff` and `retrying` (a fake clock in tests). */
   readonly schedule: Schedule;
   /** Milliseconds before reopen or retry `attempt` (0, 1, 2, …); negative means 0. */
   readonly reconnectStrategy: (attempt: number) => number;

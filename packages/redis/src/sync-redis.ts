@@ -2,6 +2,7 @@
  * The revocation store's Redis side: its commands (each bounded by `commandTimeout`), and the
  * {@link SyncPort} and {@link PubSubLink} the sync machine drives, on node-redis.
  */
+import { bounded } from './bounded.js';
 import type { RedisConnection } from './connection.js';
 import type { RedisClient } from './connection-options.js';
 import { LOAD_SCRIPT, REVOKE_SCRIPT, type RevocationLayout } from './layout.js';
@@ -26,22 +27,6 @@ export interface CommandSettings {
 export interface RevocationCommands extends SyncPort {
   /** Records an entry in Redis (keeping a later one) and announces it; bounded. */
   record(entry: RevocationEntry): Promise<unknown>;
-}
-
-/**
- * Bounds one Redis call. node-redis's own `timeout` command option only covers the wait before a
- * command is written, not the wait for its reply (a frozen server), so the store keeps time.
- */
-export function bounded<T>(call: Promise<T>, what: string, timeoutMs: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`Redis did not answer ${what} within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-  });
-  call.catch(() => {}); // a late failure after the timeout is not an unhandled rejection
-  return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** The store's commands over `connection`, for the keys and channel of `layout`. */

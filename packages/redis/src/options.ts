@@ -5,7 +5,7 @@ import {
   CONNECTION_OPTION_NAMES,
   checkConnectionOptions,
   type RedisConnectionOptions,
-} from './connection.js';
+} from './connection-options.js';
 
 /**
  * Options of `createRedisRevocationStore`: where Redis is (exactly one of `url`, `client`,

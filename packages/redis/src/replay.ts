@@ -1,5 +1,7 @@
 import type { Duration, ReplayStore } from '@tokengate/core';
-import { checkConnectionOptions, openConnection, type RedisConnectionOptions } from './connection.js';
+import { bounded } from './bounded.js';
+import { openConnection } from './connection.js';
+import { checkConnectionOptions, type RedisConnectionOptions } from './connection-options.js';
 import { milliseconds } from './options.js';
 
 /**
@@ -111,22 +113,13 @@ export function createRedisReplayStore(options: RedisReplayStoreOptions): RedisR
   }
 
   async function mark(key: string, ttlMs: number): Promise<boolean> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
     if (!connection.command.isReady) await connected(commandTimeout);
-    try {
-      const reply = await Promise.race([
-        connection.command.eval(MARK, { keys: [key], arguments: [String(ttlMs)] }),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`Redis did not answer within ${commandTimeout} ms`)),
-            commandTimeout,
-          );
-        }),
-      ]);
-      return reply === 'OK';
-    } finally {
-      clearTimeout(timer);
-    }
+    const reply = await bounded(
+      connection.command.eval(MARK, { keys: [key], arguments: [String(ttlMs)] }),
+      'the replay check',
+      commandTimeout,
+    );
+    return reply === 'OK';
   }
 
   return {

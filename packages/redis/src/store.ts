@@ -1,13 +1,11 @@
 import {
   type AuthContext,
   AuthError,
-  assertRevocationId,
-  callHook,
   type Instant,
   type RevocationCheck,
   type RevocationStore,
-  toEpochSeconds,
 } from '@tokengate/core';
+import { assertRevocationId, callHook, toEpochSeconds } from '@tokengate/core/adapter';
 import { openConnection, type RedisClient } from './connection.js';
 import { LOAD_SCRIPT, REVOKE_SCRIPT, revocationLayout } from './layout.js';
 import {

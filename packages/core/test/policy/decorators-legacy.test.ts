@@ -45,9 +45,12 @@ afterAll(() => {
   for (const key of Object.keys(shim)) delete reflect[key];
 });
 
-/** Nest's `@Get(path)`, as it is written: metadata on the method function itself. */
-function Get(path: string): MethodDecorator {
-  return (_target, _key, descriptor) => {
+/**
+ * Nest's `@Get(path)`, as it is written: metadata on the method function itself. (Typed loosely:
+ * the type-check project reads this file as TC39 decorators, vitest compiles it in legacy mode.)
+ */
+function Get(path: string): (...args: any[]) => any {
+  return (_target: object, _key: string | symbol, descriptor: PropertyDescriptor) => {
     shim.defineMetadata('path', path, descriptor.value as object);
     shim.defineMetadata('method', 'GET', descriptor.value as object);
     return descriptor;

@@ -150,6 +150,24 @@ try {
         ]);
         assert(!ranges.includes('workspace:'), `a workspace: range was published: ${ranges}`);
       });
+      await check(`${pkg.name}: every export resolves inside the tarball`, () => {
+        const packed = JSON.parse(readFileSync(join(unpacked, 'package', 'package.json'), 'utf8'));
+        const entries = Object.entries(packed.exports ?? {}).filter(([path]) => path !== './package.json');
+        // The core's entries: applications use `.`, adapters and stores `./adapter`, tests `./testing`.
+        if (pkg.name === '@tokengate/core') {
+          const paths = entries.map(([path]) => path).join(' ');
+          assert(paths === '. ./adapter ./testing', `exports are ${paths}, expected . ./adapter ./testing`);
+        }
+        for (const [path, target] of entries) {
+          for (const file of [target.types, target.default]) {
+            assert(typeof file === 'string', `exports["${path}"] lacks types or default`);
+            assert(
+              files.has(posix.normalize(file)),
+              `exports["${path}"] points at ${file}, not in the tarball`,
+            );
+          }
+        }
+      });
       await check(`${pkg.name}: every source map resolves inside the tarball`, () => {
         const maps = [...files].filter((f) => f.endsWith('.map'));
         assert(maps.length > 0, 'no source maps');
@@ -287,10 +305,12 @@ try {
       "import express = require('express');",
       "import tokengate = require('@tokengate/express');",
       "import core = require('@tokengate/core');",
+      "import plumbing = require('@tokengate/core/adapter');",
       'const app = express();',
       "app.use(tokengate.jwtAuth({ secret: 'x'.repeat(32) }));",
       "app.get('/', (req, res) => res.json({ sub: tokengate.getAuth(req).subject }));",
       "export const verifier = core.createVerifier({ secret: 'x'.repeat(32) });",
+      'export const wrap: typeof plumbing.nodeRequest = plumbing.nodeRequest;',
       '',
     ].join('\n'),
   );

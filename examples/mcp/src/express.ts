@@ -9,7 +9,7 @@ export function expressApp(settings: McpSettings): express.Express {
   const app = express();
   app.use(protectedResourceMetadata(authOptions(settings))); // RFC 9728 metadata, public
   app.post('/mcp', auth, express.json(), async (req, res, next) => {
-    const denied = checkToolScopes(req.auth, req.body); // 403 insufficient_scope + scope=
+    const denied = checkToolScopes(req, req.body); // 403 insufficient_scope + scope=
     if (denied) return next(denied);
     const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true });
     await createNotesServer(auth.getAuth(req)).connect(transport);

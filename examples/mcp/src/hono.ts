@@ -9,7 +9,7 @@ export function honoApp(settings: McpSettings): Hono {
   app.use(protectedResourceMetadata(authOptions(settings))); // RFC 9728 metadata, public
   app.post('/mcp', auth, async (c) => {
     const body = await c.req.json().catch(() => undefined);
-    const denied = checkToolScopes(c.var.auth, body); // 403 insufficient_scope + scope=
+    const denied = checkToolScopes(c, body); // 403 insufficient_scope + scope=
     if (denied) throw toHTTPException(denied);
     const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
     await createNotesServer(c.var.auth).connect(transport);

@@ -13,7 +13,7 @@ export function koaApp(settings: McpSettings): Koa {
   app.use(async (ctx) => {
     if (ctx.path !== '/mcp' || ctx.method !== 'POST') return ctx.throw(405, { headers: { Allow: 'POST' } });
     const body = await readJson(ctx.req);
-    const denied = checkToolScopes(ctx.state.auth, body); // 403 insufficient_scope + scope=
+    const denied = checkToolScopes(ctx, body); // 403 insufficient_scope + scope=
     if (denied) throw denied;
     const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true });
     await createNotesServer(auth.getAuth(ctx)).connect(transport);

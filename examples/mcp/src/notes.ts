@@ -3,6 +3,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import {
   type AuthContext,
   type AuthError,
+  checkRequest,
   type Guard,
   requireScope,
   type TokengateOptions,
@@ -54,14 +55,16 @@ const guards = new Map<string, Guard>(
 
 /**
  * The HTTP-level check of a JSON-RPC message (or batch): a `tools/call` of a tool whose scopes
- * the token lacks is a 403 `insufficient_scope` naming them, so that MCP clients can step up
- * (MCP authorization, "Scope Challenge Handling"). Returns the error to answer with.
+ * the token lacks is a 403 `insufficient_scope` naming them (and the `resource_metadata` of
+ * `jwtAuth`), so that MCP clients can step up (MCP authorization, "Scope Challenge Handling").
+ * `request` is the framework's `req`, `ctx` or `c`. Returns the error to answer with.
  */
-export function checkToolScopes(auth: AuthContext<any> | undefined, body: unknown): AuthError | undefined {
+export function checkToolScopes(request: object, body: unknown): AuthError | undefined {
   for (const message of Array.isArray(body) ? body : [body]) {
     const call = message as { method?: unknown; params?: { name?: unknown } } | null;
     if (call?.method !== 'tools/call' || typeof call.params?.name !== 'string') continue;
-    const error = guards.get(call.params.name)?.check(auth);
+    const guard = guards.get(call.params.name);
+    const error = guard && checkRequest(guard, request);
     if (error) return error;
   }
   return undefined;

@@ -1,12 +1,5 @@
-import {
-  decodeJwt,
-  decodeJwtSegment,
-  isAlgorithm,
-  isAuthError,
-  isSymmetric,
-  type JwtClaims,
-  type JwtHeader,
-} from '@tokengate/core';
+import { decodeJwt, isAuthError, type JwtClaims, type JwtHeader } from '@tokengate/core';
+import { decodeJwtSegment, isAlgorithm, isSymmetric } from '@tokengate/core/adapter';
 import { describeTime, isoDate, span, type TimeClaim } from './time.js';
 
 /** A token decoded for display (not verified). */

@@ -3,18 +3,31 @@
  * Hono adapters, over HTTP on 127.0.0.1, for every key configuration. Express runs it in
  * packages/core/test/security/attacks.test.ts. One driver per app: each answers
  * `GET /protected` with `summarizeAuth(auth)` and leaves failures to the adapter's error path.
+ * The forgery corpus (packages/core/test/security/forgery.ts) runs through Koa 3 and 2, Hono
+ * (node-server and `app.fetch`) and Express 4 here, Express 5 in forgery.test.ts.
  */
+import type { IncomingMessage } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import * as honoAdapter from '@tokengate/hono';
 import * as koaAdapter from '@tokengate/koa';
+import express4 from 'express4';
 import fc from 'fast-check';
-import { Hono } from 'hono';
-import Koa from 'koa';
+import { Hono, type Context as HonoContext, type MiddlewareHandler } from 'hono';
+import Koa, { type Context, type Next } from 'koa';
 import Koa2 from 'koa2';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AttackDriver, attacksFor, summarizeAuth } from '../../core/test/security/attacks.js';
 import { fetchDriver, httpDriver, startTrap } from '../../core/test/security/drivers.js';
+import {
+  describeForgeries,
+  type ForgeryApp,
+  type ForgeryProbe,
+  fetchApp,
+  forgedContext,
+  listenerApp,
+} from '../../core/test/security/forgery.js';
+import { expressForgeryApp } from '../../core/test/security/forgery-express.js';
 import { type AttackKit, createAttackKits, KEY_MODES, type KeyMode } from '../../core/test/security/kit.js';
 import { describeEvent, httpLeaks } from '../../core/test/security/leak-search.js';
 import { describeAttacks } from '../../core/test/security/suite.js';
@@ -188,4 +201,207 @@ describe('503s through Koa and Hono do not reveal the key source URL', () => {
       expect(texts.filter((t) => /SECRETVALUE123|127\.0\.0\.1:1|jwks\.json/.test(t))).toEqual([]);
     });
   }
+});
+
+/** Reads a JSON request body (no body parser: what `@koa/bodyparser` would put in `ctx.request.body`). */
+async function readJson(req: IncomingMessage): Promise<any> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return chunks.length === 0 ? undefined : JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+/** The Koa forgery app (routes: see `ForgeryApp`), with a hand-rolled router (Koa has none). */
+function koaForgeryApp(KoaClass: typeof Koa) {
+  return (kit: AttackKit): ForgeryApp =>
+    listenerApp((probe) => {
+      const { Authenticated, RequireClaims, RequireRole } = koaAdapter;
+      class Controller {
+        @RequireClaims({ tenant: 'acme' }) claims(_input: unknown, _ctx?: Context) {
+          probe.ran++;
+          return { ran: true };
+        }
+        @Authenticated() authenticated(_input: unknown) {
+          probe.ran++;
+          return { ran: true };
+        }
+        @RequireClaims({ tenant: 'acme' }) async claimsNative(ctx: Context, _next: Next) {
+          done(ctx);
+        }
+        @Authenticated() async authenticatedNative(ctx: Context, _next: Next) {
+          done(ctx);
+        }
+        @RequireRole('admin') async roleNative(ctx: Context, _next: Next) {
+          done(ctx);
+        }
+      }
+      const done = (ctx: Context) => {
+        probe.ran++;
+        ctx.body = { ran: true };
+      };
+      const c = new Controller();
+      const claimsGuard = koaAdapter.requireClaims({ tenant: 'acme' });
+      const authGuard = koaAdapter.requireAuth();
+      const roleGuard = koaAdapter.requireRole('admin');
+      const app = new KoaClass();
+      app.silent = true;
+      app.use(async (ctx, next) => {
+        try {
+          await next();
+        } catch (error) {
+          if (koaAdapter.isAuthError(error)) throw error;
+          probe.errors.push(error instanceof Error ? error.message : String(error));
+          ctx.status = 500;
+          ctx.body = { error: 'internal' };
+        }
+      });
+      app.use(koaAdapter.authErrorHandler());
+      app.use(koaAdapter.jwtAuth({ ...kit.options, credentialsRequired: false } as Options));
+      app.use(async (ctx, next) => {
+        const body = ctx.method === 'POST' ? await readJson(ctx.req) : undefined;
+        const param = /^\/(?:handed|copied)\/params\/([^/]+)\//.exec(ctx.path)?.[1];
+        const params = { auth: param };
+        const copy = (value: unknown) => {
+          ctx.state.auth = value as never;
+        };
+        const last = async () => done(ctx);
+        switch (param === undefined ? ctx.path : ctx.path.replace(param, ':auth')) {
+          case '/handed/body/claims':
+            ctx.body = c.claims(body);
+            return;
+          case '/handed/query/authenticated':
+            ctx.body = c.authenticated(ctx.query);
+            return;
+          case '/handed/params/:auth/authenticated':
+            ctx.body = c.authenticated(params);
+            return;
+          case '/handed/headers/authenticated':
+            ctx.body = c.authenticated(ctx.headers);
+            return;
+          case '/handed/body-and-request/claims':
+            ctx.body = c.claims(body, ctx);
+            return;
+          case '/copied/body/claims':
+            copy(body?.auth);
+            return claimsGuard(ctx, last);
+          case '/copied-decorated/body/claims':
+            copy(body?.auth);
+            return c.claimsNative(ctx, next);
+          case '/copied/query/authenticated':
+            copy(ctx.query.auth);
+            return authGuard(ctx, last);
+          case '/copied/params/:auth/authenticated':
+            copy(params.auth);
+            return authGuard(ctx, last);
+          case '/copied-decorated/headers/authenticated':
+            copy(ctx.get('auth'));
+            return c.authenticatedNative(ctx, next);
+          case '/forged/role':
+            copy(forgedContext());
+            return roleGuard(ctx, last);
+          case '/forged-decorated/role':
+            copy(forgedContext());
+            return c.roleNative(ctx, next);
+        }
+      });
+      return app.callback();
+    });
+}
+
+/** The Hono forgery app (routes: see `ForgeryApp`). */
+function honoForgeryApp(probe: ForgeryProbe, kit: AttackKit): Hono {
+  const { Authenticated, RequireClaims, RequireRole } = honoAdapter;
+  const done = (c: HonoContext) => {
+    probe.ran++;
+    return c.json({ ran: true });
+  };
+  class Controller {
+    @RequireClaims({ tenant: 'acme' }) claims(_input: unknown, _c?: HonoContext) {
+      probe.ran++;
+      return { ran: true };
+    }
+    @Authenticated() authenticated(_input: unknown) {
+      probe.ran++;
+      return { ran: true };
+    }
+    @RequireClaims({ tenant: 'acme' }) claimsNative(c: HonoContext) {
+      return done(c);
+    }
+    @Authenticated() authenticatedNative(c: HonoContext) {
+      return done(c);
+    }
+    @RequireRole('admin') roleNative(c: HonoContext) {
+      return done(c);
+    }
+  }
+  const ctrl = new Controller();
+  const copy =
+    (from: (c: HonoContext) => unknown): MiddlewareHandler =>
+    async (c, next) => {
+      (c as unknown as { set(key: string, value: unknown): void }).set('auth', await from(c));
+      await next();
+    };
+  const body = (c: HonoContext) => c.req.json().catch(() => undefined);
+  const app = new Hono();
+  app.onError(
+    honoAdapter.authErrorHandler((error, c) => {
+      probe.errors.push(error.message);
+      return c.json({ error: 'internal' }, 500);
+    }),
+  );
+  app.use(
+    honoAdapter.jwtAuth({ ...kit.options, credentialsRequired: false } as Parameters<
+      typeof honoAdapter.jwtAuth
+    >[0]),
+  );
+  app.post('/handed/body/claims', async (c) => c.json(ctrl.claims(await body(c))));
+  app.get('/handed/query/authenticated', (c) => c.json(ctrl.authenticated(c.req.query())));
+  app.get('/handed/params/:auth/authenticated', (c) => c.json(ctrl.authenticated(c.req.param())));
+  app.get('/handed/headers/authenticated', (c) => c.json(ctrl.authenticated(c.req.header())));
+  app.post('/handed/body-and-request/claims', async (c) => c.json(ctrl.claims(await body(c), c)));
+  app.post(
+    '/copied/body/claims',
+    copy(async (c) => (await body(c))?.auth),
+    honoAdapter.requireClaims({ tenant: 'acme' }),
+    done,
+  );
+  app.post(
+    '/copied-decorated/body/claims',
+    copy(async (c) => (await body(c))?.auth),
+    (c) => ctrl.claimsNative(c),
+  );
+  app.get(
+    '/copied/query/authenticated',
+    copy((c) => c.req.query('auth')),
+    honoAdapter.requireAuth(),
+    done,
+  );
+  app.get(
+    '/copied/params/:auth/authenticated',
+    copy((c) => c.req.param('auth')),
+    honoAdapter.requireAuth(),
+    done,
+  );
+  app.get(
+    '/copied-decorated/headers/authenticated',
+    copy((c) => c.req.header('auth')),
+    (c) => ctrl.authenticatedNative(c),
+  );
+  app.get('/forged/role', copy(forgedContext), honoAdapter.requireRole('admin'), done);
+  app.get('/forged-decorated/role', copy(forgedContext), (c) => ctrl.roleNative(c));
+  return app;
+}
+
+describe('forgeries (issue 21) through Koa, Hono and Express 4', () => {
+  const kit = () => kits.HS256;
+  describeForgeries('koa 3', kit, koaForgeryApp(Koa));
+  describeForgeries('koa 2', kit, koaForgeryApp(Koa2 as unknown as typeof Koa));
+  describeForgeries('hono (node-server)', kit, (k) =>
+    listenerApp((probe) => getRequestListener(honoForgeryApp(probe, k).fetch)),
+  );
+  describeForgeries('hono (app.fetch)', kit, (k) => fetchApp((probe) => honoForgeryApp(probe, k).fetch));
+  describeForgeries(
+    'express 4',
+    kit,
+    expressForgeryApp(express4 as unknown as Parameters<typeof expressForgeryApp>[0]),
+  );
 });

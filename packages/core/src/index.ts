@@ -1,4 +1,8 @@
-export { type Duration, type MillisecondsRule, toMilliseconds, toSeconds } from './config/duration.js';
+// The main entry: what applications use, in the order the README introduces it. Plumbing that
+// only adapters and stores use is in `./adapter.ts` (`@tokengate/core/adapter`); the test
+// issuer in `./testing/` (`@tokengate/core/testing`).
+
+export type { Duration } from './config/duration.js';
 export type {
   AuthenticatedEvent,
   CacheOptions,
@@ -13,6 +17,8 @@ export type {
   SecretResolver,
   TokengateOptions,
 } from './config/options.js';
+
+// Typed claims: `Register` app-wide, or a Standard Schema per middleware ("Typed claims").
 export type {
   AuthContext,
   JwtClaims,
@@ -23,13 +29,8 @@ export type {
   StandardClaims,
 } from './context/types.js';
 export type { CryptoPreference } from './crypto/index.js';
+// Errors: one class, a stable `code`, the RFC 6750 challenge ("Errors").
 export { AuthError, type AuthErrorBody, type AuthErrorInit, isAuthError } from './errors/auth-error.js';
-export {
-  buildChallenge,
-  buildDpopChallenge,
-  type ChallengeParts,
-  type DpopChallenge,
-} from './errors/challenge.js';
 export type { AuthErrorCode, AuthErrorReason, BearerErrorToken } from './errors/codes.js';
 export {
   discoverIssuer,
@@ -38,6 +39,8 @@ export {
   type IssuerDiscovery,
   type IssuerMetadata,
 } from './keys/remote/discovery.js';
+// Remote keys: start-up checks, key-source events, discovery ("Start-up checks and key-source
+// logs", "Using an identity provider").
 export type { KeySourceEvent, KeySourceEventOption } from './keys/remote/events.js';
 export { MAX_RESPONSE_BYTES } from './keys/remote/fetch-json.js';
 export { getIssuerJwks } from './keys/remote/issuer-jwks.js';
@@ -52,14 +55,15 @@ export {
   type RemoteKeySet,
 } from './keys/remote/remote-jwks.js';
 export { validateKeySourceUrl } from './keys/remote/url-rules.js';
+// Sender-constrained tokens: the `dpop` option and its replay store ("DPoP").
 export type { DpopNonceOptions, NonceSource } from './oauth/dpop/nonce.js';
-export { DPOP_ALGORITHMS, type DpopOptions, type DpopSettings } from './oauth/dpop/options.js';
-export type { DpopRequestSettings, ProofChecker } from './oauth/dpop/proof.js';
+export { DPOP_ALGORITHMS, type DpopOptions } from './oauth/dpop/options.js';
 export {
   createMemoryReplayStore,
   type MemoryReplayStoreOptions,
   type ReplayStore,
 } from './oauth/dpop/replay.js';
+// OpenAPI security schemes and requirements from the guards ("OpenAPI").
 export {
   type GuardCarrier,
   type OpenApiSecurityRequirement,
@@ -70,18 +74,12 @@ export {
   securityRequirement,
   securityScheme,
 } from './oauth/openapi.js';
+// OAuth 2.1 protected resources: RFC 9728 metadata for MCP servers ("Protecting an MCP server").
 export { resourceAudiences, resourceMetadataUrl } from './oauth/resource.js';
+export { buildResourceMetadata, type ProtectedResourceMetadata } from './oauth/resource-metadata.js';
+// Guards: pure checks every adapter turns into middleware and decorators (README "Guards").
 export {
-  buildResourceMetadata,
-  createResourceMetadataEndpoint,
-  type ProtectedResourceMetadata,
-  RESOURCE_METADATA_MAX_AGE,
-  type ResourceMetadataEndpoint,
-  type ResourceMetadataResponse,
-} from './oauth/resource-metadata.js';
-export { type GuardBinding, guardDecorator, type HandlerDecorator } from './policy/decorators.js';
-export { type ClaimsExpectation, createGuardSet, type GuardSet } from './policy/guard-set.js';
-export {
+  checkRequest,
   type Guard,
   requireAnyRole,
   requireAnyScope,
@@ -90,32 +88,15 @@ export {
   requireRole,
   requireScope,
 } from './policy/guards.js';
-export { type AuthOutcome, authenticate, isPreflight } from './request/authenticate.js';
-export { callHook } from './request/hooks.js';
-export {
-  checkBearerSyntax,
-  type Extracted,
-  extractToken,
-  type NodeRequestShape,
-  nodeRequest,
-  parseAuthorization,
-  type RequestLike,
-  readCookie,
-  type TokenSource,
-} from './request/token-sources.js';
+export { authenticate } from './request/authenticate.js';
+// The core without an adapter: one request in, its outcome out (the core's README).
+export type { AuthOutcome, ChallengeSettings } from './request/outcome.js';
+export type { RequestLike, TokenSource } from './request/token-sources.js';
+// Revocation: the `revocation` option's store contract and the in-process store.
 export { createMemoryRevocationStore, type MemoryRevocationStoreOptions } from './revocation/memory.js';
-export {
-  type Instant,
-  isRevokedBy,
-  isWellFormedString,
-  REVOCATION_LEEWAY_SECONDS,
-  type RevocationCheck,
-  type RevocationStore,
-  toEpochSeconds,
-  validateRevocationId,
-  validateRevocationTolerance,
-} from './revocation/store.js';
-export { ALGORITHMS, type Algorithm, isAlgorithm, isSymmetric } from './token/algorithms.js';
-export { type DecodedJwt, decodeJwt, decodeJwtSegment } from './token/jws.js';
+export type { Instant, RevocationCheck, RevocationStore } from './revocation/store.js';
+export { ALGORITHMS, type Algorithm } from './token/algorithms.js';
+export { type DecodedJwt, decodeJwt } from './token/jws.js';
 export type { StandardSchemaV1 } from './token/schema.js';
-export { createVerifier, type RequestSettings, type Verifier } from './verifier.js';
+// Options, and the verifier they configure ("Options").
+export { createVerifier, type Verifier } from './verifier.js';

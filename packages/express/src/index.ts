@@ -4,20 +4,24 @@ import {
   authenticate,
   type ClaimsOf,
   AuthError as CoreAuthError,
-  createGuardSet,
-  createResourceMetadataEndpoint,
+  checkRequest,
   createVerifier,
   type Guard,
-  type GuardBinding,
   type GuardCarrier,
-  type GuardSet,
   isAuthError,
-  nodeRequest,
   type RegisteredClaims,
   type StandardSchemaV1,
   type TokengateOptions,
   type Verifier,
 } from '@tokengate/core';
+import {
+  createGuardSet,
+  createResourceMetadataEndpoint,
+  type GuardBinding,
+  type GuardSet,
+  nodeRequest,
+  outcomeOf,
+} from '@tokengate/core/adapter';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 
 export type {
@@ -126,28 +130,45 @@ export function protectedResourceMetadata(options: ExpressAuthOptions<any>): Req
 }
 
 /**
- * The context `jwtAuth()` set on `req`, typed by {@link Register}; for code that prefers a
- * function over `req.auth`.
+ * The context `jwtAuth()` concluded for `req`, typed by {@link Register}; for code that prefers
+ * a function over `req.auth`. Read from what `jwtAuth()` recorded on the request, so an object
+ * the app put in `req.auth` is not taken for it.
  * @throws AuthError 401 when the request is not authenticated.
  */
 export function getAuth(req: Request): AuthContext<RegisteredClaims> {
-  if (!req.auth) throw new CoreAuthError('missing_token', 'authentication is required');
-  return req.auth;
+  const auth = outcomeOf(req)?.auth;
+  if (!auth) throw new CoreAuthError('missing_token', 'authentication is required');
+  return auth;
 }
 
-/** Turns a core {@link Guard} into Express middleware. */
+/**
+ * Turns a core {@link Guard} into Express middleware. It judges what `jwtAuth()` concluded about
+ * the request, never `req.auth` as the app may have rewritten it.
+ */
 export function guard(check: Guard): GuardMiddleware {
   const middleware: RequestHandler = function tokengateGuard(req, res, next) {
-    const error = check.check(req.auth, req);
+    const error = checkRequest(check, req);
     if (error) fail(error, req, res, next);
     else next();
   };
   return Object.assign(middleware, { guard: check });
 }
 
+/** Express's own request: `req.res.req === req` holds for what Express made, never for request input. */
+function isRequest(value: unknown): value is Request {
+  return typeof value === 'object' && value !== null && (value as Request).res?.req === value;
+}
+
 const binding: GuardBinding<[Request, Response, NextFunction]> = {
-  getAuth: ([req]) => req.auth,
-  fail: (error, [req, res, next]) => fail(error, req, res, next),
+  framework: 'Express',
+  shape: '(req, res, next)',
+  requestOf: (value) => (isRequest(value) ? value : undefined),
+  fail: (error, request, [req, res, next]) => {
+    // Called as Express calls handlers: answer as the guard middleware does. Otherwise (NestJS's
+    // `@Req()`, a method called by the app with `req` alone) throw, to the caller's error path.
+    if (req === request && res === req.res && typeof next === 'function') return fail(error, req, res, next);
+    throw error;
+  },
 };
 
 /** Guard middleware: RequestHandler that carries the core guard it enforces (for `securityRequirement`). */

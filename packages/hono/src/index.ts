@@ -4,22 +4,26 @@ import {
   authenticate,
   type ClaimsOf,
   AuthError as CoreAuthError,
-  createGuardSet,
-  createResourceMetadataEndpoint,
+  checkRequest,
   createVerifier,
   type Guard,
-  type GuardBinding,
   type GuardCarrier,
-  type GuardSet,
   isAuthError,
-  type NodeRequestShape,
-  nodeRequest,
   type RegisteredClaims,
   type RequestLike,
   type StandardSchemaV1,
   type TokengateOptions,
   type Verifier,
 } from '@tokengate/core';
+import {
+  createGuardSet,
+  createResourceMetadataEndpoint,
+  type GuardBinding,
+  type GuardSet,
+  type NodeRequestShape,
+  nodeRequest,
+  outcomeOf,
+} from '@tokengate/core/adapter';
 import type { Context, Env, ErrorHandler, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -172,30 +176,46 @@ export function protectedResourceMetadata(options: HonoAuthOptions<any>): Middle
   };
 }
 
-const readAuth = (c: Context): AuthContext<any> | undefined => c.get('auth');
-
 /**
- * The context `jwtAuth()` set on `c`, typed by {@link Register}; for untyped contexts.
+ * The context `jwtAuth()` concluded for `c`, typed by {@link Register}; for untyped contexts.
+ * Read from what `jwtAuth()` recorded on `c`, so a value the app set as `auth` is not taken for it.
  * @throws HTTPException 401 when the request is not authenticated.
  */
 export function getAuth(c: Context): AuthContext<RegisteredClaims> {
-  const auth = readAuth(c);
+  const auth = outcomeOf(c)?.auth;
   if (!auth) throw toHTTPException(new CoreAuthError('missing_token', 'authentication is required'));
   return auth;
 }
 
-/** Turns a core {@link Guard} into Hono middleware that throws its `HTTPException`. */
+/**
+ * Turns a core {@link Guard} into Hono middleware that throws its `HTTPException`. It judges what
+ * `jwtAuth()` concluded about `c`, never `c.var.auth` as the app may have rewritten it.
+ */
 export function guard(check: Guard): GuardMiddleware {
   const middleware: MiddlewareHandler = function tokengateGuard(c, next) {
-    const error = check.check(readAuth(c), c);
+    const error = checkRequest(check, c);
     if (error) throw toHTTPException(error);
     return next();
   };
   return Object.assign(middleware, { guard: check });
 }
 
+/** Hono's own `Context`: request input (JSON, query, parameters, headers) carries no functions. */
+function isContext(value: unknown): value is Context {
+  const c = value as Partial<Context> | null;
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.get === 'function' &&
+    typeof c.set === 'function' &&
+    typeof c.req?.header === 'function'
+  );
+}
+
 const binding: GuardBinding<[Context]> = {
-  getAuth: ([c]) => readAuth(c),
+  framework: 'Hono',
+  shape: '(c)',
+  requestOf: (value) => (isContext(value) ? value : undefined),
   fail: (error) => {
     throw toHTTPException(error);
   },

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The Hono package and the core's main entry must run on Bun, Deno and Cloudflare Workers, so
+ * The Hono package and the core's main and adapter entries must run on Bun, Deno and Cloudflare Workers, so
  * their BUILT output (what users get) may not import a `node:` module, statically or
  * dynamically. This walks the import graph of `dist/` from each entry and fails on any Node
  * built-in or on a dependency outside the allow-list. Run `pnpm build` first.
@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const ENTRIES = {
   '@tokengate/core': join(root, 'packages/core/dist/index.js'),
+  '@tokengate/core/adapter': join(root, 'packages/core/dist/adapter.js'),
   '@tokengate/hono': join(root, 'packages/hono/dist/index.js'),
 } as const;
 /** Third-party modules these entries may import (all runtime-agnostic). */
@@ -64,10 +65,23 @@ describe('no node: imports in the built output', () => {
     );
   });
 
-  it('@tokengate/hono (and the core it pulls in) imports no Node built-in', () => {
+  it("the core's adapter entry (Hono's plumbing) imports no Node built-in", () => {
+    const graph = walk(ENTRIES['@tokengate/core/adapter']);
+    expect(graph.problems).toEqual([]);
+    expect(graph.files.map((f) => f.slice(root.length + 1))).toEqual(
+      expect.arrayContaining([
+        'packages/core/dist/request/token-sources.js',
+        'packages/core/dist/policy/guard-set.js',
+        'packages/core/dist/oauth/resource-metadata.js',
+      ]),
+    );
+  });
+
+  it('@tokengate/hono (and both core entries it pulls in) imports no Node built-in', () => {
     const graph = walk(ENTRIES['@tokengate/hono']);
     expect(graph.problems).toEqual([]);
     expect(graph.files).toContain(ENTRIES['@tokengate/core']);
+    expect(graph.files).toContain(ENTRIES['@tokengate/core/adapter']);
   });
 
   it('the check catches a node: import (the testing entry has them)', () => {

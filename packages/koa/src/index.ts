@@ -4,20 +4,24 @@ import {
   authenticate,
   type ClaimsOf,
   AuthError as CoreAuthError,
-  createGuardSet,
-  createResourceMetadataEndpoint,
+  checkRequest,
   createVerifier,
   type Guard,
-  type GuardBinding,
   type GuardCarrier,
-  type GuardSet,
   isAuthError,
-  nodeRequest,
   type RegisteredClaims,
   type StandardSchemaV1,
   type TokengateOptions,
   type Verifier,
 } from '@tokengate/core';
+import {
+  createGuardSet,
+  createResourceMetadataEndpoint,
+  type GuardBinding,
+  type GuardSet,
+  nodeRequest,
+  outcomeOf,
+} from '@tokengate/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
 
 export type {
@@ -124,27 +128,42 @@ export function protectedResourceMetadata(options: KoaAuthOptions<any>): Middlew
 }
 
 /**
- * The context `jwtAuth()` set on `ctx.state`, typed by {@link Register}.
+ * The context `jwtAuth()` concluded for `ctx`, typed by {@link Register}. Read from what
+ * `jwtAuth()` recorded on `ctx`, so an object the app put in `ctx.state.auth` is not taken for it.
  * @throws AuthError 401 when the request is not authenticated.
  */
 export function getAuth(ctx: Context): AuthContext<RegisteredClaims> {
-  const auth = ctx.state.auth;
+  const auth = outcomeOf(ctx)?.auth;
   if (!auth) throw new CoreAuthError('missing_token', 'authentication is required');
   return auth;
 }
 
-/** Turns a core {@link Guard} into Koa middleware that throws its {@link AuthError}. */
+/**
+ * Turns a core {@link Guard} into Koa middleware that throws its {@link AuthError}. It judges
+ * what `jwtAuth()` concluded about `ctx`, never `ctx.state.auth` as the app may have rewritten it.
+ */
 export function guard(check: Guard): GuardMiddleware {
   const middleware: Middleware = function tokengateGuard(ctx, next) {
-    const error = check.check(ctx.state.auth, ctx);
+    const error = checkRequest(check, ctx);
     if (error) throw error;
     return next();
   };
   return Object.assign(middleware, { guard: check });
 }
 
+/** Koa's own context (`ctx.request.ctx === ctx`), or the context of Koa's own `ctx.request`. */
+function contextOf(value: unknown): Context | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const ctx = value as Context;
+  if (ctx.request?.ctx === ctx) return ctx;
+  const owner = (value as { ctx?: Context }).ctx;
+  return owner?.request === value && owner.request.ctx === owner ? owner : undefined;
+}
+
 const binding: GuardBinding<[Context, Next]> = {
-  getAuth: ([ctx]) => ctx.state.auth,
+  framework: 'Koa',
+  shape: '(ctx, next)',
+  requestOf: contextOf,
   fail: (error) => {
     throw error;
   },

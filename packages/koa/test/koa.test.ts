@@ -4,7 +4,7 @@ import Koa, { type Context } from 'koa';
 import Koa2 from 'koa2';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AuthError, getAuth, jwtAuth, requireScope } from '../src/index.js';
+import { AuthError, getAuth, jwtAuth, RequireScope, requireScope } from '../src/index.js';
 
 let idp: TestIssuer;
 beforeAll(async () => {
@@ -111,5 +111,35 @@ describe('getAuth and the typed accessor', () => {
     const auth = jwtAuth(options());
     const verified = await auth.verifier.verify(await idp.sign({ sub: 'carol' }));
     expect(verified.subject).toBe('carol');
+  });
+});
+
+describe("decorators handed Koa's ctx.request (routing-controllers' @Req())", () => {
+  class Orders {
+    @RequireScope('orders:read') list(request: Koa.Request) {
+      return { sub: request.ctx.state.auth?.subject };
+    }
+  }
+
+  function app(): Koa {
+    const koa = new Koa();
+    koa.silent = true;
+    koa.use(jwtAuth({ ...options(), credentialsRequired: false }));
+    koa.use((ctx) => {
+      ctx.body = new Orders().list(ctx.request);
+    });
+    return koa;
+  }
+
+  it('judges the context jwtAuth concluded for the ctx the request belongs to', async () => {
+    const reader = await idp.sign({ sub: 'alice', scope: 'orders:read' });
+    const ok = await request(app().callback()).get('/').set('Authorization', `Bearer ${reader}`);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ sub: 'alice' });
+    const other = await idp.sign({ sub: 'bob', scope: 'profile' });
+    const denied = await request(app().callback()).get('/').set('Authorization', `Bearer ${other}`);
+    expect(denied.status).toBe(403);
+    expect(denied.headers['www-authenticate']).toMatch(/scope="orders:read"/);
+    expect((await request(app().callback()).get('/')).status).toBe(401);
   });
 });

@@ -1,4 +1,5 @@
-import { type AuthContext, isRevokedBy, REVOCATION_LEEWAY_SECONDS } from '@tokengate/core';
+import type { AuthContext } from '@tokengate/core';
+import { isRevokedBy, REVOCATION_LEEWAY_SECONDS } from '@tokengate/core/adapter';
 
 /** One revocation as stored in Redis and announced on the channel. */
 export interface RevocationEntry {

@@ -1,5 +1,5 @@
 import type { AuthError, Duration } from '@tokengate/core';
-import { toMilliseconds, toSeconds } from '@tokengate/core';
+import { toMilliseconds, toSeconds } from '@tokengate/core/adapter';
 import {
   type CheckedConnectionOptions,
   CONNECTION_OPTION_NAMES,

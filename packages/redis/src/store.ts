@@ -1,13 +1,11 @@
 import {
   type AuthContext,
   AuthError,
-  callHook,
   type Instant,
   type RevocationCheck,
   type RevocationStore,
-  toEpochSeconds,
-  validateRevocationId,
 } from '@tokengate/core';
+import { callHook, toEpochSeconds, validateRevocationId } from '@tokengate/core/adapter';
 import { openConnection } from './connection.js';
 import { revocationLayout } from './layout.js';
 import { entryExpiresAt, type RevocationEntry, RevocationMirror } from './mirror.js';

@@ -1,5 +1,6 @@
 import { createClient } from '@redis/client';
-import { type AuthError, isAuthError, REVOCATION_LEEWAY_SECONDS } from '@tokengate/core';
+import { type AuthError, isAuthError } from '@tokengate/core';
+import { REVOCATION_LEEWAY_SECONDS } from '@tokengate/core/adapter';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisRevocationStore, type RedisClient, type RedisRevocationStore } from '../src/index.js';
 import { authFor, RedisServer, thrown, uniquePrefix, waitFor } from './helpers.js';

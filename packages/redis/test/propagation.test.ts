@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { createClient } from '@redis/client';
-import { isAuthError, REVOCATION_LEEWAY_SECONDS } from '@tokengate/core';
+import { isAuthError } from '@tokengate/core';
+import { REVOCATION_LEEWAY_SECONDS } from '@tokengate/core/adapter';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createRedisReplayStore,

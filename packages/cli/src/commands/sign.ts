@@ -1,13 +1,6 @@
 import { createPrivateKey, type KeyObject, type JsonWebKey as NodeJwk } from 'node:crypto';
-import {
-  ALGORITHMS,
-  type Algorithm,
-  createVerifier,
-  isAlgorithm,
-  isAuthError,
-  isSymmetric,
-  toSeconds,
-} from '@tokengate/core';
+import { ALGORITHMS, type Algorithm, createVerifier, isAuthError } from '@tokengate/core';
+import { isAlgorithm, isSymmetric, toSeconds } from '@tokengate/core/adapter';
 import { SignJWT } from 'jose';
 import { list, parse, str } from '../args.js';
 import { EXIT, UsageError } from '../errors.js';

@@ -5,8 +5,8 @@ import {
   type JwtClaims,
   type JwtHeader,
   type TokengateOptions,
-  toSeconds,
 } from '@tokengate/core';
+import { toSeconds } from '@tokengate/core/adapter';
 import { list, parse, str } from '../args.js';
 import { EXIT, UsageError } from '../errors.js';
 import { explain } from '../explain.js';

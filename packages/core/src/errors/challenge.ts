@@ -44,7 +44,7 @@ export function buildChallenge(parts: ChallengeParts = {}): string {
 }
 
 /**
- * The `DPoP` challenge an {@link AuthError} announces when the `dpop` option is on (RFC 9449 §7.1).
+ * The `DPoP` challenge an `AuthError` announces when the `dpop` option is on (RFC 9449 §7.1).
  */
 export interface DpopChallenge {
   /** Proof algorithms accepted, announced as `algs="…"`. */

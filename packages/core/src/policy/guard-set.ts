@@ -48,13 +48,16 @@ export interface GuardSet<M> {
 
 /**
  * Builds an adapter's {@link GuardSet} from its two translations: how a core guard becomes
- * middleware, and how a decorated handler finds the context and fails.
+ * middleware (which should run `checkRequest(guard, request)`), and how a decorated handler
+ * finds its framework's request and fails.
  *
  * @example
  * ```ts
  * export const { requireScope, RequireScope, ... } = createGuardSet(guard, {
- *   getAuth: ([req]) => req.auth,
- *   fail: (error, [, , next]) => next(error),
+ *   framework: 'Express',
+ *   shape: '(req, res, next)',
+ *   requestOf: (value) => (isExpressRequest(value) ? value : undefined),
+ *   fail: (error, req) => req.next(error),
  * });
  * ```
  */

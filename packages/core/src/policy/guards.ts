@@ -1,59 +1,22 @@
 import type { AuthContext } from '../context/types.js';
 import { AuthError } from '../errors/auth-error.js';
-import type { DpopChallenge } from '../errors/challenge.js';
+import { type ChallengeSettings, outcomeOf } from '../request/outcome.js';
 import { noteGuardScopes } from './known-scopes.js';
 
-interface ChallengeSettings {
-  readonly realm: string | undefined;
-  readonly resourceMetadata: string | undefined;
-  readonly dpop?:
-    | {
-        readonly challenges: {
-          readonly bearer: DpopChallenge;
-          readonly dpop: DpopChallenge;
-          readonly none: DpopChallenge;
-        };
-      }
-    | undefined;
-}
-
-const challenges = new WeakMap<object, ChallengeSettings>();
-
-/**
- * Records the `realm` and `resource_metadata` of the middleware that authenticated `auth`, so
- * guard failures announce them too.
- */
-export function rememberChallenge(auth: AuthContext<any>, settings: ChallengeSettings): void {
-  if (settings.realm !== undefined || settings.resourceMetadata !== undefined || settings.dpop !== undefined)
-    challenges.set(auth, settings);
-}
-
-const anonymous = new WeakMap<object, ChallengeSettings>();
-
-/**
- * Records the `realm` and `resource_metadata` of a middleware that let `request` (the
- * framework's `req`, `ctx` or `c`) through without a context, so a guard that then refuses it
- * with a 401 announces them too.
- */
-export function rememberAnonymousChallenge(request: unknown, settings: ChallengeSettings): void {
-  if (
-    typeof request === 'object' &&
-    request !== null &&
-    (settings.realm !== undefined || settings.resourceMetadata !== undefined || settings.dpop !== undefined)
-  ) {
-    anonymous.set(request, settings);
-  }
-}
-
-function withRealm(auth: AuthContext<any>, error: AuthError | undefined): AuthError | undefined {
-  const settings = error && challenges.get(auth);
-  return settings === undefined
+function withRealm(
+  auth: AuthContext<any>,
+  error: AuthError | undefined,
+  settings: ChallengeSettings | undefined,
+): AuthError | undefined {
+  return error === undefined || settings === undefined || !announces(settings)
     ? error
-    : error!.withChallenge(
-        settings.realm,
-        settings.resourceMetadata,
-        settings.dpop?.challenges[auth.binding],
-      );
+    : error.withChallenge(settings.realm, settings.resourceMetadata, settings.dpop?.challenges[auth.binding]);
+}
+
+function announces(settings: ChallengeSettings): boolean {
+  return (
+    settings.realm !== undefined || settings.resourceMetadata !== undefined || settings.dpop !== undefined
+  );
 }
 
 /**
@@ -71,10 +34,12 @@ export interface Guard {
   /** `'all'` or `'any'` of the listed scopes/roles. */
   readonly mode: 'all' | 'any';
   /**
-   * The decision. `request` (the framework's `req`, `ctx` or `c`) lets a 401 for a request
-   * without a context announce the `realm` and `resource_metadata` of the `jwtAuth` it passed.
+   * The decision, a pure function of its arguments: `auth` is the context to judge (none: 401),
+   * `challenge` how the refusal is announced (`realm`, `resource_metadata`, DPoP), as the
+   * `jwtAuth` that looked at the request has it. For a request, use {@link checkRequest}, which
+   * takes both from what `jwtAuth` concluded about it.
    */
-  check(auth: AuthContext<any> | undefined, request?: unknown): AuthError | undefined;
+  check(auth: AuthContext<any> | undefined, challenge?: ChallengeSettings): AuthError | undefined;
 }
 
 function names(values: readonly string[], what: string, guard: string): readonly string[] {
@@ -84,12 +49,31 @@ function names(values: readonly string[], what: string, guard: string): readonly
   return Object.freeze([...values]);
 }
 
-function unauthenticated(request: unknown): AuthError {
+function unauthenticated(settings: ChallengeSettings | undefined): AuthError {
   const error = new AuthError('missing_token', 'authentication is required');
-  const settings = typeof request === 'object' && request !== null ? anonymous.get(request) : undefined;
-  return settings
+  return settings && announces(settings)
     ? error.withChallenge(settings.realm, settings.resourceMetadata, settings.dpop?.challenges.none)
     : error;
+}
+
+/**
+ * Runs `guard` against what `jwtAuth` concluded about `request` (the framework's own `req`,
+ * `ctx` or `c`): its context, and the `realm`/`resource_metadata` its refusals announce. Never
+ * reads `req.auth` (or `ctx.state.auth`, `c.var.auth`), so an object an app copied there from
+ * request input grants nothing. The guard middleware and decorators of every adapter are this
+ * call; use it for checks of your own inside a handler.
+ *
+ * @returns the error to answer with (401 without a context, 403 when the check fails), or
+ * `undefined` when the request may proceed.
+ * @example
+ * ```ts
+ * const denied = checkRequest(requireScope('notes:admin'), req);
+ * if (denied) return next(denied);
+ * ```
+ */
+export function checkRequest(guard: Guard, request: unknown): AuthError | undefined {
+  const outcome = outcomeOf(request);
+  return guard.check(outcome?.auth, outcome?.challenge);
 }
 
 function setGuard(
@@ -110,8 +94,8 @@ function setGuard(
     scopes: kind === 'scope' ? list : [],
     roles: kind === 'role' ? list : [],
     mode,
-    check(auth, request) {
-      if (!auth) return unauthenticated(request);
+    check(auth, challenge) {
+      if (!auth) return unauthenticated(challenge);
       const held = auth[field];
       const ok = mode === 'all' ? list.every((v) => held.has(v)) : list.some((v) => held.has(v));
       if (ok) return undefined;
@@ -120,6 +104,7 @@ function setGuard(
         kind === 'scope'
           ? new AuthError('insufficient_scope', message, { scope: list })
           : new AuthError('insufficient_role', message),
+        challenge,
       );
     },
   };
@@ -156,7 +141,7 @@ export function requireAuth(): Guard {
     scopes: [],
     roles: [],
     mode: 'all',
-    check: (auth, request) => (auth ? undefined : unauthenticated(request)),
+    check: (auth, challenge) => (auth ? undefined : unauthenticated(challenge)),
   };
 }
 
@@ -198,15 +183,19 @@ export function requireClaims<C = any>(
     scopes: [],
     roles: [],
     mode: 'all',
-    check(auth, request) {
-      if (!auth) return unauthenticated(request);
+    check(auth, challenge) {
+      if (!auth) return unauthenticated(challenge);
       const ok =
         typeof expected === 'function'
           ? expected(auth as AuthContext<C>) === true
           : matches(auth.payload, expected);
       return ok
         ? undefined
-        : withRealm(auth, new AuthError('insufficient_claims', 'token claims do not satisfy this route'));
+        : withRealm(
+            auth,
+            new AuthError('insufficient_claims', 'token claims do not satisfy this route'),
+            challenge,
+          );
     },
   };
 }

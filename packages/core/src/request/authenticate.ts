@@ -1,29 +1,10 @@
 import { publicContext } from '../context/build.js';
 import type { AuthContext } from '../context/types.js';
 import { AuthError, isAuthError } from '../errors/auth-error.js';
-import { rememberAnonymousChallenge, rememberChallenge } from '../policy/guards.js';
 import type { Verifier } from '../verifier.js';
 import { callHook } from './hooks.js';
+import { type AuthOutcome, attachOutcome } from './outcome.js';
 import { checkBearerSyntax, extractToken, type RequestLike } from './token-sources.js';
-
-/**
- * What {@link authenticate} concluded about a request.
- * - `auth` set: authenticated.
- * - `auth` undefined, `error` undefined: no credentials, allowed by `credentialsRequired: false`
- *   (or a CORS preflight, which always passes untouched).
- * - `auth` undefined, `error` set: a bad token let through by `invalidTokens: 'anonymous'`.
- *
- * An adapter stores both fields, always, in its framework's slots (`req.auth`/`req.authError`,
- * `ctx.state.auth`/`ctx.state.authError`, `c.var.auth`/`c.var.authError`), undefined ones
- * included: after a `jwtAuth` runs, the slots hold exactly what it concluded, and an earlier
- * `jwtAuth`'s context never survives a later one that did not authenticate.
- */
-export interface AuthOutcome<C> {
-  readonly auth: AuthContext<C> | undefined;
-  readonly error: AuthError | undefined;
-}
-
-const PASS: AuthOutcome<never> = Object.freeze({ auth: undefined, error: undefined });
 
 /** Whether a request is a CORS preflight (`OPTIONS` with `Access-Control-Request-Method`). */
 export function isPreflight(request: RequestLike): boolean {
@@ -34,6 +15,10 @@ export function isPreflight(request: RequestLike): boolean {
  * Authenticates one request: finds the token (token sources or `getToken`), verifies it,
  * applies revocation, calls the hooks, and decides per `credentialsRequired` /
  * `invalidTokens`. Every adapter is a thin wrapper around this function.
+ *
+ * The outcome is also kept on `request.raw` (the framework's `req`, `ctx` or `c`), replacing an
+ * earlier one: that record, read with `outcomeOf` (`@tokengate/core/adapter`) or
+ * {@link checkRequest}, is the only context guards and decorators trust.
  *
  * @throws AuthError when the request must be refused (the adapter renders it).
  * @example
@@ -46,7 +31,7 @@ export function isPreflight(request: RequestLike): boolean {
  */
 export async function authenticate<C>(verifier: Verifier<C>, request: RequestLike): Promise<AuthOutcome<C>> {
   const settings = verifier.settings;
-  if (isPreflight(request)) return PASS;
+  if (isPreflight(request)) return attachOutcome(request.raw, undefined, undefined, settings);
   const dpop = settings.dpop;
   let scheme: 'bearer' | 'dpop' | undefined;
   try {
@@ -69,10 +54,7 @@ export async function authenticate<C>(verifier: Verifier<C>, request: RequestLik
       if (found?.scheme === 'dpop') scheme = 'dpop';
     }
     if (token === undefined) {
-      if (!settings.credentialsRequired) {
-        rememberAnonymousChallenge(request.raw, settings);
-        return PASS;
-      }
+      if (!settings.credentialsRequired) return attachOutcome(request.raw, undefined, undefined, settings);
       throw new AuthError('missing_token', 'no bearer token was sent');
     }
     scheme ??= 'bearer';
@@ -100,7 +82,6 @@ export async function authenticate<C>(verifier: Verifier<C>, request: RequestLik
         reason: 'dpop_bound',
       });
     }
-    rememberChallenge(auth, settings);
     if (settings.onAuthenticated) {
       callHook(
         settings.onAuthenticated,
@@ -108,7 +89,7 @@ export async function authenticate<C>(verifier: Verifier<C>, request: RequestLik
         'onAuthenticated',
       );
     }
-    return { auth, error: undefined };
+    return attachOutcome(request.raw, auth, undefined, settings);
   } catch (caught) {
     if (!isAuthError(caught)) throw caught;
     const error = caught.withChallenge(
@@ -118,9 +99,10 @@ export async function authenticate<C>(verifier: Verifier<C>, request: RequestLik
     );
     callHook(settings.onError, { error, request: request.raw }, 'onError');
     if (!settings.credentialsRequired && settings.invalidTokens === 'anonymous' && error.status < 500) {
-      rememberAnonymousChallenge(request.raw, settings);
-      return { auth: undefined, error };
+      return attachOutcome(request.raw, undefined, error, settings);
     }
+    // Refused: an earlier jwtAuth's context must not survive on this request either.
+    attachOutcome(request.raw, undefined, error, settings);
     throw error;
   }
 }

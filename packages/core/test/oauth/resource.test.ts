@@ -1,8 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import {
-  buildChallenge,
   buildResourceMetadata,
-  createResourceMetadataEndpoint,
   createVerifier,
   requireAnyScope,
   requireScope,
@@ -10,6 +8,7 @@ import {
   resourceMetadataUrl,
   securityScheme,
 } from '@tokengate/core';
+import { buildChallenge, createResourceMetadataEndpoint } from '@tokengate/core/adapter';
 import { createTestIssuer } from '@tokengate/core/testing';
 import { describe, expect, it } from 'vitest';
 import { RFC9728_MEMBERS, validateResourceMetadata } from './rfc9728.js';

@@ -1,7 +1,6 @@
 import {
   type AuthContext,
   AuthError,
-  buildChallenge,
   isAuthError,
   requireAnyRole,
   requireAnyScope,
@@ -10,6 +9,7 @@ import {
   requireRole,
   requireScope,
 } from '@tokengate/core';
+import { buildChallenge } from '@tokengate/core/adapter';
 import { describe, expect, it } from 'vitest';
 
 function ctx(claims: Record<string, unknown>, scopes: string[] = [], roles: string[] = []): AuthContext<any> {

@@ -1,10 +1,5 @@
-import {
-  type AuthError,
-  extractToken,
-  parseAuthorization,
-  type RequestLike,
-  readCookie,
-} from '@tokengate/core';
+import type { AuthError, RequestLike } from '@tokengate/core';
+import { extractToken, parseAuthorization, readCookie } from '@tokengate/core/adapter';
 import { describe, expect, it } from 'vitest';
 
 const T = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln';

@@ -4,7 +4,8 @@
  * duplicate names. This is a fast path: it must give the answer of the plain character-by-
  * character scan for every text, strings full of quotes and backslashes included.
  */
-import { decodeJwt, decodeJwtSegment, isAuthError } from '@tokengate/core';
+import { decodeJwt, isAuthError } from '@tokengate/core';
+import { decodeJwtSegment } from '@tokengate/core/adapter';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { decodeCanonicalBase64url, isCanonicalBase64url } from '../../src/token/base64url.js';

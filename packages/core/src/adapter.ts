@@ -1,0 +1,64 @@
+/**
+ * `@tokengate/core/adapter`: the plumbing that framework adapters (and stores) built on the core
+ * use and applications never need: reading a framework's request for the core, reading what
+ * `jwtAuth` concluded about a request, building an adapter's guard middleware and decorators,
+ * rendering challenges, serving RFC 9728 metadata, and the helpers a revocation store shares
+ * with the memory one. The main entry, `@tokengate/core`, exports what applications use.
+ *
+ * An adapter's `jwtAuth` calls `authenticate` (main entry) on {@link nodeRequest} (or a
+ * `RequestLike` of its own) with the framework's own request object (`req`, `ctx`, `c`) as
+ * `raw`, then stores `auth`/`authError` in its framework's slots; its guard middleware and
+ * decorators come from {@link createGuardSet}, and read only what `authenticate` recorded on that
+ * object ({@link outcomeOf}), never the slots.
+ *
+ * @module
+ */
+
+// Small helpers of the other packages (the CLI, the Redis store's options).
+export { type MillisecondsRule, toMilliseconds, toSeconds } from './config/duration.js';
+// Challenges (RFC 6750 §3, RFC 9449 §7.1).
+export {
+  buildChallenge,
+  buildDpopChallenge,
+  type ChallengeParts,
+  type DpopChallenge,
+} from './errors/challenge.js';
+export type { DpopSettings } from './oauth/dpop/options.js';
+export type { DpopRequestSettings, ProofChecker } from './oauth/dpop/proof.js';
+// RFC 9728 metadata endpoint, and DPoP as resolved for requests.
+export {
+  createResourceMetadataEndpoint,
+  RESOURCE_METADATA_MAX_AGE,
+  type ResourceMetadataEndpoint,
+  type ResourceMetadataResponse,
+} from './oauth/resource-metadata.js';
+
+// Guard middleware and decorators: an adapter supplies two translations, core does the rest.
+export { type GuardBinding, guardDecorator, type HandlerDecorator } from './policy/decorators.js';
+export { type ClaimsExpectation, createGuardSet, type GuardSet } from './policy/guard-set.js';
+export { isPreflight } from './request/authenticate.js';
+// Reading a request: the token, the wrapper Express and Koa (and Hono on Node) use, hooks.
+export { callHook } from './request/hooks.js';
+export { outcomeOf } from './request/outcome.js';
+export {
+  checkBearerSyntax,
+  type Extracted,
+  extractToken,
+  type NodeRequestShape,
+  nodeRequest,
+  parseAuthorization,
+  readCookie,
+} from './request/token-sources.js';
+
+// What a revocation store shares with the memory store (`@tokengate/redis`).
+export {
+  isRevokedBy,
+  isWellFormedString,
+  REVOCATION_LEEWAY_SECONDS,
+  toEpochSeconds,
+  validateRevocationId,
+  validateRevocationTolerance,
+} from './revocation/store.js';
+export { isAlgorithm, isSymmetric } from './token/algorithms.js';
+export { decodeJwtSegment } from './token/jws.js';
+export type { RequestSettings } from './verifier.js';

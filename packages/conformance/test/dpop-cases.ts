@@ -314,6 +314,14 @@ export const dpopCases: Case[] = [
     expect: dpopOk(),
   },
   {
+    // Issue 26 finding 3: RFC 3986 §6.2.2.1 makes %aF and %AF the same octet. No route serves
+    // the path: 404 means the proof passed (a refused one is 401).
+    name: 'dpop: htu %aF, request %AF → passes (404, RFC 3986 §6.2.2.1)',
+    options: dpopOptions(),
+    request: (env) => dpopRequest(env, { path: '/caf%C3%A9%AF', proof: { url: `${PUBLIC}/caf%c3%A9%aF` } }),
+    expect: { status: 404 },
+  },
+  {
     name: 'dpop: scope guard passes a DPoP request → 200',
     options: dpopOptions(),
     route: { guard: 'scope' },

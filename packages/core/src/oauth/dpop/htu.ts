@@ -1,7 +1,7 @@
 import type { RequestLike } from '../../request/token-sources.js';
 
 const UNRESERVED = /%(2[dDeE]|3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|5[fF]|7[eE])/g;
-const PERCENT = /%[0-9a-f]{2}/g;
+const PERCENT = /%[0-9a-fA-F]{2}/g;
 
 /**
  * Normalises an absolute http(s) URL for the `htu` comparison (RFC 9449 §4.3 step 9): query and

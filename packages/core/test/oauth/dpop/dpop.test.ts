@@ -36,6 +36,9 @@ describe('htu normalisation (RFC 9449 §4.3 step 9, RFC 3986 §6.2.2-6.2.3)', ()
     ['http://api.example.com:80', 'http://api.example.com/'],
     ['https://api.example.com/%7euser/%2fx/./y/../z', 'https://api.example.com/~user/%2Fx/z'],
     ['https://api.example.com:8443/a', 'https://api.example.com:8443/a'],
+    // Issue 26 finding 3: percent-encoding case is normalised whatever the case of each digit.
+    ['https://api.example.com/x%aF', 'https://api.example.com/x%AF'],
+    ['https://api.example.com/x%Af/%c3%A9', 'https://api.example.com/x%AF/%C3%A9'],
   ])('%s → %s', (input, output) => expect(normalizeHtu(input)).toBe(output));
   it.each(['/relative', 'ftp://x/y', 'https://u:p@api.example.com/', 'not a url'])('refuses %s', (input) =>
     expect(normalizeHtu(input)).toBeUndefined(),

@@ -1,3 +1,4 @@
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { DPOP_ALGORITHMS, type TokengateOptions } from '@tokengate/core';
 import { createDpopClient, type DpopClient, type DpopProofInput } from '@tokengate/core/testing';
 import { calculateJwkThumbprint } from 'jose';
@@ -109,6 +110,27 @@ async function handmade(
   return { headers: { authorization: `DPoP ${token}`, dpop: proof } };
 }
 
+/**
+ * A proof signed with node:crypto, for headers jose refuses to sign (`crit`, `b64`): a valid
+ * ES256 signature by a key the token is bound to, so only the extension can make it fail.
+ */
+async function selfSigned(env: CaseEnv, extraHeader: Record<string, unknown>): Promise<CaseRequest> {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = publicKey.export({ format: 'jwk' }) as Record<string, unknown>;
+  const token = await env.f.hs.sign({ sub: 'alice' }, { dpop: await calculateJwkThumbprint(jwk, 'sha256') });
+  const ath = createHash('sha256').update(token).digest('base64url');
+  const claims = {
+    jti: crypto.randomUUID(),
+    htm: 'GET',
+    htu: urlOf(env),
+    iat: Math.floor(Date.now() / 1000),
+    ath,
+  };
+  const input = `${b64({ alg: 'ES256', typ: 'dpop+jwt', jwk, ...extraHeader })}.${b64(claims)}`;
+  const signature = sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+  return { headers: { authorization: `DPoP ${token}`, dpop: `${input}.${signature.toString('base64url')}` } };
+}
+
 /** Attack: one RFC 9449 §4.3 check violated (or a hostile proof); always a 401, never a 500. */
 const attack = (
   name: string,
@@ -212,6 +234,17 @@ const dpopAttacks: Case[] = [
     (env) => handmade(env, (jwk) => ({ alg: 'ES256', typ: 'dpop+jwt', jwk })),
     'bad_signature',
   ),
+  // Issue 26 finding 4: RFC 7515 §4.1.11, an unknown critical extension makes the JWS invalid.
+  attack(
+    'crit naming an unknown extension (validly signed)',
+    (env) => selfSigned(env, { crit: ['urn:example:unknown'], 'urn:example:unknown': true }),
+    'malformed',
+  ),
+  attack(
+    'b64 false in crit (validly signed)',
+    (env) => selfSigned(env, { b64: false, crit: ['b64'] }),
+    'malformed',
+  ),
   attack('jti missing', (env) => signedBy(env, { claims: { jti: undefined } }), 'claims'),
   attack('jti of 300 characters', (env) => signedBy(env, { jti: 'j'.repeat(300) }), 'claims'),
   attack('htm missing', (env) => signedBy(env, { claims: { htm: undefined } }), 'claims'),
@@ -300,6 +333,13 @@ export const dpopCases: Case[] = [
     setup: async (env) => {
       env.state.jkt = (await keys()).es.jkt;
     },
+  },
+  {
+    // The control of the crit/b64 attacks: the same hand-signed proof without them passes.
+    name: 'dpop: hand-signed proof, no crit → 200',
+    options: dpopOptions(),
+    request: (env) => selfSigned(env, {}),
+    expect: dpopOk(),
   },
   {
     name: 'dpop: EdDSA proof → 200',

@@ -7,7 +7,7 @@ import type { VerificationKey } from '../keys/key-set.js';
 import type { Algorithm } from './algorithms.js';
 import { quoteAlg } from './algorithms.js';
 import { checkClaims, checkHeaderType } from './claims.js';
-import { type DecodedJwt, decodeJwt } from './jws.js';
+import { type DecodedJwt, decodeJwt, usesJwsExtensions } from './jws.js';
 import type { StandardSchemaV1 } from './schema.js';
 
 /**
@@ -40,7 +40,7 @@ export function checkToken(token: string, now: number, profiles: Profiles): Chec
   const decoded = decodeJwt(token);
   const header = decoded.header;
   if (!profiles.allowed.has(header.alg as Algorithm)) throw algNotAllowed(header.alg);
-  if (header.crit !== undefined || header.b64 !== undefined) {
+  if (usesJwsExtensions(header)) {
     throw new AuthError('invalid_token', 'token uses JWS extensions ("crit"/"b64") that are not supported', {
       reason: 'malformed',
     });

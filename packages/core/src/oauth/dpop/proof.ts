@@ -3,7 +3,7 @@ import type { CryptoBackend, ImportedKey } from '../../crypto/index.js';
 import { AuthError, type AuthErrorReason, isAuthError } from '../../errors/auth-error.js';
 import type { RequestLike } from '../../request/token-sources.js';
 import { type Algorithm, CURVE_OF, keyTypeOf } from '../../token/algorithms.js';
-import { decodeJwt } from '../../token/jws.js';
+import { decodeJwt, usesJwsExtensions } from '../../token/jws.js';
 import { safeEqual, sha256Base64url } from './digest.js';
 import { normalizeHtu, requestHtu } from './htu.js';
 import { type DpopSettings, resolveDpop } from './options.js';
@@ -38,6 +38,13 @@ function checkProofHeader(header: JwtHeader, algorithms: ReadonlySet<Algorithm>)
   // §4.3 4: typ.
   if (typeof header.typ !== 'string' || !/^(?:application\/)?dpop\+jwt$/i.test(header.typ)) {
     throw invalidProof('the DPoP proof "typ" header is not "dpop+jwt"', 'type');
+  }
+  // RFC 7515 §4.1.11: no extension tokengate does not understand (it understands none).
+  if (usesJwsExtensions(header)) {
+    throw invalidProof(
+      'the DPoP proof uses JWS extensions ("crit"/"b64") that are not supported',
+      'malformed',
+    );
   }
   // §4.3 5: an asymmetric algorithm from the allow-list (`none` was refused by decodeJwt).
   const alg = header.alg as Algorithm;

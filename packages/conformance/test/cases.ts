@@ -370,6 +370,17 @@ const tokens: Case[] = [
     expect: invalidToken('type'),
   },
   {
+    // Issue 26 finding 6: "" and "application/" are not "no typ".
+    name: 'typ "application/" (empty media type) → 401 type',
+    request: (env) => bearer(hs256(env, '{"alg":"HS256","typ":"application/"}', { sub: 'alice' })),
+    expect: invalidToken('type'),
+  },
+  {
+    name: 'typ "" → 401 type',
+    request: (env) => bearer(hs256(env, '{"alg":"HS256","typ":""}', { sub: 'alice' })),
+    expect: invalidToken('type'),
+  },
+  {
     name: 'secret rotation list: the new secret verifies',
     options: ({ f }) => ({ secret: [f.hs2.secret!, f.hs.secret!], issuer: ISS, audience: AUD }),
     request: async (env) => bearer(await valid(env)),

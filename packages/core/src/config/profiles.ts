@@ -60,6 +60,11 @@ function resolvePolicy(
   }
   const required = [...new Set([...(options.requireExp === false ? [] : ['exp']), ...requiredClaims])];
   const typ = stringSet(options.typ, `typ${where}`);
+  if (typ && [...typ].some((value) => normalizeTyp(value) === '')) {
+    throw new TypeError(
+      `tokengate: option "typ"${where} must name a media type ("application/" alone names none)`,
+    );
+  }
   const tolerance = toSeconds(options.clockTolerance ?? 5, 'clockTolerance');
   return {
     issuers: stringSet(options.issuer, `issuer${where}`),

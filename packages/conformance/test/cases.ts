@@ -108,6 +108,16 @@ const transport: Case[] = [
     expect: { ...missing, challenge: 'Bearer realm="orders"' },
   },
   {
+    // Issue 26 finding 8: RFC 9110 §5.6.4 quoted-pairs keep the realm as configured.
+    name: 'realm with quotes and a backslash → escaped',
+    options: (env) => ({ ...baseOptions(env), realm: 'my "quoted" a\\pi' }),
+    request: async (env) => bearer(await env.f.hs.sign({}, { defect: 'expired' })),
+    expect: {
+      ...invalidToken('expired'),
+      challenge: 'Bearer realm="my \\"quoted\\" a\\\\pi", error="invalid_token", error_description={desc}',
+    },
+  },
+  {
     name: 'bad token with realm → realm then error',
     options: (env) => ({ ...baseOptions(env), realm: 'orders' }),
     request: async (env) => bearer(await env.f.hs.sign({}, { defect: 'expired' })),

@@ -1,4 +1,5 @@
 import type { CryptoBackend } from '../crypto/index.js';
+import { checkRealm } from '../errors/challenge.js';
 import { createDpop, type DpopRequestSettings } from '../oauth/dpop/proof.js';
 import { checkTokenSources, type TokenSource } from '../request/token-sources.js';
 import type { TokengateOptions } from './options.js';
@@ -64,8 +65,6 @@ export function resolveSettings(
     onError: options.onError as RequestSettings['onError'],
     dpop: createDpop(options.dpop, backend),
   };
-  if (settings.realm !== undefined && typeof settings.realm !== 'string') {
-    throw new TypeError('tokengate: option "realm" must be a string');
-  }
+  checkRealm(settings.realm);
   return settings;
 }

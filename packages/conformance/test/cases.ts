@@ -5,6 +5,7 @@ import {
   createMemoryRevocationStore,
   type TokengateOptions,
 } from '@tokengate/core';
+import { expect } from 'vitest';
 import { z } from 'zod';
 import { AUD, type Fixtures, ISS, ISS2 } from './fixtures.js';
 import type { CaseRequest, CaseResponse, Driver, GuardName } from './routes.js';
@@ -552,6 +553,36 @@ const revocation: Case[] = [
     request: async (env) => bearer(await valid(env)),
     expect: ok(),
   },
+  // Issue 26 finding 7: a revocation check that cannot answer fails closed like the stores
+  // (503 with Retry-After), on a miss and on a cache hit; its error reaches onError, not the client.
+  ...(['throws', 'rejects'] as const).flatMap((how): Case[] =>
+    [false, true].map((cached) => ({
+      name: `isRevoked ${how}${cached ? ' (cache hit)' : ''} → 503 revocation_unavailable`,
+      options: (env) => ({
+        ...baseOptions(env),
+        isRevoked: () => {
+          if (!env.state.down) return false;
+          const error = new Error('db at postgres://admin:hunter2@db.internal is down');
+          if (how === 'throws') throw error;
+          return Promise.reject(error);
+        },
+        onError: record(env, 'onError'),
+      }),
+      before: async (env, send) => {
+        env.state.token = await valid(env);
+        if (cached) expect((await send(bearer(env.state.token))).status).toBe(200);
+        env.state.down = true;
+      },
+      request: (env) => bearer(env.state.token),
+      expect: { status: 503, code: 'revocation_unavailable' },
+      check: (env, response) => {
+        expect(response.headers['retry-after']).toMatch(/^\d+$/);
+        expect(response.text).not.toContain('hunter2');
+        const event = env.events.find((e) => e.hook === 'onError')?.event;
+        expect(event?.error?.cause?.message).toContain('db at');
+      },
+    })),
+  ),
   {
     name: 'memory revocation store: a revoked jti is refused even when the token is cached',
     options: (env) => {

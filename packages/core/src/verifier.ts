@@ -88,13 +88,27 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   }
   const isRevoked = options.isRevoked;
 
+  // A revocation check that cannot answer (an `isRevoked` whose database is down, a store that
+  // throws a plain error) fails closed as the stores do: 503 `revocation_unavailable` with
+  // `Retry-After`, the error kept as `cause` for `onError` and logs, never a 500 or a pass.
   async function checkRevocation(auth: AuthContext<any>, profile: Profile): Promise<void> {
-    let revoked = isRevoked ? isRevoked(auth) : false;
-    if (revoked instanceof Promise) revoked = await revoked;
-    if (!revoked && revocation) {
-      let stored = revocation.isRevoked(auth, { clockTolerance: profile.policy.tolerance });
-      if (stored instanceof Promise) stored = await stored;
-      revoked = stored;
+    let revoked: boolean;
+    try {
+      let predicate = isRevoked ? isRevoked(auth) : false;
+      if (predicate instanceof Promise) predicate = await predicate;
+      revoked = predicate;
+      if (!revoked && revocation) {
+        let stored = revocation.isRevoked(auth, { clockTolerance: profile.policy.tolerance });
+        if (stored instanceof Promise) stored = await stored;
+        revoked = stored;
+      }
+    } catch (error) {
+      if (isAuthError(error)) throw error;
+      throw new AuthError(
+        'revocation_unavailable',
+        `the revocation check failed: ${(error as Error)?.message ?? String(error)}`,
+        { cause: error },
+      );
     }
     if (revoked === true)
       throw new AuthError('invalid_token', 'token has been revoked', { reason: 'revoked' });

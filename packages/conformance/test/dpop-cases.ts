@@ -131,6 +131,29 @@ async function selfSigned(env: CaseEnv, extraHeader: Record<string, unknown>): P
   return { headers: { authorization: `DPoP ${token}`, dpop: `${input}.${signature.toString('base64url')}` } };
 }
 
+const RESOURCE = PUBLIC;
+const LOOPBACK_RESOURCE = 'http://localhost:8443';
+/** DPoP options without `publicUrl`: the URL is the origin of `resource`. */
+const fromResource =
+  (resource: string) =>
+  (env: CaseEnv): TokengateOptions<any> => ({
+    ...baseOptions(env),
+    audience: baseOptions(env).audience,
+    resource,
+    dpop: { algorithms: ['ES256', 'EdDSA'] },
+  });
+/** {@link badProof} with the `resource_metadata` both challenges then carry. */
+const METADATA = `resource_metadata="${RESOURCE}/.well-known/oauth-protected-resource"`;
+const badProofAt = (resource: string, reason: Expected['reason']): Expected => {
+  const metadata = `resource_metadata="${resource}/.well-known/oauth-protected-resource"`;
+  return {
+    status: 401,
+    challenge: `Bearer ${metadata}, DPoP error="invalid_dpop_proof", error_description={desc}, ${metadata}, ${ALGS}`,
+    code: 'invalid_dpop_proof',
+    reason,
+  };
+};
+
 /** Attack: one RFC 9449 §4.3 check violated (or a hostile proof); always a 401, never a 500. */
 const attack = (
   name: string,
@@ -397,11 +420,11 @@ export const dpopCases: Case[] = [
   },
   {
     name: "dpop: 'allowed' (string) announces the default algorithms",
-    options: (env) => ({ ...baseOptions(env), dpop: 'allowed' }),
+    options: (env) => ({ ...baseOptions(env), resource: RESOURCE, dpop: 'allowed' }),
     request: () => ({}),
     expect: {
       status: 401,
-      challenge: `Bearer, DPoP algs="${DPOP_ALGORITHMS.join(' ')}"`,
+      challenge: `Bearer ${METADATA}, DPoP ${METADATA}, algs="${DPOP_ALGORITHMS.join(' ')}"`,
       code: 'missing_token',
     },
   },
@@ -534,6 +557,51 @@ export const dpopCases: Case[] = [
     },
     request: (env) => dpopRequest(env, { token: env.state.token, proof: { method: 'DELETE' } }),
     expect: badProof('method'),
+  },
+  // Issue 26 finding 1: the API's own URL is configured (publicUrl, else resource's origin);
+  // nothing the client writes (Host, an absolute-form request line, its scheme) is taken.
+  {
+    name: 'dpop: Host names another server, proof for it → 401 url',
+    options: fromResource(RESOURCE),
+    request: (env) =>
+      dpopRequest(env, { proof: { url: 'http://victim-a.example/' }, headers: { host: 'victim-a.example' } }),
+    expect: badProofAt(RESOURCE, 'url'),
+  },
+  {
+    name: 'dpop: absolute-form request line names another server → 401 url',
+    options: fromResource(RESOURCE),
+    request: (env) =>
+      dpopRequest(env, { path: 'http://victim-a.example/', proof: { url: 'http://victim-a.example/' } }),
+    expect: badProofAt(RESOURCE, 'url'),
+  },
+  {
+    name: 'dpop: absolute-form https on a plain socket → 401 url',
+    options: fromResource(LOOPBACK_RESOURCE),
+    request: (env) =>
+      dpopRequest(env, { path: 'https://localhost:8443/', proof: { url: 'https://localhost:8443/' } }),
+    expect: badProofAt(LOOPBACK_RESOURCE, 'url'),
+  },
+  {
+    name: 'dpop: no publicUrl, resource given: its origin is the URL → 200',
+    options: fromResource(RESOURCE),
+    request: (env) => dpopRequest(env, { headers: { host: 'victim-a.example' } }),
+    expect: dpopOk(),
+  },
+  {
+    name: 'dpop: publicUrl list: a proof for the second name → 200',
+    options: dpopOptions({ publicUrl: ['https://api.other.test', PUBLIC] }),
+    request: (env) => dpopRequest(env),
+    expect: dpopOk(),
+  },
+  {
+    name: 'dpop: publicUrl list: a name not in it → 401 url',
+    options: dpopOptions({ publicUrl: ['https://api.other.test', PUBLIC] }),
+    request: (env) =>
+      dpopRequest(env, {
+        proof: { url: 'https://victim-a.example/' },
+        headers: { host: 'victim-a.example' },
+      }),
+    expect: badProof('url'),
   },
   {
     name: 'dpop: resource and realm appear on both challenges',

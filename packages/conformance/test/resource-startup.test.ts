@@ -22,4 +22,16 @@ describe.each([
     expect(() => adapter.jwtAuth({ secret, resource })).toThrow(message);
     expect(() => adapter.protectedResourceMetadata({ secret, resource })).toThrow(message);
   });
+  // Issue 26 finding 1: DPoP must be told its own URL; it never takes the Host header.
+  it.each(['required', 'allowed', { required: true }] as const)(
+    'dpop %j without publicUrl or resource is refused',
+    (dpop) => {
+      expect(() => adapter.jwtAuth({ secret, dpop })).toThrow(/needs "dpop.publicUrl"/);
+    },
+  );
+  it('dpop with resource and no publicUrl starts', () => {
+    expect(() =>
+      adapter.jwtAuth({ secret, dpop: 'required', resource: 'https://api.example.com/mcp' }),
+    ).not.toThrow();
+  });
 });

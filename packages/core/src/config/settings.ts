@@ -63,7 +63,7 @@ export function resolveSettings(
     maxTokenLength: positiveInt(options.maxTokenLength, 'maxTokenLength', 8192),
     onAuthenticated: options.onAuthenticated as RequestSettings['onAuthenticated'],
     onError: options.onError as RequestSettings['onError'],
-    dpop: createDpop(options.dpop, backend),
+    dpop: createDpop(options.dpop, backend, options.resource),
   };
   checkRealm(settings.realm);
   return settings;

@@ -39,13 +39,15 @@ export interface DpopOptions {
    */
   nonce?: boolean | DpopNonceOptions;
   /**
-   * The external base URL of this app (scheme, host, port and any path prefix a reverse proxy
-   * strips), used for the `htu` comparison instead of the request's own scheme and `Host`.
-   * Behind a proxy that terminates TLS or rewrites the host, set it: otherwise every proof fails
-   * the `htu` check.
+   * The URL clients call this app by (scheme, host, port and any path prefix a reverse proxy
+   * strips), or a list of them when it answers under several names: a proof's `htu` must be one
+   * of them followed by the request's path. Required unless `resource` is set, whose origin is
+   * then the URL. Nothing about the URL is taken from the request (its `Host` header, an
+   * absolute-form request line, the socket): a client controls those, and a proof made for
+   * another server would pass.
    * @example `publicUrl: 'https://api.example.com'`
    */
-  publicUrl?: string | URL;
+  publicUrl?: string | URL | readonly (string | URL)[];
   /**
    * Where proof identifiers are remembered: {@link createMemoryReplayStore} by default (one
    * instance), `createRedisReplayStore` from `@tokengate/redis` for several instances.
@@ -65,8 +67,8 @@ export interface DpopSettings {
   readonly clockTolerance: number;
   /** The nonce source, when `dpop.nonce` is on. */
   readonly nonce: NonceSource | undefined;
-  /** `dpop.publicUrl`. */
-  readonly publicUrl: URL | undefined;
+  /** `dpop.publicUrl` (or the origin of `resource`): the bases a proof's `htu` may name. */
+  readonly publicUrls: readonly URL[];
   /** `dpop.replay` (a memory store by default). */
   readonly replay: ReplayStore;
   /** Challenges per scheme the request used (`undefined`: no credentials). */
@@ -97,8 +99,11 @@ export const DPOP_ALGORITHMS: readonly Algorithm[] = [
 
 const NAMES = new Set(['required', 'algorithms', 'maxAge', 'clockTolerance', 'nonce', 'publicUrl', 'replay']);
 
-/** Validates and resolves the `dpop` option at start-up; `undefined` when DPoP is off. */
-export function resolveDpop(option: unknown): DpopSettings | undefined {
+/**
+ * Validates and resolves the `dpop` option at start-up; `undefined` when DPoP is off. `resource`
+ * (the option, already validated) gives the default `publicUrl`.
+ */
+export function resolveDpop(option: unknown, resource?: unknown): DpopSettings | undefined {
   if (option === undefined || option === false) return undefined;
   let options: DpopOptions;
   if (option === 'allowed' || option === true) options = {};
@@ -137,7 +142,7 @@ export function resolveDpop(option: unknown): DpopSettings | undefined {
     maxAge,
     clockTolerance: toSeconds(options.clockTolerance ?? 5, 'dpop.clockTolerance'),
     nonce: createNonceSource(options.nonce),
-    publicUrl: checkPublicUrl(options.publicUrl),
+    publicUrls: checkPublicUrl(options.publicUrl, resource),
     replay,
     challenges: { bearer: challenge('bearer'), dpop: challenge('dpop'), none: challenge(undefined) },
   };

@@ -5,7 +5,7 @@ import type { RequestLike } from '../../request/token-sources.js';
 import { type Algorithm, CURVE_OF, keyTypeOf } from '../../token/algorithms.js';
 import { decodeJwt, usesJwsExtensions } from '../../token/jws.js';
 import { safeEqual, sha256Base64url } from './digest.js';
-import { normalizeHtu, requestHtu } from './htu.js';
+import { normalizeHtu, requestHtus } from './htu.js';
 import { type DpopSettings, resolveDpop } from './options.js';
 import { jwkThumbprint, requiredMembers } from './thumbprint.js';
 
@@ -153,9 +153,10 @@ export function createProofChecker(settings: DpopSettings, backend: CryptoBacken
     // §4.3 8-9: method and URL.
     if (htm !== request.method)
       throw invalidProof('the DPoP proof "htm" does not match the method', 'method');
-    const expected = requestHtu(request, settings.publicUrl);
+    const expected = requestHtus(request, settings.publicUrls);
     if (expected === undefined) throw invalidProof('the request URL cannot be determined for "htu"', 'url');
-    if (normalizeHtu(htu) !== expected)
+    const named = normalizeHtu(htu);
+    if (named === undefined || !expected.includes(named))
       throw invalidProof('the DPoP proof "htu" does not match the URL', 'url');
     // §4.3 11: freshness.
     const now = Date.now() / 1000;
@@ -219,8 +220,12 @@ export function createProofChecker(settings: DpopSettings, backend: CryptoBacken
 /** The `dpop` settings of a middleware with its proof checker, as the verifier's settings hold them. */
 export interface DpopRequestSettings extends DpopSettings, ProofChecker {}
 
-/** Resolves the `dpop` option at start-up; `undefined` when DPoP is off. */
-export function createDpop(option: unknown, backend: CryptoBackend): DpopRequestSettings | undefined {
-  const settings = resolveDpop(option);
+/** Resolves the `dpop` option at start-up (`resource` gives the default `publicUrl`); `undefined` when DPoP is off. */
+export function createDpop(
+  option: unknown,
+  backend: CryptoBackend,
+  resource?: unknown,
+): DpopRequestSettings | undefined {
+  const settings = resolveDpop(option, resource);
   return settings && { ...settings, ...createProofChecker(settings, backend) };
 }

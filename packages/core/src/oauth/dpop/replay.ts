@@ -34,7 +34,7 @@ export interface MemoryReplayStoreOptions {
  *
  * @example
  * ```ts
- * app.use(jwtAuth({ issuer, dpop: { replay: createMemoryReplayStore({ maxEntries: 10_000 }) } }));
+ * app.use(jwtAuth({ issuer, dpop: { publicUrl: 'https://api.example.com', replay: createMemoryReplayStore({ maxEntries: 10_000 }) } }));
  * ```
  */
 export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}): ReplayStore & {

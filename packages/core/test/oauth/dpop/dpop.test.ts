@@ -1,7 +1,7 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createVerifier } from '../../../src/index.js';
-import { normalizeHtu, requestHtu } from '../../../src/oauth/dpop/htu.js';
+import { normalizeHtu, requestHtus } from '../../../src/oauth/dpop/htu.js';
 import { createNonceSource } from '../../../src/oauth/dpop/nonce.js';
 import { resolveDpop } from '../../../src/oauth/dpop/options.js';
 import { createMemoryReplayStore } from '../../../src/oauth/dpop/replay.js';
@@ -43,21 +43,26 @@ describe('htu normalisation (RFC 9449 §4.3 step 9, RFC 3986 §6.2.2-6.2.3)', ()
   it.each(['/relative', 'ftp://x/y', 'https://u:p@api.example.com/', 'not a url'])('refuses %s', (input) =>
     expect(normalizeHtu(input)).toBeUndefined(),
   );
-  it('builds the request URL from Host and TLS, or from publicUrl behind a proxy', () => {
-    const request = (host?: string, secure = false) => ({
+  it('builds the request URL from the configured bases and the request path only (issue 26 finding 1)', () => {
+    const request = (url: string, host?: string, secure = false) => ({
       method: 'GET',
-      url: '/orders?x=1',
+      url,
       secure,
       header: (name: string) => (name === 'host' ? host : undefined),
       raw: {},
     });
-    expect(requestHtu(request('api.test:8080'), undefined)).toBe('http://api.test:8080/orders');
-    expect(requestHtu(request('api.test', true), undefined)).toBe('https://api.test/orders');
-    expect(requestHtu(request(undefined), undefined)).toBeUndefined();
-    expect(requestHtu(request('evil.test/x'), undefined)).toBeUndefined();
-    expect(requestHtu(request('internal:3000'), new URL('https://api.example.com/v1/'))).toBe(
-      'https://api.example.com/v1/orders',
-    );
+    const bases = [new URL('https://api.example.com/v1/'), new URL('http://localhost:3000')];
+    const both = ['https://api.example.com/v1/orders', 'http://localhost:3000/orders'];
+    // Host, TLS and an absolute-form request line change nothing.
+    expect(requestHtus(request('/orders?x=1', 'evil.test', true), bases)).toEqual(both);
+    expect(requestHtus(request('http://evil.test/orders?x=1', 'evil.test'), bases)).toEqual(both);
+    expect(requestHtus(request('https://evil.test:8443/orders'), bases)).toEqual(both);
+    expect(requestHtus(request('http://evil.test?x=1'), bases)).toEqual([
+      'https://api.example.com/v1/',
+      'http://localhost:3000/',
+    ]);
+    expect(requestHtus(request('*'), bases)).toBeUndefined();
+    expect(requestHtus(request('evil.test:443'), bases)).toBeUndefined();
   });
 });
 
@@ -95,7 +100,11 @@ describe('server nonces', () => {
 
 describe('dpop option', () => {
   it.each([
-    [true as never, undefined],
+    [{ publicUrl: 'https://api.test' }, undefined],
+    [{ publicUrl: ['https://api.test', new URL('https://api.example.test/v1')] }, undefined],
+    [true as never, /needs "dpop.publicUrl"/],
+    [{ publicUrl: [] }, /empty list/],
+    [{ publicUrl: ['https://api.test', 'ftp://x'] }, /publicUrl/],
     ['sometimes', /dpop/],
     [{ algorithms: ['HS256'] }, /asymmetric/],
     [{ algorithms: [] }, /asymmetric/],

@@ -10,6 +10,9 @@ export const RESOURCE = 'https://api.conformance.test/mcp';
 export const METADATA_PATH = '/.well-known/oauth-protected-resource/mcp';
 const METADATA_URL = `https://api.conformance.test${METADATA_PATH}`;
 const RM = `resource_metadata="${METADATA_URL}"`;
+/** A resource whose path needs percent-encoding, and its metadata URL as challenges name it. */
+const ENCODED = 'https://api.conformance.test/caf%C3%A9';
+const ENCODED_METADATA = 'https://api.conformance.test/.well-known/oauth-protected-resource/caf%C3%A9';
 
 /** HS256 secret and issuer as usual, `resource` instead of `audience`. */
 const resourceOptions = (
@@ -226,6 +229,33 @@ export const resourceCases: Case[] = [
     options: metadataOptions,
     request: () => ({ method: 'POST', path: METADATA_PATH }),
     expect: { status: 401, challenge: `Bearer ${RM}`, code: 'missing_token' },
+  },
+  // Issue 26 finding 5: a resource path with percent-escapes is served where the challenge says.
+  ...['caf%C3%A9', 'caf%c3%a9'].map(
+    (segment): Case => ({
+      name: `metadata: %-encoded resource path, GET …/${segment} → 200`,
+      options: (env) => resourceOptions(env, { resource: ENCODED, scopesSupported: ['orders:read'] }),
+      request: () => ({ path: `/.well-known/oauth-protected-resource/${segment}` }),
+      expect: {
+        status: 200,
+        body: {
+          resource: ENCODED,
+          authorization_servers: [ISS],
+          scopes_supported: ['orders:read'],
+          bearer_methods_supported: ['header'],
+        },
+      },
+    }),
+  ),
+  {
+    name: 'metadata: %-encoded resource, its challenge names the encoded well-known URL',
+    options: (env) => resourceOptions(env, { resource: ENCODED }),
+    request: () => ({}),
+    expect: {
+      status: 401,
+      challenge: `Bearer resource_metadata="${ENCODED_METADATA}"`,
+      code: 'missing_token',
+    },
   },
   {
     name: 'metadata: the root well-known URL is not this resource’s (→ 401 from jwtAuth)',

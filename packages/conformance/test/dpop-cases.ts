@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
-import { DPOP_ALGORITHMS, type TokengateOptions } from '@tokengate/core';
+import { createMemoryReplayStore, DPOP_ALGORITHMS, type TokengateOptions } from '@tokengate/core';
 import { createDpopClient, type DpopClient, type DpopProofInput } from '@tokengate/core/testing';
 import { calculateJwkThumbprint } from 'jose';
 import { expect } from 'vitest';
@@ -546,6 +546,35 @@ export const dpopCases: Case[] = [
       expect((await send(env.state.request)).status).toBe(200);
     },
     request: (env) => env.state.request,
+    expect: badProof('replayed'),
+  },
+  // Issue 26 finding 2: one token minting unique proofs fills the memory store; it used to answer
+  // 503 replay_unavailable to every client. Now only the flooding key's window shrinks.
+  {
+    name: 'dpop: replay store full of one key: another key → 200',
+    options: (env) => dpopOptions({ replay: createMemoryReplayStore({ maxEntries: 4 }) })(env),
+    before: async (env, send) => {
+      const { es } = await keys();
+      env.state.token = await bound(env, es);
+      env.state.first = await dpopRequest(env, { token: env.state.token });
+      expect((await send(env.state.first)).status).toBe(200);
+      for (let i = 0; i < 4; i++)
+        expect((await send(await dpopRequest(env, { token: env.state.token }))).status).toBe(200);
+    },
+    request: async (env) => dpopRequest(env, { client: (await keys()).other }),
+    expect: dpopOk(),
+  },
+  {
+    name: 'dpop: replay store full: the flooder’s forgotten proof → 401 replayed',
+    options: (env) => dpopOptions({ replay: createMemoryReplayStore({ maxEntries: 4 }) })(env),
+    before: async (env, send) => {
+      env.state.token = await bound(env);
+      env.state.first = await dpopRequest(env, { token: env.state.token });
+      expect((await send(env.state.first)).status).toBe(200);
+      for (let i = 0; i < 4; i++)
+        expect((await send(await dpopRequest(env, { token: env.state.token }))).status).toBe(200);
+    },
+    request: (env) => env.state.first,
     expect: badProof('replayed'),
   },
   {

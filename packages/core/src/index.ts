@@ -65,6 +65,7 @@ export type { DpopRequestSettings, ProofChecker } from './oauth/dpop/proof.js';
 export {
   createMemoryReplayStore,
   type MemoryReplayStoreOptions,
+  type ReplayProof,
   type ReplayStore,
 } from './oauth/dpop/replay.js';
 export {

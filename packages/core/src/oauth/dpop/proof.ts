@@ -200,7 +200,10 @@ export function createProofChecker(settings: DpopSettings, backend: CryptoBacken
     // §11.1: a proof is used once.
     let first: boolean | Promise<boolean>;
     try {
-      first = settings.replay.markUsed(`${thumbprint}:${jti}`, settings.maxAge + settings.clockTolerance);
+      first = settings.replay.markUsed(`${thumbprint}:${jti}`, settings.maxAge + settings.clockTolerance, {
+        key: thumbprint,
+        iat,
+      });
       if (first instanceof Promise) first = await first;
     } catch (error) {
       throw new AuthError(
@@ -211,7 +214,7 @@ export function createProofChecker(settings: DpopSettings, backend: CryptoBacken
         },
       );
     }
-    if (!first) throw invalidProof('the DPoP proof was already used', 'replayed');
+    if (!first) throw invalidProof('the DPoP proof was already used (or may have been)', 'replayed');
   }
 
   return { check };

@@ -67,17 +67,48 @@ describe('htu normalisation (RFC 9449 §4.3 step 9, RFC 3986 §6.2.2-6.2.3)', ()
 });
 
 describe('memory replay store', () => {
-  it('marks once, forgets after the lifetime, and refuses rather than forgets when full', () => {
+  it('marks once and forgets after the lifetime', () => {
     let now = 0;
     const store = createMemoryReplayStore({ maxEntries: 2, now: () => now });
-    expect(store.markUsed('a', 10)).toBe(true);
-    expect(store.markUsed('a', 10)).toBe(false);
-    expect(store.markUsed('b', 10)).toBe(true);
-    expect(() => store.markUsed('c', 10)).toThrow(/full/);
+    expect(store.markUsed('a', 10, { key: 'A', iat: 0 })).toBe(true);
+    expect(store.markUsed('a', 10, { key: 'A', iat: 0 })).toBe(false);
+    expect(store.markUsed('b', 10, { key: 'A', iat: 0 })).toBe(true);
     now = 10_001;
-    expect(store.markUsed('c', 10)).toBe(true);
-    expect(store.markUsed('a', 10)).toBe(true);
+    expect(store.markUsed('c', 10, { key: 'A', iat: 10 })).toBe(true);
+    expect(store.markUsed('a', 10, { key: 'A', iat: 10 })).toBe(true);
     expect(store.size).toBe(2);
+  });
+
+  // Issue 26 finding 2: a full store used to refuse everyone (503) while one key flooded it.
+  it('when full, forgets the flooding key’s oldest proof and refuses that key’s proofs up to it; other keys pass', () => {
+    let now = 1_000_000;
+    const store = createMemoryReplayStore({ maxEntries: 4, now: () => now });
+    for (let i = 0; i < 4; i++) expect(store.markUsed(`A:${i}`, 305, { key: 'A', iat: 1000 + i })).toBe(true);
+    // Another key gets in: A (the largest) loses A:0, and its floor rises to iat 1000.
+    expect(store.markUsed('B:0', 305, { key: 'B', iat: 1003 })).toBe(true);
+    expect(store.size).toBe(4);
+    expect(store.markUsed('A:0', 305, { key: 'A', iat: 1000 })).toBe(false); // the forgotten proof
+    expect(store.markUsed('A:new-old', 305, { key: 'A', iat: 1000 })).toBe(false); // as old: maybe forgotten
+    expect(store.markUsed('B:1', 305, { key: 'B', iat: 999 })).toBe(true); // B's window is whole
+    // A keeps flooding: each new proof of A costs A's oldest, never B's.
+    for (let i = 4; i < 40; i++)
+      expect(store.markUsed(`A:${i}`, 305, { key: 'A', iat: 1000 + i })).toBe(true);
+    expect(store.markUsed('B:0', 305, { key: 'B', iat: 1003 })).toBe(false); // B's proofs still remembered
+    expect(store.markUsed('B:1', 305, { key: 'B', iat: 999 })).toBe(false);
+    for (let i = 0; i < 38; i++)
+      expect(store.markUsed(`A:${i}`, 305, { key: 'A', iat: 1000 + i })).toBe(false);
+    expect(store.markUsed('C:0', 305, { key: 'C', iat: 1 })).toBe(true);
+    // Once the forgotten proofs' lifetime is over, A's floor no longer applies.
+    now += 306_000;
+    expect(store.markUsed('A:x', 305, { key: 'A', iat: 1000 })).toBe(true);
+  });
+
+  it('without proof details, fails closed for identifiers it had to forget', () => {
+    const store = createMemoryReplayStore({ maxEntries: 1, now: () => 0 });
+    expect(store.markUsed('a', 10)).toBe(true);
+    expect(store.markUsed('b', 10)).toBe(true);
+    expect(store.markUsed('a', 10)).toBe(false);
+    expect(store.markUsed('c', 10)).toBe(false);
   });
 });
 

@@ -111,6 +111,14 @@ export const resourceCases: Case[] = [
   refused(`${RESOURCE}#frag`, 'with a fragment'),
   refused(`${RESOURCE}?x=1`, 'with a query'),
   refused('api://conformance', 'that is not a URL'),
+  // Issue 26 finding 9: compared as RFC 3986 URIs, not as WHATWG URL parsing reads them.
+  refused('https://api.conformance.test/m\tcp', 'with a tab in the path (WHATWG strips it)'),
+  refused('https:\\\\api.conformance.test\\mcp', 'written with backslashes (WHATWG reads /)'),
+  refused('https://api.conformance.test/mcp\n', 'with a trailing line feed'),
+  refused(' https://api.conformance.test/mcp', 'with a leading space'),
+  refused('https://api.conformance.test/./mcp', 'with a dot segment'),
+  refused('https://api.conformance.test/m%63p', 'with a percent-encoded unreserved character'),
+  refused('https://api.conformance.test/x/%2e%2e/mcp', 'with an encoded dot segment (WHATWG removes it)'),
   {
     name: 'resource: token without aud → 401 invalid_token (audience)',
     options: resourceOptions,

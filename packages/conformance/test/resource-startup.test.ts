@@ -18,6 +18,8 @@ describe.each([
     ['http://api.example.com/mcp', /must use https/],
     ['https://api.example.com/mcp#x', /must not have a fragment/],
     ['/mcp', /must be an absolute URL/],
+    ['https://api.example.com/m\\cp', /RFC 3986/],
+    ['https://api.example.com/m cp', /RFC 3986/],
   ])('resource %s is refused by jwtAuth() and protectedResourceMetadata()', (resource, message) => {
     expect(() => adapter.jwtAuth({ secret, resource })).toThrow(message);
     expect(() => adapter.protectedResourceMetadata({ secret, resource })).toThrow(message);

@@ -263,6 +263,50 @@ const transport: Case[] = [
     request: async (env) => ({ path: `/?access_token=${await valid(env)}` }),
     expect: ok(),
   },
+  // Issue 26, consistency: two RFC 6750 methods carrying a token are a 400 (§3.1), as auth0's
+  // library answers and as tokengate answers a repeated cookie; a cookie stays a fallback.
+  ...(
+    [
+      ['header', { query: 'access_token' }],
+      [{ query: 'access_token' }, 'header'],
+    ] as const
+  ).map(
+    (tokenSources): Case => ({
+      name: `header and query both carry a token (${typeof tokenSources[0] === 'string' ? 'header first' : 'query first'}) → 400`,
+      options: (env) => ({ ...baseOptions(env), tokenSources: [...tokenSources] }),
+      request: async (env) => ({ ...bearer(await valid(env)), path: `/?access_token=${await valid(env)}` }),
+      expect: invalidRequest,
+    }),
+  ),
+  {
+    name: 'header and query: the same token twice is still two methods → 400',
+    options: (env) => ({ ...baseOptions(env), tokenSources: ['header', { query: 'access_token' }] }),
+    request: async (env) => {
+      const token = await valid(env);
+      return { ...bearer(token), path: `/?access_token=${token}` };
+    },
+    expect: invalidRequest,
+  },
+  {
+    name: 'header and query configured, a Basic header and a query token → 200 (no bearer in the header)',
+    options: (env) => ({ ...baseOptions(env), tokenSources: ['header', { query: 'access_token' }] }),
+    request: async (env) => ({
+      headers: { authorization: 'Basic dTpw' },
+      path: `/?access_token=${await valid(env)}`,
+    }),
+    expect: ok(),
+  },
+  {
+    name: 'header and cookie both carry a token: the first listed wins (a cookie is ambient)',
+    options: (env) => ({ ...baseOptions(env), tokenSources: ['header', { cookie: 'access_token' }] }),
+    request: async (env) => ({
+      headers: {
+        authorization: `Bearer ${await valid(env, { sub: 'from-header' })}`,
+        cookie: `access_token=${await valid(env, { sub: 'from-cookie' })}`,
+      },
+    }),
+    expect: ok({ subject: 'from-header' }),
+  },
   {
     name: 'header nested 100,000 levels deep, via getToken with a large maxTokenLength → 401 malformed, never 500',
     options: (env) => ({ ...baseOptions(env), maxTokenLength: 1_000_000, getToken: () => env.state.token }),

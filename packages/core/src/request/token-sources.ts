@@ -141,7 +141,10 @@ function readQuery(url: string | undefined, name: string): string | undefined {
 /**
  * Finds the token in a request, trying each source in order; the first that holds a token
  * wins. Two `Authorization` lines are a 400 (a proxy and the app could disagree on which one
- * counts).
+ * counts), and so is a token in both the header and a query parameter: RFC 6750 §3.1 makes
+ * "more than one method" an `invalid_request`, as a repeated cookie or query parameter is. A
+ * cookie is not one of those methods: the browser attaches it to every request, so a cookie
+ * beside a header is a fallback in the listed order, not a conflict.
  */
 export function extractToken(
   request: RequestLike,
@@ -150,23 +153,42 @@ export function extractToken(
   deferSyntax = false,
   dpop = false,
 ): Extracted {
-  for (const source of sources) {
-    let found: Extracted;
-    if (source === 'header') {
-      if (request.authorizationLines && request.authorizationLines() > 1) {
-        throw invalidRequest('more than one Authorization header');
+  for (let i = 0; i < sources.length; i++) {
+    const source = sources[i]!;
+    const found = readSource(request, source, maxLength, deferSyntax, dpop);
+    if (!found) continue;
+    if (source === 'header' || 'query' in source) {
+      for (let j = i + 1; j < sources.length; j++) {
+        const other = sources[j]!;
+        if (other !== 'header' && !('query' in other)) continue;
+        if (readSource(request, other, maxLength, true, dpop)) {
+          throw invalidRequest('the token is sent in more than one way (header and query)');
+        }
       }
-      found = parseAuthorization(request.header('authorization'), maxLength, deferSyntax, dpop);
-    } else {
-      const value =
-        'cookie' in source
-          ? readCookie(request.header('cookie'), source.cookie)
-          : readQuery(request.url, source.query);
-      if (value) found = { token: value };
     }
-    if (found) return found;
+    return found;
   }
   return undefined;
+}
+
+function readSource(
+  request: RequestLike,
+  source: TokenSource,
+  maxLength: number,
+  deferSyntax: boolean,
+  dpop: boolean,
+): Extracted {
+  if (source === 'header') {
+    if (request.authorizationLines && request.authorizationLines() > 1) {
+      throw invalidRequest('more than one Authorization header');
+    }
+    return parseAuthorization(request.header('authorization'), maxLength, deferSyntax, dpop);
+  }
+  const value =
+    'cookie' in source
+      ? readCookie(request.header('cookie'), source.cookie)
+      : readQuery(request.url, source.query);
+  return value ? { token: value } : undefined;
 }
 
 /** Validates the `tokenSources` option at start-up. */

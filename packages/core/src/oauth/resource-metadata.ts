@@ -3,7 +3,7 @@ import { guardScopes, guardScopesVersion } from '../policy/known-scopes.js';
 import { pathOfTarget } from '../request/target.js';
 import type { TokenSource } from '../request/token-sources.js';
 import { dpopMetadata } from './dpop/options.js';
-import { parseResource, type ResolvedResource, resolveResource } from './resource.js';
+import { parseResource, type ResolvedResource, resolveResource, upperEscapes } from './resource.js';
 
 /**
  * An OAuth 2.0 Protected Resource Metadata document (RFC 9728 §2), as
@@ -57,11 +57,6 @@ export interface ResourceMetadataEndpoint {
    * for `/caf%C3%A9`) does not match.
    */
   answer(method: string, target: string, requestedHeaders?: string): ResourceMetadataResponse | undefined;
-}
-
-/** Upper-cases the hex digits of percent-escapes (RFC 3986 §6.2.2.1). */
-function upperEscapes(path: string): string {
-  return path.replace(/%[0-9a-fA-F]{2}/g, (escape) => escape.toUpperCase());
 }
 
 /** Seconds clients and caches may reuse the document (`Cache-Control: max-age`). */

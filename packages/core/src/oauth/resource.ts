@@ -117,8 +117,9 @@ export function audienceKey(value: string): string | undefined {
   return `${scheme}://${host}${portPart}${path}`;
 }
 
-function upperEscapes(text: string): string {
-  return text.includes('%') ? text.replace(/%[0-9a-fA-F]{2}/g, (escape) => escape.toUpperCase()) : text;
+/** Upper-cases the hex digits of percent-escapes (RFC 3986 §6.2.2.1: `%c3` and `%C3` are equal). */
+export function upperEscapes(text: string): string {
+  return text.includes('%') ? text.replace(/%[0-9a-fA-F]{2}/g, (triplet) => triplet.toUpperCase()) : text;
 }
 
 /**

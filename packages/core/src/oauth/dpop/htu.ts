@@ -1,8 +1,8 @@
 import { pathOfTarget } from '../../request/target.js';
 import type { RequestLike } from '../../request/token-sources.js';
+import { upperEscapes } from '../resource.js';
 
 const UNRESERVED = /%(2[dDeE]|3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|5[fF]|7[eE])/g;
-const PERCENT = /%[0-9a-fA-F]{2}/g;
 
 /**
  * Normalises an absolute http(s) URL for the `htu` comparison (RFC 9449 §4.3 step 9): query and
@@ -36,9 +36,9 @@ function parseHtu(value: string): string | undefined {
   }
   if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password)
     return undefined;
-  const path = url.pathname
-    .replace(PERCENT, (triplet) => triplet.toUpperCase())
-    .replace(UNRESERVED, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  const path = upperEscapes(url.pathname).replace(UNRESERVED, (_, hex: string) =>
+    String.fromCharCode(Number.parseInt(hex, 16)),
+  );
   return `${url.protocol}//${url.host}${path}`;
 }
 

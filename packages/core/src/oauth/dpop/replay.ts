@@ -97,9 +97,9 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
       if (bucket.size === 0) byCount.delete(from);
     }
     if (to > 0) {
-      let bucket = byCount.get(to);
-      if (!bucket) byCount.set(to, (bucket = new Set()));
-      bucket.add(state);
+      const bucket = byCount.get(to);
+      if (bucket) bucket.add(state);
+      else byCount.set(to, new Set([state]));
     }
     if (to > maxCount) maxCount = to;
     while (maxCount > 0 && !byCount.has(maxCount)) maxCount--;

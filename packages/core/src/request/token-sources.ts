@@ -17,9 +17,16 @@ export interface RequestLike<Raw = unknown> {
   header(name: string): string | undefined;
   /** Number of `Authorization` lines as received, when the framework can tell (Node `rawHeaders`). */
   authorizationLines?(): number;
-  /** The request URL (path and query, or absolute), for `{ query }` sources and DPoP's `htu`. */
+  /**
+   * The request target as received (path and query, or absolute-form), for `{ query }` sources
+   * and the path of DPoP's `htu` (only the path: the scheme and host of an absolute-form target
+   * are never used).
+   */
   readonly url?: string;
-  /** Whether the connection is TLS (`https`), for DPoP's `htu` when `url` is not absolute. */
+  /**
+   * Whether the connection is TLS. No longer read by the core: DPoP's `htu` is built from
+   * `dpop.publicUrl` or `resource`, never from the connection or the `Host` header.
+   */
   readonly secure?: boolean;
   /** The framework's own request object (`req`, `ctx`, `c`), passed to `getToken` and hooks. */
   readonly raw: Raw;

@@ -7,8 +7,9 @@ app.use(
     issuer: 'https://idp.example.com/',
     audience: 'api://orders',
     // Bearer is refused: each request sends `Authorization: DPoP <token>` and a fresh `DPoP` proof.
-    // publicUrl: the URL clients call (behind a proxy the app cannot see it). With several
-    // instances, add `replay: createRedisReplayStore({ url })` from @tokengate/redis.
+    // publicUrl (required unless `resource` is set): the URL clients call; the Host header is
+    // never trusted for it. With several instances, add `replay: createRedisReplayStore({ url })`
+    // from @tokengate/redis.
     dpop: { required: true, publicUrl: 'https://api.example.com' },
   }),
 );

@@ -198,3 +198,35 @@ describe.each(RECIPES)('$heading', (recipe) => {
     await expect(loadApp(recipe.before, recipe.framework)).resolves.toBeTypeOf('function');
   });
 });
+
+// Issue 26 finding 12: the option table's code is run as written. hono/jwt's `headerName`
+// header carries `Bearer <token>`, like `Authorization`; the mapping must strip the scheme.
+describe('option table: hono/jwt headerName → getToken, as the recipe writes it', () => {
+  const recipe = readFileSync(`${root}docs/recipes.md`, 'utf8');
+  const cell = /^\| `headerName: 'X-Token'`[^|]*\| `(getToken: [^`]+)` \|$/m.exec(recipe)?.[1];
+
+  it.each([
+    ['Bearer <token>', 200],
+    ['bearer  <token>', 200],
+    ['<token> (no scheme)', 401],
+  ])('X-Token: %s → %i from both', async (shape, status) => {
+    expect(cell, 'the recipe row for headerName').toBeDefined();
+    const { Hono } = await import('hono');
+    const { jwt: honoJwt } = await import('hono/jwt');
+    const { jwtAuth } = await import('@tokengate/hono');
+    const mapping = new Function(`return { ${cell} };`)();
+    const token = jwt.sign({ sub: 'alice' }, SECRET, { expiresIn: '1h' });
+    const value = shape.replace('<token>', token).replace(' (no scheme)', '');
+    const answers: number[] = [];
+    for (const middleware of [
+      honoJwt({ secret: SECRET, alg: 'HS256', headerName: 'X-Token' }),
+      jwtAuth({ secret: SECRET, ...mapping }),
+    ]) {
+      const app = new Hono();
+      app.use('/api/*', middleware as never);
+      app.get('/api/me', (c) => c.text('ok'));
+      answers.push((await app.request('/api/me', { headers: { 'X-Token': value } })).status);
+    }
+    expect(answers).toEqual([status, status]);
+  });
+});

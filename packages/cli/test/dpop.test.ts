@@ -17,12 +17,9 @@ beforeAll(async () => {
   buildCli();
   tmp = await tempDir();
   idp = await createTestIssuer({ alg: 'ES256', audience: 'api://orders' });
-  const verifier = createVerifier({
-    publicKey: idp.publicKeyPem!,
-    audience: 'api://orders',
-    dpop: 'required',
-  });
+  let verifier: ReturnType<typeof createVerifier> | undefined;
   server = createServer((req, res) => {
+    if (!verifier) throw new Error('the verifier is made once the port is known');
     authenticate(verifier, nodeRequest(req, req)).then(
       ({ auth }) =>
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jkt: auth?.jkt })),
@@ -36,6 +33,11 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  verifier = createVerifier({
+    publicKey: idp.publicKeyPem!,
+    audience: 'api://orders',
+    dpop: { required: true, publicUrl: base },
+  });
 }, 60_000);
 afterAll(async () => {
   server?.closeAllConnections();
@@ -64,6 +66,34 @@ describe('tokengate dpop', () => {
       JSON.parse((await promisify(execFile)('sh', ['-c', `${command} -s`], { timeout: 10_000 })).stdout);
     expect(await run()).toEqual({ jkt });
     expect(await run()).toMatchObject({ code: 'invalid_dpop_proof', reason: 'replayed' });
+  });
+
+  it('publishes only the public members RFC 7638 names in the proof jwk, whatever else the key file holds', async () => {
+    for (const alg of ['ES256', 'EdDSA', 'RS256']) {
+      const keygen = JSON.parse((await tokengate(['keygen', '--alg', alg, '--json'])).stdout);
+      const file = {
+        ...keygen.privateJwk,
+        kid: 'k1',
+        use: 'sig',
+        x_private_note: 'do not publish',
+        x5c: ['MII'],
+      };
+      const keyFile = await tmp.write(`noted-${alg}.jwk.json`, file);
+      const made = await tokengate(['dpop', '--key', keyFile, '--url', `${base}/orders`, '--json']);
+      expect(made.code, made.stderr).toBe(0);
+      const { proof, jkt } = JSON.parse(made.stdout);
+      const header = JSON.parse(Buffer.from(proof.split('.')[0], 'base64url').toString());
+      const expected = { EC: ['crv', 'kty', 'x', 'y'], OKP: ['crv', 'kty', 'x'], RSA: ['e', 'kty', 'n'] };
+      expect(Object.keys(header.jwk).sort()).toEqual(expected[file.kty as keyof typeof expected]);
+      expect(JSON.stringify(header)).not.toContain('do not publish');
+      // The thumbprint printed is the one a token must be bound to, and the API accepts the proof.
+      const token = await idp.sign({ sub: 'alice' }, { dpop: jkt });
+      const again = await tokengate(['dpop', '--key', keyFile, '--url', `${base}/orders`, '--token', token]);
+      const response = JSON.parse(
+        (await promisify(execFile)('sh', ['-c', `${again.stdout.trim()} -s`], { timeout: 10_000 })).stdout,
+      );
+      expect(response).toEqual({ jkt });
+    }
   });
 
   it('refuses public, symmetric and missing keys with a usage error', async () => {

@@ -5,6 +5,7 @@ import {
   createMemoryRevocationStore,
   type TokengateOptions,
 } from '@tokengate/core';
+import { expect } from 'vitest';
 import { z } from 'zod';
 import { AUD, type Fixtures, ISS, ISS2 } from './fixtures.js';
 import type { CaseRequest, CaseResponse, Driver, GuardName } from './routes.js';
@@ -106,6 +107,16 @@ const transport: Case[] = [
     options: (env) => ({ ...baseOptions(env), realm: 'orders' }),
     request: () => ({}),
     expect: { ...missing, challenge: 'Bearer realm="orders"' },
+  },
+  {
+    // Issue 26 finding 8: RFC 9110 §5.6.4 quoted-pairs keep the realm as configured.
+    name: 'realm with quotes and a backslash → escaped',
+    options: (env) => ({ ...baseOptions(env), realm: 'my "quoted" a\\pi' }),
+    request: async (env) => bearer(await env.f.hs.sign({}, { defect: 'expired' })),
+    expect: {
+      ...invalidToken('expired'),
+      challenge: 'Bearer realm="my \\"quoted\\" a\\\\pi", error="invalid_token", error_description={desc}',
+    },
   },
   {
     name: 'bad token with realm → realm then error',
@@ -252,6 +263,50 @@ const transport: Case[] = [
     request: async (env) => ({ path: `/?access_token=${await valid(env)}` }),
     expect: ok(),
   },
+  // Issue 26, consistency: two RFC 6750 methods carrying a token are a 400 (§3.1), as auth0's
+  // library answers and as tokengate answers a repeated cookie; a cookie stays a fallback.
+  ...(
+    [
+      ['header', { query: 'access_token' }],
+      [{ query: 'access_token' }, 'header'],
+    ] as const
+  ).map(
+    (tokenSources): Case => ({
+      name: `header and query both carry a token (${typeof tokenSources[0] === 'string' ? 'header first' : 'query first'}) → 400`,
+      options: (env) => ({ ...baseOptions(env), tokenSources: [...tokenSources] }),
+      request: async (env) => ({ ...bearer(await valid(env)), path: `/?access_token=${await valid(env)}` }),
+      expect: invalidRequest,
+    }),
+  ),
+  {
+    name: 'header and query: the same token twice is still two methods → 400',
+    options: (env) => ({ ...baseOptions(env), tokenSources: ['header', { query: 'access_token' }] }),
+    request: async (env) => {
+      const token = await valid(env);
+      return { ...bearer(token), path: `/?access_token=${token}` };
+    },
+    expect: invalidRequest,
+  },
+  {
+    name: 'header and query configured, a Basic header and a query token → 200 (no bearer in the header)',
+    options: (env) => ({ ...baseOptions(env), tokenSources: ['header', { query: 'access_token' }] }),
+    request: async (env) => ({
+      headers: { authorization: 'Basic dTpw' },
+      path: `/?access_token=${await valid(env)}`,
+    }),
+    expect: ok(),
+  },
+  {
+    name: 'header and cookie both carry a token: the first listed wins (a cookie is ambient)',
+    options: (env) => ({ ...baseOptions(env), tokenSources: ['header', { cookie: 'access_token' }] }),
+    request: async (env) => ({
+      headers: {
+        authorization: `Bearer ${await valid(env, { sub: 'from-header' })}`,
+        cookie: `access_token=${await valid(env, { sub: 'from-cookie' })}`,
+      },
+    }),
+    expect: ok({ subject: 'from-header' }),
+  },
   {
     name: 'header nested 100,000 levels deep, via getToken with a large maxTokenLength → 401 malformed, never 500',
     options: (env) => ({ ...baseOptions(env), maxTokenLength: 1_000_000, getToken: () => env.state.token }),
@@ -367,6 +422,17 @@ const tokens: Case[] = [
     name: 'typ option: JWT refused when at+jwt is required',
     options: (env) => ({ ...baseOptions(env), typ: 'at+jwt' }),
     request: async (env) => bearer(await valid(env)),
+    expect: invalidToken('type'),
+  },
+  {
+    // Issue 26 finding 6: "" and "application/" are not "no typ".
+    name: 'typ "application/" (empty media type) → 401 type',
+    request: (env) => bearer(hs256(env, '{"alg":"HS256","typ":"application/"}', { sub: 'alice' })),
+    expect: invalidToken('type'),
+  },
+  {
+    name: 'typ "" → 401 type',
+    request: (env) => bearer(hs256(env, '{"alg":"HS256","typ":""}', { sub: 'alice' })),
     expect: invalidToken('type'),
   },
   {
@@ -531,6 +597,36 @@ const revocation: Case[] = [
     request: async (env) => bearer(await valid(env)),
     expect: ok(),
   },
+  // Issue 26 finding 7: a revocation check that cannot answer fails closed like the stores
+  // (503 with Retry-After), on a miss and on a cache hit; its error reaches onError, not the client.
+  ...(['throws', 'rejects'] as const).flatMap((how): Case[] =>
+    [false, true].map((cached) => ({
+      name: `isRevoked ${how}${cached ? ' (cache hit)' : ''} → 503 revocation_unavailable`,
+      options: (env) => ({
+        ...baseOptions(env),
+        isRevoked: () => {
+          if (!env.state.down) return false;
+          const error = new Error('db at postgres://admin:hunter2@db.internal is down');
+          if (how === 'throws') throw error;
+          return Promise.reject(error);
+        },
+        onError: record(env, 'onError'),
+      }),
+      before: async (env, send) => {
+        env.state.token = await valid(env);
+        if (cached) expect((await send(bearer(env.state.token))).status).toBe(200);
+        env.state.down = true;
+      },
+      request: (env) => bearer(env.state.token),
+      expect: { status: 503, code: 'revocation_unavailable' },
+      check: (env, response) => {
+        expect(response.headers['retry-after']).toMatch(/^\d+$/);
+        expect(response.text).not.toContain('hunter2');
+        const event = env.events.find((e) => e.hook === 'onError')?.event;
+        expect(event?.error?.cause?.message).toContain('db at');
+      },
+    })),
+  ),
   {
     name: 'memory revocation store: a revoked jti is refused even when the token is cached',
     options: (env) => {

@@ -1,4 +1,5 @@
-import { DPOP_ALGORITHMS, type TokengateOptions } from '@tokengate/core';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
+import { createMemoryReplayStore, DPOP_ALGORITHMS, type TokengateOptions } from '@tokengate/core';
 import { createDpopClient, type DpopClient, type DpopProofInput } from '@tokengate/core/testing';
 import { calculateJwkThumbprint } from 'jose';
 import { expect } from 'vitest';
@@ -109,6 +110,50 @@ async function handmade(
   return { headers: { authorization: `DPoP ${token}`, dpop: proof } };
 }
 
+/**
+ * A proof signed with node:crypto, for headers jose refuses to sign (`crit`, `b64`): a valid
+ * ES256 signature by a key the token is bound to, so only the extension can make it fail.
+ */
+async function selfSigned(env: CaseEnv, extraHeader: Record<string, unknown>): Promise<CaseRequest> {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = publicKey.export({ format: 'jwk' }) as Record<string, unknown>;
+  const token = await env.f.hs.sign({ sub: 'alice' }, { dpop: await calculateJwkThumbprint(jwk, 'sha256') });
+  const ath = createHash('sha256').update(token).digest('base64url');
+  const claims = {
+    jti: crypto.randomUUID(),
+    htm: 'GET',
+    htu: urlOf(env),
+    iat: Math.floor(Date.now() / 1000),
+    ath,
+  };
+  const input = `${b64({ alg: 'ES256', typ: 'dpop+jwt', jwk, ...extraHeader })}.${b64(claims)}`;
+  const signature = sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+  return { headers: { authorization: `DPoP ${token}`, dpop: `${input}.${signature.toString('base64url')}` } };
+}
+
+const RESOURCE = PUBLIC;
+const LOOPBACK_RESOURCE = 'http://localhost:8443';
+/** DPoP options without `publicUrl`: the URL is the origin of `resource`. */
+const fromResource =
+  (resource: string) =>
+  (env: CaseEnv): TokengateOptions<any> => ({
+    ...baseOptions(env),
+    audience: baseOptions(env).audience,
+    resource,
+    dpop: { algorithms: ['ES256', 'EdDSA'] },
+  });
+/** {@link badProof} with the `resource_metadata` both challenges then carry. */
+const METADATA = `resource_metadata="${RESOURCE}/.well-known/oauth-protected-resource"`;
+const badProofAt = (resource: string, reason: Expected['reason']): Expected => {
+  const metadata = `resource_metadata="${resource}/.well-known/oauth-protected-resource"`;
+  return {
+    status: 401,
+    challenge: `Bearer ${metadata}, DPoP error="invalid_dpop_proof", error_description={desc}, ${metadata}, ${ALGS}`,
+    code: 'invalid_dpop_proof',
+    reason,
+  };
+};
+
 /** Attack: one RFC 9449 §4.3 check violated (or a hostile proof); always a 401, never a 500. */
 const attack = (
   name: string,
@@ -212,6 +257,17 @@ const dpopAttacks: Case[] = [
     (env) => handmade(env, (jwk) => ({ alg: 'ES256', typ: 'dpop+jwt', jwk })),
     'bad_signature',
   ),
+  // Issue 26 finding 4: RFC 7515 §4.1.11, an unknown critical extension makes the JWS invalid.
+  attack(
+    'crit naming an unknown extension (validly signed)',
+    (env) => selfSigned(env, { crit: ['urn:example:unknown'], 'urn:example:unknown': true }),
+    'malformed',
+  ),
+  attack(
+    'b64 false in crit (validly signed)',
+    (env) => selfSigned(env, { b64: false, crit: ['b64'] }),
+    'malformed',
+  ),
   attack('jti missing', (env) => signedBy(env, { claims: { jti: undefined } }), 'claims'),
   attack('jti of 300 characters', (env) => signedBy(env, { jti: 'j'.repeat(300) }), 'claims'),
   attack('htm missing', (env) => signedBy(env, { claims: { htm: undefined } }), 'claims'),
@@ -302,6 +358,13 @@ export const dpopCases: Case[] = [
     },
   },
   {
+    // The control of the crit/b64 attacks: the same hand-signed proof without them passes.
+    name: 'dpop: hand-signed proof, no crit → 200',
+    options: dpopOptions(),
+    request: (env) => selfSigned(env, {}),
+    expect: dpopOk(),
+  },
+  {
     name: 'dpop: EdDSA proof → 200',
     options: dpopOptions(),
     request: async (env) => dpopRequest(env, { client: (await keys()).ed }),
@@ -312,6 +375,14 @@ export const dpopCases: Case[] = [
     options: dpopOptions(),
     request: (env) => dpopRequest(env, { method: 'POST', path: '/?page=2#x' }),
     expect: dpopOk(),
+  },
+  {
+    // Issue 26 finding 3: RFC 3986 §6.2.2.1 makes %aF and %AF the same octet. No route serves
+    // the path: 404 means the proof passed (a refused one is 401).
+    name: 'dpop: htu %aF, request %AF → passes (404, RFC 3986 §6.2.2.1)',
+    options: dpopOptions(),
+    request: (env) => dpopRequest(env, { path: '/caf%C3%A9%AF', proof: { url: `${PUBLIC}/caf%c3%A9%aF` } }),
+    expect: { status: 404 },
   },
   {
     name: 'dpop: scope guard passes a DPoP request → 200',
@@ -349,11 +420,11 @@ export const dpopCases: Case[] = [
   },
   {
     name: "dpop: 'allowed' (string) announces the default algorithms",
-    options: (env) => ({ ...baseOptions(env), dpop: 'allowed' }),
+    options: (env) => ({ ...baseOptions(env), resource: RESOURCE, dpop: 'allowed' }),
     request: () => ({}),
     expect: {
       status: 401,
-      challenge: `Bearer, DPoP algs="${DPOP_ALGORITHMS.join(' ')}"`,
+      challenge: `Bearer ${METADATA}, DPoP ${METADATA}, algs="${DPOP_ALGORITHMS.join(' ')}"`,
       code: 'missing_token',
     },
   },
@@ -477,6 +548,35 @@ export const dpopCases: Case[] = [
     request: (env) => env.state.request,
     expect: badProof('replayed'),
   },
+  // Issue 26 finding 2: one token minting unique proofs fills the memory store; it used to answer
+  // 503 replay_unavailable to every client. Now only the flooding key's window shrinks.
+  {
+    name: 'dpop: replay store full of one key: another key → 200',
+    options: (env) => dpopOptions({ replay: createMemoryReplayStore({ maxEntries: 4 }) })(env),
+    before: async (env, send) => {
+      const { es } = await keys();
+      env.state.token = await bound(env, es);
+      env.state.first = await dpopRequest(env, { token: env.state.token });
+      expect((await send(env.state.first)).status).toBe(200);
+      for (let i = 0; i < 4; i++)
+        expect((await send(await dpopRequest(env, { token: env.state.token }))).status).toBe(200);
+    },
+    request: async (env) => dpopRequest(env, { client: (await keys()).other }),
+    expect: dpopOk(),
+  },
+  {
+    name: 'dpop: replay store full: the flooder’s forgotten proof → 401 replayed',
+    options: (env) => dpopOptions({ replay: createMemoryReplayStore({ maxEntries: 4 }) })(env),
+    before: async (env, send) => {
+      env.state.token = await bound(env);
+      env.state.first = await dpopRequest(env, { token: env.state.token });
+      expect((await send(env.state.first)).status).toBe(200);
+      for (let i = 0; i < 4; i++)
+        expect((await send(await dpopRequest(env, { token: env.state.token }))).status).toBe(200);
+    },
+    request: (env) => env.state.first,
+    expect: badProof('replayed'),
+  },
   {
     name: 'dpop: a cached token still needs a valid proof on every request',
     options: dpopOptions(),
@@ -486,6 +586,51 @@ export const dpopCases: Case[] = [
     },
     request: (env) => dpopRequest(env, { token: env.state.token, proof: { method: 'DELETE' } }),
     expect: badProof('method'),
+  },
+  // Issue 26 finding 1: the API's own URL is configured (publicUrl, else resource's origin);
+  // nothing the client writes (Host, an absolute-form request line, its scheme) is taken.
+  {
+    name: 'dpop: Host names another server, proof for it → 401 url',
+    options: fromResource(RESOURCE),
+    request: (env) =>
+      dpopRequest(env, { proof: { url: 'http://victim-a.example/' }, headers: { host: 'victim-a.example' } }),
+    expect: badProofAt(RESOURCE, 'url'),
+  },
+  {
+    name: 'dpop: absolute-form request line names another server → 401 url',
+    options: fromResource(RESOURCE),
+    request: (env) =>
+      dpopRequest(env, { path: 'http://victim-a.example/', proof: { url: 'http://victim-a.example/' } }),
+    expect: badProofAt(RESOURCE, 'url'),
+  },
+  {
+    name: 'dpop: absolute-form https on a plain socket → 401 url',
+    options: fromResource(LOOPBACK_RESOURCE),
+    request: (env) =>
+      dpopRequest(env, { path: 'https://localhost:8443/', proof: { url: 'https://localhost:8443/' } }),
+    expect: badProofAt(LOOPBACK_RESOURCE, 'url'),
+  },
+  {
+    name: 'dpop: no publicUrl, resource given: its origin is the URL → 200',
+    options: fromResource(RESOURCE),
+    request: (env) => dpopRequest(env, { headers: { host: 'victim-a.example' } }),
+    expect: dpopOk(),
+  },
+  {
+    name: 'dpop: publicUrl list: a proof for the second name → 200',
+    options: dpopOptions({ publicUrl: ['https://api.other.test', PUBLIC] }),
+    request: (env) => dpopRequest(env),
+    expect: dpopOk(),
+  },
+  {
+    name: 'dpop: publicUrl list: a name not in it → 401 url',
+    options: dpopOptions({ publicUrl: ['https://api.other.test', PUBLIC] }),
+    request: (env) =>
+      dpopRequest(env, {
+        proof: { url: 'https://victim-a.example/' },
+        headers: { host: 'victim-a.example' },
+      }),
+    expect: badProof('url'),
   },
   {
     name: 'dpop: resource and realm appear on both challenges',

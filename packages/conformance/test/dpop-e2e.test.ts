@@ -7,7 +7,7 @@
  */
 
 import { generateKeyPairSync } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { AuthContext, TokengateOptions } from '@tokengate/core';
@@ -91,8 +91,23 @@ async function startProvider(): Promise<string> {
 
 type Framework = 'express' | 'koa' | 'hono';
 
-/** One app of `framework` answering `/orders` with the context's binding. */
+/**
+ * One app of `framework` answering `/orders` with the context's binding. Its port is known only
+ * once it listens, so the app is built then, told its own URL (`dpop.publicUrl`) unless the
+ * options name one.
+ */
 async function startApp(framework: Framework, options: TokengateOptions<any>): Promise<string> {
+  let app: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const url = await listen((req, res) => app!(req, res));
+  const dpop = options.dpop as Exclude<TokengateOptions['dpop'], string | boolean | undefined>;
+  app = buildApp(framework, { ...options, dpop: { publicUrl: url, ...dpop } });
+  return url;
+}
+
+function buildApp(
+  framework: Framework,
+  options: TokengateOptions<any>,
+): (req: IncomingMessage, res: ServerResponse) => void {
   if (framework === 'express') {
     const app = express();
     app.use(expressAuth(options));
@@ -100,7 +115,7 @@ async function startApp(framework: Framework, options: TokengateOptions<any>): P
       res.json({ sub: req.auth?.subject, binding: req.auth?.binding, jkt: req.auth?.jkt }),
     );
     app.use(authErrorHandler());
-    return listen(app);
+    return app;
   }
   if (framework === 'koa') {
     const app = new Koa();
@@ -109,14 +124,14 @@ async function startApp(framework: Framework, options: TokengateOptions<any>): P
     app.use((ctx) => {
       ctx.body = { sub: ctx.state.auth?.subject, binding: ctx.state.auth?.binding, jkt: ctx.state.auth?.jkt };
     });
-    return listen(app.callback());
+    return app.callback();
   }
   const app = new Hono<{ Variables: { auth: AuthContext } }>();
   app.use('*', honoAuth(options));
   app.all('/orders', (c) =>
     c.json({ sub: c.var.auth.subject, binding: c.var.auth.binding, jkt: c.var.auth.jkt }),
   );
-  return listen(getRequestListener(app.fetch));
+  return getRequestListener(app.fetch);
 }
 
 let issuer: string;

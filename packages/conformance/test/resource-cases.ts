@@ -10,6 +10,9 @@ export const RESOURCE = 'https://api.conformance.test/mcp';
 export const METADATA_PATH = '/.well-known/oauth-protected-resource/mcp';
 const METADATA_URL = `https://api.conformance.test${METADATA_PATH}`;
 const RM = `resource_metadata="${METADATA_URL}"`;
+/** A resource whose path needs percent-encoding, and its metadata URL as challenges name it. */
+const ENCODED = 'https://api.conformance.test/caf%C3%A9';
+const ENCODED_METADATA = 'https://api.conformance.test/.well-known/oauth-protected-resource/caf%C3%A9';
 
 /** HS256 secret and issuer as usual, `resource` instead of `audience`. */
 const resourceOptions = (
@@ -108,6 +111,14 @@ export const resourceCases: Case[] = [
   refused(`${RESOURCE}#frag`, 'with a fragment'),
   refused(`${RESOURCE}?x=1`, 'with a query'),
   refused('api://conformance', 'that is not a URL'),
+  // Issue 26 finding 9: compared as RFC 3986 URIs, not as WHATWG URL parsing reads them.
+  refused('https://api.conformance.test/m\tcp', 'with a tab in the path (WHATWG strips it)'),
+  refused('https:\\\\api.conformance.test\\mcp', 'written with backslashes (WHATWG reads /)'),
+  refused('https://api.conformance.test/mcp\n', 'with a trailing line feed'),
+  refused(' https://api.conformance.test/mcp', 'with a leading space'),
+  refused('https://api.conformance.test/./mcp', 'with a dot segment'),
+  refused('https://api.conformance.test/m%63p', 'with a percent-encoded unreserved character'),
+  refused('https://api.conformance.test/x/%2e%2e/mcp', 'with an encoded dot segment (WHATWG removes it)'),
   {
     name: 'resource: token without aud → 401 invalid_token (audience)',
     options: resourceOptions,
@@ -226,6 +237,33 @@ export const resourceCases: Case[] = [
     options: metadataOptions,
     request: () => ({ method: 'POST', path: METADATA_PATH }),
     expect: { status: 401, challenge: `Bearer ${RM}`, code: 'missing_token' },
+  },
+  // Issue 26 finding 5: a resource path with percent-escapes is served where the challenge says.
+  ...['caf%C3%A9', 'caf%c3%a9'].map(
+    (segment): Case => ({
+      name: `metadata: %-encoded resource path, GET …/${segment} → 200`,
+      options: (env) => resourceOptions(env, { resource: ENCODED, scopesSupported: ['orders:read'] }),
+      request: () => ({ path: `/.well-known/oauth-protected-resource/${segment}` }),
+      expect: {
+        status: 200,
+        body: {
+          resource: ENCODED,
+          authorization_servers: [ISS],
+          scopes_supported: ['orders:read'],
+          bearer_methods_supported: ['header'],
+        },
+      },
+    }),
+  ),
+  {
+    name: 'metadata: %-encoded resource, its challenge names the encoded well-known URL',
+    options: (env) => resourceOptions(env, { resource: ENCODED }),
+    request: () => ({}),
+    expect: {
+      status: 401,
+      challenge: `Bearer resource_metadata="${ENCODED_METADATA}"`,
+      code: 'missing_token',
+    },
   },
   {
     name: 'metadata: the root well-known URL is not this resource’s (→ 401 from jwtAuth)',

@@ -61,6 +61,7 @@ export { DPOP_ALGORITHMS, type DpopOptions } from './oauth/dpop/options.js';
 export {
   createMemoryReplayStore,
   type MemoryReplayStoreOptions,
+  type ReplayProof,
   type ReplayStore,
 } from './oauth/dpop/replay.js';
 // OpenAPI security schemes and requirements from the guards ("OpenAPI").

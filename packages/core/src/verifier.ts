@@ -12,7 +12,7 @@ import { callHook } from './request/hooks.js';
 import { validateRevocationTolerance } from './revocation/store.js';
 import { TokenCache } from './token/cache.js';
 import type { StandardSchemaV1 } from './token/schema.js';
-import { checkSignature, checkToken, contextOf } from './token/verify-uncached.js';
+import { badSignature, checkSignature, checkToken, contextOf } from './token/verify-uncached.js';
 
 export type { RequestSettings } from './config/settings.js';
 
@@ -72,51 +72,80 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   const cache = resolved.cache ? new TokenCache(resolved.cache.maxEntries, resolved.cache.maxAge) : undefined;
   const isRevoked = resolved.isRevoked;
 
+  // A revocation check that cannot answer (an `isRevoked` whose database is down, a store that
+  // throws a plain error) fails closed as the stores do: 503 `revocation_unavailable` with
+  // `Retry-After`, the error kept as `cause` for `onError` and logs, never a 500 or a pass.
   async function checkRevocation(auth: AuthContext<any>, profile: Profile): Promise<void> {
-    let revoked = isRevoked ? isRevoked(auth) : false;
-    if (revoked instanceof Promise) revoked = await revoked;
-    if (!revoked && revocation) {
-      let stored = revocation.isRevoked(auth, { clockTolerance: profile.policy.tolerance });
-      if (stored instanceof Promise) stored = await stored;
-      revoked = stored;
+    let revoked: boolean;
+    try {
+      let predicate = isRevoked ? isRevoked(auth) : false;
+      if (predicate instanceof Promise) predicate = await predicate;
+      revoked = predicate;
+      if (!revoked && revocation) {
+        let stored = revocation.isRevoked(auth, { clockTolerance: profile.policy.tolerance });
+        if (stored instanceof Promise) stored = await stored;
+        revoked = stored;
+      }
+    } catch (error) {
+      if (isAuthError(error)) throw error;
+      throw new AuthError(
+        'revocation_unavailable',
+        `the revocation check failed: ${(error as Error)?.message ?? String(error)}`,
+        { cause: error },
+      );
     }
     if (revoked === true)
       throw new AuthError('invalid_token', 'token has been revoked', { reason: 'revoked' });
   }
 
   async function verify(token: string): Promise<AuthContext<ClaimsOf<S>>> {
-    if (typeof token !== 'string' || token.length === 0) {
-      throw new AuthError('invalid_token', 'token is empty', { reason: 'malformed' });
-    }
-    if (token.length > settings.maxTokenLength) {
-      throw new AuthError('invalid_token', `token is longer than ${settings.maxTokenLength} characters`, {
-        reason: 'too_large',
-      });
-    }
-    const now = Date.now() / 1000;
-    let keys: readonly VerificationKey[] | undefined;
-    if (cache) {
-      let found = cache.lookup(token, now);
-      if (found instanceof Promise) found = await found;
-      if (Array.isArray(found)) keys = found;
-      else if (found !== undefined) {
-        const cached = found as AuthContext<ClaimsOf<S>>;
-        if (isRevoked || revocation) await checkRevocation(cached, profiles.select(cached.payload));
-        return cached;
+    // A refusal is ordinary control flow and must cost no more than a verification. Thrown
+    // before the first `await`, it would reject the returned promise before the caller could
+    // listen, and Node tracks every such promise as a possible unhandled rejection (~1 µs, about
+    // what building the error costs): one `await` first, and the promise rejects once it has a
+    // handler (bench/refusal.mjs). A bad signature, the common refusal, is not even thrown twice.
+    let refusal: unknown;
+    try {
+      if (typeof token !== 'string' || token.length === 0) {
+        throw new AuthError('invalid_token', 'token is empty', { reason: 'malformed' });
       }
+      if (token.length > settings.maxTokenLength) {
+        throw new AuthError('invalid_token', `token is longer than ${settings.maxTokenLength} characters`, {
+          reason: 'too_large',
+        });
+      }
+      const now = Date.now() / 1000;
+      let keys: readonly VerificationKey[] | undefined;
+      if (cache) {
+        let found = cache.lookup(token, now);
+        if (found instanceof Promise) found = await found;
+        if (Array.isArray(found)) keys = found;
+        else if (found !== undefined) {
+          const cached = found as AuthContext<ClaimsOf<S>>;
+          if (isRevoked || revocation) await checkRevocation(cached, profiles.select(cached.payload));
+          return cached;
+        }
+      }
+      const checked = checkToken(token, now, profiles);
+      if (keys === undefined) {
+        const selected = checked.profile.keys.keysFor(checked.header, checked.payload);
+        keys = selected instanceof Promise ? await selected : selected;
+      }
+      let key = checkSignature(checked, keys, backend);
+      if (key instanceof Promise) key = await key;
+      if (key !== undefined) {
+        let auth = contextOf<ClaimsOf<S>>(token, checked, schema);
+        if (auth instanceof Promise) auth = await auth;
+        cache?.set(token, checked, auth, key, now);
+        if (isRevoked || revocation) await checkRevocation(auth, checked.profile);
+        return auth;
+      }
+      refusal = badSignature();
+    } catch (error) {
+      refusal = error;
     }
-    const checked = checkToken(token, now, profiles);
-    if (keys === undefined) {
-      const selected = checked.profile.keys.keysFor(checked.header, checked.payload);
-      keys = selected instanceof Promise ? await selected : selected;
-    }
-    let key = checkSignature(checked, keys, backend);
-    if (key instanceof Promise) key = await key;
-    let auth = contextOf<ClaimsOf<S>>(token, checked, schema);
-    if (auth instanceof Promise) auth = await auth;
-    cache?.set(token, checked, auth, key, now);
-    if (isRevoked || revocation) await checkRevocation(auth, checked.profile);
-    return auth;
+    await undefined;
+    throw refusal;
   }
 
   let readyPromise: Promise<void> | undefined;

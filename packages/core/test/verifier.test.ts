@@ -351,3 +351,27 @@ describe('revocation and cache', () => {
     expect((await reject(verifier.verify(token))).reason).toBe('expired');
   });
 });
+
+// Issue 26 item 13: a refusal costs no more than it must. A promise that is already rejected when
+// verify() returns it would be tracked by Node as a possible unhandled rejection until the caller
+// listens (~1 µs a refusal); verify() rejects only after the caller holds the promise.
+// bench/refusal.mjs prints what a refusal costs beside a verification.
+describe('refusals reject once the caller listens', () => {
+  it.each([
+    ['a bad signature', (t: string) => `${t.slice(0, -2)}${t.endsWith('AA') ? 'BA' : 'AA'}`],
+    ['a malformed token', () => 'not-a-jwt'],
+    ['an empty token', () => ''],
+  ])('%s: the promise is pending when returned, then rejects with the AuthError', async (_name, make) => {
+    const issuer = await createTestIssuer({ alg: 'HS256' });
+    const verifier = createVerifier({ secret: issuer.secret!, cache: false });
+    const { inspect } = await import('node:util');
+    const token = make(await issuer.sign({ sub: 'alice' }));
+    const promise = verifier.verify(token);
+    expect(inspect(promise)).toBe('Promise { <pending> }');
+    const error = await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isAuthError(error)).toBe(true);
+  });
+});

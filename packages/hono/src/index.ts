@@ -170,7 +170,9 @@ export function jwtAuth(options: HonoAuthOptions<any>): AuthMiddleware<any, any>
 export function protectedResourceMetadata(options: HonoAuthOptions<any>): MiddlewareHandler {
   const endpoint = createResourceMetadataEndpoint(options);
   return async function tokengateResourceMetadata(c, next) {
-    const answer = endpoint.answer(c.req.method, c.req.path, c.req.header('access-control-request-headers'));
+    // c.req.url, not c.req.path: Hono decodes the path (`/caf%C3%A9` → `/café`), and the
+    // well-known path is compared as it was sent.
+    const answer = endpoint.answer(c.req.method, c.req.url, c.req.header('access-control-request-headers'));
     if (!answer) return next();
     return new Response(answer.body ?? null, { status: answer.status, headers: answer.headers });
   };

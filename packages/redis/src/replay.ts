@@ -65,7 +65,7 @@ const NAMES = new Set([
  * ```ts
  * import { createRedisReplayStore } from '@tokengate/redis';
  * const replay = createRedisReplayStore({ url: process.env.REDIS_URL });
- * app.use(jwtAuth({ issuer, audience, dpop: { required: true, replay } }));
+ * app.use(jwtAuth({ issuer, audience, dpop: { required: true, publicUrl: 'https://api.example.com', replay } }));
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-11.1
  */

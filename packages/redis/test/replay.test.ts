@@ -72,7 +72,7 @@ describe('createRedisReplayStore', () => {
     const verifier = createVerifier({
       publicKey: idp.publicKeyPem!,
       audience: 'api',
-      dpop: { replay: closed },
+      dpop: { replay: closed, publicUrl: 'https://api.test' },
     });
     const url = 'https://api.test/orders';
     const proof = await client.proof({ method: 'GET', url, accessToken: token });

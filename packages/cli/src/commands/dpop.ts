@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createPublicKey, randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, importJWK, type JWK, SignJWT } from 'jose';
 import { parse, str } from '../args.js';
 import { EXIT, UsageError } from '../errors.js';
@@ -52,19 +52,17 @@ export async function dpopCommand(argv: readonly string[], io: Io): Promise<numb
   if (alg === undefined || alg.startsWith('HS') || alg.toLowerCase() === 'none') {
     throw new UsageError(`cannot tell an asymmetric algorithm for ${where}; pass --alg`, 'dpop');
   }
-  const {
-    d: _d,
-    p: _p,
-    q: _q,
-    dp: _dp,
-    dq: _dq,
-    qi: _qi,
-    kid: _kid,
-    alg: _alg,
-    use: _use,
-    key_ops: _ops,
-    ...pub
-  } = jwk as Record<string, unknown>;
+  // The proof's public `jwk` holds only the public members RFC 7638 names (`kty`, `crv`, `x`, `y`,
+  // `n`, `e`): node:crypto derives the public key from the private one and exports exactly those,
+  // so nothing else in the key file (`kid`, notes, private members) is ever published.
+  let pub: JWK;
+  try {
+    pub = createPublicKey({ key: jwk as Record<string, unknown>, format: 'jwk' }).export({
+      format: 'jwk',
+    }) as JWK;
+  } catch {
+    throw new UsageError(`${where} is not a usable private key for ${alg}`, 'dpop');
+  }
   let key: Awaited<ReturnType<typeof importJWK>>;
   try {
     key = await importJWK(jwk as JWK, alg);
@@ -83,10 +81,8 @@ export async function dpopCommand(argv: readonly string[], io: Io): Promise<numb
   }
   const nonce = str(values, 'nonce');
   if (nonce !== undefined) claims.nonce = nonce;
-  const proof = await new SignJWT(claims)
-    .setProtectedHeader({ alg, typ: 'dpop+jwt', jwk: pub as JWK })
-    .sign(key);
-  const jkt = await calculateJwkThumbprint(pub as JWK);
+  const proof = await new SignJWT(claims).setProtectedHeader({ alg, typ: 'dpop+jwt', jwk: pub }).sign(key);
+  const jkt = await calculateJwkThumbprint(pub);
   const curl =
     token === undefined
       ? undefined

@@ -1,3 +1,4 @@
+import { validateRealm } from '../errors/challenge.js';
 /**
  * Every option of tokengate, declared once: how it is validated and its default. The tables are
  * typed against the option interfaces (`options.ts`, `issuer-options.ts`), so an option added to
@@ -12,7 +13,7 @@ import {
   validatePublicKeyOption,
   validateSecretOption,
 } from '../keys/from-options.js';
-import { resolveDpop } from '../oauth/dpop/options.js';
+import { validateDpop } from '../oauth/dpop/options.js';
 import { resolveResource } from '../oauth/resource.js';
 import {
   validateResourceDocumentation,
@@ -42,7 +43,6 @@ import {
   validateBoolean,
   validateFunction,
   validatePositiveInteger,
-  validateString,
   validateStringSet,
 } from './validate.js';
 
@@ -68,10 +68,13 @@ export const ISSUER_OPTIONS = {
     return names as readonly string[];
   }, []),
   requireExp: optionWithDefault(validateBoolean, true),
-  typ: optionWithDefault(
-    (value, label): ReadonlySet<string> => new Set([...validateStringSet(value, label)].map(normalizeTyp)),
-    DEFAULT_TYP,
-  ),
+  typ: optionWithDefault((value, label): ReadonlySet<string> => {
+    const typ = new Set([...validateStringSet(value, label)].map(normalizeTyp));
+    if (typ.has('')) {
+      throw new TypeError(`tokengate: ${label} must name a media type ("application/" alone names none)`);
+    }
+    return typ;
+  }, DEFAULT_TYP),
   scopeClaim: optionWithDefault(claimPaths, DEFAULT_SCOPE_CLAIMS),
   rolesClaim: optionWithDefault(claimPaths, DEFAULT_ROLE_CLAIMS),
 } satisfies OptionTable<IssuerOptions>;
@@ -117,7 +120,7 @@ const VERIFIER_OPTIONS = {
   cache: optionWithDefault(validateCache, validateCache(true)),
   onAuthenticated: option(validateFunction<(event: any) => void>),
   onError: option(validateFunction<(event: any) => void>),
-  realm: option(validateString),
+  realm: option(validateRealm),
   maxTokenLength: optionWithDefault(validatePositiveInteger, 8192),
   timeoutDuration: remoteTiming('timeoutDuration'),
   cooldownDuration: remoteTiming('cooldownDuration'),
@@ -135,7 +138,7 @@ const VERIFIER_OPTIONS = {
   scopesSupported: option(validateScopesSupported),
   resourceName: option(validateResourceName),
   resourceDocumentation: option(validateResourceDocumentation),
-  dpop: option(resolveDpop),
+  dpop: option(validateDpop),
 } satisfies OptionTable<Omit<TokengateOptions<any, any>, keyof IssuerOptions>>;
 
 /** Every top-level option: the issuer options (defaults for each `issuers` entry) and the rest. */

@@ -97,7 +97,8 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
   invalidTokens?: 'reject' | 'anonymous';
   /**
    * A predicate that revokes a verified token (checked on cache hits too). Read identifiers from
-   * `auth.payload`: `auth.claims` is what a `claims` schema kept.
+   * `auth.payload`: `auth.claims` is what a `claims` schema kept. If it throws or rejects, the
+   * request is refused with 503 `revocation_unavailable` (fail closed), the error as `cause`.
    */
   isRevoked?: (auth: AuthContext<ClaimsOf<S>>) => boolean | Promise<boolean>;
   /** A revocation store (`createMemoryRevocationStore()`, `@tokengate/redis`). */
@@ -116,7 +117,10 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
   onAuthenticated?: (event: AuthenticatedEvent<ClaimsOf<S>, Req>) => void;
   /** Called for every authentication failure and key-source problem. Never receives the token. */
   onError?: (event: ErrorEvent<Req>) => void;
-  /** `realm` of the `WWW-Authenticate` challenge (omitted when unset). */
+  /**
+   * `realm` of the `WWW-Authenticate` challenge (omitted when unset), sent as an RFC 9110
+   * quoted-string (`"` and `\` escaped). Printable ASCII only: anything else is a start-up error.
+   */
   realm?: string;
   /** Longest token accepted, in characters, checked before any parsing. @default 8192 */
   maxTokenLength?: number;

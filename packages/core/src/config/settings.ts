@@ -1,4 +1,5 @@
 import type { CryptoBackend } from '../crypto/index.js';
+import { withPublicUrls } from '../oauth/dpop/options.js';
 import { createProofChecker, type DpopRequestSettings } from '../oauth/dpop/proof.js';
 import type { TokenSource } from '../request/token-sources.js';
 import type { ResolvedTokengateOptions } from './declarations.js';
@@ -37,7 +38,8 @@ export function resolveSettings(options: ResolvedTokengateOptions, backend: Cryp
       `tokengate: option "invalidTokens" ('anonymous') needs option "credentialsRequired" set to false`,
     );
   }
-  const dpop = options.dpop;
+  // DPoP's own URL: `dpop.publicUrl`, or else the origin of `resource` (never the request's Host).
+  const dpop = options.dpop && withPublicUrls(options.dpop, options.resource?.resource);
   return {
     tokenSources: options.tokenSources,
     getToken: options.getToken,

@@ -1,6 +1,6 @@
 /** Parts of an RFC 6750 §3 `WWW-Authenticate: Bearer …` challenge. */
 export interface ChallengeParts {
-  /** `realm`, omitted when undefined. */
+  /** `realm`, omitted when undefined; sent as a quoted-string (`"` and `\` escaped). */
   realm?: string | undefined;
   /** RFC 6750 `error` token; omitted when no credentials were sent (§3.1). */
   error?: string | undefined;
@@ -19,6 +19,33 @@ function quoted(value: string): string {
   return `"${value.replace(UNSAFE, '')}"`;
 }
 
+// RFC 9110 §5.6.4: qdtext is HTAB / SP / VCHAR except `"` and `\`, which a quoted-pair escapes.
+const NOT_QDTEXT = /[^\t\x20-\x7e]/g;
+
+/**
+ * `realm` as an RFC 9110 §5.6.4 quoted-string: `"` and `\` escaped with a backslash (RFC 6750
+ * §3 allows any realm text, unlike `error_description`), other characters that a header cannot
+ * carry dropped (the `realm` option refuses them at start-up).
+ */
+function quotedRealm(value: string): string {
+  return `"${value.replace(NOT_QDTEXT, '').replace(/["\\]/g, '\\$&')}"`;
+}
+
+/**
+ * Validates the `realm` option at start-up: a string of visible ASCII characters, spaces and
+ * tabs (quotes and backslashes are escaped in the challenge).
+ * @throws TypeError naming the option.
+ */
+export function validateRealm(value: unknown, label: string): string {
+  if (typeof value !== 'string') throw new TypeError(`tokengate: ${label} must be a string`);
+  if (/[^\t\x20-\x7e]/.test(value)) {
+    throw new TypeError(
+      `tokengate: ${label} must be printable ASCII (control and non-ASCII characters cannot be sent in WWW-Authenticate)`,
+    );
+  }
+  return value;
+}
+
 /**
  * Builds the value of a `WWW-Authenticate` header for the Bearer scheme (RFC 6750 §3).
  *
@@ -35,7 +62,7 @@ function quoted(value: string): string {
  */
 export function buildChallenge(parts: ChallengeParts = {}): string {
   const params: string[] = [];
-  if (parts.realm !== undefined) params.push(`realm=${quoted(parts.realm)}`);
+  if (parts.realm !== undefined) params.push(`realm=${quotedRealm(parts.realm)}`);
   if (parts.error) params.push(`error=${quoted(parts.error)}`);
   if (parts.description) params.push(`error_description=${quoted(parts.description)}`);
   if (parts.scope && parts.scope.length > 0) params.push(`scope=${quoted(parts.scope.join(' '))}`);

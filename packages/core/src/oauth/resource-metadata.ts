@@ -1,8 +1,9 @@
 import type { TokengateOptions } from '../config/options.js';
 import { guardScopes, guardScopesVersion } from '../policy/known-scopes.js';
+import { pathOfTarget } from '../request/target.js';
 import type { TokenSource } from '../request/token-sources.js';
 import { dpopMetadata } from './dpop/options.js';
-import { parseResource, type ResolvedResource, resolveResource } from './resource.js';
+import { parseResource, type ResolvedResource, resolveResource, upperEscapes } from './resource.js';
 
 /**
  * An OAuth 2.0 Protected Resource Metadata document (RFC 9728 §2), as
@@ -48,11 +49,14 @@ export interface ResourceMetadataEndpoint {
   /** Its path, e.g. `/.well-known/oauth-protected-resource/mcp`. */
   readonly path: string;
   /**
-   * The response for a request with this method and path (a query is ignored), or `undefined` when
-   * the request is not for the metadata (any other path, or a method other than GET, HEAD and a
-   * CORS preflight): the middleware then passes it on.
+   * The response for a request with this method and target, or `undefined` when the request is
+   * not for the metadata (any other path, or a method other than GET, HEAD and a CORS preflight):
+   * the middleware then passes it on. `target` is the request target as received, not decoded:
+   * a path (`/.well-known/…?x`, the query ignored) or an absolute URL (its path is used).
+   * Percent-escapes compare case-insensitively (RFC 3986 §6.2.2.1); a decoded path (`/café`
+   * for `/caf%C3%A9`) does not match.
    */
-  answer(method: string, path: string, requestedHeaders?: string): ResourceMetadataResponse | undefined;
+  answer(method: string, target: string, requestedHeaders?: string): ResourceMetadataResponse | undefined;
 }
 
 /** Seconds clients and caches may reuse the document (`Cache-Control: max-age`). */
@@ -223,12 +227,17 @@ export function createResourceMetadataEndpoint(
     'Cache-Control': `public, max-age=${RESOURCE_METADATA_MAX_AGE}`,
     ...cors,
   };
+  const metadataPath = upperEscapes(resolved.metadataPath);
   return {
     url: resolved.metadataUrl,
     path: resolved.metadataPath,
-    answer(method, path, requestedHeaders) {
-      const query = path.indexOf('?');
-      if ((query < 0 ? path : path.slice(0, query)) !== resolved.metadataPath) return undefined;
+    answer(method, target, requestedHeaders) {
+      let path = pathOfTarget(target);
+      if (path === undefined) return undefined;
+      const query = path.search(/[?#]/);
+      if (query >= 0) path = path.slice(0, query);
+      if (path !== metadataPath && (!path.includes('%') || upperEscapes(path) !== metadataPath))
+        return undefined;
       if (method === 'GET') return { status: 200, headers, body: document() };
       if (method === 'HEAD') return { status: 200, headers, body: undefined };
       if (method === 'OPTIONS') {

@@ -54,6 +54,11 @@ export function parseResource(value: unknown, option = 'resource'): URL {
   if (url.username !== '' || url.password !== '') {
     throw new TypeError(`tokengate: option "${option}" must not contain a user name or password`);
   }
+  if (audienceKey(text) === undefined) {
+    throw new TypeError(
+      `tokengate: option "${option}" must be an RFC 3986 URI (no spaces, tabs, backslashes or other characters that need percent-encoding)`,
+    );
+  }
   return url;
 }
 
@@ -79,25 +84,42 @@ export function resourceMetadataUrl(resource: string | URL): string {
   return `${url.origin}${WELL_KNOWN}${path}`;
 }
 
+// RFC 3986 §3: scheme "://" authority path-abempty, with no query or fragment. The authority is
+// a host (reg-name or IP-literal) and an optional port; userinfo is refused. Every character must
+// be one RFC 3986 allows there: WHATWG URL parsing would strip tabs and newlines and read `\` as
+// `/`, so `https:\\api.example.com\mcp` would name `https://api.example.com/mcp`.
+const URI =
+  /^([A-Za-z][A-Za-z0-9+.-]*):\/\/((?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*|\[[0-9A-Fa-f:.]+\])(?::([0-9]*))?((?:\/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})*)*)$/;
+const DEFAULT_PORT: Record<string, string> = { http: '80', https: '443' };
+
 /**
- * The comparison key of a URL-valued audience: scheme and host lower-cased (and the default port
- * dropped) by URL parsing, a single trailing `/` removed, the rest of the path compared exactly.
- * `undefined` for values that are not absolute http(s) URLs or that carry a query or fragment:
- * they never match a resource.
+ * The comparison key of a URL-valued audience, read as an RFC 3986 URI (not by WHATWG URL
+ * parsing): an absolute `http`/`https` URI with a host, without userinfo, query or fragment, or
+ * `undefined` (it then matches no resource). Normalised only as RFC 3986 §6.2.2.1 and §6.2.3 say
+ * is safe: scheme and host lower-cased, percent-escapes' hex digits upper-cased, an empty or
+ * default port dropped, one trailing `/` removed. The path is otherwise compared exactly: no
+ * percent-decoding, no dot-segment removal.
  */
 export function audienceKey(value: string): string | undefined {
-  if (value.includes('#') || value.includes('?')) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return undefined;
-  }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '' || url.password !== '') {
-    return undefined;
-  }
-  const path = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
-  return url.origin + path;
+  if (value.length > 2048) return undefined;
+  const match = URI.exec(value);
+  if (!match) return undefined;
+  const scheme = match[1]!.toLowerCase();
+  const host = upperEscapes(match[2]!.toLowerCase());
+  const port = match[3];
+  if ((scheme !== 'https' && scheme !== 'http') || host === '') return undefined;
+  const portPart =
+    port === undefined || port === '' || String(Number(port)) === DEFAULT_PORT[scheme]
+      ? ''
+      : `:${Number(port)}`;
+  let path = upperEscapes(match[4]!);
+  if (path.endsWith('/')) path = path.slice(0, -1);
+  return `${scheme}://${host}${portPart}${path}`;
+}
+
+/** Upper-cases the hex digits of percent-escapes (RFC 3986 §6.2.2.1: `%c3` and `%C3` are equal). */
+export function upperEscapes(text: string): string {
+  return text.includes('%') ? text.replace(/%[0-9a-fA-F]{2}/g, (triplet) => triplet.toUpperCase()) : text;
 }
 
 /**
@@ -112,9 +134,9 @@ export function audienceKey(value: string): string | undefined {
  * audiences the way it always does; the exact configured string is matched without parsing.
  */
 export function resourceAudiences(resource: string | URL): ReadonlySet<string> {
-  const url = parseResource(resource);
-  const key = audienceKey(url.href)!;
-  return new ResourceAudienceSet([String(resource), url.href, key, `${key}/`], key);
+  parseResource(resource);
+  const key = audienceKey(String(resource))!;
+  return new ResourceAudienceSet([String(resource), key, `${key}/`], key);
 }
 
 class ResourceAudienceSet extends Set<string> {

@@ -17,9 +17,16 @@ export interface RequestLike<Raw = unknown> {
   header(name: string): string | undefined;
   /** Number of `Authorization` lines as received, when the framework can tell (Node `rawHeaders`). */
   authorizationLines?(): number;
-  /** The request URL (path and query, or absolute), for `{ query }` sources and DPoP's `htu`. */
+  /**
+   * The request target as received (path and query, or absolute-form), for `{ query }` sources
+   * and the path of DPoP's `htu` (only the path: the scheme and host of an absolute-form target
+   * are never used).
+   */
   readonly url?: string;
-  /** Whether the connection is TLS (`https`), for DPoP's `htu` when `url` is not absolute. */
+  /**
+   * Whether the connection is TLS. No longer read by the core: DPoP's `htu` is built from
+   * `dpop.publicUrl` or `resource`, never from the connection or the `Host` header.
+   */
   readonly secure?: boolean;
   /** The framework's own request object (`req`, `ctx`, `c`), passed to `getToken` and hooks. */
   readonly raw: Raw;
@@ -141,7 +148,10 @@ function readQuery(url: string | undefined, name: string): string | undefined {
 /**
  * Finds the token in a request, trying each source in order; the first that holds a token
  * wins. Two `Authorization` lines are a 400 (a proxy and the app could disagree on which one
- * counts).
+ * counts), and so is a token in both the header and a query parameter: RFC 6750 §3.1 makes
+ * "more than one method" an `invalid_request`, as a repeated cookie or query parameter is. A
+ * cookie is not one of those methods: the browser attaches it to every request, so a cookie
+ * beside a header is a fallback in the listed order, not a conflict.
  */
 export function extractToken(
   request: RequestLike,
@@ -150,23 +160,42 @@ export function extractToken(
   deferSyntax = false,
   dpop = false,
 ): Extracted {
-  for (const source of sources) {
-    let found: Extracted;
-    if (source === 'header') {
-      if (request.authorizationLines && request.authorizationLines() > 1) {
-        throw invalidRequest('more than one Authorization header');
+  for (let i = 0; i < sources.length; i++) {
+    const source = sources[i]!;
+    const found = readSource(request, source, maxLength, deferSyntax, dpop);
+    if (!found) continue;
+    if (source === 'header' || 'query' in source) {
+      for (let j = i + 1; j < sources.length; j++) {
+        const other = sources[j]!;
+        if (other !== 'header' && !('query' in other)) continue;
+        if (readSource(request, other, maxLength, true, dpop)) {
+          throw invalidRequest('the token is sent in more than one way (header and query)');
+        }
       }
-      found = parseAuthorization(request.header('authorization'), maxLength, deferSyntax, dpop);
-    } else {
-      const value =
-        'cookie' in source
-          ? readCookie(request.header('cookie'), source.cookie)
-          : readQuery(request.url, source.query);
-      if (value) found = { token: value };
     }
-    if (found) return found;
+    return found;
   }
   return undefined;
+}
+
+function readSource(
+  request: RequestLike,
+  source: TokenSource,
+  maxLength: number,
+  deferSyntax: boolean,
+  dpop: boolean,
+): Extracted {
+  if (source === 'header') {
+    if (request.authorizationLines && request.authorizationLines() > 1) {
+      throw invalidRequest('more than one Authorization header');
+    }
+    return parseAuthorization(request.header('authorization'), maxLength, deferSyntax, dpop);
+  }
+  const value =
+    'cookie' in source
+      ? readCookie(request.header('cookie'), source.cookie)
+      : readQuery(request.url, source.query);
+  return value ? { token: value } : undefined;
 }
 
 /** Validates the `tokenSources` option at start-up; throws a `TypeError` starting `tokengate: ${label}`. */

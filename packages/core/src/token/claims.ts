@@ -42,7 +42,10 @@ export function checkHeaderType(header: JwtHeader, policy: ClaimsPolicy): void {
     return;
   }
   if (typeof typ !== 'string') throw fail('malformed', 'token "typ" header is not a string');
-  if (!policy.typ.has(normalizeTyp(typ))) throw fail('type', 'token "typ" header is not accepted');
+  // `''` stands for "no typ" in the policy: an empty media type (`""`, `"application/"`) is not that.
+  const normalized = normalizeTyp(typ);
+  if (normalized === '' || !policy.typ.has(normalized))
+    throw fail('type', 'token "typ" header is not accepted');
 }
 
 function numericDate(payload: JwtClaims, name: 'exp' | 'nbf' | 'iat'): number | undefined {

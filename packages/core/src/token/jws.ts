@@ -212,3 +212,12 @@ export function decodeJwt(token: string): DecodedJwt {
     signature,
   };
 }
+
+/**
+ * Whether a JWS header asks for an extension tokengate does not implement: `crit` (RFC 7515
+ * §4.1.11: a recipient that does not understand a listed extension must reject the JWS; tokengate
+ * understands none) or `b64` (RFC 7797). Access tokens and DPoP proofs are both refused then.
+ */
+export function usesJwsExtensions(header: Readonly<Record<string, unknown>>): boolean {
+  return header.crit !== undefined || header.b64 !== undefined;
+}

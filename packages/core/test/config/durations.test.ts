@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveTokengateOptions } from '../../src/config/declarations.js';
 import { REMOTE_TIMINGS, toMilliseconds } from '../../src/config/duration.js';
 import { resolveRemoteOptions } from '../../src/keys/remote/options.js';
-import { resolveDpop } from '../../src/oauth/dpop/options.js';
+import { validateDpop } from '../../src/oauth/dpop/options.js';
 
 const secret = 's'.repeat(32);
 const jwksUri = 'https://idp.example.com/jwks';
@@ -33,8 +33,8 @@ const SECONDS: [string, (value: unknown) => number | undefined][] = [
       return cache === false ? undefined : cache.maxAge;
     },
   ],
-  ['dpop.maxAge', (v) => resolveDpop({ maxAge: v })?.maxAge],
-  ['dpop.clockTolerance', (v) => resolveDpop({ clockTolerance: v })?.clockTolerance],
+  ['dpop.maxAge', (v) => validateDpop({ maxAge: v })?.maxAge],
+  ['dpop.clockTolerance', (v) => validateDpop({ clockTolerance: v })?.clockTolerance],
 ];
 
 describe('durations: one rule for every option', () => {
@@ -114,7 +114,10 @@ describe('durations: one rule for every option', () => {
 
   it('dpop.nonce.lifetime takes a string, a bare number of seconds, and at least 1 s', () => {
     const dpop = (lifetime: unknown) => () =>
-      createVerifier({ secret, dpop: { nonce: { lifetime } } as never });
+      createVerifier({
+        secret,
+        dpop: { publicUrl: 'https://api.example.com', nonce: { lifetime } } as never,
+      });
     expect(dpop('10m')).not.toThrow();
     expect(dpop(600)).not.toThrow();
     expect(dpop('500ms')).toThrow(/"dpop.nonce.lifetime" must be at least 1 second/);

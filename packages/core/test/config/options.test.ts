@@ -36,6 +36,9 @@ describe('start-up errors are TypeErrors naming the option', () => {
       /twice/,
     ],
     ['discovery with two issuers', { issuer: ['https://a.test/', 'https://b.test/'] }, /exactly one/],
+    ['realm with a line feed', { secret, realm: 'api\nX-Injected: 1' }, /"realm" must be printable ASCII/],
+    ['realm with non-ASCII', { secret, realm: 'café' }, /"realm" must be printable ASCII/],
+    ['typ naming no media type', { secret, typ: 'application/' }, /"typ" must name a media type/],
   ])('%s', (_name, options, message) => {
     expect(() => createVerifier(options as TokengateOptions)).toThrow(TypeError);
     expect(() => createVerifier(options as TokengateOptions)).toThrow(message);

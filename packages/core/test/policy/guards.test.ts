@@ -97,8 +97,12 @@ describe('AuthError', () => {
   });
 
   it('never lets quotes or backslashes break the challenge', () => {
-    expect(buildChallenge({ realm: 'a"b\\c', error: 'invalid_token', description: 'x"y' })).toBe(
-      'Bearer realm="abc", error="invalid_token", error_description="xy"',
-    );
+    // error_description's character set (RFC 6750 §3) has no `"` or `\`: they are dropped. realm
+    // is an RFC 9110 quoted-string: they are escaped, and the value reads back unchanged
+    // (issue 26 finding 8).
+    const challenge = buildChallenge({ realm: 'a"b\\c', error: 'invalid_token', description: 'x"y' });
+    expect(challenge).toBe('Bearer realm="a\\"b\\\\c", error="invalid_token", error_description="xy"');
+    const realm = /^Bearer realm="((?:[^"\\]|\\.)*)", /.exec(challenge)?.[1]?.replace(/\\(.)/g, '$1');
+    expect(realm).toBe('a"b\\c');
   });
 });

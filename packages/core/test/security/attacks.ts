@@ -637,6 +637,15 @@ const claimCases: AttackCase[] = [
     build: (kit) => ({ token: kit.token({ header: { typ: 'dpop+jwt' } }) }),
     expect: invalid('type'),
   },
+  ...['', 'application/', 'APPLICATION/'].map(
+    (typ): AttackCase => ({
+      name: `empty typ ${JSON.stringify(typ)}`,
+      why: 'an empty media type is neither "no typ" nor JWT/at+jwt (issue 26 finding 6)',
+      source: 'RFC 7515 §4.1.9, RFC 8725 §3.11',
+      build: (kit) => ({ token: kit.token({ header: { typ } }) }),
+      expect: invalid('type'),
+    }),
+  ),
 ];
 
 const signatures: AttackCase[] = [

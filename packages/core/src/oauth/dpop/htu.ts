@@ -1,7 +1,8 @@
+import { pathOfTarget } from '../../request/target.js';
 import type { RequestLike } from '../../request/token-sources.js';
+import { upperEscapes } from '../resource.js';
 
 const UNRESERVED = /%(2[dDeE]|3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|5[fF]|7[eE])/g;
-const PERCENT = /%[0-9a-f]{2}/g;
 
 /**
  * Normalises an absolute http(s) URL for the `htu` comparison (RFC 9449 §4.3 step 9): query and
@@ -35,57 +36,65 @@ function parseHtu(value: string): string | undefined {
   }
   if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password)
     return undefined;
-  const path = url.pathname
-    .replace(PERCENT, (triplet) => triplet.toUpperCase())
-    .replace(UNRESERVED, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  const path = upperEscapes(url.pathname).replace(UNRESERVED, (_, hex: string) =>
+    String.fromCharCode(Number.parseInt(hex, 16)),
+  );
   return `${url.protocol}//${url.host}${path}`;
 }
 
 /**
- * The absolute URL of `request` as the client addressed it, for the `htu` comparison: the
- * `publicUrl` base (behind a reverse proxy) followed by the request path, or else the request's
- * own scheme and `Host`. `undefined` when it cannot be known (no `Host` header).
+ * The absolute URLs a proof's `htu` may name for `request`: each configured base (`publicUrl`, or
+ * the `resource`'s origin) followed by the request's path. Nothing else is taken from the request:
+ * not its `Host` header, not the scheme or host of an absolute-form request line, not the socket.
+ * A client controls all of those, so a proof made for another server would otherwise pass.
+ * `undefined` when the request target is not a path.
  */
-export function requestHtu(request: RequestLike, publicUrl: URL | undefined): string | undefined {
-  let target = request.url ?? '/';
-  let absolute: URL | undefined;
-  if (/^https?:\/\//i.test(target)) {
-    try {
-      absolute = new URL(target);
-    } catch {
-      return undefined;
-    }
-    target = absolute.pathname + absolute.search;
-  }
-  if (!target.startsWith('/')) return undefined;
-  if (publicUrl) {
-    const base = publicUrl.pathname.endsWith('/') ? publicUrl.pathname.slice(0, -1) : publicUrl.pathname;
-    return normalizeHtu(`${publicUrl.origin}${base}${target}`);
-  }
-  if (absolute) return normalizeHtu(`${absolute.origin}${target}`);
-  const host = request.header('host');
-  if (!host || /[\s/@?#\\]/.test(host)) return undefined;
-  return normalizeHtu(`${request.secure ? 'https' : 'http'}://${host}${target}`);
+export function requestHtus(request: RequestLike, bases: readonly URL[]): (string | undefined)[] | undefined {
+  const target = pathOfTarget(request.url);
+  if (target === undefined) return undefined;
+  return bases.map((base) => {
+    const prefix = base.pathname.endsWith('/') ? base.pathname.slice(0, -1) : base.pathname;
+    return normalizeHtu(`${base.origin}${prefix}${target}`);
+  });
 }
 
-/** Validates the `dpop.publicUrl` option at start-up. */
-export function validatePublicUrl(value: unknown, label: string): URL {
-  let url: URL | undefined;
-  try {
-    url = typeof value === 'string' || value instanceof URL ? new URL(value) : undefined;
-  } catch {
-    url = undefined;
-  }
-  if (
-    !url ||
-    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
-    url.search ||
-    url.hash ||
-    url.username
-  ) {
-    throw new TypeError(
-      `tokengate: ${label} must be an absolute http(s) URL without query, fragment or userinfo`,
-    );
-  }
-  return url;
+/**
+ * Validates the `dpop.publicUrl` option at start-up: one URL or a list of them (an API served
+ * under several names).
+ */
+export function validatePublicUrls(value: unknown, label: string): readonly URL[] {
+  const values = Array.isArray(value) ? value : [value];
+  if (values.length === 0) throw new TypeError(`tokengate: ${label} must not be an empty list`);
+  return values.map((entry) => {
+    let url: URL | undefined;
+    try {
+      url = typeof entry === 'string' || entry instanceof URL ? new URL(entry) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (
+      !url ||
+      (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+      url.search ||
+      url.hash ||
+      url.username ||
+      url.password
+    ) {
+      throw new TypeError(
+        `tokengate: ${label} must be an absolute http(s) URL (or a list of them) without query, fragment or userinfo`,
+      );
+    }
+    return url;
+  });
+}
+
+/**
+ * The base of `htu` when `dpop.publicUrl` is not given: the origin of `resource`. With neither,
+ * DPoP cannot know its own URL and the option is refused.
+ */
+export function defaultPublicUrls(resource: unknown): readonly URL[] {
+  if (resource !== undefined) return [new URL(new URL(String(resource)).origin)];
+  throw new TypeError(
+    'tokengate: option "dpop" needs "dpop.publicUrl" (the URL clients call, e.g. \'https://api.example.com\') or "resource": the proof\'s "htu" is compared with it, never with the request\'s Host header',
+  );
 }

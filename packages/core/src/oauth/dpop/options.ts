@@ -3,7 +3,7 @@ import { type Duration, validateAtLeastOneSecond, validateSeconds } from '../../
 import { validateBoolean } from '../../config/validate.js';
 import type { DpopChallenge } from '../../errors/challenge.js';
 import { ALGORITHMS, type Algorithm, isAlgorithm, isSymmetric } from '../../token/algorithms.js';
-import { validatePublicUrl } from './htu.js';
+import { defaultPublicUrls, validatePublicUrls } from './htu.js';
 import { createNonceSource, type DpopNonceOptions, type NonceSource } from './nonce.js';
 import { createMemoryReplayStore, type ReplayStore } from './replay.js';
 
@@ -41,13 +41,15 @@ export interface DpopOptions {
    */
   nonce?: boolean | DpopNonceOptions;
   /**
-   * The external base URL of this app (scheme, host, port and any path prefix a reverse proxy
-   * strips), used for the `htu` comparison instead of the request's own scheme and `Host`.
-   * Behind a proxy that terminates TLS or rewrites the host, set it: otherwise every proof fails
-   * the `htu` check.
+   * The URL clients call this app by (scheme, host, port and any path prefix a reverse proxy
+   * strips), or a list of them when it answers under several names: a proof's `htu` must be one
+   * of them followed by the request's path. Required unless `resource` is set, whose origin is
+   * then the URL. Nothing about the URL is taken from the request (its `Host` header, an
+   * absolute-form request line, the socket): a client controls those, and a proof made for
+   * another server would pass.
    * @example `publicUrl: 'https://api.example.com'`
    */
-  publicUrl?: string | URL;
+  publicUrl?: string | URL | readonly (string | URL)[];
   /**
    * Where proof identifiers are remembered: {@link createMemoryReplayStore} by default (one
    * instance), `createRedisReplayStore` from `@tokengate/redis` for several instances.
@@ -67,8 +69,8 @@ export interface DpopSettings {
   readonly clockTolerance: number;
   /** The nonce source, when `dpop.nonce` is on. */
   readonly nonce: NonceSource | undefined;
-  /** `dpop.publicUrl`. */
-  readonly publicUrl: URL | undefined;
+  /** `dpop.publicUrl` (or the origin of `resource`): the bases a proof's `htu` may name. */
+  readonly publicUrls: readonly URL[];
   /** `dpop.replay` (a memory store by default). */
   readonly replay: ReplayStore;
   /** Challenges per scheme the request used (`undefined`: no credentials). */
@@ -115,7 +117,7 @@ const DPOP_OPTIONS = {
   maxAge: optionWithDefault(validateAtLeastOneSecond, 300),
   clockTolerance: optionWithDefault(validateSeconds, 5),
   nonce: option(createNonceSource),
-  publicUrl: option(validatePublicUrl),
+  publicUrl: option(validatePublicUrls),
   replay: option((value, label): ReplayStore => {
     if (typeof (value as ReplayStore | null)?.markUsed !== 'function') {
       throw new TypeError(`tokengate: ${label} must be a ReplayStore`);
@@ -124,8 +126,17 @@ const DPOP_OPTIONS = {
   }),
 } satisfies OptionTable<DpopOptions>;
 
-/** Validates and resolves the `dpop` option at start-up; `undefined` when DPoP is off. */
-export function resolveDpop(option: unknown): DpopSettings | undefined {
+/**
+ * The `dpop` option validated on its own: everything but the bases of `htu`, which may come from
+ * another option (`resource`); see {@link withPublicUrls}.
+ */
+export interface ValidatedDpop extends Omit<DpopSettings, 'publicUrls'> {
+  /** `dpop.publicUrl` as given (validated), or `undefined`. */
+  readonly publicUrl: readonly URL[] | undefined;
+}
+
+/** Validates the `dpop` option at start-up (its declaration); `undefined` when DPoP is off. */
+export function validateDpop(option: unknown): ValidatedDpop | undefined {
   if (option === undefined || option === false) return undefined;
   let options: DpopOptions;
   if (option === 'allowed' || option === true) options = {};
@@ -155,4 +166,22 @@ export function dpopMetadata(option: unknown): { algorithms: string[]; required:
     algorithms: [...new Set(object.algorithms ?? DPOP_ALGORITHMS)],
     required: object.required === true,
   };
+}
+
+/**
+ * Completes a validated `dpop` option with the bases a proof's `htu` may name: `dpop.publicUrl`,
+ * or else the origin of `resource`; with neither, a `TypeError` (DPoP must be told its own URL).
+ */
+export function withPublicUrls(dpop: ValidatedDpop, resource: unknown): DpopSettings {
+  const { publicUrl, ...rest } = dpop;
+  return { ...rest, publicUrls: publicUrl ?? defaultPublicUrls(resource) };
+}
+
+/**
+ * Validates and resolves the `dpop` option at start-up; `undefined` when DPoP is off. `resource`
+ * (the option, already validated) gives the default `publicUrl`.
+ */
+export function resolveDpop(option: unknown, resource?: unknown): DpopSettings | undefined {
+  const validated = validateDpop(option);
+  return validated && withPublicUrls(validated, resource);
 }

@@ -4,9 +4,9 @@ import { AuthError, isAuthError } from '../../errors/auth-error.js';
 import type { AuthErrorReason } from '../../errors/codes.js';
 import type { RequestLike } from '../../request/token-sources.js';
 import { type Algorithm, CURVE_OF, keyTypeOf } from '../../token/algorithms.js';
-import { decodeJwt } from '../../token/jws.js';
+import { decodeJwt, usesJwsExtensions } from '../../token/jws.js';
 import { safeEqual, sha256Base64url } from './digest.js';
-import { normalizeHtu, requestHtu } from './htu.js';
+import { normalizeHtu, requestHtus } from './htu.js';
 import type { DpopSettings } from './options.js';
 import { jwkThumbprint, requiredMembers } from './thumbprint.js';
 
@@ -39,6 +39,13 @@ function checkProofHeader(header: JwtHeader, algorithms: ReadonlySet<Algorithm>)
   // §4.3 4: typ.
   if (typeof header.typ !== 'string' || !/^(?:application\/)?dpop\+jwt$/i.test(header.typ)) {
     throw invalidProof('the DPoP proof "typ" header is not "dpop+jwt"', 'type');
+  }
+  // RFC 7515 §4.1.11: no extension tokengate does not understand (it understands none).
+  if (usesJwsExtensions(header)) {
+    throw invalidProof(
+      'the DPoP proof uses JWS extensions ("crit"/"b64") that are not supported',
+      'malformed',
+    );
   }
   // §4.3 5: an asymmetric algorithm from the allow-list (`none` was refused by decodeJwt).
   const alg = header.alg as Algorithm;
@@ -147,9 +154,10 @@ export function createProofChecker(settings: DpopSettings, backend: CryptoBacken
     // §4.3 8-9: method and URL.
     if (htm !== request.method)
       throw invalidProof('the DPoP proof "htm" does not match the method', 'method');
-    const expected = requestHtu(request, settings.publicUrl);
+    const expected = requestHtus(request, settings.publicUrls);
     if (expected === undefined) throw invalidProof('the request URL cannot be determined for "htu"', 'url');
-    if (normalizeHtu(htu) !== expected)
+    const named = normalizeHtu(htu);
+    if (named === undefined || !expected.includes(named))
       throw invalidProof('the DPoP proof "htu" does not match the URL', 'url');
     // §4.3 11: freshness.
     const now = Date.now() / 1000;
@@ -193,7 +201,10 @@ export function createProofChecker(settings: DpopSettings, backend: CryptoBacken
     // §11.1: a proof is used once.
     let first: boolean | Promise<boolean>;
     try {
-      first = settings.replay.markUsed(`${thumbprint}:${jti}`, settings.maxAge + settings.clockTolerance);
+      first = settings.replay.markUsed(`${thumbprint}:${jti}`, settings.maxAge + settings.clockTolerance, {
+        key: thumbprint,
+        iat,
+      });
       if (first instanceof Promise) first = await first;
     } catch (error) {
       throw new AuthError(
@@ -204,7 +215,7 @@ export function createProofChecker(settings: DpopSettings, backend: CryptoBacken
         },
       );
     }
-    if (!first) throw invalidProof('the DPoP proof was already used', 'replayed');
+    if (!first) throw invalidProof('the DPoP proof was already used (or may have been)', 'replayed');
   }
 
   return { check };

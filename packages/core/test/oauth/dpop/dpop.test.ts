@@ -1,7 +1,7 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createVerifier } from '../../../src/index.js';
-import { normalizeHtu, requestHtu } from '../../../src/oauth/dpop/htu.js';
+import { normalizeHtu, requestHtus } from '../../../src/oauth/dpop/htu.js';
 import { createNonceSource } from '../../../src/oauth/dpop/nonce.js';
 import { resolveDpop } from '../../../src/oauth/dpop/options.js';
 import { createMemoryReplayStore } from '../../../src/oauth/dpop/replay.js';
@@ -36,40 +36,79 @@ describe('htu normalisation (RFC 9449 §4.3 step 9, RFC 3986 §6.2.2-6.2.3)', ()
     ['http://api.example.com:80', 'http://api.example.com/'],
     ['https://api.example.com/%7euser/%2fx/./y/../z', 'https://api.example.com/~user/%2Fx/z'],
     ['https://api.example.com:8443/a', 'https://api.example.com:8443/a'],
+    // Issue 26 finding 3: percent-encoding case is normalised whatever the case of each digit.
+    ['https://api.example.com/x%aF', 'https://api.example.com/x%AF'],
+    ['https://api.example.com/x%Af/%c3%A9', 'https://api.example.com/x%AF/%C3%A9'],
   ])('%s → %s', (input, output) => expect(normalizeHtu(input)).toBe(output));
   it.each(['/relative', 'ftp://x/y', 'https://u:p@api.example.com/', 'not a url'])('refuses %s', (input) =>
     expect(normalizeHtu(input)).toBeUndefined(),
   );
-  it('builds the request URL from Host and TLS, or from publicUrl behind a proxy', () => {
-    const request = (host?: string, secure = false) => ({
+  it('builds the request URL from the configured bases and the request path only (issue 26 finding 1)', () => {
+    const request = (url: string, host?: string, secure = false) => ({
       method: 'GET',
-      url: '/orders?x=1',
+      url,
       secure,
       header: (name: string) => (name === 'host' ? host : undefined),
       raw: {},
     });
-    expect(requestHtu(request('api.test:8080'), undefined)).toBe('http://api.test:8080/orders');
-    expect(requestHtu(request('api.test', true), undefined)).toBe('https://api.test/orders');
-    expect(requestHtu(request(undefined), undefined)).toBeUndefined();
-    expect(requestHtu(request('evil.test/x'), undefined)).toBeUndefined();
-    expect(requestHtu(request('internal:3000'), new URL('https://api.example.com/v1/'))).toBe(
-      'https://api.example.com/v1/orders',
-    );
+    const bases = [new URL('https://api.example.com/v1/'), new URL('http://localhost:3000')];
+    const both = ['https://api.example.com/v1/orders', 'http://localhost:3000/orders'];
+    // Host, TLS and an absolute-form request line change nothing.
+    expect(requestHtus(request('/orders?x=1', 'evil.test', true), bases)).toEqual(both);
+    expect(requestHtus(request('http://evil.test/orders?x=1', 'evil.test'), bases)).toEqual(both);
+    expect(requestHtus(request('https://evil.test:8443/orders'), bases)).toEqual(both);
+    expect(requestHtus(request('http://evil.test?x=1'), bases)).toEqual([
+      'https://api.example.com/v1/',
+      'http://localhost:3000/',
+    ]);
+    expect(requestHtus(request('*'), bases)).toBeUndefined();
+    expect(requestHtus(request('evil.test:443'), bases)).toBeUndefined();
   });
 });
 
 describe('memory replay store', () => {
-  it('marks once, forgets after the lifetime, and refuses rather than forgets when full', () => {
+  it('marks once and forgets after the lifetime', () => {
     let now = 0;
     const store = createMemoryReplayStore({ maxEntries: 2, now: () => now });
-    expect(store.markUsed('a', 10)).toBe(true);
-    expect(store.markUsed('a', 10)).toBe(false);
-    expect(store.markUsed('b', 10)).toBe(true);
-    expect(() => store.markUsed('c', 10)).toThrow(/full/);
+    expect(store.markUsed('a', 10, { key: 'A', iat: 0 })).toBe(true);
+    expect(store.markUsed('a', 10, { key: 'A', iat: 0 })).toBe(false);
+    expect(store.markUsed('b', 10, { key: 'A', iat: 0 })).toBe(true);
     now = 10_001;
-    expect(store.markUsed('c', 10)).toBe(true);
-    expect(store.markUsed('a', 10)).toBe(true);
+    expect(store.markUsed('c', 10, { key: 'A', iat: 10 })).toBe(true);
+    expect(store.markUsed('a', 10, { key: 'A', iat: 10 })).toBe(true);
     expect(store.size).toBe(2);
+  });
+
+  // Issue 26 finding 2: a full store used to refuse everyone (503) while one key flooded it.
+  it('when full, forgets the flooding key’s oldest proof and refuses that key’s proofs up to it; other keys pass', () => {
+    let now = 1_000_000;
+    const store = createMemoryReplayStore({ maxEntries: 4, now: () => now });
+    for (let i = 0; i < 4; i++) expect(store.markUsed(`A:${i}`, 305, { key: 'A', iat: 1000 + i })).toBe(true);
+    // Another key gets in: A (the largest) loses A:0, and its floor rises to iat 1000.
+    expect(store.markUsed('B:0', 305, { key: 'B', iat: 1003 })).toBe(true);
+    expect(store.size).toBe(4);
+    expect(store.markUsed('A:0', 305, { key: 'A', iat: 1000 })).toBe(false); // the forgotten proof
+    expect(store.markUsed('A:new-old', 305, { key: 'A', iat: 1000 })).toBe(false); // as old: maybe forgotten
+    expect(store.markUsed('B:1', 305, { key: 'B', iat: 999 })).toBe(true); // B's window is whole
+    // A keeps flooding: each new proof of A costs A's oldest, never B's.
+    for (let i = 4; i < 40; i++)
+      expect(store.markUsed(`A:${i}`, 305, { key: 'A', iat: 1000 + i })).toBe(true);
+    expect(store.markUsed('B:0', 305, { key: 'B', iat: 1003 })).toBe(false); // B's proofs still remembered
+    expect(store.markUsed('B:1', 305, { key: 'B', iat: 999 })).toBe(false);
+    for (let i = 0; i < 38; i++)
+      expect(store.markUsed(`A:${i}`, 305, { key: 'A', iat: 1000 + i })).toBe(false);
+    expect(store.markUsed('C:0', 305, { key: 'C', iat: 1 })).toBe(true);
+    // Once the forgotten proofs' lifetime is over, A's floor no longer applies.
+    now += 306_000;
+    expect(store.markUsed('A:x', 305, { key: 'A', iat: 1000 })).toBe(true);
+  });
+
+  it('without proof details, fails closed for identifiers it had to forget', () => {
+    const store = createMemoryReplayStore({ maxEntries: 1, now: () => 0 });
+    expect(store.markUsed('a', 10)).toBe(true);
+    expect(store.markUsed('b', 10)).toBe(true);
+    expect(store.markUsed('a', 10)).toBe(false);
+    expect(store.markUsed('c', 10)).toBe(false);
   });
 });
 
@@ -92,7 +131,11 @@ describe('server nonces', () => {
 
 describe('dpop option', () => {
   it.each([
-    [true as never, undefined],
+    [{ publicUrl: 'https://api.test' }, undefined],
+    [{ publicUrl: ['https://api.test', new URL('https://api.example.test/v1')] }, undefined],
+    [true as never, /needs "dpop.publicUrl"/],
+    [{ publicUrl: [] }, /empty list/],
+    [{ publicUrl: ['https://api.test', 'ftp://x'] }, /publicUrl/],
     ['sometimes', /dpop/],
     [{ algorithms: ['HS256'] }, /asymmetric/],
     [{ algorithms: [] }, /asymmetric/],

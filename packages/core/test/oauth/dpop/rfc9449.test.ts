@@ -59,7 +59,8 @@ describe('RFC 9449 examples', () => {
   });
 
   describe.each(['node', 'webcrypto'] as const)('through the proof checker (%s)', (crypto) => {
-    const checker = () => createProofChecker(resolveDpop({})!, selectBackend(crypto));
+    const checker = (publicUrl = 'https://resource.example.org') =>
+      createProofChecker(resolveDpop({ publicUrl })!, selectBackend(crypto));
 
     it('§7.1: accepts the resource proof for its own request, once', async () => {
       const check = checker();
@@ -78,8 +79,8 @@ describe('RFC 9449 examples', () => {
       );
       expect(
         await answer(
-          checker().check(
-            request(RESOURCE_PROOF, 'GET', '/protectedresource', 'api.example.org'),
+          checker('https://api.example.org').check(
+            request(RESOURCE_PROOF, 'GET', '/protectedresource', 'resource.example.org'),
             ACCESS_TOKEN,
             JKT,
           ),
@@ -116,7 +117,9 @@ describe('RFC 9449 examples', () => {
     it('§4.1: the token-request proof verifies, but has no ath for a resource', async () => {
       vi.setSystemTime(1562262616 * 1000);
       const tokenEndpoint = request(TOKEN_REQUEST_PROOF, 'POST', '/token', 'server.example.com');
-      expect(await answer(checker().check(tokenEndpoint, ACCESS_TOKEN, JKT))).toBe('invalid_dpop_proof ath');
+      expect(
+        await answer(checker('https://server.example.com').check(tokenEndpoint, ACCESS_TOKEN, JKT)),
+      ).toBe('invalid_dpop_proof ath');
       // The ath check comes before the signature's: check the RFC's signature with the backend.
       const decoded = decodeJwt(TOKEN_REQUEST_PROOF);
       const backend = selectBackend(crypto);

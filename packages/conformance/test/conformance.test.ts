@@ -5,6 +5,7 @@ import Koa2 from 'koa2';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { baseOptions, CASES, type Case, type CaseEnv } from './cases.js';
 import { expressDriver } from './drivers/express.js';
+import { fastifyDriver } from './drivers/fastify.js';
 import { honoFetchDriver, honoNodeDriver } from './drivers/hono.js';
 import { koaDriver } from './drivers/koa.js';
 import { createFixtures, type Fixtures } from './fixtures.js';
@@ -17,6 +18,8 @@ const DRIVERS: Driver[] = [
   koaDriver('koa 2', Koa2),
   honoNodeDriver,
   honoFetchDriver,
+  fastifyDriver('fastify 5', 'default'),
+  fastifyDriver('fastify 5 (app setErrorHandler)', 'app'),
 ];
 
 let fixtures: Fixtures;

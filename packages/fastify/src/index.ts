@@ -126,14 +126,29 @@ const plugin: FastifyPluginCallback<FastifyAuthOptions<any>> = (fastify, options
   if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', undefined);
   if (!fastify.hasRequestDecorator('authError')) fastify.decorateRequest('authError', undefined);
   fastify.addHook('onRequest', jwtAuth(authOptions(options as Record<string, unknown>)));
+  // A handler that throws an AuthError (getAuth) gets the same answer as a refusing hook.
+  fastify.addHook('onRoute', (route) => {
+    route.errorHandler ??= routeErrorHandler;
+  });
   done();
 };
+
+/**
+ * The route-level error handler the plugin gives routes that have none: an {@link AuthError} is
+ * answered by {@link answer} when the scope's handler is Fastify's default; anything else, and
+ * every error when the app has a handler of its own, goes on to that handler.
+ */
+function routeErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  if (!isAuthError(error) || !answer(error, request, reply)) reply.send(error);
+}
 
 /**
  * The Fastify plugin (Fastify 5, made with `fastify-plugin`): registered with the {@link jwtAuth}
  * options, it authenticates every request of the scope it is registered in — the whole app when
  * registered at the root, only an encapsulated context's routes when registered inside one (routes
- * outside it stay public) — and declares `request.auth` and `request.authError`.
+ * outside it stay public) — and declares `request.auth` and `request.authError`. Routes declared
+ * after it without an `errorHandler` of their own also answer an {@link AuthError} thrown by the
+ * handler (`getAuth(request)` on an anonymous request) as the hook does.
  *
  * @example
  * ```ts

@@ -1,13 +1,16 @@
 /**
- * The security suite's attack corpus (packages/core/test/security/attacks.ts) through the Koa and
- * Hono adapters, over HTTP on 127.0.0.1, for every key configuration. Express runs it in
+ * The security suite's attack corpus (packages/core/test/security/attacks.ts) through the Koa,
+ * Hono and Fastify adapters, over HTTP on 127.0.0.1, for every key configuration. Express runs it in
  * packages/core/test/security/attacks.test.ts. One driver per app: each answers
  * `GET /protected` with `summarizeAuth(auth)` and leaves failures to the adapter's error path.
  */
+import type { RequestListener } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
+import * as fastifyAdapter from '@tokengate/fastify';
 import * as honoAdapter from '@tokengate/hono';
 import * as koaAdapter from '@tokengate/koa';
 import fc from 'fast-check';
+import Fastify from 'fastify';
 import { Hono } from 'hono';
 import Koa from 'koa';
 import Koa2 from 'koa2';
@@ -18,6 +21,7 @@ import { fetchDriver, httpDriver, startTrap } from '../../core/test/security/dri
 import { type AttackKit, createAttackKits, KEY_MODES, type KeyMode } from '../../core/test/security/kit.js';
 import { describeEvent, httpLeaks } from '../../core/test/security/leak-search.js';
 import { describeAttacks } from '../../core/test/security/suite.js';
+import { fastifyListener } from './drivers/fastify.js';
 
 type Options = Parameters<typeof koaAdapter.jwtAuth>[0];
 
@@ -57,12 +61,34 @@ function honoFetch(options: unknown) {
   return (request: Request) => app.fetch(request);
 }
 
+/**
+ * Fastify 5 with the tokengate plugin: Fastify's default error handler (`default`), or an app
+ * `setErrorHandler` that renders refusals from the error (`app`). `log` receives pino's lines.
+ */
+function fastifyApp(errorHandler: 'default' | 'app', log?: (line: string) => void) {
+  return (options: unknown): RequestListener => {
+    const app = Fastify({ logger: log ? { level: 'trace', stream: { write: log } } : false });
+    if (errorHandler === 'app') {
+      app.setErrorHandler((error, _request, reply) =>
+        fastifyAdapter.isAuthError(error)
+          ? reply.code(error.statusCode).headers(error.headers).send(error.toJSON())
+          : reply.send(error),
+      );
+    }
+    app.register(fastifyAdapter.tokengate, options as fastifyAdapter.FastifyAuthOptions);
+    app.get('/protected', async (request) => summarizeAuth(request.auth!));
+    return fastifyListener(app);
+  };
+}
+
 const DRIVERS: AttackDriver[] = [
   httpDriver('koa 3', koaApp(Koa, 'json'), { reportsCode: true }),
   httpDriver('koa 3 (Koa error rendering)', koaApp(Koa, 'native'), { reportsCode: false }),
   httpDriver('koa 2', koaApp(Koa2 as unknown as typeof Koa, 'json'), { reportsCode: true }),
   httpDriver('hono (node-server)', honoApp, { reportsCode: true }),
   fetchDriver('hono (app.fetch, WebCrypto)', honoFetch, { reportsCode: true }),
+  httpDriver('fastify 5', fastifyApp('default'), { reportsCode: true }),
+  httpDriver('fastify 5 (app setErrorHandler)', fastifyApp('app'), { reportsCode: true }),
 ];
 
 let trap: Awaited<ReturnType<typeof startTrap>>;
@@ -86,17 +112,22 @@ describe('token-chosen URLs', () => {
   });
 });
 
-describe('no token or key material in Koa and Hono error output', () => {
+describe('no token or key material in Koa, Hono and Fastify error output', () => {
+  // Fastify's pino lines (trace level: every request, every refusal) join the hook payloads.
+  let logged: string[] = [];
   const apps: [string, (options: unknown) => ReturnType<ReturnType<typeof koaApp>>][] = [
     ['koa 3 (JSON)', koaApp(Koa, 'json')],
     ['koa 3 (Koa error rendering)', koaApp(Koa, 'native')],
     ['hono (node-server)', honoApp],
+    ['fastify 5 (pino logs)', fastifyApp('default', (line) => logged.push(line))],
+    ['fastify 5 (app setErrorHandler, pino logs)', fastifyApp('app', (line) => logged.push(line))],
   ];
   for (const [name, makeApp] of apps) {
     for (const mode of KEY_MODES) {
-      it(`${name}, ${mode}: bodies, every response header and hook payloads`, async () => {
+      it(`${name}, ${mode}: bodies, every response header, hook payloads and logs`, async () => {
         const kit = kits[mode];
         const events: string[] = [];
+        logged = events;
         const listener = makeApp({
           ...kit.options,
           onError: (event: Record<string, unknown>) => {
@@ -114,7 +145,7 @@ describe('no token or key material in Koa and Hono error output', () => {
   }
 });
 
-describe('fuzzing Koa and Hono with mutated tokens and random Authorization values', () => {
+describe('fuzzing Koa, Hono and Fastify with mutated tokens and random Authorization values', () => {
   const runs = Math.max(20, Math.floor(Number(process.env.TOKENGATE_FUZZ_RUNS ?? 150) / 3));
   const headerChar = fc.oneof(
     fc.constantFrom(...'AQgw09azZ-_.=+/ \t%"\\{},;', '\u00e9', '\u00a0', '\u00ff'),
@@ -123,6 +154,7 @@ describe('fuzzing Koa and Hono with mutated tokens and random Authorization valu
   const apps: [string, (options: unknown) => ReturnType<ReturnType<typeof koaApp>>][] = [
     ['koa 3', koaApp(Koa, 'json')],
     ['hono (node-server)', honoApp],
+    ['fastify 5', fastifyApp('default')],
   ];
   for (const [name, makeApp] of apps) {
     it(`${name}: 200 only for the valid token, otherwise 400/401, never 500`, async () => {
@@ -164,11 +196,13 @@ describe('fuzzing Koa and Hono with mutated tokens and random Authorization valu
   }
 });
 
-describe('503s through Koa and Hono do not reveal the key source URL', () => {
+describe('503s through Koa, Hono and Fastify do not reveal the key source URL', () => {
   const apps: [string, (options: unknown) => ReturnType<ReturnType<typeof koaApp>>][] = [
     ['koa 3 (JSON)', koaApp(Koa, 'json')],
     ['koa 3 (Koa error rendering)', koaApp(Koa, 'native')],
     ['hono (node-server)', honoApp],
+    ['fastify 5', fastifyApp('default')],
+    ['fastify 5 (app setErrorHandler)', fastifyApp('app')],
   ];
   for (const [name, makeApp] of apps) {
     it(`${name}: 503 with Retry-After, no URL in the body or headers`, async () => {

@@ -21,7 +21,7 @@ import {
 import type {
   FastifyError,
   FastifyInstance,
-  FastifyPluginCallback,
+  FastifyPluginAsync,
   FastifyReply,
   FastifyRequest,
   HookHandlerDoneFunction,
@@ -121,7 +121,8 @@ function authOptions(options: Record<string, unknown>): FastifyAuthOptions<any> 
   return own as FastifyAuthOptions<any>;
 }
 
-const plugin: FastifyPluginCallback<FastifyAuthOptions<any>> = (fastify, options, done) => {
+// Async, so that a configuration mistake (a TypeError from jwtAuth) rejects `register`/`ready`.
+const plugin: FastifyPluginAsync<FastifyAuthOptions<any>> = async (fastify, options) => {
   // Declared on the request prototype, so every request has the same shape (Fastify's advice).
   if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', undefined);
   if (!fastify.hasRequestDecorator('authError')) fastify.decorateRequest('authError', undefined);
@@ -130,7 +131,6 @@ const plugin: FastifyPluginCallback<FastifyAuthOptions<any>> = (fastify, options
   fastify.addHook('onRoute', (route) => {
     route.errorHandler ??= routeErrorHandler;
   });
-  done();
 };
 
 /**
@@ -162,7 +162,7 @@ function routeErrorHandler(error: FastifyError, request: FastifyRequest, reply: 
  * }));
  * ```
  */
-export const tokengate: FastifyPluginCallback<FastifyAuthOptions<any>> = fp(plugin, {
+export const tokengate: FastifyPluginAsync<FastifyAuthOptions<any>> = fp(plugin, {
   name: '@tokengate/fastify',
   fastify: '5.x',
 });
@@ -258,6 +258,14 @@ export const RequireAnyRole = guards.RequireAnyRole;
 /** Method decorator: the claims must match, as {@link requireClaims}. */
 export const RequireClaims = guards.RequireClaims;
 
+/** An error handler, as `setErrorHandler` takes it. */
+export type ErrorHandler = (
+  this: FastifyInstance,
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) => unknown;
+
 /**
  * An error handler for `setErrorHandler` that renders tokengate errors as JSON
  * (`{ error, code, error_description, reason? }`, the body of every tokengate adapter) with their
@@ -272,9 +280,7 @@ export const RequireClaims = guards.RequireClaims;
  * app.setErrorHandler(authErrorHandler((error, request, reply) => reply.code(500).send({ message: 'internal error' })));
  * ```
  */
-export function authErrorHandler(
-  otherwise?: (this: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply) => unknown,
-): (this: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply) => unknown {
+export function authErrorHandler(otherwise?: ErrorHandler): ErrorHandler {
   return function tokengateErrorHandler(error, request, reply) {
     if (isAuthError(error)) return send(error, reply);
     if (otherwise) return otherwise.call(this, error, request, reply);
@@ -309,6 +315,11 @@ function answer(error: AuthError, request: FastifyRequest, reply: FastifyReply):
  * wants it; everything else (an app handler's refusal, or a throwing `secret` function — the
  * app's bug, not the client's) goes to Fastify's error path through `done`.
  */
-function fail(error: unknown, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+function fail(
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+): void {
   if (!isAuthError(error) || !answer(error, request, reply)) done(error as Error);
 }

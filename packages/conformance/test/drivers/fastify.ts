@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import * as adapter from '@tokengate/fastify';
 import {
   Authenticated,
@@ -59,13 +59,31 @@ class Controller {
   }
 }
 
+/**
+ * A Node request listener for a Fastify app (for `createServer`, supertest): requests wait for
+ * `app.ready()`, then go through `app.routing`, Fastify's own request handler.
+ */
+export function fastifyListener(app: FastifyInstance): RequestListener {
+  const ready = app.ready();
+  return (req, res) => {
+    ready.then(
+      () => app.routing(req, res),
+      (error: unknown) => res.writeHead(500).end(String(error)),
+    );
+  };
+}
+
 /** The routes of the table, on `app` (the root, or the encapsulated `/inner` context). */
 function mount(app: FastifyInstance): void {
   const controller = new Controller();
   app.all('/', answer);
   app.all('/me', async (request) => summarize(getAuth(request), undefined));
   for (const name of GUARD_NAMES) {
-    app.all(`/guard/${name}`, { preHandler: guardMiddleware<adapter.GuardMiddleware>(adapter, name) }, answer);
+    app.all(
+      `/guard/${name}`,
+      { preHandler: guardMiddleware<adapter.GuardMiddleware>(adapter, name) },
+      answer,
+    );
     app.all(`/decorated/${name}`, (request, reply) => controller[name as GuardName](request, reply));
   }
 }
@@ -89,7 +107,7 @@ export function fastifyDriver(name: string, errorHandler: 'default' | 'app'): Dr
       typeof (raw as FastifyRequest).raw === 'object' &&
       typeof (raw as FastifyRequest).routeOptions === 'object',
     async start(options, inner): Promise<Target> {
-      const app = Fastify({ serverFactory: (handler) => createServer(handler) });
+      const app = Fastify();
       if (errorHandler === 'app') {
         app.setErrorHandler((error, _request, reply) => {
           if (!isAuthError(error)) return reply.send(error);
@@ -116,14 +134,18 @@ export function fastifyDriver(name: string, errorHandler: 'default' | 'app'): Dr
       }
       mount(app);
       await app.ready();
-      const target = await listen(app.server);
+      const target = await listen(createServer(fastifyListener(app)));
       if (errorHandler === 'default') return target;
       return {
         close: target.close,
         async send(spec) {
           const response = await target.send(spec);
           // Every refusal (a 500 is the app's own bug: a throwing secret function).
-          if (response.status >= 400 && response.status !== 500 && response.headers['x-error-handler'] !== 'app') {
+          if (
+            response.status >= 400 &&
+            response.status !== 500 &&
+            response.headers['x-error-handler'] !== 'app'
+          ) {
             throw new Error(`a ${response.status} did not go through the app's setErrorHandler`);
           }
           return response;

@@ -186,7 +186,10 @@ describe.each(RECIPES)('$heading', (recipe) => {
       const after = await answer(migrated, path, authorization);
       expect([before.status, after.status], `${path} ${authorization}`).toEqual([row.old, row.migrated]);
       // Hono and Fastify: only error bodies differ (listed in the recipes).
-      if (row.old === row.migrated && ((recipe.framework !== 'hono' && recipe.framework !== 'fastify') || row.old < 400))
+      if (
+        row.old === row.migrated &&
+        ((recipe.framework !== 'hono' && recipe.framework !== 'fastify') || row.old < 400)
+      )
         expect(after.body).toBe(before.body);
       if (after.status === 401) expect(after.challenge).toMatch(/^Bearer/);
       if (kept) {

@@ -75,7 +75,7 @@ function fastifyApp(errorHandler: 'default' | 'app', log?: (line: string) => voi
           : reply.send(error),
       );
     }
-    app.register(fastifyAdapter.tokengate, options as fastifyAdapter.FastifyAuthOptions);
+    app.register(fastifyAdapter.tokengate, options as fastifyAdapter.TokengatePluginOptions);
     app.get('/protected', async (request) => summarizeAuth(request.auth!));
     return fastifyListener(app);
   };
@@ -115,7 +115,7 @@ describe('token-chosen URLs', () => {
 describe('no token or key material in Koa, Hono and Fastify error output', () => {
   // Fastify's pino lines (trace level: every request, every refusal) join the hook payloads.
   let logged: string[] = [];
-  const apps: [string, (options: unknown) => ReturnType<ReturnType<typeof koaApp>>][] = [
+  const apps: [string, (options: unknown) => RequestListener][] = [
     ['koa 3 (JSON)', koaApp(Koa, 'json')],
     ['koa 3 (Koa error rendering)', koaApp(Koa, 'native')],
     ['hono (node-server)', honoApp],
@@ -151,7 +151,7 @@ describe('fuzzing Koa, Hono and Fastify with mutated tokens and random Authoriza
     fc.constantFrom(...'AQgw09azZ-_.=+/ \t%"\\{},;', '\u00e9', '\u00a0', '\u00ff'),
     fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
   );
-  const apps: [string, (options: unknown) => ReturnType<ReturnType<typeof koaApp>>][] = [
+  const apps: [string, (options: unknown) => RequestListener][] = [
     ['koa 3', koaApp(Koa, 'json')],
     ['hono (node-server)', honoApp],
     ['fastify 5', fastifyApp('default')],
@@ -197,7 +197,7 @@ describe('fuzzing Koa, Hono and Fastify with mutated tokens and random Authoriza
 });
 
 describe('503s through Koa, Hono and Fastify do not reveal the key source URL', () => {
-  const apps: [string, (options: unknown) => ReturnType<ReturnType<typeof koaApp>>][] = [
+  const apps: [string, (options: unknown) => RequestListener][] = [
     ['koa 3 (JSON)', koaApp(Koa, 'json')],
     ['koa 3 (Koa error rendering)', koaApp(Koa, 'native')],
     ['hono (node-server)', honoApp],

@@ -112,6 +112,12 @@ export function jwtAuth<S extends StandardSchemaV1 | undefined = undefined>(
   });
 }
 
+/**
+ * Options of the {@link tokengate} plugin: those of {@link jwtAuth}. A `claims` schema still
+ * validates the payload; `request.auth` is typed app-wide, by {@link Register}.
+ */
+export type TokengatePluginOptions = Omit<FastifyAuthOptions, 'claims'> & { claims?: StandardSchemaV1 };
+
 /** Options Fastify itself reads from `register(plugin, options)`; they are not tokengate's. */
 const REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers']);
 
@@ -122,7 +128,7 @@ function authOptions(options: Record<string, unknown>): FastifyAuthOptions<any> 
 }
 
 // Async, so that a configuration mistake (a TypeError from jwtAuth) rejects `register`/`ready`.
-const plugin: FastifyPluginAsync<FastifyAuthOptions<any>> = async (fastify, options) => {
+const plugin: FastifyPluginAsync<TokengatePluginOptions> = async (fastify, options) => {
   // Declared on the request prototype, so every request has the same shape (Fastify's advice).
   if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', undefined);
   if (!fastify.hasRequestDecorator('authError')) fastify.decorateRequest('authError', undefined);
@@ -162,7 +168,7 @@ function routeErrorHandler(error: FastifyError, request: FastifyRequest, reply: 
  * }));
  * ```
  */
-export const tokengate: FastifyPluginAsync<FastifyAuthOptions<any>> = fp(plugin, {
+export const tokengate: FastifyPluginAsync<TokengatePluginOptions> = fp(plugin, {
   name: '@tokengate/fastify',
   fastify: '5.x',
 });

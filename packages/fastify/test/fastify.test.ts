@@ -18,11 +18,11 @@ import {
 } from '../src/index.js';
 
 let idp: TestIssuer;
-let options: { secret: string; audience: string };
+let options: { secret: Uint8Array; audience: string };
 let token: string;
 beforeAll(async () => {
   idp = await createTestIssuer({ alg: 'HS256', audience: 'api' });
-  options = { secret: idp.secret! as string, audience: 'api' };
+  options = { secret: idp.secret!, audience: 'api' };
   token = await idp.sign({ sub: 'alice', scope: 'orders:read' });
 });
 const bearer = (value: string) => ({ authorization: `Bearer ${value}` });

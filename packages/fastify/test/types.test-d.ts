@@ -2,7 +2,15 @@ import type { AuthContext, JwtClaims } from '@tokengate/core';
 import Fastify, { type FastifyRequest } from 'fastify';
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { type AuthError, getAuth, jwtAuth, requireRole, requireScope, tokengate } from '../src/index.js';
+import {
+  type AuthError,
+  type FastifyAuthOptions,
+  getAuth,
+  jwtAuth,
+  requireRole,
+  requireScope,
+  tokengate,
+} from '../src/index.js';
 
 describe('Fastify typing', () => {
   it('request.auth is typed by Register (JwtClaims when nothing is registered)', () => {
@@ -52,5 +60,20 @@ describe('Fastify typing', () => {
     });
     // @ts-expect-error: audience is a string or a list
     Fastify().register(tokengate, { secret: 'x'.repeat(32), audience: 1 });
+  });
+});
+
+describe('plugin options', () => {
+  it('take options typed ahead (isRevoked and hooks typed by Register), and a claims schema', () => {
+    const options: FastifyAuthOptions = { secret: 'x'.repeat(32), isRevoked: (auth) => auth.subject === 'x' };
+    Fastify().register(tokengate, options);
+    Fastify().register(tokengate, {
+      secret: 'x'.repeat(32),
+      claims: z.object({ sub: z.string() }),
+      isRevoked: (auth) => {
+        expectTypeOf(auth.claims.sub).toEqualTypeOf<string | undefined>();
+        return false;
+      },
+    });
   });
 });

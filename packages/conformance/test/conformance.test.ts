@@ -1,5 +1,8 @@
 import express from 'express';
 import express4 from 'express4';
+import type Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import Fastify4 from 'fastify4';
 import Koa from 'koa';
 import Koa2 from 'koa2';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -20,6 +23,7 @@ const DRIVERS: Driver[] = [
   honoFetchDriver,
   fastifyDriver('fastify 5', 'default'),
   fastifyDriver('fastify 5 (app setErrorHandler)', 'app'),
+  fastifyDriver('fastify 4', 'default', () => (Fastify4 as unknown as typeof Fastify)() as FastifyInstance),
 ];
 
 let fixtures: Fixtures;

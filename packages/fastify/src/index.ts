@@ -149,7 +149,7 @@ function routeErrorHandler(error: FastifyError, request: FastifyRequest, reply: 
 }
 
 /**
- * The Fastify plugin (Fastify 5, made with `fastify-plugin`): registered with the {@link jwtAuth}
+ * The Fastify plugin (Fastify 5 and 4, made with `fastify-plugin`): registered with the {@link jwtAuth}
  * options, it authenticates every request of the scope it is registered in — the whole app when
  * registered at the root, only an encapsulated context's routes when registered inside one (routes
  * outside it stay public) — and declares `request.auth` and `request.authError`. Routes declared
@@ -170,7 +170,7 @@ function routeErrorHandler(error: FastifyError, request: FastifyRequest, reply: 
  */
 export const tokengate: FastifyPluginAsync<TokengatePluginOptions> = fp(plugin, {
   name: '@tokengate/fastify',
-  fastify: '5.x',
+  fastify: '4.x || 5.x',
 });
 
 export default tokengate;

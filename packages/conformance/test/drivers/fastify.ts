@@ -93,9 +93,14 @@ function mount(app: FastifyInstance): void {
  * `jwtAuth(inner)` as an `onRequest` hook of an encapsulated `/inner` context. `errorHandler`
  * `'app'` gives the app a `setErrorHandler` of its own that renders refusals from what the error
  * carries (`statusCode`, `headers`, `code`…); the driver then also checks that every refusal
- * reached it. `'default'` leaves Fastify's default handler in place.
+ * reached it. `'default'` leaves Fastify's default handler in place. `createApp` makes the app
+ * (Fastify 5 by default; Fastify 4 is installed under the alias `fastify4`).
  */
-export function fastifyDriver(name: string, errorHandler: 'default' | 'app'): Driver {
+export function fastifyDriver(
+  name: string,
+  errorHandler: 'default' | 'app',
+  createApp: () => FastifyInstance = () => Fastify(),
+): Driver {
   return {
     name,
     readHeader: (raw, header) => {
@@ -107,7 +112,7 @@ export function fastifyDriver(name: string, errorHandler: 'default' | 'app'): Dr
       typeof (raw as FastifyRequest).raw === 'object' &&
       typeof (raw as FastifyRequest).routeOptions === 'object',
     async start(options, inner): Promise<Target> {
-      const app = Fastify();
+      const app = createApp();
       if (errorHandler === 'app') {
         app.setErrorHandler((error, _request, reply) => {
           if (!isAuthError(error)) return reply.send(error);

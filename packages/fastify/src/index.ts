@@ -96,7 +96,7 @@ export function jwtAuth<S extends StandardSchemaV1 | undefined = undefined>(
 ): AuthMiddleware<ClaimsOf<S>> {
   const verifier = createVerifier(options);
   const hook: AuthHook = function tokengate(request, reply, done) {
-    authenticate(verifier, nodeRequest(request.raw, request, request.originalUrl)).then(
+    authenticate(verifier, nodeRequest(request.raw, request, originalUrl(request))).then(
       (outcome) => {
         // Both slots, always: what this hook concluded replaces an earlier one's context.
         request.auth = outcome.auth as AuthContext<RegisteredClaims> | undefined;
@@ -117,6 +117,15 @@ export function jwtAuth<S extends StandardSchemaV1 | undefined = undefined>(
  * validates the payload; `request.auth` is typed app-wide, by {@link Register}.
  */
 export type TokengatePluginOptions = Omit<FastifyAuthOptions, 'claims'> & { claims?: StandardSchemaV1 };
+
+/**
+ * The URL the client sent, before any `rewriteUrl` (for DPoP's `htu`); undefined when not
+ * rewritten (the request's own URL then). Read off the Node request: Fastify's `originalUrl`
+ * getter caches on the request object, a change of its shape on every request.
+ */
+function originalUrl(request: FastifyRequest): string | undefined {
+  return (request.raw as { originalUrl?: string }).originalUrl;
+}
 
 /** Options Fastify itself reads from `register(plugin, options)`; they are not tokengate's. */
 const REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers']);
@@ -198,7 +207,7 @@ export function protectedResourceMetadata(options: FastifyAuthOptions<any>): Aut
     const headers = request.headers['access-control-request-headers'];
     const answer = endpoint.answer(
       request.method,
-      request.originalUrl,
+      originalUrl(request) ?? request.url,
       Array.isArray(headers) ? headers.join(', ') : headers,
     );
     if (!answer) return done();

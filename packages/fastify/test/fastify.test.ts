@@ -2,7 +2,7 @@
  * What the conformance table (packages/conformance, two Fastify drivers) cannot show: Fastify's
  * scopes, its error handlers (app-wide, per route, none), its logger, and plugin registration.
  */
-import { createTestIssuer, type TestIssuer } from '@tokengate/core/testing';
+import { createDpopClient, createTestIssuer, type TestIssuer } from '@tokengate/core/testing';
 import Fastify, { type FastifyError } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -247,5 +247,26 @@ describe('protectedResourceMetadata()', () => {
     expect(refused.headers['www-authenticate']).toContain(
       'resource_metadata="https://api.example.com/.well-known/oauth-protected-resource/mcp"',
     );
+  });
+});
+
+describe('DPoP', () => {
+  it('checks htu against the URL the client sent, before Fastify rewrites it (rewriteUrl)', async () => {
+    const app = Fastify({ rewriteUrl: (req) => (req.url ?? '/').replace(/^\/v1/, '') });
+    await app.register(tokengate, { ...options, dpop: 'required' });
+    app.get('/orders', async (request) => ({ binding: request.auth?.binding }));
+    const client = await createDpopClient();
+    const token = await idp.sign({ sub: 'alice' }, { dpop: client });
+    const send = async (url: string) =>
+      app.inject({
+        url: '/v1/orders',
+        headers: {
+          host: 'api.example.com',
+          authorization: `DPoP ${token}`,
+          dpop: await client.proof({ method: 'GET', url, accessToken: token }),
+        },
+      });
+    expect((await send('http://api.example.com/v1/orders')).json()).toEqual({ binding: 'dpop' });
+    expect((await send('http://api.example.com/orders')).json()).toMatchObject({ reason: 'url' });
   });
 });

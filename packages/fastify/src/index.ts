@@ -151,10 +151,14 @@ const plugin: FastifyPluginAsync<TokengatePluginOptions> = async (fastify, optio
 /**
  * The route-level error handler the plugin gives routes that have none: an {@link AuthError} is
  * answered by {@link answer} when the scope's handler is Fastify's default; anything else, and
- * every error when the app has a handler of its own, goes on to that handler.
+ * every error when the app has a handler of its own, goes on to that handler (`reply.send(error)`
+ * passes an `Error` to the next handler; a thrown non-`Error` value would be sent as a payload, so
+ * it is handed to the scope's handler directly, as Fastify would have).
  */
-function routeErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  if (!isAuthError(error) || !answer(error, request, reply)) reply.send(error);
+function routeErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): unknown {
+  if (isAuthError(error) && answer(error, request, reply)) return undefined;
+  if (error instanceof Error) return reply.send(error);
+  return request.server.errorHandler(error, request, reply);
 }
 
 /**

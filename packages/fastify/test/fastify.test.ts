@@ -149,6 +149,29 @@ describe('errors', () => {
     expect(plain.json()).toMatchObject({ code: 'missing_token', error: 'unauthorized' });
   });
 
+  it("leaves other errors as Fastify answers them, with or without the app's handler (a thrown string too)", async () => {
+    for (const handler of [false, true]) {
+      const app = Fastify();
+      if (handler)
+        app.setErrorHandler((error, _request, reply) => reply.code(499).send({ mine: String(error) }));
+      await app.register(tokengate, { ...options, credentialsRequired: false });
+      app.get('/string', async () => {
+        throw 'boom';
+      });
+      app.get('/teapot', async () => {
+        throw Object.assign(new Error('teapot'), { statusCode: 418 });
+      });
+      const [string, teapot] = [await app.inject('/string'), await app.inject('/teapot')];
+      if (handler) {
+        expect([string.statusCode, string.json()]).toEqual([499, { mine: 'boom' }]);
+        expect([teapot.statusCode, teapot.json()]).toEqual([499, { mine: 'Error: teapot' }]);
+      } else {
+        expect([string.statusCode, string.body]).toEqual([500, 'boom']);
+        expect([teapot.statusCode, teapot.json().message]).toEqual([418, 'teapot']);
+      }
+    }
+  });
+
   it('a 503 carries Retry-After; a throwing secret function is the app’s 500, not a refusal', async () => {
     const app = Fastify();
     app.register(async (down) => {

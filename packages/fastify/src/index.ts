@@ -77,7 +77,9 @@ export interface AuthMiddleware<C> extends AuthHook {
  * has an error handler of the app's (`setErrorHandler`), the error goes there, and its answer is
  * what goes out; with Fastify's default handler the refusal is answered here, with the JSON body
  * every tokengate adapter sends (`{ error, code, error_description }`), the status,
- * `WWW-Authenticate` and `Retry-After`, and logged as Fastify's default handler logs errors.
+ * `WWW-Authenticate` and `Retry-After`, and logged as Fastify's default handler logs errors
+ * (without the token). Such a refusal does not enter Fastify's error path, so `onError` hooks do
+ * not see it; `onError` in the options does.
  *
  * @example
  * ```ts
@@ -330,9 +332,9 @@ function answer(error: AuthError, request: FastifyRequest, reply: FastifyReply):
 }
 
 /**
- * Where a failure goes: a tokengate refusal is answered by {@link answer} when no app handler
- * wants it; everything else (an app handler's refusal, or a throwing `secret` function — the
- * app's bug, not the client's) goes to Fastify's error path through `done`.
+ * Where a failure goes: a tokengate refusal is answered by {@link answer} when the app has no
+ * error handler; otherwise it, and anything that is not a refusal (a throwing `secret` function:
+ * the app's bug, not the client's), goes to Fastify's error path through `done`.
  */
 function fail(
   error: unknown,

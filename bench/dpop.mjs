@@ -143,8 +143,8 @@ async function startRedis() {
 }
 
 async function main() {
-  const { createProofChecker } = await import(`${ROOT}packages/core/dist/dpop/proof.js`);
-  const { resolveDpop } = await import(`${ROOT}packages/core/dist/dpop/options.js`);
+  const { createProofChecker } = await import(`${ROOT}packages/core/dist/oauth/dpop/proof.js`);
+  const { resolveDpop } = await import(`${ROOT}packages/core/dist/oauth/dpop/options.js`);
   const { selectBackend } = await import(`${ROOT}packages/core/dist/crypto/index.js`);
   const client = makeClient();
   const token = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9.c2lnbmF0dXJl';

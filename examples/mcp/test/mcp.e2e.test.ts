@@ -6,7 +6,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { validateResourceMetadata } from '../../../packages/core/test/resource/rfc9728.js';
+import { validateResourceMetadata } from '../../../packages/core/test/oauth/rfc9728.js';
 import { ClientCredentialsClient, type Exchange, recordingFetch } from '../src/client.js';
 import {
   type AuthorizationServer,

@@ -4,8 +4,8 @@
  * backend. Each framework runs two apps, cache on and `cache: false`, with the same options; at
  * every step both answer the same status, `WWW-Authenticate` and body (the context as JSON, or
  * the error). The harness, its commands and its revocation model are in
- * `packages/core/test/differential/harness.ts`; the core verifier runs many more steps in
- * `packages/core/test/cache-differential.test.ts`.
+ * `packages/core/test/token/differential-harness.ts`; the core verifier runs many more steps in
+ * `packages/core/test/token/cache-differential.test.ts`.
  *
  * Replay a failure with the seed it prints: `TOKENGATE_DIFF_SEED=<seed> npx vitest run <this file>`.
  */
@@ -27,7 +27,7 @@ import {
   type RemoteIdp,
   runDifferential,
   type Verdict,
-} from '../../core/test/differential/harness.js';
+} from '../../core/test/token/differential-harness.js';
 import { fastifyListener } from './drivers/fastify.js';
 import { listen } from './http.js';
 import type { CaseResponse, Target } from './routes.js';

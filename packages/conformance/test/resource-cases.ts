@@ -1,6 +1,6 @@
 import type { AuthErrorCode, TokengateOptions } from '@tokengate/core';
 import { expect } from 'vitest';
-import { validateResourceMetadata } from '../../core/test/resource/rfc9728.js';
+import { validateResourceMetadata } from '../../core/test/oauth/rfc9728.js';
 import type { Case, CaseEnv, Expected } from './cases.js';
 import { ISS } from './fixtures.js';
 import type { CaseRequest } from './routes.js';

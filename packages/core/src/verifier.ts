@@ -1,21 +1,21 @@
-import { TokenCache } from './cache.js';
-import type { AuthContext } from './context.js';
+import { toSeconds } from './config/duration.js';
+import { assertKnownOptions, type ClaimsOf, OPTION_NAMES, type TokengateOptions } from './config/options.js';
+import { type Profile, resolveProfiles } from './config/profiles.js';
+import { type RequestSettings, resolveSettings } from './config/settings.js';
+import { positiveInt } from './config/validate.js';
+import type { AuthContext } from './context/types.js';
 import { selectBackend } from './crypto/index.js';
-import { toSeconds } from './duration.js';
-import { AuthError, isAuthError } from './errors.js';
-import { callHook } from './hooks.js';
-import { logStartupFailure } from './keys/log.js';
-import type { VerificationKey } from './keys/sources.js';
-import { positiveInt } from './option-values.js';
-import { assertKnownOptions, type ClaimsOf, OPTION_NAMES, type TokengateOptions } from './options.js';
-import { type Profile, resolveProfiles } from './profiles.js';
-import { checkResourceOptions } from './resource-metadata.js';
-import { assertRevocationTolerance, type RevocationStore } from './revocation.js';
-import type { StandardSchemaV1 } from './schema.js';
-import { type RequestSettings, resolveSettings } from './settings.js';
-import { checkSignature, checkToken, contextOf } from './verify-token.js';
+import { AuthError, isAuthError } from './errors/auth-error.js';
+import type { VerificationKey } from './keys/key-set.js';
+import { logStartupFailure } from './keys/remote/events.js';
+import { checkResourceOptions } from './oauth/resource-metadata.js';
+import { callHook } from './request/hooks.js';
+import { assertRevocationTolerance, type RevocationStore } from './revocation/store.js';
+import { TokenCache } from './token/cache.js';
+import type { StandardSchemaV1 } from './token/schema.js';
+import { checkSignature, checkToken, contextOf } from './token/verify-uncached.js';
 
-export type { RequestSettings } from './settings.js';
+export type { RequestSettings } from './config/settings.js';
 
 /**
  * Verifies compact JWS tokens against one configuration. Create it once at start-up (it holds

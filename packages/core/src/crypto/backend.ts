@@ -1,4 +1,4 @@
-import type { Algorithm, KeyType } from '../algorithms.js';
+import type { Algorithm, KeyType } from '../token/algorithms.js';
 
 /** What a backend learned about a key when importing it. */
 export interface ImportedKey {

@@ -1,4 +1,4 @@
-import type { Algorithm } from '../algorithms.js';
+import type { Algorithm } from '../token/algorithms.js';
 import { type CryptoBackend, ECDSA_SIGNATURE_BYTES, hashOf, type ImportedKey } from './backend.js';
 
 type NodeKeyObject = {

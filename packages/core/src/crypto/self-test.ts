@@ -1,5 +1,5 @@
-import type { Algorithm } from '../algorithms.js';
-import { decodeBase64url } from '../base64url.js';
+import type { Algorithm } from '../token/algorithms.js';
+import { decodeBase64url } from '../token/base64url.js';
 import type { CryptoBackend, ImportedKey } from './backend.js';
 
 /**

@@ -1,6 +1,6 @@
 import { exportJWK, importSPKI, importX509 } from 'jose';
-import type { Algorithm, KeyType } from '../algorithms.js';
-import { decodeBase64url } from '../base64url.js';
+import type { Algorithm, KeyType } from '../token/algorithms.js';
+import { decodeBase64url } from '../token/base64url.js';
 import { type CryptoBackend, ECDSA_SIGNATURE_BYTES, hashOf, type ImportedKey } from './backend.js';
 
 interface WebHandle {

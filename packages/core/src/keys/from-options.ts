@@ -1,10 +1,7 @@
-import { ALGORITHMS, type Algorithm, isAlgorithm, isSymmetric } from '../algorithms.js';
+import type { IssuerOptions, Secret, SecretResolver, TokengateOptions } from '../config/options.js';
+import { list } from '../config/validate.js';
 import type { CryptoBackend } from '../crypto/index.js';
-import { list } from '../option-values.js';
-import type { IssuerOptions, Secret, SecretResolver, TokengateOptions } from '../options.js';
-import { keySourceListener } from './log.js';
-import type { RemoteJwksOptions } from './remote.js';
-import { createRemoteKeySource } from './remote-source.js';
+import { ALGORITHMS, type Algorithm, isAlgorithm, isSymmetric } from '../token/algorithms.js';
 import {
   chain,
   importJwks,
@@ -14,7 +11,10 @@ import {
   secretResolverSource,
   staticKeySource,
   type VerificationKey,
-} from './sources.js';
+} from './key-set.js';
+import { keySourceListener } from './remote/events.js';
+import { createRemoteKeySource } from './remote/key-source.js';
+import type { RemoteJwksOptions } from './remote/remote-jwks.js';
 
 /** The options that name a key source; at most one may be given. */
 export const KEY_OPTIONS = ['secret', 'publicKey', 'jwks', 'jwksUri'] as const;

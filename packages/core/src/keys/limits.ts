@@ -1,5 +1,5 @@
-import type { Algorithm } from '../algorithms.js';
 import type { ImportedKey } from '../crypto/index.js';
+import type { Algorithm } from '../token/algorithms.js';
 
 /**
  * Bounds on the keys tokengate verifies with, and on the work one token can cause.

@@ -1,4 +1,4 @@
-import { type Duration, toSeconds as durationToSeconds } from '../duration.js';
+import { type Duration, toSeconds as durationToSeconds } from '../config/duration.js';
 
 /**
  * Reads a test duration as whole seconds: core's {@link durationToSeconds} (a number of seconds

@@ -1,0 +1,70 @@
+import type { CryptoBackend } from '../../crypto/index.js';
+import type { Algorithm } from '../../token/algorithms.js';
+import { importJwks, type KeySource, selectKeys, type VerificationKey } from '../key-set.js';
+import { getIssuerJwks } from './discovery.js';
+import { getRemoteJwks, type RemoteJwk, type RemoteJwks, type RemoteJwksOptions } from './remote-jwks.js';
+
+/** Options of {@link createRemoteKeySource}. */
+export interface RemoteKeySourceOptions {
+  /** A JWKS URL, or… */
+  jwksUri?: string | URL;
+  /** …an issuer whose keys are found by OIDC discovery. */
+  issuer?: string;
+  /** The signature backend that imports the keys. */
+  backend: CryptoBackend;
+  /** The app's allow-list, when given. */
+  algorithms: readonly Algorithm[] | undefined;
+  /** Fetch timing and transport. */
+  fetchOptions: RemoteJwksOptions;
+}
+
+/**
+ * The key source of `jwksUri` and of issuer discovery: the shared remote key set (fetched once
+ * per process, refreshed on unknown `kid` with a cooldown, stale-if-error), imported once per
+ * key-set version. A `kid` already held is answered synchronously, without a fetch or a promise.
+ */
+export function createRemoteKeySource(options: RemoteKeySourceOptions): KeySource {
+  const remote: RemoteJwks =
+    options.jwksUri !== undefined
+      ? getRemoteJwks(options.jwksUri, options.fetchOptions)
+      : getIssuerJwks(options.issuer!, options.fetchOptions);
+  const imported = new WeakMap<readonly RemoteJwk[], VerificationKey[] | Promise<VerificationKey[]>>();
+
+  function keysOf(jwks: readonly RemoteJwk[]): VerificationKey[] | Promise<VerificationKey[]> {
+    let keys = imported.get(jwks);
+    if (keys === undefined) {
+      const result = importJwks(
+        { keys: jwks as unknown as JsonWebKey[] },
+        options.backend,
+        options.algorithms,
+      );
+      keys = result instanceof Promise ? result.then((r) => r.keys) : result.keys;
+      imported.set(jwks, keys);
+    }
+    return keys;
+  }
+
+  return {
+    symmetric: false,
+    keysFor(header) {
+      const kid = typeof header.kid === 'string' ? header.kid : undefined;
+      const held = remote.peek();
+      if (held && (kid === undefined || held.keys.some((k) => k.kid === kid))) {
+        const keys = keysOf(held.keys);
+        return keys instanceof Promise
+          ? keys.then((k) => selectKeys(k, header, true))
+          : selectKeys(keys, header, true);
+      }
+      return remote.getKeys(kid).then(async (set) => selectKeys(await keysOf(set.keys), header, true));
+    },
+    fixed: false,
+    async ready() {
+      const set = await remote.getKeys();
+      const keys = await keysOf(set.keys);
+      if (keys.length === 0)
+        throw new TypeError(
+          `tokengate: the key set at ${remote.url} has no key usable with the allowed algorithms`,
+        );
+    },
+  };
+}

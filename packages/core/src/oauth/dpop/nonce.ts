@@ -1,0 +1,84 @@
+import { type Duration, toSeconds } from '../../config/duration.js';
+import { encodeBase64url } from '../../token/base64url.js';
+import { hmacSha256, safeEqual } from './digest.js';
+
+/** Options of the server-provided DPoP nonces (RFC 9449 §8): `nonce: true` or this object. */
+export interface DpopNonceOptions {
+  /**
+   * Key that signs the nonces (at least 32 bytes). Give every instance of the API the same one so
+   * that a nonce issued by one is accepted by the others. By default, 32 random bytes per process.
+   */
+  secret?: string | Uint8Array;
+  /**
+   * How long a nonce is current, in seconds or as a duration string. The previous nonce stays
+   * accepted for one more period, so a client never sees a nonce expire under it.
+   * @default '5m'
+   */
+  lifetime?: Duration;
+  /** Clock, for tests. @default Date.now */
+  now?: () => number;
+}
+
+/** Issues and checks stateless nonces: `<period in base 36>.<HMAC of the period>`. */
+export interface NonceSource {
+  /** The nonce clients must use now (sent as `DPoP-Nonce`). */
+  current(): string | Promise<string>;
+  /** Whether `nonce` is the current or the previous period's nonce. */
+  check(nonce: string): boolean | Promise<boolean>;
+}
+
+const SIGNATURE_CHARS = 22; // 128 bits of the HMAC, base64url
+
+/** Resolves the `dpop.nonce` option; `undefined` when nonces are off. */
+export function createNonceSource(option: boolean | DpopNonceOptions | undefined): NonceSource | undefined {
+  if (option === undefined || option === false) return undefined;
+  if (option !== true && (typeof option !== 'object' || option === null)) {
+    throw new TypeError('tokengate: option "dpop.nonce" must be a boolean or { secret, lifetime }');
+  }
+  const settings: DpopNonceOptions = option === true ? {} : option;
+  for (const name of Object.keys(settings)) {
+    if (name !== 'secret' && name !== 'lifetime' && name !== 'now') {
+      throw new TypeError(`tokengate: unknown option "dpop.nonce.${name}"`);
+    }
+  }
+  let key: Uint8Array;
+  if (settings.secret === undefined) key = crypto.getRandomValues(new Uint8Array(32));
+  else if (typeof settings.secret === 'string') key = new TextEncoder().encode(settings.secret);
+  else if (settings.secret instanceof Uint8Array) key = settings.secret;
+  else throw new TypeError('tokengate: option "dpop.nonce.secret" must be a string or a Uint8Array');
+  if (key.length < 32) throw new TypeError('tokengate: option "dpop.nonce.secret" must be at least 32 bytes');
+  const lifetime = toSeconds(settings.lifetime ?? '5m', 'dpop.nonce.lifetime');
+  if (lifetime < 1) throw new TypeError('tokengate: option "dpop.nonce.lifetime" must be at least 1 second');
+  const now = settings.now ?? Date.now;
+  const memo = new Map<number, string>();
+
+  const period = () => Math.floor(now() / 1000 / lifetime);
+  const nonceFor = (p: number): string | Promise<string> => {
+    const known = memo.get(p);
+    if (known !== undefined) return known;
+    const label = p.toString(36);
+    const finish = (mac: Uint8Array) => {
+      const nonce = `${label}.${encodeBase64url(mac).slice(0, SIGNATURE_CHARS)}`;
+      if (memo.size > 4) memo.clear();
+      memo.set(p, nonce);
+      return nonce;
+    };
+    const mac = hmacSha256(key, `tokengate dpop nonce ${label}`);
+    return mac instanceof Promise ? mac.then(finish) : finish(mac);
+  };
+
+  return {
+    current: () => nonceFor(period()),
+    check(nonce) {
+      if (typeof nonce !== 'string' || nonce.length > 64) return false;
+      const dot = nonce.indexOf('.');
+      const p = dot > 0 ? Number.parseInt(nonce.slice(0, dot), 36) : Number.NaN;
+      const current = period();
+      if (!(p === current || p === current - 1) || nonce.slice(0, dot) !== p.toString(36)) return false;
+      const expected = nonceFor(p);
+      return expected instanceof Promise
+        ? expected.then((e) => safeEqual(e, nonce))
+        : safeEqual(expected, nonce);
+    },
+  };
+}

@@ -1,0 +1,132 @@
+import type { Profile, Profiles } from '../config/profiles.js';
+import { VerifiedContext } from '../context/build.js';
+import type { JwtHeader } from '../context/types.js';
+import type { CryptoBackend } from '../crypto/index.js';
+import { AuthError } from '../errors/auth-error.js';
+import type { VerificationKey } from '../keys/key-set.js';
+import type { Algorithm } from './algorithms.js';
+import { quoteAlg } from './algorithms.js';
+import { checkClaims, checkHeaderType } from './claims.js';
+import { type DecodedJwt, decodeJwt } from './jws.js';
+import type { StandardSchemaV1 } from './schema.js';
+
+/**
+ * Verifying a token from scratch, in the order a request meets the steps: the cheap structural,
+ * header and claims checks first ({@link checkToken}, no key lookup), then the keys
+ * (`profile.keys.keysFor`), the signature ({@link checkSignature}), and the claims schema
+ * ({@link contextOf}). The verifier composes them; the cache skips only the signature and the
+ * schema, and only on the terms of its contract (see `cache.ts`).
+ */
+
+/** A token that passed {@link checkToken}: decoded, with the issuer profile that governs it. */
+export interface CheckedToken extends DecodedJwt {
+  readonly header: JwtHeader & { alg: Algorithm };
+  readonly profile: Profile;
+}
+
+function algNotAllowed(alg: unknown): AuthError {
+  return new AuthError('invalid_token', `algorithm ${quoteAlg(alg)} is not allowed`, {
+    reason: 'alg_not_allowed',
+  });
+}
+
+/**
+ * Decodes a token and runs every check that needs no key: structure, the algorithm allow-list,
+ * unsupported JWS extensions, the issuer profile, `typ`, and the registered claims at `now`
+ * (seconds).
+ * @throws AuthError `invalid_token`.
+ */
+export function checkToken(token: string, now: number, profiles: Profiles): CheckedToken {
+  const decoded = decodeJwt(token);
+  const header = decoded.header;
+  if (!profiles.allowed.has(header.alg as Algorithm)) throw algNotAllowed(header.alg);
+  if (header.crit !== undefined || header.b64 !== undefined) {
+    throw new AuthError('invalid_token', 'token uses JWS extensions ("crit"/"b64") that are not supported', {
+      reason: 'malformed',
+    });
+  }
+  const profile = profiles.select(decoded.payload);
+  if (!profile.algorithms.has(header.alg as Algorithm)) throw algNotAllowed(header.alg);
+  checkHeaderType(header, profile.policy);
+  checkClaims(decoded.payload, profile.policy, now);
+  // A literal, not a spread: spreading the decoded object cost 7 % of an uncached HS256 verify.
+  return {
+    header: header as CheckedToken['header'],
+    payload: decoded.payload,
+    signingInput: decoded.signingInput,
+    signature: decoded.signature,
+    profile,
+  };
+}
+
+/**
+ * Checks the signature against the candidate keys in order; returns the key that verified
+ * (synchronously when the backend is synchronous, as node:crypto is).
+ * @throws AuthError `invalid_token` (`bad_signature`) when none does.
+ */
+export function checkSignature(
+  token: CheckedToken,
+  keys: readonly VerificationKey[],
+  backend: CryptoBackend,
+): VerificationKey | Promise<VerificationKey> {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const result = backend.verify(token.header.alg, key.key, token.signingInput, token.signature);
+    if (result instanceof Promise) return checkSignatureAsync(token, keys, backend, i, result);
+    if (result) return key;
+  }
+  throw badSignature();
+}
+
+async function checkSignatureAsync(
+  token: CheckedToken,
+  keys: readonly VerificationKey[],
+  backend: CryptoBackend,
+  from: number,
+  pending: Promise<boolean>,
+): Promise<VerificationKey> {
+  if (await pending) return keys[from]!;
+  for (let i = from + 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (await backend.verify(token.header.alg, key.key, token.signingInput, token.signature)) return key;
+  }
+  throw badSignature();
+}
+
+function badSignature(): AuthError {
+  return new AuthError('invalid_token', 'token signature is invalid', { reason: 'bad_signature' });
+}
+
+/**
+ * The context of a verified token: the claims are the schema's output when a `claims` schema is
+ * given (synchronously when there is no schema or it validates synchronously).
+ * @throws AuthError `invalid_token` (`claims`) when the schema refuses the payload.
+ */
+export function contextOf<C>(
+  token: string,
+  checked: CheckedToken,
+  schema: StandardSchemaV1 | undefined,
+): VerifiedContext<C> | Promise<VerifiedContext<C>> {
+  const build = (claims: unknown) =>
+    new VerifiedContext<C>(token, checked.header, claims as C, checked.payload, checked.profile);
+  if (schema === undefined) return build(checked.payload);
+  const result = schema['~standard'].validate(checked.payload);
+  return result instanceof Promise ? result.then((r) => build(claimsOf(r))) : build(claimsOf(result));
+}
+
+function claimsOf(result: StandardSchemaV1.Result<unknown>): unknown {
+  if (result.issues) {
+    const paths = result.issues
+      .slice(0, 5)
+      .map(
+        (issue) =>
+          (issue.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.') || '(root)',
+      );
+    throw new AuthError(
+      'invalid_token',
+      `token claims do not match the schema (at ${[...new Set(paths)].join(', ')})`,
+      { reason: 'claims' },
+    );
+  }
+  return result.value;
+}

@@ -3,11 +3,12 @@
 //     the root LICENSE);
 //  2. each tarball: README, LICENSE, complete metadata, no `workspace:` range, every source map
 //     resolving inside the tarball; publint and arethetypeswrong on the tarball itself;
-//  3. install the tarballs, with the third-party packages the README's `npm install` lines name,
+//  3. install the tarballs, with the third-party packages the documents' `npm install` lines name,
 //     into a fresh npm project and a fresh strict pnpm project (isolated, nothing hoisted);
 //  4. in both: each adapter's quick-start app against a local identity provider, and the CLI;
-//  5. in the pnpm project: every README / docs/recipes.md snippet type-checks under `strict` and
-//     runs (examples/readme's test, with the snippets resolving the installed tarballs).
+//  5. in the pnpm project: every snippet of README.md, the guides docs/*.md and the package READMEs
+//     (scripts/packaging/documents.mjs lists them) type-checks under `strict` and runs
+//     (examples/readme's test, with the snippets resolving the installed tarballs).
 // Set TOKENGATE_KEEP_PACKED=1 to keep the temporary directory for inspection.
 import { execFile, spawn } from 'node:child_process';
 import {
@@ -22,6 +23,7 @@ import {
 import { tmpdir } from 'node:os';
 import { basename, join, posix } from 'node:path';
 import { promisify } from 'node:util';
+import { snippetDocuments } from './packaging/documents.mjs';
 import { installLines } from './packaging/install-lines.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -167,11 +169,7 @@ try {
   );
 
   // 3. Fresh projects: every tarball, plus the third-party packages the docs' install lines name.
-  const docs = [
-    'README.md',
-    'docs/recipes.md',
-    ...packages.map(({ dir }) => `packages/${dir}/README.md`),
-  ].map((doc) => readFileSync(join(root, doc), 'utf8'));
+  const docs = snippetDocuments(root).map((doc) => readFileSync(join(root, doc), 'utf8'));
   const lines = docs.flatMap(installLines);
   const spec = (name) => {
     const own = packages.find(({ pkg }) => pkg.name === name);
@@ -263,6 +261,13 @@ try {
   const snippetFiles = [
     ...new Set(docs.flatMap((doc) => [...doc.matchAll(/<!-- snippet: (\S+) -->/g)].map((m) => m[1]))),
   ];
+  // The same snippets as examples/readme's test compares and runs: none may escape this check.
+  assert(
+    snippetFiles.includes('examples/readme/express-quickstart.mjs') && snippetFiles.length > 20,
+    `too few snippets found in the documents (${snippetFiles.length}): is a guide missing?`,
+  );
+  const names = snippetFiles.map((file) => basename(file));
+  assert(new Set(names).size === names.length, `two snippet files share a name: ${names.join(', ')}`);
   const snippetDir = join(pnpmDir, 'snippets');
   mkdirSync(snippetDir);
   for (const file of snippetFiles) {
@@ -312,10 +317,11 @@ try {
     }),
   );
   await Promise.all([
-    check('README snippets type-check under strict (pnpm install of the tarballs)', () =>
-      run(join(pnpmDir, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: pnpmDir }),
+    check(
+      `${snippetFiles.length} README and guide snippets type-check under strict (pnpm install of the tarballs)`,
+      () => run(join(pnpmDir, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: pnpmDir }),
     ),
-    check('README snippets run (pnpm install of the tarballs)', () =>
+    check('README and guide snippets run (pnpm install of the tarballs)', () =>
       run(bin('vitest'), ['run', 'examples/readme'], {
         cwd: root,
         env: { TOKENGATE_SNIPPET_DIR: snippetDir },

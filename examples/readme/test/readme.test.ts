@@ -1,8 +1,10 @@
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createTestIssuer, type TestIssuer, type TestIssuerServer } from '@tokengate/core/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error: a plain .mjs script, shared with scripts/check-packages.mjs and scripts/sync-readme.mjs
+import { brokenLinks, snippetDocuments, unmarkedCodeBlocks } from '../../../scripts/packaging/documents.mjs';
 // @ts-expect-error: a plain .mjs script, shared with scripts/check-packages.mjs
 import { importedPackages, installLines } from '../../../scripts/packaging/install-lines.mjs';
 
@@ -14,16 +16,8 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
  */
 const snippetDir = process.env.TOKENGATE_SNIPPET_DIR ?? `${root}examples/readme`;
 const snippetPath = (file: string) => `${snippetDir}/${file.split('/').at(-1)}`;
-const PACKAGE_READMES = readdirSync(`${root}packages`)
-  .map((dir) => `packages/${dir}/README.md`)
-  .filter((doc) => {
-    try {
-      return readFileSync(`${root}${doc}`, 'utf8').includes('<!-- snippet:');
-    } catch {
-      return false;
-    }
-  });
-const DOCS = ['README.md', 'docs/recipes.md', ...PACKAGE_READMES];
+/** README.md (the front page), the guides docs/*.md, and packages/*\/README.md. */
+const DOCS: string[] = snippetDocuments(root);
 const SNIPPET = /<!-- snippet: (\S+) -->\s*```\w*\n([\s\S]*?)```/g;
 const snippets = DOCS.flatMap((doc) =>
   [...readFileSync(`${root}${doc}`, 'utf8').matchAll(SNIPPET)].map((m) => ({
@@ -33,13 +27,78 @@ const snippets = DOCS.flatMap((doc) =>
   })),
 );
 
-describe('code blocks of the README and docs/recipes.md', () => {
+describe('code blocks of the README and the guides (docs/*.md)', () => {
   it('are all backed by files', () => {
-    expect(snippets.filter((s) => s.doc === 'README.md').length).toBeGreaterThan(3);
+    // The front page shows one quick start per framework; the topics live in the guides.
+    expect(snippets.filter((s) => s.doc === 'README.md').map((s) => s.file)).toEqual(
+      expect.arrayContaining([
+        'examples/readme/express-quickstart.mjs',
+        'examples/readme/koa-quickstart.mjs',
+        'examples/readme/hono-quickstart.mjs',
+      ]),
+    );
     expect(snippets.filter((s) => s.doc === 'docs/recipes.md').length).toBeGreaterThan(3);
+    expect(
+      snippets.filter((s) => s.doc.startsWith('docs/') && s.doc !== 'docs/recipes.md').length,
+    ).toBeGreaterThan(10);
   });
   it.each(snippets)('$doc: $file matches its file', ({ file, block }) => {
     expect(block.trim()).toBe(readFileSync(`${root}${file}`, 'utf8').trim());
+  });
+  it.each(DOCS.filter((doc) => !doc.startsWith('packages/')))(
+    '%s: no JavaScript or TypeScript block escapes being a snippet file',
+    (doc) => {
+      expect(unmarkedCodeBlocks(readFileSync(`${root}${doc}`, 'utf8'))).toEqual([]);
+    },
+  );
+});
+
+describe('links', () => {
+  it('the check finds what it must: missing files and headings, folders, anchors TypeDoc spells differently, relative links in package READMEs', async () => {
+    const { mkdirSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = `${mkdtempSync(`${tmpdir()}/tokengate-links-`)}/`;
+    mkdirSync(`${dir}docs`);
+    mkdirSync(`${dir}packages/x`, { recursive: true });
+    mkdirSync(`${dir}examples/app`, { recursive: true });
+    writeFileSync(`${dir}SECURITY.md`, '# Security\n');
+    writeFileSync(`${dir}CONTRIBUTING.md`, '# Contributing\n');
+    writeFileSync(
+      `${dir}README.md`,
+      '# Front\n\n## Try it (Node ≥ 20)\n\n[ok](docs/guide.md#a-b) [ok](SECURITY.md)\n',
+    );
+    writeFileSync(
+      `${dir}docs/guide.md`,
+      [
+        '# Guide',
+        '## A `b`',
+        '## A b',
+        '[ok](#a-b-1) [ok](../README.md#front) [no heading](#c) [no file](other.md)',
+        '[folder](../examples/app) [typedoc](../README.md#try-it-node--20)',
+        '```md',
+        '[inside a code block](nowhere.md)',
+        '```',
+      ].join('\n\n'),
+    );
+    writeFileSync(
+      `${dir}packages/x/README.md`,
+      '[relative](../../README.md) [absolute](https://github.com/tokengate/tokengate/blob/main/docs/guide.md#zzz)\n',
+    );
+    const found: string[] = brokenLinks(dir);
+    expect(found.map((line) => line.split(' — ')[0])).toEqual([
+      'docs/guide.md: #c',
+      'docs/guide.md: other.md',
+      'docs/guide.md: ../examples/app',
+      'docs/guide.md: ../README.md#try-it-node--20',
+      'packages/x/README.md: ../../README.md',
+      'packages/x/README.md: https://github.com/tokengate/tokengate/blob/main/docs/guide.md#zzz',
+    ]);
+    expect(found[3]).toContain('TypeDoc');
+    rmSync(dir, { recursive: true });
+  });
+
+  it("every relative link and anchor of README.md, docs/*.md, SECURITY.md and CONTRIBUTING.md resolves (under GitHub's anchors and TypeDoc's), and package READMEs link by absolute URL", () => {
+    expect(brokenLinks(root)).toEqual([]);
   });
 });
 
@@ -131,7 +190,7 @@ async function loadModule(file: string, replacements: Record<string, string> = {
 
 const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
 
-describe('README snippets run', () => {
+describe('README and guide snippets run', () => {
   it('express quick start', async () => {
     const app = await load('examples/readme/express-quickstart.mjs');
     const reader = await idp.sign({ sub: 'alice', scope: 'orders:read' });

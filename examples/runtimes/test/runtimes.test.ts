@@ -13,7 +13,7 @@ import {
 } from './runtimes.js';
 
 /**
- * The README promises that the Hono adapter and the core run on Bun, Deno and Cloudflare Workers.
+ * docs/frameworks.md (Hono) promises that the Hono adapter and the core run on Bun, Deno and Workers.
  * This runs one Hono app, bundled with esbuild from the built packages, on each of them (workerd
  * through Miniflare, with and without `nodejs_compat`; every runtime installed from npm) in every
  * key mode, with tokens from jose and from the core's test issuer on 127.0.0.1.
@@ -26,7 +26,7 @@ type Local = keyof typeof LOCAL;
 
 const ALL = ['HS256', 'RS256', 'PS256', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 /**
- * What each runtime uses (the README says so): Bun's and Deno's node:crypto pass every self-test;
+ * What each runtime uses (docs/frameworks.md says so): Bun's and Deno's node:crypto pass every self-test;
  * workerd has no node:crypto without `nodejs_compat`, and with it, one that cannot check ECDSA or
  * RSA-PSS signatures, so EC and RSA keys go to WebCrypto there.
  */

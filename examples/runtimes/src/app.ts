@@ -54,7 +54,7 @@ export function createApp(config: RuntimeAppConfig) {
   // Two middlewares on one key set share its fetch. `/hurried` gives up after 500 ms (hono/timeout,
   // 504): on Workers, the fetch it started is then cancelled with it, and `/patient` requests
   // waiting for that fetch must not hang.
-  const shared = { jwksUri: config.sharedJwksUri, timeoutDuration: 2_000, audience: config.audience };
+  const shared = { jwksUri: config.sharedJwksUri, timeoutDuration: '2s', audience: config.audience };
   app.use('/hurried/*', timeout(500), jwtAuth(shared));
   app.get('/hurried/claims', (c) => c.json(getAuth(c).claims));
   app.use('/patient/*', jwtAuth(shared));

@@ -61,7 +61,8 @@ const withFrozenClock = (c: Omit<Case, 'setup' | 'teardown'>): Case => ({
 });
 
 /** Remote-key timing of the cases below: the key set is fresh for 150 ms. */
-const QUICK = { cacheMaxAge: 150, cooldownDuration: 20, timeoutDuration: 300 };
+const QUICK = { cacheMaxAge: '150ms', cooldownDuration: '20ms', timeoutDuration: '300ms' };
+const QUICK_MAX_AGE_MS = 150;
 
 /**
  * The token's only verifications happen when no fresh key set is held: at the cold start (the
@@ -71,7 +72,7 @@ const QUICK = { cacheMaxAge: 150, cooldownDuration: 20, timeoutDuration: 300 };
 async function coldThenDue(env: CaseEnv, send: (request: CaseRequest) => Promise<{ status: number }>) {
   env.state.token = await remote(env).idp.sign({ sub: 'alice' });
   if ((await send(bearer(env.state.token))).status !== 200) throw new Error('setup: cold start');
-  await sleep(QUICK.cacheMaxAge + 50);
+  await sleep(QUICK_MAX_AGE_MS + 50);
   if ((await send(bearer(env.state.token))).status !== 200) throw new Error('setup: due for refresh');
 }
 
@@ -82,7 +83,7 @@ export const cacheCases: Case[] = [
     before: async (env, send) => {
       await coldThenDue(env, send);
       await remote(env).idp.rotate({ keep: false });
-      await sleep(QUICK.cacheMaxAge + 50); // no other request: the set is now due for refresh
+      await sleep(QUICK_MAX_AGE_MS + 50); // no other request: the set is now due for refresh
     },
     request: (env) => bearer(env.state.token),
     expect: invalidToken('unknown_key'),
@@ -93,12 +94,12 @@ export const cacheCases: Case[] = [
       jwksUri: remote(env).server.jwksUri,
       audience: AUD,
       ...QUICK,
-      staleIfError: 100,
+      staleIfError: '100ms',
     }),
     before: async (env, send) => {
       await coldThenDue(env, send);
       remote(env).server.faults.set('down');
-      await sleep(QUICK.cacheMaxAge + 100 + 50);
+      await sleep(QUICK_MAX_AGE_MS + 100 + 50);
     },
     request: (env) => bearer(env.state.token),
     expect: { status: 503, code: 'key_source_unavailable' },

@@ -44,7 +44,7 @@ function options(seen: { errors: AuthError[]; events: KeySourceEvent[] }, app: s
   return {
     // One URL per app: key sources are shared by URL, and each app must see its own fetch fail.
     jwksUri: `${deadUrl}&app=${app}`,
-    timeoutDuration: 2_000,
+    timeoutDuration: '2s',
     onError: ({ error }: { error: AuthError }) => seen.errors.push(error),
     onKeySourceEvent: (event: KeySourceEvent) => seen.events.push(event),
   };

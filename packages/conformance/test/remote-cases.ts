@@ -17,7 +17,7 @@ const remote = (env: CaseEnv): Remote => env.state.remote;
 const bearer = (token: string): CaseRequest => ({ headers: { authorization: `Bearer ${token}` } });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const INVALID_TOKEN = 'Bearer error="invalid_token", error_description={desc}';
-const FAST = { cooldownDuration: 30, timeoutDuration: 300 };
+const FAST = { cooldownDuration: '30ms', timeoutDuration: '300ms' };
 
 async function startIssuer(env: CaseEnv): Promise<void> {
   const idp = await createTestIssuer({ alg: 'ES256', audience: AUD });
@@ -93,7 +93,7 @@ export const remoteKeyCases: Case[] = [
       options: (env) => ({
         issuer: remote(env).server.issuer,
         audience: AUD,
-        cacheMaxAge: 20,
+        cacheMaxAge: '20ms',
         cache: false,
         ...FAST,
       }),
@@ -120,7 +120,7 @@ export const remoteKeyCases: Case[] = [
   }),
   withIssuer({
     name: 'outage before any fetch: a slow provider is a 503 within the fetch timeout',
-    options: (env) => ({ jwksUri: remote(env).server.jwksUri, audience: AUD, timeoutDuration: 200 }),
+    options: (env) => ({ jwksUri: remote(env).server.jwksUri, audience: AUD, timeoutDuration: '200ms' }),
     before: async (env) => {
       remote(env).server.faults.set('slow', { delayMs: 5000 });
       env.state.t0 = Date.now();

@@ -211,7 +211,7 @@ describe('503s through Koa, Hono and Fastify do not reveal the key source URL', 
         jwksUri: 'http://127.0.0.1:1/jwks.json?api_key=SECRETVALUE123',
         issuer: kit.issuer,
         audience: kit.audience,
-        timeoutDuration: 1000,
+        timeoutDuration: '1s',
       });
       const response = await request(listener)
         .get('/protected')

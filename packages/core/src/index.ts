@@ -1,4 +1,4 @@
-export { type Duration, toSeconds } from './config/duration.js';
+export { type Duration, type MillisecondsRule, toMilliseconds, toSeconds } from './config/duration.js';
 export type {
   AuthenticatedEvent,
   CacheOptions,
@@ -23,42 +23,35 @@ export type {
   StandardClaims,
 } from './context/types.js';
 export type { CryptoPreference } from './crypto/index.js';
-export {
-  AuthError,
-  type AuthErrorBody,
-  type AuthErrorCode,
-  type AuthErrorInit,
-  type AuthErrorReason,
-  type BearerErrorToken,
-  isAuthError,
-} from './errors/auth-error.js';
+export { AuthError, type AuthErrorBody, type AuthErrorInit, isAuthError } from './errors/auth-error.js';
 export {
   buildChallenge,
   buildDpopChallenge,
   type ChallengeParts,
   type DpopChallenge,
 } from './errors/challenge.js';
+export type { AuthErrorCode, AuthErrorReason, BearerErrorToken } from './errors/codes.js';
 export {
   discoverIssuer,
   discoveryUrls,
   getIssuerDiscovery,
-  getIssuerJwks,
   type IssuerDiscovery,
   type IssuerMetadata,
 } from './keys/remote/discovery.js';
-export type { KeySourceEventOption } from './keys/remote/events.js';
-export { KeySourceError, type KeySourceErrorKind, MAX_RESPONSE_BYTES } from './keys/remote/fetch-json.js';
+export type { KeySourceEvent, KeySourceEventOption } from './keys/remote/events.js';
+export { MAX_RESPONSE_BYTES } from './keys/remote/fetch-json.js';
+export { getIssuerJwks } from './keys/remote/issuer-jwks.js';
+export { KeySourceError, type KeySourceErrorKind } from './keys/remote/key-source-error.js';
+export type { RemoteJwksOptions } from './keys/remote/options.js';
+export type { RemoteKeySourceStats } from './keys/remote/remote-cache.js';
 export {
-  assertKeySourceUrl,
   createRemoteJwks,
   getRemoteJwks,
-  type KeySourceEvent,
   type RemoteJwk,
   type RemoteJwks,
-  type RemoteJwksOptions,
   type RemoteKeySet,
-  type RemoteKeySourceStats,
 } from './keys/remote/remote-jwks.js';
+export { validateKeySourceUrl } from './keys/remote/url-rules.js';
 export type { DpopNonceOptions, NonceSource } from './oauth/dpop/nonce.js';
 export { DPOP_ALGORITHMS, type DpopOptions, type DpopSettings } from './oauth/dpop/options.js';
 export type { DpopRequestSettings, ProofChecker } from './oauth/dpop/proof.js';
@@ -100,7 +93,7 @@ export {
 export { type AuthOutcome, authenticate, isPreflight } from './request/authenticate.js';
 export { callHook } from './request/hooks.js';
 export {
-  assertBearerSyntax,
+  checkBearerSyntax,
   type Extracted,
   extractToken,
   type NodeRequestShape,
@@ -112,8 +105,6 @@ export {
 } from './request/token-sources.js';
 export { createMemoryRevocationStore, type MemoryRevocationStoreOptions } from './revocation/memory.js';
 export {
-  assertRevocationId,
-  assertRevocationTolerance,
   type Instant,
   isRevokedBy,
   isWellFormedString,
@@ -121,6 +112,8 @@ export {
   type RevocationCheck,
   type RevocationStore,
   toEpochSeconds,
+  validateRevocationId,
+  validateRevocationTolerance,
 } from './revocation/store.js';
 export { ALGORITHMS, type Algorithm, isAlgorithm, isSymmetric } from './token/algorithms.js';
 export { type DecodedJwt, decodeJwt, decodeJwtSegment } from './token/jws.js';

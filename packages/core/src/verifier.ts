@@ -1,16 +1,15 @@
-import { toSeconds } from './config/duration.js';
-import { assertKnownOptions, type ClaimsOf, OPTION_NAMES, type TokengateOptions } from './config/options.js';
+import { resolveTokengateOptions } from './config/declarations.js';
+import type { ClaimsOf, TokengateOptions } from './config/options.js';
 import { type Profile, resolveProfiles } from './config/profiles.js';
 import { type RequestSettings, resolveSettings } from './config/settings.js';
-import { positiveInt } from './config/validate.js';
 import type { AuthContext } from './context/types.js';
 import { selectBackend } from './crypto/index.js';
 import { AuthError, isAuthError } from './errors/auth-error.js';
 import type { VerificationKey } from './keys/key-set.js';
 import { logStartupFailure } from './keys/remote/events.js';
-import { checkResourceOptions } from './oauth/resource-metadata.js';
+import { resolveResourceOptions } from './oauth/resource-metadata.js';
 import { callHook } from './request/hooks.js';
-import { assertRevocationTolerance, type RevocationStore } from './revocation/store.js';
+import { validateRevocationTolerance } from './revocation/store.js';
 import { TokenCache } from './token/cache.js';
 import type { StandardSchemaV1 } from './token/schema.js';
 import { checkSignature, checkToken, contextOf } from './token/verify-uncached.js';
@@ -57,36 +56,21 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
 ): Verifier<ClaimsOf<S>> {
   if (typeof options !== 'object' || options === null)
     throw new TypeError('tokengate: options must be an object');
-  assertKnownOptions(options, OPTION_NAMES, 'options');
-  const backend = selectBackend(options.crypto ?? 'auto');
-  const resource = checkResourceOptions(options);
-  const settings = resolveSettings(options, resource?.metadataUrl, backend);
-  const schema = options.claims as StandardSchemaV1 | undefined;
-  if (schema !== undefined && typeof schema['~standard']?.validate !== 'function') {
-    throw new TypeError('tokengate: option "claims" must be a Standard Schema (zod, valibot, arktype, …)');
-  }
-  const revocation = options.revocation as RevocationStore | undefined;
-  if (revocation !== undefined && typeof revocation?.isRevoked !== 'function') {
-    throw new TypeError('tokengate: option "revocation" must be a RevocationStore');
-  }
-  const profiles = resolveProfiles(options, backend, resource?.audiences);
+  const resolved = resolveTokengateOptions(options);
+  const backend = selectBackend(resolved.crypto);
+  resolveResourceOptions(options);
+  const settings = resolveSettings(resolved, backend);
+  const schema = resolved.claims;
+  const revocation = resolved.revocation;
+  const profiles = resolveProfiles(options, resolved, backend);
   if (revocation) {
     for (const p of profiles.list) {
-      const where = options.issuers === undefined ? '' : ` (issuers[${p.index}])`;
-      assertRevocationTolerance(p.policy.tolerance, `clockTolerance${where}`);
+      const where = resolved.issuers === undefined ? '' : ` (issuers[${p.index}])`;
+      validateRevocationTolerance(p.policy.tolerance, `clockTolerance${where}`);
     }
   }
-
-  let cache: TokenCache | undefined;
-  if (options.cache !== false) {
-    const cacheOptions = typeof options.cache === 'object' && options.cache !== null ? options.cache : {};
-    assertKnownOptions(cacheOptions, new Set(['maxEntries', 'maxAge']), 'cache');
-    cache = new TokenCache(
-      positiveInt(cacheOptions.maxEntries, 'cache.maxEntries', 10_000),
-      toSeconds(cacheOptions.maxAge ?? '10m', 'cache.maxAge'),
-    );
-  }
-  const isRevoked = options.isRevoked;
+  const cache = resolved.cache ? new TokenCache(resolved.cache.maxEntries, resolved.cache.maxAge) : undefined;
+  const isRevoked = resolved.isRevoked;
 
   async function checkRevocation(auth: AuthContext<any>, profile: Profile): Promise<void> {
     let revoked = isRevoked ? isRevoked(auth) : false;
@@ -151,11 +135,11 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     },
     settings,
   };
-  if (options.warmup) {
+  if (resolved.warmup) {
     const reportKeyError = (error: AuthError) =>
       callHook(settings.onError, { error, request: undefined }, 'onError');
     verifier.ready().catch((error: unknown) => {
-      if (settings.onError === undefined) logStartupFailure(options.onKeySourceEvent, error);
+      if (settings.onError === undefined) logStartupFailure(resolved.onKeySourceEvent, error);
       else if (isAuthError(error)) reportKeyError(error);
       else
         reportKeyError(new AuthError('key_source_unavailable', (error as Error).message, { cause: error }));

@@ -3,7 +3,7 @@ export type {
   RedisCluster,
   RedisConnectionOptions,
   RedisSentinel,
-} from './connection.js';
+} from './connection-options.js';
 export type { RedisRevocationErrorEvent, RedisRevocationStoreOptions } from './options.js';
 export { createRedisReplayStore, type RedisReplayStore, type RedisReplayStoreOptions } from './replay.js';
 export {

@@ -1,11 +1,11 @@
 import type { AuthError, Duration } from '@tokengate/core';
-import { toSeconds } from '@tokengate/core';
+import { toMilliseconds, toSeconds } from '@tokengate/core';
 import {
   type CheckedConnectionOptions,
   CONNECTION_OPTION_NAMES,
   checkConnectionOptions,
   type RedisConnectionOptions,
-} from './connection.js';
+} from './connection-options.js';
 
 /**
  * Options of `createRedisRevocationStore`: where Redis is (exactly one of `url`, `client`,
@@ -36,17 +36,18 @@ export interface RedisRevocationStoreOptions extends RedisConnectionOptions {
    */
   maxTokenLifetime?: Duration;
   /**
-   * How long `ready()` waits for the first connection and resync, and the TCP connect timeout,
-   * in milliseconds.
-   * @default 5000
+   * How long `ready()` waits for the first connection and resync, and the TCP connect timeout
+   * (`'5s'`). This and the other timings below counted milliseconds until 0.1: a bare number
+   * other than `0` is a start-up `TypeError` naming the string to write (`5000` → `'5s'`).
+   * @default '5s'
    */
-  connectTimeout?: number;
+  connectTimeout?: Duration;
   /**
-   * Longest wait for one Redis command (`revoke`, `revokeSubject`, each resync step), in
-   * milliseconds. Commands fail at once while disconnected.
-   * @default 2000
+   * Longest wait for one Redis command (`revoke`, `revokeSubject`, each resync step), as a
+   * duration (`'2s'`). Commands fail at once while disconnected.
+   * @default '2s'
    */
-  commandTimeout?: number;
+  commandTimeout?: Duration;
   /**
    * Milliseconds to wait before reconnect attempt `attempt` (0, 1, 2, …) and between resync
    * retries.
@@ -54,22 +55,23 @@ export interface RedisRevocationStoreOptions extends RedisConnectionOptions {
    */
   reconnectStrategy?: (attempt: number) => number;
   /**
-   * `Retry-After` announced by the 503 while the store cannot be trusted, in seconds.
+   * `Retry-After` announced by the 503 while the store cannot be trusted: a number of seconds or a
+   * duration string (`'5s'`), rounded up to whole seconds.
    * @default 5
    */
-  retryAfter?: number;
+  retryAfter?: Duration;
   /**
-   * How often expired entries are dropped from the local copy, in milliseconds.
-   * @default 60000
+   * How often expired entries are dropped from the local copy (`'1m'`).
+   * @default '1m'
    */
-  sweepInterval?: number;
+  sweepInterval?: Duration;
   /**
-   * How often the pub/sub connection must answer a PING (within `commandTimeout`), in
-   * milliseconds. A connection that does not (a frozen server, a silently dropped route) is
+   * How often the pub/sub connection must answer a PING (within `commandTimeout`), as a duration
+   * (`'5s'`). A connection that does not (a frozen server, a silently dropped route) is
    * replaced, and the copy is untrusted until the new one has resynced.
-   * @default 5000
+   * @default '5s'
    */
-  heartbeatInterval?: number;
+  heartbeatInterval?: Duration;
   /**
    * Called with `{ error }`, an `AuthError` (`revocation_unavailable`, Redis's error as
    * `cause`), when the copy stops being trusted, when a resync attempt fails, when Redis was
@@ -104,12 +106,9 @@ const OPTION_NAMES = new Set([
 
 const defaultReconnectStrategy = (attempt: number): number => Math.min(50 * 2 ** attempt, 2000);
 
-function positive(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`createRedisRevocationStore: ${name} must be a positive number`);
-  }
-  return value;
+/** A timing option in milliseconds (a duration string; see `toMilliseconds`), or its default. */
+export function milliseconds(name: string, value: unknown, fallback: number): number {
+  return value === undefined ? fallback : toMilliseconds(value, name);
 }
 
 /** {@link RedisRevocationStoreOptions} checked, with defaults applied. */
@@ -151,11 +150,13 @@ export function resolveOptions(options: RedisRevocationStoreOptions): ResolvedOp
     options.maxTokenLifetime === undefined
       ? undefined
       : toSeconds(options.maxTokenLifetime, 'maxTokenLifetime');
-  const connectTimeout = positive('connectTimeout', options.connectTimeout, 5000);
-  const commandTimeout = positive('commandTimeout', options.commandTimeout, 2000);
-  const retryAfter = positive('retryAfter', options.retryAfter, 5);
-  const sweepInterval = positive('sweepInterval', options.sweepInterval, 60_000);
-  const heartbeatInterval = positive('heartbeatInterval', options.heartbeatInterval, 5000);
+  const connectTimeout = milliseconds('connectTimeout', options.connectTimeout, 5000);
+  const commandTimeout = milliseconds('commandTimeout', options.commandTimeout, 2000);
+  const retryAfter =
+    options.retryAfter === undefined ? 5 : Math.ceil(toSeconds(options.retryAfter, 'retryAfter'));
+  if (retryAfter <= 0) throw new TypeError('createRedisRevocationStore: retryAfter must be positive');
+  const sweepInterval = milliseconds('sweepInterval', options.sweepInterval, 60_000);
+  const heartbeatInterval = milliseconds('heartbeatInterval', options.heartbeatInterval, 5000);
   const reconnectStrategy = options.reconnectStrategy ?? defaultReconnectStrategy;
   for (const name of ['reconnectStrategy', 'onError', 'now'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') {

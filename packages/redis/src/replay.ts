@@ -1,5 +1,8 @@
-import type { ReplayStore } from '@tokengate/core';
-import { checkConnectionOptions, openConnection, type RedisConnectionOptions } from './connection.js';
+import type { Duration, ReplayStore } from '@tokengate/core';
+import { bounded } from './bounded.js';
+import { openConnection } from './connection.js';
+import { checkConnectionOptions, type RedisConnectionOptions } from './connection-options.js';
+import { milliseconds } from './options.js';
 
 /**
  * Options of {@link createRedisReplayStore}: where Redis is (exactly one of `url`, `client`,
@@ -18,10 +21,14 @@ export interface RedisReplayStoreOptions extends RedisConnectionOptions {
    * @default false
    */
   failOpen?: boolean;
-  /** Longest wait for one Redis command, in milliseconds. @default 1000 */
-  commandTimeout?: number;
-  /** TCP connect timeout, in milliseconds. @default 5000 */
-  connectTimeout?: number;
+  /**
+   * Longest wait for one Redis command (`'1s'`). This and `connectTimeout` counted milliseconds
+   * until 0.1: a bare number other than `0` is a start-up `TypeError` naming the string to write.
+   * @default '1s'
+   */
+  commandTimeout?: Duration;
+  /** TCP connect timeout (`'5s'`). @default '5s' */
+  connectTimeout?: Duration;
   /** Called with every Redis failure (connection errors, timeouts). */
   onError?: (error: unknown) => void;
 }
@@ -47,14 +54,6 @@ const NAMES = new Set([
   'connectTimeout',
   'onError',
 ]);
-
-function positive(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`createRedisReplayStore: ${name} must be a positive number`);
-  }
-  return value;
-}
 
 /**
  * A DPoP replay store shared by every instance through Redis (RFC 9449 §11.1): a proof accepted
@@ -89,8 +88,8 @@ export function createRedisReplayStore(options: RedisReplayStoreOptions): RedisR
     throw new TypeError('createRedisReplayStore: onError must be a function');
   }
   const failOpen = options.failOpen === true;
-  const commandTimeout = positive('commandTimeout', options.commandTimeout, 1000);
-  const connectTimeout = positive('connectTimeout', options.connectTimeout, 5000);
+  const commandTimeout = milliseconds('commandTimeout', options.commandTimeout, 1000);
+  const connectTimeout = milliseconds('connectTimeout', options.connectTimeout, 5000);
   const report = (error: unknown) => {
     try {
       options.onError?.(error);
@@ -114,22 +113,13 @@ export function createRedisReplayStore(options: RedisReplayStoreOptions): RedisR
   }
 
   async function mark(key: string, ttlMs: number): Promise<boolean> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
     if (!connection.command.isReady) await connected(commandTimeout);
-    try {
-      const reply = await Promise.race([
-        connection.command.eval(MARK, { keys: [key], arguments: [String(ttlMs)] }),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`Redis did not answer within ${commandTimeout} ms`)),
-            commandTimeout,
-          );
-        }),
-      ]);
-      return reply === 'OK';
-    } finally {
-      clearTimeout(timer);
-    }
+    const reply = await bounded(
+      connection.command.eval(MARK, { keys: [key], arguments: [String(ttlMs)] }),
+      'the replay check',
+      commandTimeout,
+    );
+    return reply === 'OK';
   }
 
   return {

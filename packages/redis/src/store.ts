@@ -1,23 +1,20 @@
 import {
   type AuthContext,
   AuthError,
-  assertRevocationId,
   callHook,
   type Instant,
   type RevocationCheck,
   type RevocationStore,
   toEpochSeconds,
+  validateRevocationId,
 } from '@tokengate/core';
-import { openConnection, type RedisClient } from './connection.js';
-import { LOAD_SCRIPT, REVOKE_SCRIPT, revocationLayout } from './layout.js';
-import {
-  decodeEntry,
-  encodeEntry,
-  entryExpiresAt,
-  type RevocationEntry,
-  RevocationMirror,
-} from './mirror.js';
+import { openConnection } from './connection.js';
+import { revocationLayout } from './layout.js';
+import { entryExpiresAt, type RevocationEntry, RevocationMirror } from './mirror.js';
 import { type RedisRevocationStoreOptions, resolveOptions } from './options.js';
+import { type Schedule, startSyncMachine } from './sync-machine.js';
+import { revocationCommands } from './sync-redis.js';
+import type { SyncEvent, SyncState } from './sync-states.js';
 
 /** Where the store stands; only `'ready'` answers `isRevoked` from a trusted copy. */
 export type RedisRevocationStoreState = 'connecting' | 'ready' | 'unavailable' | 'closed';
@@ -44,8 +41,12 @@ export interface RedisRevocationStore extends RevocationStore {
   readonly subjectCount: number;
 }
 
-/** Revocations written back to Redis per round trip after it lost them. */
-const WRITE_BACK_BATCH = 500;
+/** The machine's timers on the process's own, which never keep the process alive. */
+const realSchedule: Schedule = (ms, fire) => {
+  const timer = setTimeout(fire, ms);
+  timer.unref?.();
+  return () => clearTimeout(timer);
+};
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -104,48 +105,23 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
     now,
   } = resolveOptions(options);
 
-  const layout = revocationLayout(prefix);
-  const { channel } = layout;
-
+  /** The latest Redis error from any connection: the `cause` of the 503s. */
   let lastError: unknown;
+  /** With `failOpen`: whether this outage's first stale answer was reported. */
+  let staleReported = false;
+  const waiters = new Set<{ resolve: () => void; reject: (error: unknown) => void }>();
+
   // Command failures surface as rejected revokes; this listener only keeps node-redis from
   // treating them as unhandled `error` events.
   const connection = openConnection(connectionOptions, { connectTimeout, reconnectStrategy }, (error) => {
     lastError = error;
   });
-  const { command } = connection;
-  const publishCommand = connection.sharded ? 'SPUBLISH' : 'PUBLISH';
-
-  /** The pub/sub connection, to the master that holds the keys; replaced whenever it fails. */
-  let subscriber: RedisClient | undefined;
-  /**
-   * Bounds one Redis call. node-redis's own `timeout` command option only covers the wait before
-   * a command is written, not the wait for its reply (a frozen server), so the store keeps time.
-   */
-  function bounded<T>(call: Promise<T>, what: string): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`Redis did not answer ${what} within ${commandTimeout} ms`)),
-        commandTimeout,
-      );
-    });
-    call.catch(() => {}); // a late failure after the timeout is not an unhandled rejection
-    return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
-  }
-
-  const mirror = new RevocationMirror(maxTokenLifetime);
-  /** Fresh copies being filled by a resync; messages that arrive meanwhile go to them too. */
-  const resyncTargets = new Set<RevocationMirror>();
-  let state: RedisRevocationStoreState = 'connecting';
-  /** Bumped whenever the subscription may have missed a message. */
-  let epoch = 0;
-  /** The connection whose SUBSCRIBE was confirmed. */
-  let subscribedClient: RedisClient | undefined;
-  let syncing = false;
-  let staleReported = false;
-  const closed = () => state === 'closed';
-  const waiters = new Set<{ resolve: () => void; reject: (error: unknown) => void }>();
+  const layout = revocationLayout(prefix);
+  const commands = revocationCommands(connection, layout, {
+    commandTimeout,
+    heartbeatInterval,
+    maxTokenLifetime,
+  });
 
   function report(message: string, cause?: unknown): void {
     const error = new AuthError('revocation_unavailable', message, { cause, retryAfter });
@@ -156,224 +132,46 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
     return new AuthError('revocation_unavailable', message, { cause: lastError, retryAfter });
   }
 
-  function lost(error?: unknown): void {
-    if (error !== undefined) lastError = error;
-    if (state === 'closed') return;
-    epoch++;
-    if (state === 'ready') {
-      state = 'unavailable';
+  /** What the outside sees of each transition: the 503's cause, `onError`, `ready()`. */
+  function onTransition(from: SyncState, to: SyncState, event: SyncEvent): void {
+    if ('error' in event && event.error !== undefined) lastError = event.error;
+    if (from.name === 'serving' && to.name !== 'closed') {
       staleReported = false;
       report(
         'lost the Redis pub/sub connection: revocations made elsewhere may be missed until it reconnects and resyncs',
         lastError,
       );
     }
-  }
-
-  function setReady(): void {
-    state = 'ready';
-    openAttempt = 0;
-    for (const waiter of waiters) waiter.resolve();
-    waiters.clear();
-  }
-
-  function destroy(client: RedisClient): void {
-    try {
-      client.destroy();
-    } catch {
-      // already closed
+    if (to.name === 'retrying' && event.type === 'failed') {
+      report(`could not load the revocation list from Redis: ${errorMessage(event.error)}`, event.error);
+    }
+    if (to.name === 'serving') {
+      for (const waiter of waiters) waiter.resolve();
+      waiters.clear();
     }
   }
 
-  const delay = (ms: number) =>
-    new Promise<void>((resolve) => {
-      setTimeout(resolve, ms).unref?.();
-    });
+  const mirror = new RevocationMirror(maxTokenLifetime);
+  const machine = startSyncMachine({
+    port: commands,
+    mirror,
+    newCopy: () => new RevocationMirror(maxTokenLifetime),
+    channel: layout.channel,
+    now,
+    schedule: realSchedule,
+    reconnectStrategy,
+    report: (message) => report(message),
+    onTransition,
+  });
 
-  /** Records an entry in Redis (keeping a later one) and announces it; resolves to 1 if stored. */
-  function store(entry: RevocationEntry): Promise<unknown> {
-    const expiresAt = entryExpiresAt(entry, maxTokenLifetime);
-    return command.eval(REVOKE_SCRIPT, {
-      keys: [layout.keyOf(entry)],
-      arguments: [
-        String(entry.value),
-        expiresAt === undefined ? '' : String(Math.ceil(expiresAt * 1000)),
-        channel,
-        encodeEntry(entry),
-        publishCommand,
-      ],
-    });
-  }
-
-  /**
-   * Loads every entry from Redis, writes back what Redis lacks (it lost data), then adds the
-   * loaded entries to the copy. The copy never loses an entry to a reload.
-   */
-  async function resync(): Promise<void> {
-    const fresh = new RevocationMirror(maxTokenLifetime);
-    resyncTargets.add(fresh);
-    try {
-      let cursor = '0';
-      do {
-        const reply = (await bounded(
-          command.eval(LOAD_SCRIPT, { keys: [channel], arguments: [cursor, layout.pattern, '1000'] }),
-          'SCAN',
-        )) as unknown[];
-        cursor = String(reply[0]);
-        for (let i = 1; i + 1 < reply.length; i += 2) {
-          const entry = layout.parse(String(reply[i]), String(reply[i + 1]));
-          if (entry) fresh.apply(entry);
-        }
-      } while (cursor !== '0' && !closed());
-      const missing = mirror.missingFrom(fresh, now() / 1000);
-      for (let i = 0; i < missing.length && !closed(); i += WRITE_BACK_BATCH) {
-        const batch = missing.slice(i, i + WRITE_BACK_BATCH);
-        await bounded(Promise.all(batch.map(store)), 'the write-back');
-      }
-      if (missing.length > 0) {
-        report(
-          `Redis was missing ${missing.length} revocation(s) this instance holds (it lost data, or a failover lost its latest writes): wrote them back`,
-        );
-      }
-    } finally {
-      resyncTargets.delete(fresh);
-    }
-    mirror.merge(fresh);
-  }
-
-  /** (Re)subscribes when needed and resyncs until the copy can be trusted for this connection. */
-  async function sync(): Promise<void> {
-    if (syncing) return;
-    syncing = true;
-    try {
-      for (let attempt = 0; !closed() && subscriber?.isReady; attempt++) {
-        const started = epoch;
-        const client = subscriber;
-        try {
-          if (subscribedClient !== client) {
-            await bounded(
-              connection.sharded
-                ? client.sSubscribe(channel, onMessage)
-                : client.subscribe(channel, onMessage),
-              'SUBSCRIBE',
-            );
-            subscribedClient = client;
-          }
-          await resync();
-          if (started === epoch && client === subscriber && client.isReady && !closed()) {
-            setReady();
-            return;
-          }
-        } catch (error) {
-          lastError = error;
-          if (closed()) return;
-          report(`could not load the revocation list from Redis: ${errorMessage(error)}`, error);
-          await delay(Math.max(0, reconnectStrategy(attempt)));
-        }
-      }
-    } finally {
-      syncing = false;
-    }
-  }
-
-  function onMessage(message: string): void {
-    const entry = decodeEntry(message);
-    if (!entry) {
-      report(`ignored a message on ${channel} that is not a revocation`);
-      return;
-    }
-    mirror.apply(entry);
-    for (const target of resyncTargets) target.apply(entry);
-  }
-
-  let openAttempt = 0;
-  let reopenTimer: ReturnType<typeof setTimeout> | undefined;
-
-  /** Opens a new pub/sub connection after the backoff, unless one is already on its way. */
-  function reopenSoon(): void {
-    if (closed() || reopenTimer !== undefined) return;
-    reopenTimer = setTimeout(
-      () => {
-        reopenTimer = undefined;
-        void openSubscriber();
-      },
-      Math.max(0, reconnectStrategy(openAttempt++)),
-    );
-    reopenTimer.unref?.();
-  }
-
-  /** A pub/sub connection failed: the copy is untrusted until a new one has resynced. */
-  function retire(client: RedisClient, error?: unknown): void {
-    if (client !== subscriber) return;
-    subscriber = undefined;
-    subscribedClient = undefined;
-    lost(error);
-    destroy(client);
-    reopenSoon();
-  }
-
-  /**
-   * Opens a pub/sub connection to the master that holds the keys now (found again each time, so
-   * a Cluster or Sentinel failover is followed). It never reconnects by itself: when it drops,
-   * it is retired and a new one is opened, and the copy is reloaded.
-   */
-  async function openSubscriber(): Promise<void> {
-    if (closed() || subscriber !== undefined) return;
-    let client: RedisClient;
-    try {
-      client = await bounded(connection.pubSubClient(channel), 'where its master is');
-    } catch (error) {
-      lost(error);
-      reopenSoon();
-      return;
-    }
-    if (closed() || subscriber !== undefined) {
-      destroy(client);
-      return;
-    }
-    subscriber = client;
-    client.on('error', (error: unknown) => retire(client, error));
-    client.on('end', () => retire(client));
-    client.on('sharded-channel-moved', () =>
-      retire(client, new Error(`${channel} moved to another Redis Cluster node`)),
-    );
-    client.on('ready', () => {
-      if (client === subscriber) void sync();
-    });
-    client.connect().catch((error: unknown) => retire(client, error));
-  }
-
-  /**
-   * A connection can die without the socket noticing (a frozen server, a dropped route): every
-   * `heartbeatInterval` the subscriber must answer a PING within `commandTimeout`, or it is
-   * replaced and the copy is untrusted until the new one has resynced.
-   */
-  let pinging = false;
-  async function heartbeat(): Promise<void> {
-    const client = subscriber;
-    if (pinging || closed() || !client?.isReady) return;
-    pinging = true;
-    try {
-      await bounded(client.ping(), 'PING');
-    } catch (error) {
-      retire(client, error);
-    } finally {
-      pinging = false;
-    }
-  }
-
+  /** The copy's upkeep, for the store's whole life: drops entries Redis has expired too. */
   const sweepTimer = setInterval(() => mirror.sweep(now() / 1000), sweepInterval);
   sweepTimer.unref?.();
 
-  const heartbeatTimer = setInterval(() => void heartbeat(), heartbeatInterval);
-  heartbeatTimer.unref?.();
-
-  void openSubscriber();
-
   async function write(entry: RevocationEntry): Promise<void> {
-    if (state === 'closed') throw unavailable('the revocation store is closed');
+    if (machine.state.name === 'closed') throw unavailable('the revocation store is closed');
     try {
-      await bounded(store(entry), 'the revocation');
+      await commands.record(entry);
     } catch (error) {
       throw new AuthError(
         'revocation_unavailable',
@@ -386,7 +184,7 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
 
   return {
     get state() {
-      return state;
+      return machine.state.status;
     },
     get size() {
       return mirror.size;
@@ -395,24 +193,25 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
       return mirror.subjectCount;
     },
     async revoke(jti: string, until: Instant) {
-      assertRevocationId(jti, 'revoke', 'jti');
+      validateRevocationId(jti, 'revoke', 'jti');
       const entry: RevocationEntry = { kind: 'jti', id: jti, value: toEpochSeconds(until) };
       if (entryExpiresAt(entry, maxTokenLifetime)! <= now() / 1000) return;
       await write(entry);
     },
     async revokeSubject(sub: string, issuedBefore: Instant = new Date(now())) {
-      assertRevocationId(sub, 'revokeSubject', 'sub');
+      validateRevocationId(sub, 'revokeSubject', 'sub');
       const entry: RevocationEntry = { kind: 'sub', id: sub, value: toEpochSeconds(issuedBefore) };
       const expiresAt = entryExpiresAt(entry, maxTokenLifetime);
       if (expiresAt !== undefined && expiresAt <= now() / 1000) return;
       await write(entry);
     },
     isRevoked(auth: AuthContext<any>, check?: RevocationCheck): boolean {
-      if (state !== 'ready') {
-        if (state === 'closed') throw unavailable('the revocation store is closed');
+      const status = machine.state.status;
+      if (status !== 'ready') {
+        if (status === 'closed') throw unavailable('the revocation store is closed');
         if (!failOpen) {
           throw unavailable(
-            state === 'connecting'
+            status === 'connecting'
               ? 'the revocation list has not been loaded from Redis yet'
               : 'the revocation list cannot be trusted: the Redis pub/sub connection is down',
           );
@@ -425,8 +224,9 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
       return mirror.isRevoked(auth, now() / 1000, check?.clockTolerance);
     },
     ready() {
-      if (state === 'ready') return Promise.resolve();
-      if (state === 'closed') return Promise.reject(unavailable('the revocation store is closed'));
+      const status = machine.state.status;
+      if (status === 'ready') return Promise.resolve();
+      if (status === 'closed') return Promise.reject(unavailable('the revocation store is closed'));
       return new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.delete(waiter);
@@ -450,15 +250,11 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
       });
     },
     async close() {
-      if (state === 'closed') return;
-      state = 'closed';
+      if (machine.state.name === 'closed') return;
+      machine.dispatch({ type: 'close' });
       clearInterval(sweepTimer);
-      clearInterval(heartbeatTimer);
       for (const waiter of waiters) waiter.reject(unavailable('the revocation store was closed'));
       waiters.clear();
-      clearTimeout(reopenTimer);
-      if (subscriber) destroy(subscriber);
-      subscriber = undefined;
       await connection.close(commandTimeout);
     },
   };

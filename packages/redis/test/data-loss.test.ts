@@ -32,7 +32,7 @@ describe('Redis restarted without persistence', () => {
     const prefix = uniquePrefix();
     const lifetime = 3600;
     const events: AuthError[] = [];
-    const options = { url: server.url, prefix, maxTokenLifetime: lifetime, commandTimeout: 500 };
+    const options = { url: server.url, prefix, maxTokenLifetime: lifetime, commandTimeout: '500ms' };
     const a = store({ ...options, onError: ({ error }) => events.push(error) });
     const b = store({ ...options, onError: ({ error }) => events.push(error) });
     await Promise.all([a.ready(), b.ready()]);
@@ -94,7 +94,7 @@ describe('Redis restarted without persistence', () => {
     const a: RedisRevocationStore = store({
       url: server.url,
       prefix,
-      commandTimeout: 500,
+      commandTimeout: '500ms',
       onError: ({ error }) => {
         if (!(error.detail ?? error.message).includes('wrote them back')) return;
         seen.push({

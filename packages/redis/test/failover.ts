@@ -81,7 +81,7 @@ export async function checkFailover(options: {
   const writeBacks: string[] = [];
   const base = {
     ...options.storeOptions(options.prefix),
-    commandTimeout: 500,
+    commandTimeout: '500ms',
     reconnectStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 250),
     onError: ({ error }: { error: AuthError }) => {
       if ((error.detail ?? error.message).includes('wrote them back'))

@@ -46,8 +46,8 @@ function expectUnavailable(error: unknown): asserts error is AuthError {
 describe('Redis goes away', () => {
   it('fails closed with a 503 while Redis is down, then recovers on the same port without a restart', async () => {
     const prefix = uniquePrefix();
-    const a = store({ url: server.url, prefix, retryAfter: 7, commandTimeout: 500 });
-    const b = store({ url: server.url, prefix, commandTimeout: 500 });
+    const a = store({ url: server.url, prefix, retryAfter: '6.5s', commandTimeout: '500ms' });
+    const b = store({ url: server.url, prefix, commandTimeout: '500ms' });
     await Promise.all([a.ready(), b.ready()]);
     await a.revoke('before', nowSeconds() + 600);
     await waitFor(() => b.isRevoked(authFor({ jti: 'before' })));
@@ -78,7 +78,7 @@ describe('Redis goes away', () => {
 
   it('a frozen Redis (connections open, no answers) is detected by the heartbeat: 503, never a hang', async () => {
     const prefix = uniquePrefix();
-    const a = store({ url: server.url, prefix, heartbeatInterval: 100, commandTimeout: 250 });
+    const a = store({ url: server.url, prefix, heartbeatInterval: '100ms', commandTimeout: '250ms' });
     await a.ready();
     await a.revoke('before-freeze', nowSeconds() + 600);
 
@@ -151,7 +151,7 @@ describe('Redis goes away', () => {
 
   it('ready() rejects with a 503 AuthError within connectTimeout when Redis is not there', async () => {
     const port = await freePort();
-    const a = store({ url: `redis://127.0.0.1:${port}`, connectTimeout: 300 });
+    const a = store({ url: `redis://127.0.0.1:${port}`, connectTimeout: '300ms' });
     const start = performance.now();
     const error = await a.ready().catch((e: unknown) => e);
     expectUnavailable(error);
@@ -163,10 +163,10 @@ describe('Redis goes away', () => {
   it('the same with cluster or sentinel options whose nodes are not there, and close() does not hang', async () => {
     const port = await freePort();
     const stores = [
-      store({ cluster: { rootNodes: [{ url: `redis://127.0.0.1:${port}` }] }, connectTimeout: 300 }),
+      store({ cluster: { rootNodes: [{ url: `redis://127.0.0.1:${port}` }] }, connectTimeout: '300ms' }),
       store({
         sentinel: { name: 'nowhere', sentinelRootNodes: [{ host: '127.0.0.1', port }] },
-        connectTimeout: 300,
+        connectTimeout: '300ms',
       }),
     ];
     const start = performance.now();

@@ -2,7 +2,12 @@ import { performance } from 'node:perf_hooks';
 import { createClient } from '@redis/client';
 import { isAuthError, REVOCATION_LEEWAY_SECONDS } from '@tokengate/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisRevocationStore, type RedisClient, type RedisRevocationStore } from '../src/index.js';
+import {
+  createRedisReplayStore,
+  createRedisRevocationStore,
+  type RedisClient,
+  type RedisRevocationStore,
+} from '../src/index.js';
 import { authFor, RedisServer, uniquePrefix, waitFor } from './helpers.js';
 
 let server: RedisServer;
@@ -189,7 +194,13 @@ describe('expiry', () => {
   it('the local copy forgets entries when they expire (memory bound)', async () => {
     const prefix = uniquePrefix();
     let clock = Date.now();
-    const a = store({ url: server.url, prefix, maxTokenLifetime: 60, now: () => clock, sweepInterval: 10 });
+    const a = store({
+      url: server.url,
+      prefix,
+      maxTokenLifetime: 60,
+      now: () => clock,
+      sweepInterval: '10ms',
+    });
     await a.ready();
     const t = Math.floor(clock / 1000);
     await a.revoke('j', t + 10);
@@ -229,6 +240,30 @@ describe('options', () => {
     expect(() => createRedisRevocationStore({ url: 'redis://x', commandTimeout: -1 })).toThrow(
       /commandTimeout/,
     );
+    // Durations: strings everywhere; the timings that counted milliseconds refuse a bare number
+    // (ambiguous now that a bare number means seconds) with the string to write.
+    for (const [name, bare, fix] of [
+      ['connectTimeout', 5000, "'5s'"],
+      ['commandTimeout', 2000, "'2s'"],
+      ['sweepInterval', 60_000, "'1m'"],
+      ['heartbeatInterval', 1500, "'1500ms'"],
+    ] as const) {
+      expect(() => createRedisRevocationStore({ url: 'redis://x', [name]: bare })).toThrow(
+        `"${name}" needs a unit: write ${fix} for ${bare} ms`,
+      );
+      expect(() => createRedisRevocationStore({ url: 'redis://x', [name]: 'soon' })).toThrow(TypeError);
+      expect(() => createRedisRevocationStore({ url: 'redis://x', [name]: '0s' })).toThrow(TypeError);
+    }
+    for (const [name, bare, fix] of [
+      ['connectTimeout', 5000, "'5s'"],
+      ['commandTimeout', 250, "'250ms'"],
+    ] as const) {
+      expect(() => createRedisReplayStore({ url: 'redis://x', [name]: bare })).toThrow(
+        `"${name}" needs a unit: write ${fix} for ${bare} ms`,
+      );
+    }
+    expect(() => createRedisRevocationStore({ url: 'redis://x', retryAfter: '0s' })).toThrow(/retryAfter/);
+    expect(() => createRedisRevocationStore({ url: 'redis://x', retryAfter: 'later' })).toThrow(/retryAfter/);
     expect(() => createRedisRevocationStore({ client: {} as never })).toThrow(/node-redis client/);
     // keys and channel live in the hash tag `{<prefix>}`: braces in the prefix would break it
     expect(() => createRedisRevocationStore({ url: 'redis://x', prefix: 'app{1}:' })).toThrow(/prefix/);

@@ -49,11 +49,15 @@ describe('createRedisReplayStore', () => {
 
   it('fails closed with 503 replay_unavailable when Redis is down, open only when asked', async () => {
     const down = await RedisServer.start();
-    const closed = createRedisReplayStore({ url: down.url, commandTimeout: 200, connectTimeout: 200 });
+    const closed = createRedisReplayStore({
+      url: down.url,
+      commandTimeout: '200ms',
+      connectTimeout: '200ms',
+    });
     const opened = createRedisReplayStore({
       url: down.url,
-      commandTimeout: 200,
-      connectTimeout: 200,
+      commandTimeout: '200ms',
+      connectTimeout: '200ms',
       failOpen: true,
     });
     stores.push(closed, opened);

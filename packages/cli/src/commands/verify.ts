@@ -132,7 +132,7 @@ export async function verifyCommand(argv: readonly string[], io: Io): Promise<nu
   const rolesClaim = list(values, 'roles-claim');
   if (rolesClaim.length > 0) options.rolesClaim = rolesClaim;
   const timeout = duration(str(values, 'timeout'), 'timeout');
-  if (timeout !== undefined) options.timeoutDuration = Math.max(1, Math.round(timeout * 1000));
+  if (timeout !== undefined) options.timeoutDuration = `${Math.max(1, Math.round(timeout * 1000))}ms`;
 
   const atFlag = str(values, 'at');
   const at =

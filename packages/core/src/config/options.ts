@@ -1,56 +1,27 @@
-import type {
-  AuthContext,
-  JwtClaims,
-  JwtHeader,
-  PublicAuthContext,
-  RegisteredClaims,
-} from '../context/types.js';
+/**
+ * The options' types and documentation. Their validation and defaults are declared in
+ * `declarations.ts`, whose tables the compiler holds to exactly these names.
+ */
+import type { AuthContext, PublicAuthContext, RegisteredClaims } from '../context/types.js';
 import type { CryptoPreference } from '../crypto/index.js';
 import type { AuthError } from '../errors/auth-error.js';
 import type { KeySourceEventOption } from '../keys/remote/events.js';
 import type { DpopOptions } from '../oauth/dpop/options.js';
 import type { TokenSource } from '../request/token-sources.js';
 import type { RevocationStore } from '../revocation/store.js';
-import type { Algorithm } from '../token/algorithms.js';
 import type { StandardSchemaV1 } from '../token/schema.js';
 import type { Duration } from './duration.js';
-import { nearestName } from './nearest.js';
+import type { IssuerOptions } from './issuer-options.js';
 
-/** An HMAC secret: a string (used as UTF-8 bytes) or raw bytes. */
-export type Secret = string | Uint8Array;
-
-/** What the `secret` function receives: the decoded, NOT yet verified token. */
-export interface SecretLookupInput {
-  /** The unverified protected header. */
-  header: JwtHeader;
-  /** The unverified claims. Use them only to choose a key (for example by `iss`). */
-  payload: JwtClaims;
-}
-
-/**
- * A function that picks the HMAC secret(s) for a token, e.g. by `iss` in a multi-tenant app.
- * Returning `undefined` rejects the token as `unknown_key` (401); throwing is treated as the
- * app's bug and reaches the framework's error path unchanged.
- */
-export type SecretResolver = (
-  input: SecretLookupInput,
-) => Secret | readonly Secret[] | undefined | Promise<Secret | readonly Secret[] | undefined>;
-
-/** A public key: PEM text (SPKI or X.509 certificate), a JWK, a `CryptoKey` or a node `KeyObject`. */
-export type PublicKeyInput = string | JsonWebKey | CryptoKey | KeyObjectLike;
-
-/** The part of a node:crypto `KeyObject` tokengate relies on (no `node:` types needed). */
-export interface KeyObjectLike {
-  /** `'public'` (or `'private'`, whose public part is used). */
-  type: string;
-  /** Exports the key (used to import it into WebCrypto where node:crypto is absent). */
-  export: (...args: any[]) => unknown;
-}
-
-/** A JSON Web Key Set (RFC 7517 §5). */
-export interface JsonWebKeySet {
-  keys: JsonWebKey[];
-}
+export type {
+  IssuerOptions,
+  JsonWebKeySet,
+  KeyObjectLike,
+  PublicKeyInput,
+  Secret,
+  SecretLookupInput,
+  SecretResolver,
+} from './issuer-options.js';
 
 /** The claims a schema produces, or the registered claims when there is no schema. */
 export type ClaimsOf<S> = S extends StandardSchemaV1<any, infer Out> ? Out : RegisteredClaims;
@@ -84,71 +55,6 @@ export interface CacheOptions {
    * @default '10m'
    */
   maxAge?: Duration;
-}
-
-/**
- * How one issuer's tokens are verified: key source, expected claims, algorithms. The top level
- * of {@link TokengateOptions} is one such profile; `issuers` lists several.
- */
-export interface IssuerOptions {
-  /**
-   * HMAC secret, several secrets (during rotation any may verify), or a function of the
-   * decoded token returning them. Strings are used as UTF-8 bytes and must be at least as long
-   * as the hash (32 bytes for HS256, RFC 7518 §3.2).
-   *
-   * @example `secret: process.env.JWT_SECRET`
-   */
-  secret?: Secret | readonly Secret[] | SecretResolver;
-  /** One public key: PEM (SPKI or certificate), JWK, `CryptoKey` or `KeyObject`. */
-  publicKey?: PublicKeyInput;
-  /** A local JSON Web Key Set; keys are selected by `kid`. Symmetric (`oct`) keys are refused. */
-  jwks?: JsonWebKeySet;
-  /**
-   * URL of a remote JWKS, fetched lazily, cached, refreshed on an unknown `kid` (at most once
-   * per `cooldownDuration`), and kept for `staleIfError` while the endpoint fails. `https:` is
-   * required except on loopback hosts.
-   */
-  jwksUri?: string | URL;
-  /**
-   * Expected `iss` (exact, case-sensitive). Given without any key option, the keys come from
-   * OIDC discovery (`{issuer}/.well-known/openid-configuration`, then RFC 8414).
-   */
-  issuer?: string | readonly string[];
-  /** Expected `aud`: the token's `aud` (string or array) must contain one of these. */
-  audience?: string | readonly string[];
-  /**
-   * Algorithms accepted. Defaults: `['HS256']` with `secret`; otherwise the algorithms the keys
-   * declare or imply (RSA → RS256, EC → the curve's ES*, Ed25519 → EdDSA). `none` is never
-   * accepted and an HMAC algorithm is never accepted with a public key.
-   */
-  algorithms?: readonly Algorithm[];
-  /**
-   * Clock skew allowed for `exp`, `nbf` and `iat`, in seconds or as `'30s'`. With a `revocation`
-   * store it may be at most 300 s (the time revocation records outlive a token's `exp`).
-   * @default 5
-   */
-  clockTolerance?: Duration;
-  /** Reject tokens whose `iat` is older than this (tokens without `iat` are rejected). */
-  maxTokenAge?: Duration;
-  /** Reject tokens whose lifetime (`exp − iat`) exceeds this. */
-  maxTokenLifetime?: Duration;
-  /** Claims that must be present, in addition to `exp`. @example `['sub', 'jti']` */
-  requiredClaims?: readonly string[];
-  /**
-   * Whether `exp` is required.
-   * @default true
-   * **Warning:** `false` accepts tokens that never expire.
-   */
-  requireExp?: boolean;
-  /**
-   * Expected `typ` header (compared case-insensitively, `application/` prefix optional), e.g.
-   * `'at+jwt'` for RFC 9068 access tokens. By default `JWT`, `at+jwt` or no `typ` is accepted.
-   */
-  typ?: string | readonly string[];
-  /** Where scopes live (a claim name or dotted path, or several). @default ['scope', 'scp'] */
-  scopeClaim?: string | readonly string[];
-  /** Where roles live (a claim name or dotted path, or several). @default ['roles', 'role', 'groups'] */
-  rolesClaim?: string | readonly string[];
 }
 
 /**
@@ -214,14 +120,27 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
   realm?: string;
   /** Longest token accepted, in characters, checked before any parsing. @default 8192 */
   maxTokenLength?: number;
-  /** Remote key fetch timeout, in ms. @default 5000 */
-  timeoutDuration?: number;
-  /** Least time between two fetches of a remote JWKS, in ms. @default 30000 */
-  cooldownDuration?: number;
-  /** How long a fetched JWKS is used before it is refreshed, in ms. @default 600000 */
-  cacheMaxAge?: number;
-  /** How long known keys keep working past `cacheMaxAge` while the endpoint fails, in ms. @default 86400000 (24 h) */
-  staleIfError?: number;
+  /**
+   * Remote key fetch timeout, as a duration string (`'5s'`). These four remote-key timings took
+   * milliseconds until tokengate 0.1: a bare number other than `0` is now a start-up `TypeError`
+   * that names the string to write (`5000` → `'5s'`).
+   * @default '5s'
+   */
+  timeoutDuration?: Duration;
+  /** Least time between two fetches of a remote JWKS (`'30s'`); positive. @default '30s' */
+  cooldownDuration?: Duration;
+  /**
+   * How long a fetched JWKS is used before it is refreshed (`'10m'`); `Infinity` keeps it until an
+   * unknown `kid` forces a refetch.
+   * @default '10m'
+   */
+  cacheMaxAge?: Duration;
+  /**
+   * How long known keys keep working past `cacheMaxAge` while the endpoint fails (`'24h'`); `0`
+   * fails closed at once.
+   * @default '24h'
+   */
+  staleIfError?: Duration;
   /**
    * Fetch discovery and keys at start-up. A failure is reported through `onError` when given,
    * else logged on the console (unless `onKeySourceEvent: false`). To fail start-up instead,
@@ -283,71 +202,4 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
    * @see https://www.rfc-editor.org/rfc/rfc9449
    */
   dpop?: false | 'allowed' | 'required' | DpopOptions;
-}
-
-/** Option names allowed inside an `issuers` entry (the {@link IssuerOptions}). */
-export const ISSUER_OPTION_NAMES: ReadonlySet<string> = new Set([
-  'secret',
-  'publicKey',
-  'jwks',
-  'jwksUri',
-  'issuer',
-  'audience',
-  'algorithms',
-  'clockTolerance',
-  'maxTokenAge',
-  'maxTokenLifetime',
-  'requiredClaims',
-  'requireExp',
-  'typ',
-  'scopeClaim',
-  'rolesClaim',
-] satisfies (keyof IssuerOptions)[]);
-
-/** Option names tokengate knows; any other name is a start-up `TypeError` (typo guard). */
-export const OPTION_NAMES: ReadonlySet<string> = new Set([
-  ...ISSUER_OPTION_NAMES,
-  ...([
-    'issuers',
-    'claims',
-    'tokenSources',
-    'getToken',
-    'credentialsRequired',
-    'invalidTokens',
-    'isRevoked',
-    'revocation',
-    'cache',
-    'onAuthenticated',
-    'onError',
-    'realm',
-    'maxTokenLength',
-    'timeoutDuration',
-    'cooldownDuration',
-    'cacheMaxAge',
-    'staleIfError',
-    'warmup',
-    'fetch',
-    'crypto',
-    'onKeySourceEvent',
-    'resource',
-    'scopesSupported',
-    'resourceName',
-    'resourceDocumentation',
-    'dpop',
-  ] satisfies (keyof TokengateOptions)[]),
-]);
-
-/** Throws a `TypeError` for option names tokengate does not know (typos). */
-export function assertKnownOptions(options: object, known: ReadonlySet<string>, where: string): void {
-  for (const name of Object.keys(options)) {
-    if (!known.has(name)) {
-      const hint = nearestName(name, known);
-      const note = hint
-        ? ` (did you mean "${hint}"?)`
-        : known !== OPTION_NAMES && OPTION_NAMES.has(name)
-          ? ' (it is a top-level option)'
-          : '';
-      throw new TypeError(`tokengate: unknown option "${name}" in ${where}${note}`);
-    }
-  }
 }

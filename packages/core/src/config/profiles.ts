@@ -3,17 +3,19 @@ import type { CryptoBackend } from '../crypto/index.js';
 import { AuthError } from '../errors/auth-error.js';
 import { KEY_OPTIONS, resolveKeySource } from '../keys/from-options.js';
 import type { KeySource } from '../keys/key-set.js';
-import { type ClaimPaths, DEFAULT_ROLE_CLAIMS, DEFAULT_SCOPE_CLAIMS } from '../policy/claim-paths.js';
+import type { ClaimPaths } from '../policy/claim-paths.js';
 import type { Algorithm } from '../token/algorithms.js';
-import { type ClaimsPolicy, DEFAULT_TYP, normalizeTyp } from '../token/claims.js';
-import { toSeconds } from './duration.js';
+import type { ClaimsPolicy } from '../token/claims.js';
 import {
-  assertKnownOptions,
   ISSUER_OPTION_NAMES,
-  type IssuerOptions,
-  type TokengateOptions,
-} from './options.js';
-import { list, stringSet } from './validate.js';
+  ISSUER_OPTIONS,
+  issuerScope,
+  type ResolvedIssuerOptions,
+  type ResolvedTokengateOptions,
+} from './declarations.js';
+import { resolveOptions, validateOptionNames } from './declare.js';
+import type { IssuerOptions } from './issuer-options.js';
+import type { TokengateOptions } from './options.js';
 
 /** Everything that depends on the token's issuer: claims rules, keys, algorithms, claim paths. */
 export interface Profile {
@@ -35,55 +37,27 @@ export interface Profiles {
   select(payload: JwtClaims): Profile;
 }
 
-function claimPaths(value: unknown, option: string, fallback: ClaimPaths): ClaimPaths {
-  const set = stringSet(value, option);
-  return set ? [...set] : fallback;
-}
-
 function resolvePolicy(
-  options: IssuerOptions,
+  given: IssuerOptions,
+  options: ResolvedIssuerOptions,
   where: string,
   resourceAudiences?: ReadonlySet<string>,
 ): ClaimsPolicy {
   // `audience: process.env.API_AUDIENCE` with the variable unset would switch the check off.
-  if ('audience' in options && options.audience === undefined) {
+  if ('audience' in given && given.audience === undefined) {
     throw new TypeError(
       `tokengate: option "audience"${where} was given but is undefined (an unset environment variable?); leave it out to accept any audience`,
     );
   }
-  const requiredClaims = list(options.requiredClaims) ?? [];
-  if (requiredClaims.some((c) => typeof c !== 'string' || c === '')) {
-    throw new TypeError(`tokengate: option "requiredClaims"${where} must list claim names`);
-  }
-  if (options.requireExp !== undefined && typeof options.requireExp !== 'boolean') {
-    throw new TypeError(`tokengate: option "requireExp"${where} must be a boolean`);
-  }
-  const required = [...new Set([...(options.requireExp === false ? [] : ['exp']), ...requiredClaims])];
-  const typ = stringSet(options.typ, `typ${where}`);
-  const tolerance = toSeconds(options.clockTolerance ?? 5, 'clockTolerance');
   return {
-    issuers: stringSet(options.issuer, `issuer${where}`),
-    audiences: stringSet(options.audience, `audience${where}`) ?? resourceAudiences,
-    tolerance,
-    maxTokenAge:
-      options.maxTokenAge === undefined ? undefined : toSeconds(options.maxTokenAge, 'maxTokenAge'),
-    maxTokenLifetime:
-      options.maxTokenLifetime === undefined
-        ? undefined
-        : toSeconds(options.maxTokenLifetime, 'maxTokenLifetime'),
-    required,
-    typ: typ ? new Set([...typ].map(normalizeTyp)) : DEFAULT_TYP,
+    issuers: options.issuer,
+    audiences: options.audience ?? resourceAudiences,
+    tolerance: options.clockTolerance,
+    maxTokenAge: options.maxTokenAge,
+    maxTokenLifetime: options.maxTokenLifetime,
+    required: [...new Set([...(options.requireExp ? ['exp'] : []), ...options.requiredClaims])],
+    typ: options.typ,
   };
-}
-
-function pickIssuerDefaults(options: TokengateOptions<any>): IssuerOptions {
-  const defaults: Record<string, unknown> = {};
-  for (const name of ISSUER_OPTION_NAMES) {
-    if (name !== 'issuer' && (options as Record<string, unknown>)[name] !== undefined) {
-      defaults[name] = (options as Record<string, unknown>)[name];
-    }
-  }
-  return defaults as IssuerOptions;
 }
 
 /**
@@ -92,53 +66,56 @@ function pickIssuerDefaults(options: TokengateOptions<any>): IssuerOptions {
  */
 export function resolveProfiles(
   options: TokengateOptions<any>,
+  resolved: ResolvedTokengateOptions,
   backend: CryptoBackend,
-  resourceAudiences?: ReadonlySet<string>,
 ): Profiles {
   const profiles: Profile[] = [];
   const byIssuer = new Map<string, Profile>();
-  const makeProfile = (entry: IssuerOptions, where: string): Profile => {
-    const { keys, algorithms } = resolveKeySource(entry, options, backend, where);
+  const resourceAudiences = resolved.resource?.audiences;
+  const makeProfile = (entry: IssuerOptions, issuer: ResolvedIssuerOptions, where: string): Profile => {
+    const { keys, algorithms } = resolveKeySource(entry, issuer, resolved, backend, where);
     const profile: Profile = {
       index: profiles.length,
       issuer: typeof entry.issuer === 'string' ? entry.issuer : undefined,
-      policy: resolvePolicy(entry, where, resourceAudiences),
+      policy: resolvePolicy(entry, issuer, where, resourceAudiences),
       keys,
       algorithms: new Set(algorithms),
-      scopeClaims: claimPaths(entry.scopeClaim, 'scopeClaim', DEFAULT_SCOPE_CLAIMS),
-      roleClaims: claimPaths(entry.rolesClaim, 'rolesClaim', DEFAULT_ROLE_CLAIMS),
+      scopeClaims: issuer.scopeClaim,
+      roleClaims: issuer.rolesClaim,
     };
     profiles.push(profile);
     return profile;
   };
 
-  if (options.issuers !== undefined) {
-    if (!Array.isArray(options.issuers) || options.issuers.length === 0) {
-      throw new TypeError('tokengate: option "issuers" must be a non-empty array');
-    }
+  if (resolved.issuers !== undefined) {
     const shared = KEY_OPTIONS.filter((k) => options[k] !== undefined);
     if (options.issuer !== undefined || shared.length > 0) {
       throw new TypeError(
         'tokengate: with "issuers", give "issuer" and key options inside each entry, not at the top level',
       );
     }
-    options.issuers.forEach((entry, i) => {
-      const where = ` (issuers[${i}])`;
+    // The top-level issuer options (already validated) are each entry's defaults.
+    const defaults: Record<string, unknown> = {};
+    for (const name of ISSUER_OPTION_NAMES) {
+      if (name !== 'issuer' && options[name] !== undefined) defaults[name] = options[name];
+    }
+    resolved.issuers.forEach((entry, i) => {
       if (typeof entry !== 'object' || entry === null)
         throw new TypeError(`tokengate: issuers[${i}] must be an object`);
-      assertKnownOptions(entry, ISSUER_OPTION_NAMES, `issuers[${i}]`);
+      validateOptionNames(entry, ISSUER_OPTIONS, issuerScope(i));
       if (typeof entry.issuer !== 'string' || entry.issuer === '') {
         throw new TypeError(`tokengate: issuers[${i}].issuer must be a non-empty string`);
       }
       if (byIssuer.has(entry.issuer))
         throw new TypeError(`tokengate: issuer ${JSON.stringify(entry.issuer)} is listed twice`);
-      const merged: IssuerOptions = { ...pickIssuerDefaults(options), ...entry };
-      byIssuer.set(entry.issuer, makeProfile(merged, where));
+      const merged: IssuerOptions = { ...defaults, ...entry };
+      const issuer = resolveOptions(ISSUER_OPTIONS, merged, issuerScope(i));
+      byIssuer.set(entry.issuer, makeProfile(merged, issuer, issuerScope(i).where));
     });
   } else {
-    makeProfile(options, '');
+    makeProfile(options, resolved, '');
   }
-  const single = profiles.length === 1 && options.issuers === undefined ? profiles[0] : undefined;
+  const single = profiles.length === 1 && resolved.issuers === undefined ? profiles[0] : undefined;
   return {
     list: profiles,
     allowed: new Set(profiles.flatMap((p) => [...p.algorithms])),

@@ -1,8 +1,7 @@
 import type { CryptoBackend } from '../crypto/index.js';
-import { createDpop, type DpopRequestSettings } from '../oauth/dpop/proof.js';
-import { checkTokenSources, type TokenSource } from '../request/token-sources.js';
-import type { TokengateOptions } from './options.js';
-import { checkFunction, positiveInt } from './validate.js';
+import { createProofChecker, type DpopRequestSettings } from '../oauth/dpop/proof.js';
+import type { TokenSource } from '../request/token-sources.js';
+import type { ResolvedTokengateOptions } from './declarations.js';
 
 /** Request-level settings, resolved once from the options. */
 export interface RequestSettings {
@@ -28,44 +27,27 @@ export interface RequestSettings {
   readonly dpop: DpopRequestSettings | undefined;
 }
 
-/** Validates the request-level options and the hooks; throws a `TypeError` naming the option. */
-export function resolveSettings(
-  options: TokengateOptions<any>,
-  resourceMetadata: string | undefined,
-  backend: CryptoBackend,
-): RequestSettings {
-  for (const hook of ['getToken', 'isRevoked', 'onAuthenticated', 'onError', 'fetch'] as const) {
-    checkFunction(options[hook], hook);
-  }
-  if (options.onKeySourceEvent !== false) {
-    checkFunction(options.onKeySourceEvent, 'onKeySourceEvent');
-  }
-  if (
-    options.invalidTokens !== undefined &&
-    options.invalidTokens !== 'reject' &&
-    options.invalidTokens !== 'anonymous'
-  ) {
-    throw new TypeError(`tokengate: option "invalidTokens" must be 'reject' or 'anonymous'`);
-  }
-  if (options.invalidTokens === 'anonymous' && options.credentialsRequired !== false) {
+/**
+ * The request-level settings of validated options, after the one check between two of them
+ * (`invalidTokens: 'anonymous'` needs `credentialsRequired: false`).
+ */
+export function resolveSettings(options: ResolvedTokengateOptions, backend: CryptoBackend): RequestSettings {
+  if (options.invalidTokens === 'anonymous' && options.credentialsRequired) {
     throw new TypeError(
       `tokengate: option "invalidTokens" ('anonymous') needs option "credentialsRequired" set to false`,
     );
   }
-  const settings: RequestSettings = {
-    tokenSources: options.tokenSources === undefined ? ['header'] : checkTokenSources(options.tokenSources),
+  const dpop = options.dpop;
+  return {
+    tokenSources: options.tokenSources,
     getToken: options.getToken,
-    credentialsRequired: options.credentialsRequired !== false,
-    invalidTokens: options.invalidTokens ?? 'reject',
+    credentialsRequired: options.credentialsRequired,
+    invalidTokens: options.invalidTokens,
     realm: options.realm,
-    resourceMetadata,
-    maxTokenLength: positiveInt(options.maxTokenLength, 'maxTokenLength', 8192),
-    onAuthenticated: options.onAuthenticated as RequestSettings['onAuthenticated'],
-    onError: options.onError as RequestSettings['onError'],
-    dpop: createDpop(options.dpop, backend),
+    resourceMetadata: options.resource?.metadataUrl,
+    maxTokenLength: options.maxTokenLength,
+    onAuthenticated: options.onAuthenticated,
+    onError: options.onError,
+    dpop: dpop && { ...dpop, ...createProofChecker(dpop, backend) },
   };
-  if (settings.realm !== undefined && typeof settings.realm !== 'string') {
-    throw new TypeError('tokengate: option "realm" must be a string');
-  }
-  return settings;
 }

@@ -1,63 +1,85 @@
-import type { IssuerOptions, Secret, SecretResolver, TokengateOptions } from '../config/options.js';
+import type { ResolvedIssuerOptions, ResolvedTokengateOptions } from '../config/declarations.js';
+import { REMOTE_TIMINGS } from '../config/duration.js';
+import type {
+  IssuerOptions,
+  JsonWebKeySet,
+  PublicKeyInput,
+  Secret,
+  SecretResolver,
+} from '../config/issuer-options.js';
 import { list } from '../config/validate.js';
 import type { CryptoBackend } from '../crypto/index.js';
-import { ALGORITHMS, type Algorithm, isAlgorithm, isSymmetric } from '../token/algorithms.js';
-import {
-  chain,
-  importJwks,
-  importPublicKey,
-  importSecrets,
-  type KeySource,
-  secretResolverSource,
-  staticKeySource,
-  type VerificationKey,
-} from './key-set.js';
+import { ALGORITHMS, type Algorithm, isSymmetric } from '../token/algorithms.js';
+import { chain, importJwks, importPublicKey, importSecrets } from './import.js';
+import { type KeySource, pendingKeySource, staticKeySource } from './key-set.js';
 import { keySourceListener } from './remote/events.js';
 import { createRemoteKeySource } from './remote/key-source.js';
-import type { RemoteJwksOptions } from './remote/remote-jwks.js';
+import type { RemoteJwksOptions } from './remote/options.js';
+import { validateKeySourceUrl } from './remote/url-rules.js';
+import { secretResolverSource } from './secret-resolver.js';
 
 /** The options that name a key source; at most one may be given. */
 export const KEY_OPTIONS = ['secret', 'publicKey', 'jwks', 'jwksUri'] as const;
 
-function checkAlgorithms(value: unknown, where: string): Algorithm[] | undefined {
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.length === 0) {
-    throw new TypeError(`tokengate: option "algorithms"${where} must be a non-empty array`);
+/** Validates the shape of the `secret` option (its bytes are checked when imported). */
+export function validateSecretOption(value: unknown, label: string): IssuerOptions['secret'] {
+  const one = (v: unknown) => typeof v === 'string' || v instanceof Uint8Array;
+  if (typeof value === 'function' || one(value) || Array.isArray(value)) {
+    return value as IssuerOptions['secret'];
   }
-  for (const alg of value) {
-    if (typeof alg === 'string' && alg.toLowerCase() === 'none') {
-      throw new TypeError(
-        'tokengate: option "algorithms" must not contain "none": unsecured tokens are never accepted',
-      );
-    }
-    if (!isAlgorithm(alg)) {
-      throw new TypeError(
-        `tokengate: option "algorithms"${where}: unsupported algorithm ${JSON.stringify(alg)} (supported: ${ALGORITHMS.join(', ')})`,
-      );
-    }
+  throw new TypeError(`tokengate: ${label} must be a string, a Uint8Array, a list of them or a function`);
+}
+
+/** Validates the shape of the `publicKey` option (the key itself is checked when imported). */
+export function validatePublicKeyOption(value: unknown, label: string): PublicKeyInput {
+  if (typeof value === 'string' || (typeof value === 'object' && value !== null))
+    return value as PublicKeyInput;
+  throw new TypeError(`tokengate: ${label} must be a PEM string, a JWK, a CryptoKey or a KeyObject`);
+}
+
+/** Validates the `jwks` option: a JSON Web Key Set without symmetric keys. */
+export function validateJwksOption(value: unknown, label: string): JsonWebKeySet {
+  const set = value as JsonWebKeySet;
+  if (typeof set !== 'object' || set === null || !Array.isArray(set.keys)) {
+    throw new TypeError(`tokengate: ${label} must be a JSON Web Key Set ({ keys: [...] })`);
   }
-  return [...new Set(value as Algorithm[])];
+  if (set.keys.some((k) => (k as { kty?: unknown })?.kty === 'oct')) {
+    throw new TypeError(`tokengate: ${label} contains a symmetric ("oct") key; use option "secret" for HMAC`);
+  }
+  return set;
+}
+
+/** Validates the `jwksUri` option: an https URL (http on loopback hosts). */
+export function validateJwksUriOption(value: unknown, label: string): string | URL {
+  if (typeof value !== 'string' && !(value instanceof URL)) {
+    throw new TypeError(`tokengate: ${label} must be a URL string`);
+  }
+  validateKeySourceUrl(value, 'jwksUri');
+  return value;
 }
 
 /**
  * The key source of one issuer profile (`secret`, `publicKey`, `jwks`, `jwksUri`, or OIDC
- * discovery from `issuer`) and the algorithms it may verify. Throws a `TypeError` for a
- * configuration mistake (two key sources, algorithm confusion, an unusable key set).
+ * discovery from `issuer`) and the algorithms it may verify. `given` is the profile's options as
+ * written (to tell an option given as `undefined` from one left out), `resolved` the same
+ * validated. Throws a `TypeError` for a configuration mistake (two key sources, algorithm
+ * confusion, an unusable key set).
  */
 export function resolveKeySource(
-  options: IssuerOptions,
-  defaults: TokengateOptions<any>,
+  given: IssuerOptions,
+  resolved: ResolvedIssuerOptions,
+  top: ResolvedTokengateOptions,
   backend: CryptoBackend,
   where: string,
 ): { keys: KeySource; algorithms: readonly Algorithm[] } {
-  const given = KEY_OPTIONS.filter((name) => options[name] !== undefined);
-  if (given.length > 1) {
+  const sources = KEY_OPTIONS.filter((name) => resolved[name] !== undefined);
+  if (sources.length > 1) {
     throw new TypeError(
-      `tokengate: options ${given.map((g) => `"${g}"`).join(' and ')}${where} are exclusive; give one key source`,
+      `tokengate: options ${sources.map((g) => `"${g}"`).join(' and ')}${where} are exclusive; give one key source`,
     );
   }
-  const explicit = checkAlgorithms(options.algorithms, where);
-  const source = given[0];
+  const explicit = resolved.algorithms;
+  const source = sources[0];
   if (source === 'secret') {
     if (explicit?.some((a) => !isSymmetric(a))) {
       throw new TypeError(
@@ -65,7 +87,7 @@ export function resolveKeySource(
       );
     }
     const algorithms = explicit ?? ['HS256'];
-    const secret = options.secret!;
+    const secret = resolved.secret!;
     const keys =
       typeof secret === 'function'
         ? secretResolverSource(secret as SecretResolver, backend, algorithms)
@@ -83,9 +105,9 @@ export function resolveKeySource(
   }
   const algorithms = explicit ?? ALGORITHMS.filter((a) => !isSymmetric(a));
   if (source === 'publicKey') {
-    const key = importPublicKey(options.publicKey!, backend, explicit);
+    const key = importPublicKey(resolved.publicKey!, backend, explicit);
     return {
-      keys: lazyStatic(
+      keys: pendingKeySource(
         chain(key, (k) => [k]),
         false,
       ),
@@ -93,16 +115,7 @@ export function resolveKeySource(
     };
   }
   if (source === 'jwks') {
-    const set = options.jwks!;
-    if (typeof set !== 'object' || set === null || !Array.isArray(set.keys)) {
-      throw new TypeError(`tokengate: option "jwks"${where} must be a JSON Web Key Set ({ keys: [...] })`);
-    }
-    if (set.keys.some((k) => (k as { kty?: unknown })?.kty === 'oct')) {
-      throw new TypeError(
-        `tokengate: option "jwks"${where} contains a symmetric ("oct") key; use option "secret" for HMAC`,
-      );
-    }
-    const imported = chain(importJwks(set, backend, explicit), (result) => {
+    const imported = chain(importJwks(resolved.jwks!, backend, explicit), (result) => {
       if (result.keys.length === 0) {
         throw new TypeError(
           `tokengate: option "jwks"${where} has no usable key (${result.skipped.join('; ') || 'empty'})`,
@@ -110,24 +123,21 @@ export function resolveKeySource(
       }
       return result.keys;
     });
-    return { keys: lazyStatic(imported, true), algorithms };
+    return { keys: pendingKeySource(imported, true), algorithms };
   }
   const fetchOptions: RemoteJwksOptions = {};
   for (const name of [
-    'timeoutDuration',
-    'cooldownDuration',
-    'cacheMaxAge',
-    'staleIfError',
+    ...(Object.keys(REMOTE_TIMINGS) as (keyof typeof REMOTE_TIMINGS)[]),
     'fetch',
   ] as const) {
-    if (defaults[name] !== undefined) (fetchOptions as Record<string, unknown>)[name] = defaults[name];
+    if (top[name] !== undefined) (fetchOptions as Record<string, unknown>)[name] = top[name];
   }
-  const onEvent = keySourceListener(defaults.onKeySourceEvent);
+  const onEvent = keySourceListener(top.onKeySourceEvent);
   if (onEvent) fetchOptions.onEvent = onEvent;
   if (source === 'jwksUri') {
     return {
       keys: createRemoteKeySource({
-        jwksUri: options.jwksUri!,
+        jwksUri: resolved.jwksUri!,
         backend,
         algorithms: explicit,
         fetchOptions,
@@ -135,8 +145,8 @@ export function resolveKeySource(
       algorithms,
     };
   }
-  const issuers = list(options.issuer);
-  const blank = [...KEY_OPTIONS, 'issuer'].find((name) => name in options);
+  const issuers = resolved.issuer && [...resolved.issuer];
+  const blank = [...KEY_OPTIONS, 'issuer'].find((name) => name in given);
   if (blank !== undefined && (issuers === undefined || blank !== 'issuer')) {
     throw new TypeError(
       `tokengate: option "${blank}"${where} was given but is undefined (an unset environment variable?)`,
@@ -160,23 +170,5 @@ export function resolveKeySource(
       fetchOptions,
     }),
     algorithms,
-  };
-}
-
-/** A fixed key set whose import may still be running (WebCrypto imports are async). */
-function lazyStatic(keys: VerificationKey[] | Promise<VerificationKey[]>, matchKid: boolean): KeySource {
-  if (!(keys instanceof Promise)) return staticKeySource(keys, false, matchKid);
-  let source: KeySource | undefined;
-  const loaded = keys.then((k) => {
-    source = staticKeySource(k, false, matchKid);
-    return source;
-  });
-  loaded.catch(() => {});
-  return {
-    symmetric: false,
-    keysFor: (header, payload) =>
-      source ? source.keysFor(header, payload) : loaded.then((s) => s.keysFor(header, payload)),
-    fixed: true,
-    ready: () => loaded.then(() => {}),
   };
 }

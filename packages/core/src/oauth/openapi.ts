@@ -1,4 +1,5 @@
 import type { TokengateOptions } from '../config/options.js';
+import { KEY_OPTIONS } from '../keys/from-options.js';
 import { discoveryUrls } from '../keys/remote/discovery.js';
 import type { Guard } from '../policy/guards.js';
 import { resourceMetadataUrl } from './resource.js';
@@ -66,7 +67,6 @@ export type SecurityRequirementInput =
 
 const DEFAULT_NAME = 'bearerAuth';
 const NAME_PATTERN = /^[a-zA-Z0-9.\-_]+$/;
-const KEY_OPTIONS = ['secret', 'publicKey', 'jwks', 'jwksUri'] as const;
 /** Alternatives produced from `requireAnyScope` guards, at most (their product when combined). */
 const MAX_ALTERNATIVES = 64;
 

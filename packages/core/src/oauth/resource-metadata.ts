@@ -66,6 +66,46 @@ function list<T>(value: T | readonly T[] | undefined): readonly T[] {
   return Array.isArray(value) ? (value as readonly T[]) : [value as T];
 }
 
+/** Validates the `scopesSupported` option: RFC 6749 scope tokens. */
+export function validateScopesSupported(value: unknown, label: string): readonly string[] {
+  if (!Array.isArray(value) || value.some((s) => typeof s !== 'string' || !SCOPE_TOKEN.test(s))) {
+    throw new TypeError(
+      `tokengate: ${label} must be a list of scope names (RFC 6749 scope tokens, no spaces)`,
+    );
+  }
+  return value;
+}
+
+/** Validates the `resourceName` option: a non-empty string. */
+export function validateResourceName(value: unknown, label: string): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new TypeError(`tokengate: ${label} must be a non-empty string`);
+  }
+  return value;
+}
+
+/** Validates the `resourceDocumentation` option: an absolute http(s) URL. */
+export function validateResourceDocumentation(value: unknown, label: string): string | URL {
+  let url: URL | undefined;
+  try {
+    url = new URL(String(value));
+  } catch {}
+  if (
+    (typeof value !== 'string' && !(value instanceof URL)) ||
+    !url ||
+    (url.protocol !== 'https:' && url.protocol !== 'http:')
+  ) {
+    throw new TypeError(`tokengate: ${label} must be an absolute http(s) URL`);
+  }
+  return value;
+}
+
+const EXTRAS = {
+  scopesSupported: validateScopesSupported,
+  resourceName: validateResourceName,
+  resourceDocumentation: validateResourceDocumentation,
+} as const;
+
 /**
  * Validates the protected-resource options (`resource`, `scopesSupported`, `resourceName`,
  * `resourceDocumentation`) and resolves `resource`; `createVerifier` and the metadata
@@ -73,39 +113,12 @@ function list<T>(value: T | readonly T[] | undefined): readonly T[] {
  *
  * @throws TypeError naming the option.
  */
-export function checkResourceOptions(options: TokengateOptions<any, any>): ResolvedResource | undefined {
+export function resolveResourceOptions(options: TokengateOptions<any, any>): ResolvedResource | undefined {
   const resolved = resolveResource(options.resource);
-  const { scopesSupported, resourceName, resourceDocumentation } = options;
-  const extras = { scopesSupported, resourceName, resourceDocumentation };
-  if (!resolved) {
-    const given = Object.entries(extras).find(([, v]) => v !== undefined);
-    if (given) throw new TypeError(`tokengate: option "${given[0]}" needs option "resource"`);
-    return undefined;
-  }
-  if (
-    scopesSupported !== undefined &&
-    (!Array.isArray(scopesSupported) ||
-      scopesSupported.some((s) => typeof s !== 'string' || !SCOPE_TOKEN.test(s)))
-  ) {
-    throw new TypeError(
-      'tokengate: option "scopesSupported" must be a list of scope names (RFC 6749 scope tokens, no spaces)',
-    );
-  }
-  if (resourceName !== undefined && (typeof resourceName !== 'string' || resourceName === '')) {
-    throw new TypeError('tokengate: option "resourceName" must be a non-empty string');
-  }
-  if (resourceDocumentation !== undefined) {
-    let url: URL | undefined;
-    try {
-      url = new URL(String(resourceDocumentation));
-    } catch {}
-    if (
-      (typeof resourceDocumentation !== 'string' && !(resourceDocumentation instanceof URL)) ||
-      !url ||
-      (url.protocol !== 'https:' && url.protocol !== 'http:')
-    ) {
-      throw new TypeError('tokengate: option "resourceDocumentation" must be an absolute http(s) URL');
-    }
+  for (const name of Object.keys(EXTRAS) as (keyof typeof EXTRAS)[]) {
+    if (options[name] === undefined) continue;
+    if (!resolved) throw new TypeError(`tokengate: option "${name}" needs option "resource"`);
+    EXTRAS[name](options[name], `option "${name}"`);
   }
   return resolved;
 }
@@ -159,7 +172,7 @@ export function buildResourceMetadata(options: TokengateOptions<any, any>): Prot
   if (typeof options !== 'object' || options === null || options.resource === undefined) {
     throw new TypeError('tokengate: protected resource metadata needs option "resource"');
   }
-  checkResourceOptions(options);
+  resolveResourceOptions(options);
   const doc: ProtectedResourceMetadata = { resource: String(options.resource) };
   const servers = authorizationServers(options);
   if (servers.length > 0) doc.authorization_servers = servers;
@@ -190,7 +203,7 @@ export function buildResourceMetadata(options: TokengateOptions<any, any>): Prot
 export function createResourceMetadataEndpoint(
   options: TokengateOptions<any, any>,
 ): ResourceMetadataEndpoint {
-  const resolved = checkResourceOptions(options ?? {});
+  const resolved = resolveResourceOptions(options ?? {});
   if (!resolved) throw new TypeError('tokengate: protectedResourceMetadata() needs option "resource"');
   parseResource(options.resource);
   const fixed = options.scopesSupported !== undefined;

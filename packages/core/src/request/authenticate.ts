@@ -4,7 +4,7 @@ import { AuthError, isAuthError } from '../errors/auth-error.js';
 import { rememberAnonymousChallenge, rememberChallenge } from '../policy/guards.js';
 import type { Verifier } from '../verifier.js';
 import { callHook } from './hooks.js';
-import { assertBearerSyntax, extractToken, type RequestLike } from './token-sources.js';
+import { checkBearerSyntax, extractToken, type RequestLike } from './token-sources.js';
 
 /**
  * What {@link authenticate} concluded about a request.
@@ -86,7 +86,7 @@ export async function authenticate<C>(verifier: Verifier<C>, request: RequestLik
       auth = await verifier.verify(token);
     } catch (error) {
       // A credential that is not one b64token is a malformed request (400), not a bad token.
-      if (syntaxUnchecked && isAuthError(error)) assertBearerSyntax(token);
+      if (syntaxUnchecked && isAuthError(error)) checkBearerSyntax(token);
       throw error;
     }
     // RFC 9449 §7: the proof is checked on every request, after the (possibly cached) token.

@@ -27,7 +27,7 @@ export interface RequestLike<Raw = unknown> {
 
 /**
  * Outcome of looking for a token. `syntaxUnchecked` marks a header credential whose RFC 6750
- * `b64token` syntax was not checked yet (see {@link assertBearerSyntax}).
+ * `b64token` syntax was not checked yet (see {@link checkBearerSyntax}).
  */
 export type Extracted =
   | {
@@ -82,11 +82,11 @@ export function parseAuthorization(
     });
   }
   if (isDpop) {
-    assertBearerSyntax(credential);
+    checkBearerSyntax(credential);
     return { token: credential, scheme: 'dpop' };
   }
   if (deferSyntax) return { token: credential, syntaxUnchecked: true };
-  assertBearerSyntax(credential);
+  checkBearerSyntax(credential);
   return { token: credential };
 }
 
@@ -96,7 +96,7 @@ export function parseAuthorization(
  * dots, so adapters may run this only when verification fails: a cached token then never pays
  * for the regular expression.
  */
-export function assertBearerSyntax(credential: string): void {
+export function checkBearerSyntax(credential: string): void {
   if (!B64TOKEN.test(credential)) {
     throw invalidRequest(
       'Authorization header is malformed (one token of base64url characters expected after "Bearer ")',
@@ -169,10 +169,10 @@ export function extractToken(
   return undefined;
 }
 
-/** Validates the `tokenSources` option at start-up. */
-export function checkTokenSources(sources: unknown): readonly TokenSource[] {
+/** Validates the `tokenSources` option at start-up; throws a `TypeError` starting `tokengate: ${label}`. */
+export function validateTokenSources(sources: unknown, label: string): readonly TokenSource[] {
   if (!Array.isArray(sources) || sources.length === 0) {
-    throw new TypeError('tokengate: option "tokenSources" must be a non-empty array');
+    throw new TypeError(`tokengate: ${label} must be a non-empty array`);
   }
   for (const source of sources) {
     const ok =
@@ -182,9 +182,7 @@ export function checkTokenSources(sources: unknown): readonly TokenSource[] {
         ((typeof source.cookie === 'string' && source.cookie !== '') ||
           (typeof source.query === 'string' && source.query !== '')));
     if (!ok) {
-      throw new TypeError(
-        `tokengate: option "tokenSources": expected 'header', { cookie: name } or { query: name }`,
-      );
+      throw new TypeError(`tokengate: ${label}: expected 'header', { cookie: name } or { query: name }`);
     }
   }
   return sources as TokenSource[];

@@ -1,9 +1,9 @@
 import {
-  assertRevocationId,
   isRevokedBy,
   REVOCATION_LEEWAY_SECONDS,
   type RevocationStore,
   toEpochSeconds,
+  validateRevocationId,
 } from './store.js';
 
 /** Options of {@link createMemoryRevocationStore}. */
@@ -67,7 +67,7 @@ export function createMemoryRevocationStore(options: MemoryRevocationStoreOption
       return jtis.size;
     },
     async revoke(jti, until) {
-      assertRevocationId(jti, 'revoke', 'jti');
+      validateRevocationId(jti, 'revoke', 'jti');
       const untilSeconds = toEpochSeconds(until);
       const nowSeconds = now() / 1000;
       if (untilSeconds + REVOCATION_LEEWAY_SECONDS <= nowSeconds) return;
@@ -83,7 +83,7 @@ export function createMemoryRevocationStore(options: MemoryRevocationStoreOption
       }
     },
     async revokeSubject(sub, issuedBefore = new Date(now())) {
-      assertRevocationId(sub, 'revokeSubject', 'sub');
+      validateRevocationId(sub, 'revokeSubject', 'sub');
       const cutoff = toEpochSeconds(issuedBefore);
       subjects.set(sub, Math.max(cutoff, subjects.get(sub) ?? Number.NEGATIVE_INFINITY));
     },

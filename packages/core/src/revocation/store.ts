@@ -25,7 +25,7 @@ export interface RevocationCheck {
  *
  * A store decides from `auth.payload` (the verified payload as the token carried it), never from
  * `auth.claims` (what a `claims` schema returned, which may have dropped `jti` or `sub`).
- * Identifiers must be well-formed Unicode ({@link assertRevocationId}): the verifier refuses
+ * Identifiers must be well-formed Unicode ({@link validateRevocationId}): the verifier refuses
  * tokens whose `jti`, `sub` or `iss` are not, so a store never has to key one.
  */
 export interface RevocationStore {
@@ -56,7 +56,7 @@ export interface RevocationStore {
  * token up to `clockTolerance` after its `exp`, so a store that forgot the revocation exactly at
  * `exp` would let a revoked token through again for that long; stores keep entries for
  * `until + REVOCATION_LEEWAY_SECONDS` instead. A verifier with a `revocation` store therefore
- * refuses, at start-up, a `clockTolerance` longer than this ({@link assertRevocationTolerance}).
+ * refuses, at start-up, a `clockTolerance` longer than this ({@link validateRevocationTolerance}).
  */
 export const REVOCATION_LEEWAY_SECONDS = 300;
 
@@ -69,10 +69,10 @@ const DEFAULT_CLOCK_TOLERANCE = 5;
  *
  * @example
  * ```ts
- * assertRevocationTolerance(600, 'clockTolerance'); // throws TypeError
+ * validateRevocationTolerance(600, 'clockTolerance'); // throws TypeError
  * ```
  */
-export function assertRevocationTolerance(seconds: number, option: string): void {
+export function validateRevocationTolerance(seconds: number, option: string): void {
   if (seconds > REVOCATION_LEEWAY_SECONDS) {
     throw new TypeError(
       `tokengate: option "${option}" must be at most ${REVOCATION_LEEWAY_SECONDS} s with a "revocation" store (revocation records are kept that long past a token's expiry)`,
@@ -109,10 +109,10 @@ const nativeWellFormed = (String.prototype as { isWellFormed?: (this: string) =>
  * @throws TypeError naming the method and the argument.
  * @example
  * ```ts
- * assertRevocationId(jti, 'revoke', 'jti');
+ * validateRevocationId(jti, 'revoke', 'jti');
  * ```
  */
-export function assertRevocationId(value: unknown, method: string, name: string): asserts value is string {
+export function validateRevocationId(value: unknown, method: string, name: string): asserts value is string {
   if (typeof value !== 'string' || value === '') {
     throw new TypeError(`${method}: ${name} must be a non-empty string`);
   }
@@ -160,4 +160,15 @@ export function isRevokedBy(
     }
   }
   return false;
+}
+
+/**
+ * Validates the `revocation` option: an object with an `isRevoked` method.
+ * @throws TypeError starting `tokengate: ${label}`.
+ */
+export function validateRevocationStore(value: unknown, label: string): RevocationStore {
+  if (typeof (value as RevocationStore | null)?.isRevoked !== 'function') {
+    throw new TypeError(`tokengate: ${label} must be a RevocationStore`);
+  }
+  return value as RevocationStore;
 }

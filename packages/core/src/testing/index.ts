@@ -4,12 +4,7 @@ export {
   type DpopClientOptions,
   type DpopProofInput,
 } from './dpop.js';
-export {
-  createTestIssuer,
-  type SignOptions,
-  type TestIssuer,
-  type TestIssuerOptions,
-  type TokenDefect,
-} from './issuer.js';
+export { createTestIssuer, type TestIssuer, type TestIssuerOptions } from './issuer.js';
 export type { TestAlgorithm } from './keys.js';
 export type { FaultOptions, ListenOptions, TestIssuerFault, TestIssuerServer } from './server.js';
+export type { SignOptions, TokenDefect } from './sign.js';

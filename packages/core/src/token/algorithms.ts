@@ -118,3 +118,25 @@ export function algorithmsForKey(
     return true;
   });
 }
+
+/**
+ * Validates the `algorithms` option: a non-empty list of supported algorithms, never `none`;
+ * duplicates dropped.
+ * @throws TypeError starting `tokengate: ${label}`.
+ */
+export function validateAlgorithms(value: unknown, label: string): Algorithm[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new TypeError(`tokengate: ${label} must be a non-empty array`);
+  }
+  for (const alg of value) {
+    if (typeof alg === 'string' && alg.toLowerCase() === 'none') {
+      throw new TypeError(`tokengate: ${label} must not contain "none": unsecured tokens are never accepted`);
+    }
+    if (!isAlgorithm(alg)) {
+      throw new TypeError(
+        `tokengate: ${label}: unsupported algorithm ${JSON.stringify(alg)} (supported: ${ALGORITHMS.join(', ')})`,
+      );
+    }
+  }
+  return [...new Set(value as Algorithm[])];
+}

@@ -1,5 +1,6 @@
 import type { JwtClaims, JwtHeader } from '../context/types.js';
-import { AuthError, type AuthErrorReason } from '../errors/auth-error.js';
+import { AuthError } from '../errors/auth-error.js';
+import type { AuthErrorReason } from '../errors/codes.js';
 import { isWellFormedString } from '../revocation/store.js';
 
 /** The claims rules of one issuer profile, resolved once from the options. */

@@ -61,3 +61,14 @@ export declare namespace StandardSchemaV1 {
     Schema['~standard']['types']
   >['output'];
 }
+
+/**
+ * Validates the `claims` option: a Standard Schema (zod, valibot, arktype…).
+ * @throws TypeError starting `tokengate: ${label}`.
+ */
+export function validateClaimsSchema(value: unknown, label: string): StandardSchemaV1 {
+  if (typeof (value as StandardSchemaV1)?.['~standard']?.validate !== 'function') {
+    throw new TypeError(`tokengate: ${label} must be a Standard Schema (zod, valibot, arktype, …)`);
+  }
+  return value as StandardSchemaV1;
+}

@@ -41,6 +41,13 @@ describe('start-up errors are TypeErrors naming the option', () => {
     expect(() => createVerifier(options as TokengateOptions)).toThrow(message);
   });
 
+  it('accepts onKeySourceEvent: false and the documented crypto values', () => {
+    expect(() => createVerifier({ secret, onKeySourceEvent: false })).not.toThrow();
+    for (const crypto of ['auto', 'node', 'webcrypto'] as const) {
+      expect(() => createVerifier({ secret, crypto })).not.toThrow();
+    }
+  });
+
   it('accepts durations as seconds or strings', () => {
     expect(() =>
       createVerifier({ secret, clockTolerance: '30s', maxTokenAge: '2h', maxTokenLifetime: 3600 }),
@@ -83,7 +90,16 @@ describe('every start-up error starts with "tokengate:" and names its option', (
     ['jwksUri with a password', { jwksUri: 'https://u:p@idp.example.com/jwks' }, 'jwksUri'],
     ['two discovery issuers', { issuer: ['https://a.test/', 'https://b.test/'] }, 'issuer'],
     ['zero cooldownDuration', { jwksUri: 'https://x.test/jwks', cooldownDuration: 0 }, 'cooldownDuration'],
-    ['string timeoutDuration', { jwksUri: 'https://x.test/jwks', timeoutDuration: '5s' }, 'timeoutDuration'],
+    [
+      'bare-number timeoutDuration',
+      { jwksUri: 'https://x.test/jwks', timeoutDuration: 5000 },
+      'timeoutDuration',
+    ],
+    [
+      'malformed timeoutDuration',
+      { jwksUri: 'https://x.test/jwks', timeoutDuration: '5 seconds' },
+      'timeoutDuration',
+    ],
     ['infinite staleIfError', { jwksUri: 'https://x.test/jwks', staleIfError: Infinity }, 'staleIfError'],
     ['fetch not a function', { jwksUri: 'https://x.test/jwks', fetch: 'x' }, 'fetch'],
     ['onKeySourceEvent not a function', { secret, onKeySourceEvent: true }, 'onKeySourceEvent'],
@@ -111,6 +127,19 @@ describe('every start-up error starts with "tokengate:" and names its option', (
     ['issuers and top-level keys', { secret, issuers: [{ issuer: 'https://a.test/', secret }] }, 'issuers'],
     ['issuers entry without issuer', { issuers: [{ secret }] }, 'issuers[0].issuer'],
     ['an unknown option', { secret, frobnicate: true }, 'frobnicate'],
+    // Options that were read loosely before every option had a declaration:
+    ['credentialsRequired not a boolean', { secret, credentialsRequired: 'no' }, 'credentialsRequired'],
+    ['warmup not a boolean', { secret, warmup: 'yes' }, 'warmup'],
+    ['unknown crypto', { secret, crypto: 'openssl' }, 'crypto'],
+    ['cache neither a boolean nor an object', { secret, cache: 'on' }, 'cache'],
+    ['getToken not a function', { secret, getToken: 'authorization' }, 'getToken'],
+    ['bad cache.maxAge', { secret, cache: { maxAge: 'forever' } }, 'cache.maxAge'],
+    ['bad dpop.clockTolerance', { secret, dpop: { clockTolerance: 'soon' } }, 'dpop.clockTolerance'],
+    [
+      'bad issuers[0].clockTolerance',
+      { issuers: [{ issuer: 'a', secret, clockTolerance: 'x' }] },
+      'clockTolerance',
+    ],
   ])('%s', (_name, options, option) => {
     const { message } = startupError(options);
     expect(message).toMatch(/^tokengate: /);
@@ -170,7 +199,7 @@ describe('a mistyped option name gets the nearest valid name', () => {
   it('suggests nothing for a name that is not close, and names top-level options used in an entry', () => {
     expect(startupError({ secret, frobnicate: 1 }).message).not.toMatch(/did you mean/);
     expect(
-      startupError({ issuers: [{ issuer: 'https://a.test/', secret, cooldownDuration: 5 }] }).message,
+      startupError({ issuers: [{ issuer: 'https://a.test/', secret, cooldownDuration: '5ms' }] }).message,
     ).toMatch(/"cooldownDuration" in issuers\[0\] \(it is a top-level option\)/);
   });
 });

@@ -7,7 +7,7 @@ import { generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:cry
 import { createVerifier, isAuthError } from '@tokengate/core';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/crypto/index.js';
-import { importJwks } from '../../src/keys/key-set.js';
+import { importJwks } from '../../src/keys/import.js';
 import type { Algorithm } from '../../src/token/algorithms.js';
 
 const b64u = (bytes: Uint8Array | string) => Buffer.from(bytes).toString('base64url');

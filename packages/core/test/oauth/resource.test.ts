@@ -145,7 +145,7 @@ describe('challenges', () => {
     const verifier = createVerifier({
       jwksUri: 'http://127.0.0.1:9/jwks',
       resource: 'https://api.example.com/mcp',
-      timeoutDuration: 200,
+      timeoutDuration: '200ms',
     });
     expect(verifier.settings.resourceMetadata).toBe(
       'https://api.example.com/.well-known/oauth-protected-resource/mcp',

@@ -225,7 +225,7 @@ describe('503s tell the client the keys are unavailable, not where they live', (
     jwksUri,
     issuer: kits.ES256.issuer,
     audience: kits.ES256.audience,
-    timeoutDuration: 1000,
+    timeoutDuration: '1s',
   });
 
   it('core: the detail names the URL for operators; the message, the JSON body and the headers do not', async () => {

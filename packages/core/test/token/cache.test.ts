@@ -176,7 +176,7 @@ describe('verified-token cache', () => {
     const remote = await createTestIssuer({ alg: 'ES256' });
     const server = await remote.listen();
     try {
-      const options = { cacheMaxAge: 60_000, staleIfError: 30_000, cooldownDuration: 1_000 };
+      const options = { cacheMaxAge: '1m', staleIfError: '30s', cooldownDuration: '1s' };
       // Each verifier has a key set of its own (as two processes would), so neither heals the other.
       const cached = createVerifier({ ...options, jwksUri: `${server.jwksUri}?side=cached` });
       const uncached = createVerifier({

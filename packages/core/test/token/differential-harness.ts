@@ -182,10 +182,10 @@ class World {
       // A URL of its own per run and side (see PairFactory): the process-wide key-set registry
       // gives each a fresh set.
       options.jwksUri = `${this.remote.server.jwksUri}?run=${++runCounter}`;
-      options.cacheMaxAge = c.cacheMaxAge;
-      options.staleIfError = c.staleIfError;
-      options.cooldownDuration = c.cooldownDuration;
-      options.timeoutDuration = 2_000;
+      options.cacheMaxAge = `${c.cacheMaxAge}ms`;
+      options.staleIfError = `${c.staleIfError}ms`;
+      options.cooldownDuration = `${c.cooldownDuration}ms`;
+      options.timeoutDuration = '2s';
       this.remote.server.faults.set(null);
     }
     this.options = options;

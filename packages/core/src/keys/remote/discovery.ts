@@ -1,19 +1,16 @@
-import { fetchJson, KeySourceError } from './fetch-json.js';
-import {
-  assertKeySourceUrl,
-  EventHub,
-  getRemoteJwks,
-  isLoopback,
-  optionsKey,
-  RemoteCache,
-  type RemoteJwks,
-  type RemoteJwksOptions,
-  type RemoteKeySet,
-  type RemoteKeySourceStats,
-  type ResolvedRemoteOptions,
-  remember,
-  resolveRemoteOptions,
-} from './remote-jwks.js';
+import { EventHub } from './event-hub.js';
+import { fetchJson } from './fetch-json.js';
+import { KeySourceError } from './key-source-error.js';
+import { type RemoteJwksOptions, type ResolvedRemoteOptions, resolveRemoteOptions } from './options.js';
+import { SharedRegistry } from './registry.js';
+import { RemoteCache, type RemoteKeySourceStats } from './remote-cache.js';
+import { isLoopback, validateKeySourceUrl } from './url-rules.js';
+
+/**
+ * OpenID Connect / RFC 8414 discovery: where an issuer's metadata lives, reading it (OIDC
+ * location first, then RFC 8414, within one deadline), the checks that make it trustworthy
+ * (`issuer` identical, `jwks_uri` https), and the shared, cached discovery of each issuer.
+ */
 
 /** What discovery found for an issuer. */
 export interface IssuerMetadata {
@@ -65,7 +62,7 @@ export interface IssuerDiscovery {
  */
 export function discoveryUrls(issuer: string): { openid: string; oauth: string } {
   if (typeof issuer !== 'string') throw new TypeError('tokengate: option "issuer" must be a string URL');
-  const url = assertKeySourceUrl(issuer, 'issuer');
+  const url = validateKeySourceUrl(issuer, 'issuer');
   if (url.search || url.hash || issuer.includes('?') || issuer.includes('#')) {
     throw new TypeError(`tokengate: option "issuer" must not have a query or fragment (got ${issuer})`);
   }
@@ -138,7 +135,7 @@ function checkMetadata(issuer: string, url: string, json: unknown): IssuerMetada
   // must not point every instance at a plain-http service on its own machine.
   const loopbackIssuer = isLoopback(new URL(issuer));
   try {
-    assertKeySourceUrl(jwksUri, 'jwks_uri', loopbackIssuer);
+    validateKeySourceUrl(jwksUri, 'jwks_uri', loopbackIssuer);
   } catch (cause) {
     throw new KeySourceError(
       'insecure_url',
@@ -150,6 +147,7 @@ function checkMetadata(issuer: string, url: string, json: unknown): IssuerMetada
   return Object.freeze({ issuer, jwksUri, url, metadata: Object.freeze({ ...metadata }) });
 }
 
+/** The shared state behind every {@link IssuerDiscovery} handle of one issuer and options. */
 class DiscoverySource {
   readonly issuer: string;
   readonly url: string;
@@ -181,7 +179,7 @@ function discoveryHandle(source: DiscoverySource): IssuerDiscovery {
   };
 }
 
-const registry = new Map<string, DiscoverySource>();
+const registry = new SharedRegistry<DiscoverySource>();
 
 /**
  * The process-wide discovery of `issuer`'s metadata, shared by every caller with the same issuer
@@ -202,11 +200,9 @@ const registry = new Map<string, DiscoverySource>();
 export function getIssuerDiscovery(issuer: string, options: RemoteJwksOptions = {}): IssuerDiscovery {
   const resolved = resolveRemoteOptions(options);
   discoveryUrls(issuer);
-  const key = `${issuer}\n${optionsKey(resolved)}`;
-  const source = remember(registry, key, () => new DiscoverySource(issuer, resolved));
-  const result = discoveryHandle(source);
-  if (options.onEvent) source.hub.add(Object.assign(result, { onEvent: options.onEvent }));
-  return result;
+  const source = registry.get(issuer, resolved, () => new DiscoverySource(issuer, resolved));
+  const handle = discoveryHandle(source);
+  return options.onEvent ? source.hub.attach(handle, options.onEvent) : handle;
 }
 
 /**
@@ -224,50 +220,4 @@ export async function discoverIssuer(
   options: RemoteJwksOptions = {},
 ): Promise<IssuerMetadata> {
   return getIssuerDiscovery(issuer, options).get();
-}
-
-/**
- * An issuer's keys behind the {@link RemoteJwks} interface: discovery first (cached, see
- * {@link getIssuerDiscovery}), then the shared remote JWKS of the discovered `jwks_uri`
- * ({@link getRemoteJwks}), both with `options`.
- *
- * @example
- * ```ts
- * const keys = getIssuerJwks('https://idp.example.com/');
- * const set = keys.peek() ?? (await keys.getKeys(header.kid));
- * ```
- * @throws TypeError for an insecure or malformed issuer URL, or bad options (a start-up error).
- */
-export function getIssuerJwks(issuer: string, options: RemoteJwksOptions = {}): RemoteJwks {
-  const discovery = getIssuerDiscovery(issuer, options);
-  const jwksFor = (metadata: IssuerMetadata): RemoteJwks => getRemoteJwks(metadata.jwksUri, options);
-  let bound: { uri: string; jwks: RemoteJwks } | undefined;
-  const jwks = (metadata: IssuerMetadata): RemoteJwks => {
-    if (bound?.uri !== metadata.jwksUri) bound = { uri: metadata.jwksUri, jwks: jwksFor(metadata) };
-    return bound.jwks;
-  };
-  return {
-    get url() {
-      return bound?.uri ?? issuer;
-    },
-    async getKeys(kid?: string): Promise<RemoteKeySet> {
-      const metadata = discovery.peek() ?? (await discovery.get());
-      return jwks(metadata).getKeys(kid);
-    },
-    peek(): RemoteKeySet | undefined {
-      const metadata = discovery.peek();
-      return metadata && jwks(metadata).peek();
-    },
-    get stats() {
-      return bound
-        ? bound.jwks.stats
-        : {
-            fetches: 0,
-            failures: 0,
-            lastSuccessAt: undefined,
-            lastAttemptAt: undefined,
-            lastError: undefined,
-          };
-    },
-  };
 }

@@ -1,4 +1,32 @@
-import type { KeySourceEvent } from './remote-jwks.js';
+import type { KeySourceError } from './key-source-error.js';
+
+/**
+ * Key-source events: what a remote key source reports (fetches, failures, stale keys,
+ * recoveries), and where those reports go when the app does not take them (a console log that
+ * writes each state change once).
+ */
+
+/**
+ * A key-source event:
+ * - `fetched`: a fetch succeeded (`version` is the set's version afterwards);
+ * - `fetch_failed`: a fetch failed (`error` names the URL and the defect, `kind` classifies it);
+ * - `stale_keys`: keys older than `cacheMaxAge` are being served because refetching fails
+ *   (`ageMs` is their age); sent once per failed fetch, not per request;
+ * - `recovered`: a fetch succeeded after one or more failures.
+ */
+export interface KeySourceEvent {
+  type: 'fetched' | 'fetch_failed' | 'stale_keys' | 'recovered';
+  /** The URL fetched (JWKS or discovery document). */
+  url: string;
+  /** For `fetch_failed` (and `stale_keys`): what failed, never key material. */
+  error?: string;
+  /** For `fetch_failed`: the classification of {@link KeySourceError.kind}. */
+  kind?: KeySourceError['kind'];
+  /** For `stale_keys`: age of the served keys in milliseconds. */
+  ageMs?: number;
+  /** For `fetched` / `recovered` of a JWKS: the key set's version. */
+  version?: number;
+}
 
 /**
  * The `onKeySourceEvent` option: a listener of remote key-source events, or `false` to turn off

@@ -1,8 +1,16 @@
 import type { CryptoBackend } from '../../crypto/index.js';
 import type { Algorithm } from '../../token/algorithms.js';
-import { importJwks, type KeySource, selectKeys, type VerificationKey } from '../key-set.js';
-import { getIssuerJwks } from './discovery.js';
-import { getRemoteJwks, type RemoteJwk, type RemoteJwks, type RemoteJwksOptions } from './remote-jwks.js';
+import { importJwks } from '../import.js';
+import { type KeySource, selectKeys, type VerificationKey } from '../key-set.js';
+import { getIssuerJwks } from './issuer-jwks.js';
+import type { RemoteJwksOptions } from './options.js';
+import { getRemoteJwks, type RemoteJwk, type RemoteJwks } from './remote-jwks.js';
+
+/**
+ * The verifier's view of remote keys: a `jwksUri` or an issuer's discovered keys as a
+ * {@link KeySource}, each fetched key set imported once per version, a held `kid` answered
+ * without a fetch or a promise.
+ */
 
 /** Options of {@link createRemoteKeySource}. */
 export interface RemoteKeySourceOptions {

@@ -69,8 +69,7 @@ export function requestHtu(request: RequestLike, publicUrl: URL | undefined): st
 }
 
 /** Validates the `dpop.publicUrl` option at start-up. */
-export function checkPublicUrl(value: unknown): URL | undefined {
-  if (value === undefined) return undefined;
+export function validatePublicUrl(value: unknown, label: string): URL {
   let url: URL | undefined;
   try {
     url = typeof value === 'string' || value instanceof URL ? new URL(value) : undefined;
@@ -85,7 +84,7 @@ export function checkPublicUrl(value: unknown): URL | undefined {
     url.username
   ) {
     throw new TypeError(
-      'tokengate: option "dpop.publicUrl" must be an absolute http(s) URL without query, fragment or userinfo',
+      `tokengate: ${label} must be an absolute http(s) URL without query, fragment or userinfo`,
     );
   }
   return url;

@@ -1,4 +1,6 @@
-import { type Duration, toSeconds } from '../../config/duration.js';
+import { type OptionTable, option, optionWithDefault, resolveOptions } from '../../config/declare.js';
+import { type Duration, validateAtLeastOneSecond } from '../../config/duration.js';
+import { validateFunction } from '../../config/validate.js';
 import { encodeBase64url } from '../../token/base64url.js';
 import { hmacSha256, safeEqual } from './digest.js';
 
@@ -29,26 +31,32 @@ export interface NonceSource {
 
 const SIGNATURE_CHARS = 22; // 128 bits of the HMAC, base64url
 
+/** The `dpop.nonce` options object, declared once (see `config/declare.ts`). */
+const NONCE_OPTIONS = {
+  secret: option((value, label): Uint8Array => {
+    const key =
+      typeof value === 'string'
+        ? new TextEncoder().encode(value)
+        : value instanceof Uint8Array
+          ? value
+          : undefined;
+    if (key === undefined) throw new TypeError(`tokengate: ${label} must be a string or a Uint8Array`);
+    if (key.length < 32) throw new TypeError(`tokengate: ${label} must be at least 32 bytes`);
+    return key;
+  }),
+  lifetime: optionWithDefault(validateAtLeastOneSecond, 300),
+  now: option(validateFunction<() => number>),
+} satisfies OptionTable<DpopNonceOptions>;
+
 /** Resolves the `dpop.nonce` option; `undefined` when nonces are off. */
-export function createNonceSource(option: boolean | DpopNonceOptions | undefined): NonceSource | undefined {
-  if (option === undefined || option === false) return undefined;
-  if (option !== true && (typeof option !== 'object' || option === null)) {
+export function createNonceSource(value: unknown): NonceSource | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value !== true && (typeof value !== 'object' || value === null)) {
     throw new TypeError('tokengate: option "dpop.nonce" must be a boolean or { secret, lifetime }');
   }
-  const settings: DpopNonceOptions = option === true ? {} : option;
-  for (const name of Object.keys(settings)) {
-    if (name !== 'secret' && name !== 'lifetime' && name !== 'now') {
-      throw new TypeError(`tokengate: unknown option "dpop.nonce.${name}"`);
-    }
-  }
-  let key: Uint8Array;
-  if (settings.secret === undefined) key = crypto.getRandomValues(new Uint8Array(32));
-  else if (typeof settings.secret === 'string') key = new TextEncoder().encode(settings.secret);
-  else if (settings.secret instanceof Uint8Array) key = settings.secret;
-  else throw new TypeError('tokengate: option "dpop.nonce.secret" must be a string or a Uint8Array');
-  if (key.length < 32) throw new TypeError('tokengate: option "dpop.nonce.secret" must be at least 32 bytes');
-  const lifetime = toSeconds(settings.lifetime ?? '5m', 'dpop.nonce.lifetime');
-  if (lifetime < 1) throw new TypeError('tokengate: option "dpop.nonce.lifetime" must be at least 1 second');
+  const settings = resolveOptions(NONCE_OPTIONS, value === true ? {} : value, { prefix: 'dpop.nonce.' });
+  const key = settings.secret ?? crypto.getRandomValues(new Uint8Array(32));
+  const lifetime = settings.lifetime;
   const now = settings.now ?? Date.now;
   const memo = new Map<number, string>();
 

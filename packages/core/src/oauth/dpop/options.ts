@@ -1,7 +1,9 @@
-import { type Duration, toSeconds } from '../../config/duration.js';
+import { type OptionTable, option, optionWithDefault, resolveOptions } from '../../config/declare.js';
+import { type Duration, validateAtLeastOneSecond, validateSeconds } from '../../config/duration.js';
+import { validateBoolean } from '../../config/validate.js';
 import type { DpopChallenge } from '../../errors/challenge.js';
 import { ALGORITHMS, type Algorithm, isAlgorithm, isSymmetric } from '../../token/algorithms.js';
-import { checkPublicUrl } from './htu.js';
+import { validatePublicUrl } from './htu.js';
 import { createNonceSource, type DpopNonceOptions, type NonceSource } from './nonce.js';
 import { createMemoryReplayStore, type ReplayStore } from './replay.js';
 
@@ -95,7 +97,32 @@ export const DPOP_ALGORITHMS: readonly Algorithm[] = [
   'RS512',
 ];
 
-const NAMES = new Set(['required', 'algorithms', 'maxAge', 'clockTolerance', 'nonce', 'publicUrl', 'replay']);
+/** The `dpop` options object, declared once (see `config/declare.ts`). */
+const DPOP_OPTIONS = {
+  required: optionWithDefault(validateBoolean, false),
+  algorithms: optionWithDefault((value, label): readonly Algorithm[] => {
+    if (
+      !Array.isArray(value) ||
+      value.length === 0 ||
+      value.some((alg) => !isAlgorithm(alg) || isSymmetric(alg))
+    ) {
+      throw new TypeError(
+        `tokengate: ${label} must list asymmetric algorithms (${ALGORITHMS.filter((a) => !isSymmetric(a)).join(', ')})`,
+      );
+    }
+    return [...new Set(value as Algorithm[])];
+  }, DPOP_ALGORITHMS),
+  maxAge: optionWithDefault(validateAtLeastOneSecond, 300),
+  clockTolerance: optionWithDefault(validateSeconds, 5),
+  nonce: option(createNonceSource),
+  publicUrl: option(validatePublicUrl),
+  replay: option((value, label): ReplayStore => {
+    if (typeof (value as ReplayStore | null)?.markUsed !== 'function') {
+      throw new TypeError(`tokengate: ${label} must be a ReplayStore`);
+    }
+    return value as ReplayStore;
+  }),
+} satisfies OptionTable<DpopOptions>;
 
 /** Validates and resolves the `dpop` option at start-up; `undefined` when DPoP is off. */
 export function resolveDpop(option: unknown): DpopSettings | undefined {
@@ -105,40 +132,14 @@ export function resolveDpop(option: unknown): DpopSettings | undefined {
   else if (option === 'required') options = { required: true };
   else if (typeof option === 'object' && option !== null && !Array.isArray(option)) options = option;
   else throw new TypeError(`tokengate: option "dpop" must be false, 'allowed', 'required' or an object`);
-  for (const name of Object.keys(options)) {
-    if (!NAMES.has(name)) throw new TypeError(`tokengate: unknown option "dpop.${name}"`);
-  }
-  if (options.required !== undefined && typeof options.required !== 'boolean') {
-    throw new TypeError('tokengate: option "dpop.required" must be a boolean');
-  }
-  const algorithms = options.algorithms ?? DPOP_ALGORITHMS;
-  if (
-    !Array.isArray(algorithms) ||
-    algorithms.length === 0 ||
-    algorithms.some((alg) => !isAlgorithm(alg) || isSymmetric(alg))
-  ) {
-    throw new TypeError(
-      `tokengate: option "dpop.algorithms" must list asymmetric algorithms (${ALGORITHMS.filter((a) => !isSymmetric(a)).join(', ')})`,
-    );
-  }
-  const replay = options.replay ?? createMemoryReplayStore();
-  if (typeof replay?.markUsed !== 'function') {
-    throw new TypeError('tokengate: option "dpop.replay" must be a ReplayStore');
-  }
-  const maxAge = toSeconds(options.maxAge ?? '5m', 'dpop.maxAge');
-  if (maxAge < 1) throw new TypeError('tokengate: option "dpop.maxAge" must be at least 1 second');
-  const required = options.required === true;
-  const algs = [...new Set(algorithms)];
+  const resolved = resolveOptions(DPOP_OPTIONS, options, { prefix: 'dpop.' });
+  const { required, algorithms } = resolved;
   const challenge = (scheme: DpopChallenge['scheme']): DpopChallenge =>
-    Object.freeze({ algorithms: algs, bearer: !required, scheme });
+    Object.freeze({ algorithms, bearer: !required, scheme });
   return {
-    required,
-    algorithms: new Set(algs),
-    maxAge,
-    clockTolerance: toSeconds(options.clockTolerance ?? 5, 'dpop.clockTolerance'),
-    nonce: createNonceSource(options.nonce),
-    publicUrl: checkPublicUrl(options.publicUrl),
-    replay,
+    ...resolved,
+    algorithms: new Set(algorithms),
+    replay: resolved.replay ?? createMemoryReplayStore(),
     challenges: { bearer: challenge('bearer'), dpop: challenge('dpop'), none: challenge(undefined) },
   };
 }

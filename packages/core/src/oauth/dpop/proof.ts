@@ -1,12 +1,13 @@
 import type { JwtHeader } from '../../context/types.js';
 import type { CryptoBackend, ImportedKey } from '../../crypto/index.js';
-import { AuthError, type AuthErrorReason, isAuthError } from '../../errors/auth-error.js';
+import { AuthError, isAuthError } from '../../errors/auth-error.js';
+import type { AuthErrorReason } from '../../errors/codes.js';
 import type { RequestLike } from '../../request/token-sources.js';
 import { type Algorithm, CURVE_OF, keyTypeOf } from '../../token/algorithms.js';
 import { decodeJwt } from '../../token/jws.js';
 import { safeEqual, sha256Base64url } from './digest.js';
 import { normalizeHtu, requestHtu } from './htu.js';
-import { type DpopSettings, resolveDpop } from './options.js';
+import type { DpopSettings } from './options.js';
 import { jwkThumbprint, requiredMembers } from './thumbprint.js';
 
 /** Longest `DPoP` header accepted, in characters (an RSA-4096 proof is about 2 KB). */
@@ -211,9 +212,3 @@ export function createProofChecker(settings: DpopSettings, backend: CryptoBacken
 
 /** The `dpop` settings of a middleware with its proof checker, as the verifier's settings hold them. */
 export interface DpopRequestSettings extends DpopSettings, ProofChecker {}
-
-/** Resolves the `dpop` option at start-up; `undefined` when DPoP is off. */
-export function createDpop(option: unknown, backend: CryptoBackend): DpopRequestSettings | undefined {
-  const settings = resolveDpop(option);
-  return settings && { ...settings, ...createProofChecker(settings, backend) };
-}

@@ -1,13 +1,10 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createVerifier } from '../../../src/index.js';
-import {
-  discoverIssuer,
-  discoveryUrls,
-  getIssuerDiscovery,
-  getIssuerJwks,
-} from '../../../src/keys/remote/discovery.js';
-import type { KeySourceEvent, RemoteJwksOptions } from '../../../src/keys/remote/remote-jwks.js';
+import { discoverIssuer, discoveryUrls, getIssuerDiscovery } from '../../../src/keys/remote/discovery.js';
+import type { KeySourceEvent } from '../../../src/keys/remote/events.js';
+import { getIssuerJwks } from '../../../src/keys/remote/issuer-jwks.js';
+import type { RemoteJwksOptions } from '../../../src/keys/remote/options.js';
 import { createTestIssuer, type TestIssuer, type TestIssuerServer } from '../../../src/testing/index.js';
 
 let idp: TestIssuer;
@@ -22,7 +19,7 @@ beforeEach(async () => {
   t = 1_700_000_000_000;
   events = [];
   // a fresh clock function per test gives each test its own shared-registry entry
-  options = { now: () => t, timeoutDuration: 300, onEvent: (e) => events.push(e) };
+  options = { now: () => t, timeoutDuration: '300ms', onEvent: (e) => events.push(e) };
 });
 afterEach(async () => {
   await server.close();
@@ -140,7 +137,7 @@ describe('discoverIssuer', () => {
 
   it('retries a failed discovery no more often than the backoff (1 s, doubling up to cooldownDuration)', async () => {
     server.faults.set('issuer-mismatch');
-    const opts = { ...options, cooldownDuration: 30_000 };
+    const opts = { ...options, cooldownDuration: '30s' };
     await rejection(discoverIssuer(server.issuer, opts));
     t += 1_000;
     await rejection(discoverIssuer(server.issuer, opts));
@@ -180,7 +177,7 @@ describe('discoverIssuer', () => {
     const error = await rejection(discoverIssuer(issuer, { ...options, fetch: fetchVia }));
     expect(error.cause.kind).toBe('insecure_url');
 
-    const verifier = createVerifier({ issuer, fetch: fetchVia, timeoutDuration: 300 });
+    const verifier = createVerifier({ issuer, fetch: fetchVia, timeoutDuration: '300ms' });
     const token = await idp.sign({ sub: 'a' }, { issuer });
     const refused = await rejection(verifier.verify(token));
     expect(refused.status).toBe(503);

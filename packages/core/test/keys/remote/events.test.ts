@@ -41,7 +41,7 @@ const lines = (spy: MockInstance<(...args: any[]) => void>) => spy.mock.calls.ma
 describe('key-source log (default, no hooks)', () => {
   it('logs a discovery issuer that differs by a trailing slash once, naming the defect', async () => {
     const [idp, server] = await started();
-    const verifier = createVerifier({ issuer: `${server.issuer}/`, cooldownDuration: 20 });
+    const verifier = createVerifier({ issuer: `${server.issuer}/`, cooldownDuration: '20ms' });
     const token = await idp.sign({ sub: 'a' }, { issuer: `${server.issuer}/` });
     for (let i = 0; i < 5; i++) {
       expect(await outcome(verifier.verify(token))).toBe('503 key_source_unavailable');
@@ -98,7 +98,11 @@ describe('key-source log (default, no hooks)', () => {
 
   it('logs stale keys being served once, and the recovery once', async () => {
     const [idp, server] = await started();
-    const verifier = createVerifier({ jwksUri: server.jwksUri, cacheMaxAge: 50, cooldownDuration: 20 });
+    const verifier = createVerifier({
+      jwksUri: server.jwksUri,
+      cacheMaxAge: '50ms',
+      cooldownDuration: '20ms',
+    });
     const token = await idp.sign({ sub: 'a' });
     expect(await outcome(verifier.verify(token))).toBe('ok');
     server.faults.set('5xx');

@@ -1,14 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isAuthError } from '../../../src/errors/auth-error.js';
-import { KeySourceError } from '../../../src/keys/remote/fetch-json.js';
-import {
-  createRemoteJwks,
-  getRemoteJwks,
-  type KeySourceEvent,
-  RemoteCache,
-  type RemoteJwksOptions,
-  resolveRemoteOptions,
-} from '../../../src/keys/remote/remote-jwks.js';
+import type { KeySourceEvent } from '../../../src/keys/remote/events.js';
+import { KeySourceError } from '../../../src/keys/remote/key-source-error.js';
+import { type RemoteJwksOptions, resolveRemoteOptions } from '../../../src/keys/remote/options.js';
+import { RemoteCache } from '../../../src/keys/remote/remote-cache.js';
+import { createRemoteJwks, getRemoteJwks } from '../../../src/keys/remote/remote-jwks.js';
 import { createTestIssuer, type TestIssuer, type TestIssuerServer } from '../../../src/testing/index.js';
 
 const MIN = 60_000;
@@ -32,7 +28,7 @@ afterEach(async () => {
 function jwks(options: RemoteJwksOptions = {}) {
   return createRemoteJwks(server.jwksUri, {
     now: clock,
-    timeoutDuration: 500,
+    timeoutDuration: '500ms',
     onEvent: (e) => events.push(e),
     ...options,
   });
@@ -66,7 +62,7 @@ describe('remote JWKS: fetching and sharing', () => {
   });
 
   it('refetches after cacheMaxAge, keeping the version when nothing changed', async () => {
-    const source = jwks({ cacheMaxAge: 10 * MIN });
+    const source = jwks({ cacheMaxAge: '10m' });
     const first = await source.getKeys('k1');
     t += 10 * MIN - 1;
     expect(await source.getKeys('k1')).toBe(first);
@@ -96,7 +92,7 @@ describe('remote JWKS: fetching and sharing', () => {
     expect(server.stats.jwks).toBe(1);
     expect(c.stats.fetches).toBe(1);
     expect(seen.sort()).toEqual(['c:fetched', 'd:fetched']);
-    const other = getRemoteJwks(server.jwksUri, { now, cooldownDuration: 1000 });
+    const other = getRemoteJwks(server.jwksUri, { now, cooldownDuration: '1s' });
     expect(other).not.toBe(a);
     await other.getKeys();
     expect(server.stats.jwks).toBe(2);
@@ -147,7 +143,7 @@ describe('remote JWKS: fetching and sharing', () => {
 
 describe('remote JWKS: rotation and unknown kids', () => {
   it('a new kid triggers a refetch after the cooldown; a removed key disappears', async () => {
-    const source = jwks({ cooldownDuration: 30_000, cacheMaxAge: 10 * MIN });
+    const source = jwks({ cooldownDuration: '30s', cacheMaxAge: '10m' });
     expect((await source.getKeys('k1')).version).toBe(1);
     const { kid } = await idp.rotate({ kid: 'k2' });
     // within the cooldown of the first fetch: no refetch, the set comes back (→ 401 unknown_key)
@@ -172,7 +168,7 @@ describe('remote JWKS: rotation and unknown kids', () => {
   });
 
   it('1000 concurrent random kids cause at most one refetch per cooldown window', async () => {
-    const source = jwks({ cooldownDuration: 30_000 });
+    const source = jwks({ cooldownDuration: '30s' });
     await source.getKeys();
     t += 30_000;
     const storm = () =>
@@ -207,10 +203,10 @@ describe('remote JWKS: outages', () => {
   for (const mode of modes) {
     it(`${mode.fault}: known keys outlive the outage up to staleIfError, then 503; recovery without restart`, async () => {
       const source = jwks({
-        timeoutDuration: 300,
-        cooldownDuration: 30_000,
-        cacheMaxAge: 10 * MIN,
-        staleIfError: 60 * MIN,
+        timeoutDuration: '300ms',
+        cooldownDuration: '30s',
+        cacheMaxAge: '10m',
+        staleIfError: '1h',
       });
       const good = await source.getKeys('k1');
       server.faults.set(mode.fault, 'options' in mode ? mode.options : {});
@@ -265,7 +261,7 @@ describe('remote JWKS: outages', () => {
   for (const fault of ['down', 'slow'] as const) {
     it(`${fault}, nothing held: 503 within timeoutDuration, then fast 503s, retried after 1 s, 2 s, 4 s… up to the cooldown`, async () => {
       server.faults.set(fault, { delayMs: 5_000 });
-      const source = jwks({ timeoutDuration: 200, cooldownDuration: 5_000 });
+      const source = jwks({ timeoutDuration: '200ms', cooldownDuration: '5s' });
       const started = performance.now();
       const results = await Promise.all(Array.from({ length: 20 }, () => rejection(source.getKeys('k1'))));
       const elapsed = performance.now() - started;
@@ -390,7 +386,7 @@ describe('remote keys: a fetch the runtime cancels (Workers, when the request th
     ]);
 
   it('whoever waits for it stops at its deadline with a 503, and the next request fetches anew', async () => {
-    const source = cache({ timeoutDuration: 150, now: clock }, [never, async () => 'keys']);
+    const source = cache({ timeoutDuration: '150ms', now: clock }, [never, async () => 'keys']);
     const started = Date.now();
     const [first, joined] = await Promise.all([
       settleWithin(source.get(), 2_000),
@@ -409,7 +405,7 @@ describe('remote keys: a fetch the runtime cancels (Workers, when the request th
   });
 
   it('keeps serving the last good copy while a refresh is given up, within staleIfError', async () => {
-    const source = cache({ timeoutDuration: 150, cacheMaxAge: MIN, staleIfError: 10 * MIN, now: clock }, [
+    const source = cache({ timeoutDuration: '150ms', cacheMaxAge: '1m', staleIfError: '10m', now: clock }, [
       async () => 'v1',
       never,
       async () => 'v2',

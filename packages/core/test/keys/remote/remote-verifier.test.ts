@@ -75,7 +75,7 @@ describe('remote keys through the verifier', () => {
 
   it('follows rotation, and a withdrawn key stops verifying (cached verifications included)', async () => {
     const [idp, server] = await started();
-    const verifier = createVerifier({ issuer: server.issuer, cooldownDuration: 50 });
+    const verifier = createVerifier({ issuer: server.issuer, cooldownDuration: '50ms' });
     const old = await idp.sign({ sub: 'old' });
     expect(await outcome(verifier.verify(old))).toBe('ok');
     expect(await outcome(verifier.verify(old))).toBe('ok');
@@ -92,10 +92,10 @@ describe('remote keys through the verifier', () => {
     const events: KeySourceEvent[] = [];
     const verifier = createVerifier({
       issuer: server.issuer,
-      cacheMaxAge: 40,
-      cooldownDuration: 20,
-      timeoutDuration: 200,
-      staleIfError: 60_000,
+      cacheMaxAge: '40ms',
+      cooldownDuration: '20ms',
+      timeoutDuration: '200ms',
+      staleIfError: '1m',
       cache: false,
       onKeySourceEvent: (event) => events.push(event),
     });
@@ -124,7 +124,7 @@ describe('remote keys through the verifier', () => {
   it('answers 503 within the fetch timeout when no key was ever fetched', async () => {
     const [idp, server] = await started();
     server.faults.set('slow', { delayMs: 5000 });
-    const verifier = createVerifier({ jwksUri: server.jwksUri, timeoutDuration: 150 });
+    const verifier = createVerifier({ jwksUri: server.jwksUri, timeoutDuration: '150ms' });
     const t0 = Date.now();
     expect(await outcome(verifier.verify(await idp.sign()))).toBe('503 key_source_unavailable');
     expect(Date.now() - t0).toBeLessThan(1000);

@@ -1,0 +1,108 @@
+/**
+ * The options of one issuer profile (the top level, or an `issuers` entry) and the key types
+ * they take. Their validation and defaults: `ISSUER_OPTIONS` in `declarations.ts`.
+ */
+import type { JwtClaims, JwtHeader } from '../context/types.js';
+import type { Algorithm } from '../token/algorithms.js';
+import type { Duration } from './duration.js';
+
+/** An HMAC secret: a string (used as UTF-8 bytes) or raw bytes. */
+export type Secret = string | Uint8Array;
+
+/** What the `secret` function receives: the decoded, NOT yet verified token. */
+export interface SecretLookupInput {
+  /** The unverified protected header. */
+  header: JwtHeader;
+  /** The unverified claims. Use them only to choose a key (for example by `iss`). */
+  payload: JwtClaims;
+}
+
+/**
+ * A function that picks the HMAC secret(s) for a token, e.g. by `iss` in a multi-tenant app.
+ * Returning `undefined` rejects the token as `unknown_key` (401); throwing is treated as the
+ * app's bug and reaches the framework's error path unchanged.
+ */
+export type SecretResolver = (
+  input: SecretLookupInput,
+) => Secret | readonly Secret[] | undefined | Promise<Secret | readonly Secret[] | undefined>;
+
+/** A public key: PEM text (SPKI or X.509 certificate), a JWK, a `CryptoKey` or a node `KeyObject`. */
+export type PublicKeyInput = string | JsonWebKey | CryptoKey | KeyObjectLike;
+
+/** The part of a node:crypto `KeyObject` tokengate relies on (no `node:` types needed). */
+export interface KeyObjectLike {
+  /** `'public'` (or `'private'`, whose public part is used). */
+  type: string;
+  /** Exports the key (used to import it into WebCrypto where node:crypto is absent). */
+  export: (...args: any[]) => unknown;
+}
+
+/** A JSON Web Key Set (RFC 7517 §5). */
+export interface JsonWebKeySet {
+  keys: JsonWebKey[];
+}
+
+/**
+ * How one issuer's tokens are verified: key source, expected claims, algorithms. The top level
+ * of {@link TokengateOptions} is one such profile; `issuers` lists several.
+ */
+export interface IssuerOptions {
+  /**
+   * HMAC secret, several secrets (during rotation any may verify), or a function of the
+   * decoded token returning them. Strings are used as UTF-8 bytes and must be at least as long
+   * as the hash (32 bytes for HS256, RFC 7518 §3.2).
+   *
+   * @example `secret: process.env.JWT_SECRET`
+   */
+  secret?: Secret | readonly Secret[] | SecretResolver;
+  /** One public key: PEM (SPKI or certificate), JWK, `CryptoKey` or `KeyObject`. */
+  publicKey?: PublicKeyInput;
+  /** A local JSON Web Key Set; keys are selected by `kid`. Symmetric (`oct`) keys are refused. */
+  jwks?: JsonWebKeySet;
+  /**
+   * URL of a remote JWKS, fetched lazily, cached, refreshed on an unknown `kid` (at most once
+   * per `cooldownDuration`), and kept for `staleIfError` while the endpoint fails. `https:` is
+   * required except on loopback hosts.
+   */
+  jwksUri?: string | URL;
+  /**
+   * Expected `iss` (exact, case-sensitive). Given without any key option, the keys come from
+   * OIDC discovery (`{issuer}/.well-known/openid-configuration`, then RFC 8414).
+   */
+  issuer?: string | readonly string[];
+  /** Expected `aud`: the token's `aud` (string or array) must contain one of these. */
+  audience?: string | readonly string[];
+  /**
+   * Algorithms accepted. Defaults: `['HS256']` with `secret`; otherwise the algorithms the keys
+   * declare or imply (RSA → RS256, EC → the curve's ES*, Ed25519 → EdDSA). `none` is never
+   * accepted and an HMAC algorithm is never accepted with a public key.
+   */
+  algorithms?: readonly Algorithm[];
+  /**
+   * Clock skew allowed for `exp`, `nbf` and `iat`, in seconds or as `'30s'`. With a `revocation`
+   * store it may be at most 300 s (the time revocation records outlive a token's `exp`).
+   * @default 5
+   */
+  clockTolerance?: Duration;
+  /** Reject tokens whose `iat` is older than this (tokens without `iat` are rejected). */
+  maxTokenAge?: Duration;
+  /** Reject tokens whose lifetime (`exp − iat`) exceeds this. */
+  maxTokenLifetime?: Duration;
+  /** Claims that must be present, in addition to `exp`. @example `['sub', 'jti']` */
+  requiredClaims?: readonly string[];
+  /**
+   * Whether `exp` is required.
+   * @default true
+   * **Warning:** `false` accepts tokens that never expire.
+   */
+  requireExp?: boolean;
+  /**
+   * Expected `typ` header (compared case-insensitively, `application/` prefix optional), e.g.
+   * `'at+jwt'` for RFC 9068 access tokens. By default `JWT`, `at+jwt` or no `typ` is accepted.
+   */
+  typ?: string | readonly string[];
+  /** Where scopes live (a claim name or dotted path, or several). @default ['scope', 'scp'] */
+  scopeClaim?: string | readonly string[];
+  /** Where roles live (a claim name or dotted path, or several). @default ['roles', 'role', 'groups'] */
+  rolesClaim?: string | readonly string[];
+}

@@ -1,0 +1,256 @@
+import { AuthError } from '../../errors/auth-error.js';
+import type { KeySourceEvent } from './events.js';
+import { KeySourceError } from './key-source-error.js';
+import type { ResolvedRemoteOptions } from './options.js';
+
+/**
+ * When a remote value (a key set, a discovery document) is fetched, how long it is kept, when it
+ * is fetched again, and when it is still served while fetches fail: one state machine per URL,
+ * whatever is fetched. Its counters are the stats apps read.
+ */
+
+/** Counters of a remote key source. */
+export interface RemoteKeySourceStats {
+  /** Fetches started. */
+  readonly fetches: number;
+  /** Fetches that failed. */
+  readonly failures: number;
+  /** When the last fetch succeeded (the `now` clock). */
+  readonly lastSuccessAt: number | undefined;
+  /** When the last fetch started (the `now` clock). */
+  readonly lastAttemptAt: number | undefined;
+  /** The message of the last failure, while the source is failing; undefined once it recovers. */
+  readonly lastError: string | undefined;
+}
+
+/**
+ * First retry delay after a failed fetch while no usable keys are held, in milliseconds; it
+ * doubles on each further failure, up to `cooldownDuration`.
+ */
+export const FIRST_RETRY_MS = 1_000;
+
+/** A fetch in flight: settles when the fetch has (it never rejects), due by `deadline` (`Date.now()`). */
+interface Flight {
+  readonly done: Promise<void>;
+  readonly deadline: number;
+}
+
+/**
+ * How long past a fetch's deadline its waiters keep waiting before they conclude the runtime
+ * cancelled it (the fetch's own timeout fires at the deadline and settles it on every runtime
+ * that does not).
+ */
+const ABANDON_GRACE_MS = 100;
+
+/** A value held by a {@link RemoteCache}, with whether it is served stale. */
+export interface CachedValue<T> {
+  readonly value: T;
+  readonly stale: boolean;
+}
+
+/**
+ * The fetch policy shared by remote key sets and discovery metadata: lazy, single-flight,
+ * fresh for `cacheMaxAge`, refetch on demand no more than once per `cooldownDuration`, no
+ * refetch within `cooldownDuration` of a failure (a backoff from 1 s, doubling up to
+ * `cooldownDuration`, while nothing has been fetched yet), and the last good value served stale for up
+ * to `staleIfError` while fetches fail.
+ */
+export class RemoteCache<T> {
+  readonly url: string;
+  readonly #load: () => Promise<T>;
+  readonly #options: ResolvedRemoteOptions;
+  readonly #emit: (event: KeySourceEvent) => void;
+  #value: T | undefined;
+  #fetchedAt = 0;
+  #lastAttemptAt: number | undefined;
+  #lastSuccessAt: number | undefined;
+  #lastError: KeySourceError | undefined;
+  #inflight: Flight | undefined;
+  #staleNotified = false;
+  #fetches = 0;
+  #failures = 0;
+  #consecutiveFailures = 0;
+
+  constructor(
+    url: string,
+    load: () => Promise<T>,
+    options: ResolvedRemoteOptions,
+    emit: (event: KeySourceEvent) => void,
+  ) {
+    this.url = url;
+    this.#load = load;
+    this.#options = options;
+    this.#emit = emit;
+  }
+
+  /** The value held (fresh or not), for builders that compare with the previous one. */
+  get current(): T | undefined {
+    return this.#value;
+  }
+
+  /** Whether the last fetch failed. */
+  get failing(): boolean {
+    return this.#lastError !== undefined;
+  }
+
+  get stats(): RemoteKeySourceStats {
+    return {
+      fetches: this.#fetches,
+      failures: this.#failures,
+      lastSuccessAt: this.#lastSuccessAt,
+      lastAttemptAt: this.#lastAttemptAt,
+      lastError: this.#lastError?.message,
+    };
+  }
+
+  /** The value if usable without fetching, else undefined. */
+  peek(): CachedValue<T> | undefined {
+    const now = this.#options.now();
+    if (this.#isFresh(now)) return { value: this.#value!, stale: false };
+    if (this.#lastError && this.#inCooldown(now) && this.#withinStale(now)) return this.#serveStale(now);
+    return undefined;
+  }
+
+  /**
+   * The value, fetching when it is missing or expired, or (with `refresh`) when the caller needs
+   * something the current value lacks, subject to the cooldown.
+   * @throws AuthError `key_source_unavailable`.
+   */
+  async get(refresh = false): Promise<CachedValue<T>> {
+    const now = this.#options.now();
+    if (!refresh && this.#isFresh(now)) return { value: this.#value!, stale: false };
+    if (!this.#inflight) {
+      if (this.#inCooldown(now) && (this.#lastError || this.#isFresh(now))) return this.#settle(now);
+      const flight: Flight = {
+        done: this.#fetch(now).finally(() => {
+          if (this.#inflight === flight) this.#inflight = undefined;
+        }),
+        deadline: Date.now() + this.#options.timeoutDuration,
+      };
+      this.#inflight = flight;
+    }
+    const abandoned = await this.#wait(this.#inflight);
+    return this.#settle(
+      this.#options.now(),
+      abandoned ? `no answer from ${this.url} within ${this.#options.timeoutDuration} ms` : undefined,
+    );
+  }
+
+  /**
+   * Waits for the fetch in flight, but not past its deadline. Every fetch settles by then on its
+   * own (`fetchJson` races a timer), except where the runtime cancels it: on Cloudflare Workers a
+   * fetch is I/O of the request that started it, and it never settles once that request has
+   * ended (a `hono/timeout`, a client that went away). The other requests waiting for it then
+   * stop waiting at the deadline (and answer with what is held, or 503), and the fetch is
+   * forgotten, so the next request starts a new one instead of joining a fetch that never ends.
+   * @returns whether the fetch was given up.
+   */
+  async #wait(flight: Flight): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<true>((resolve) => {
+      timer = setTimeout(() => resolve(true), Math.max(0, flight.deadline - Date.now()) + ABANDON_GRACE_MS);
+    });
+    try {
+      const abandoned = await Promise.race([flight.done.then(() => false), expired]);
+      if (abandoned && this.#inflight === flight) this.#inflight = undefined;
+      return abandoned;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The `key_source_unavailable` error for the current state. */
+  unavailable(reason?: string): AuthError {
+    const now = this.#options.now();
+    const retryAfter =
+      this.#lastAttemptAt === undefined
+        ? 1
+        : Math.max(1, Math.ceil((this.#lastAttemptAt + this.#retryDelay() - now) / 1000));
+    const last = this.#lastError;
+    const detail = reason ?? (last ? last.message : `keys from ${this.url} are not available`);
+    return new AuthError('key_source_unavailable', detail, { cause: last, retryAfter });
+  }
+
+  #isFresh(now: number): boolean {
+    return this.#value !== undefined && now - this.#fetchedAt < this.#options.cacheMaxAge;
+  }
+
+  #withinStale(now: number): boolean {
+    return (
+      this.#value !== undefined &&
+      now - this.#fetchedAt < this.#options.cacheMaxAge + this.#options.staleIfError
+    );
+  }
+
+  #inCooldown(now: number): boolean {
+    return this.#lastAttemptAt !== undefined && now - this.#lastAttemptAt < this.#retryDelay();
+  }
+
+  /**
+   * Least time between two fetches: `cooldownDuration`, except while nothing has ever been
+   * fetched (the provider was down at start-up, or misconfigured): then every request is a 503
+   * until a fetch succeeds, so failures are retried after {@link FIRST_RETRY_MS}, doubling up to
+   * `cooldownDuration`.
+   */
+  #retryDelay(): number {
+    const cooldown = this.#options.cooldownDuration;
+    if (this.#lastError === undefined || this.#value !== undefined) return cooldown;
+    return Math.min(cooldown, FIRST_RETRY_MS * 2 ** Math.min(this.#consecutiveFailures - 1, 30));
+  }
+
+  #serveStale(now: number): CachedValue<T> {
+    if (!this.#staleNotified) {
+      this.#staleNotified = true;
+      this.#emit({
+        type: 'stale_keys',
+        url: this.url,
+        ageMs: now - this.#fetchedAt,
+        error: this.#lastError?.message,
+      });
+    }
+    return { value: this.#value!, stale: true };
+  }
+
+  /** What a caller gets after a fetch; `abandoned` names a fetch given up (served like a failure). */
+  #settle(now: number, abandoned?: string): CachedValue<T> {
+    if (this.#isFresh(now)) return { value: this.#value!, stale: false };
+    if ((this.#lastError || abandoned) && this.#withinStale(now)) return this.#serveStale(now);
+    if (this.#value !== undefined && this.#lastError) {
+      const age = Math.round((now - this.#fetchedAt) / 1000);
+      throw this.unavailable(
+        `${this.#lastError.message}; the last good copy is ${age} s old, older than cacheMaxAge + staleIfError`,
+      );
+    }
+    throw this.unavailable(abandoned);
+  }
+
+  async #fetch(now: number): Promise<void> {
+    this.#lastAttemptAt = now;
+    this.#fetches++;
+    try {
+      const value = await this.#load();
+      const recovered = this.#lastError !== undefined;
+      this.#value = value;
+      this.#fetchedAt = this.#options.now();
+      this.#lastSuccessAt = this.#fetchedAt;
+      this.#lastError = undefined;
+      this.#consecutiveFailures = 0;
+      const version = (value as { version?: unknown }).version;
+      const extra = typeof version === 'number' ? { version } : {};
+      this.#emit({ type: 'fetched', url: this.url, ...extra });
+      if (recovered) this.#emit({ type: 'recovered', url: this.url, ...extra });
+    } catch (cause) {
+      const error =
+        cause instanceof KeySourceError
+          ? cause
+          : new KeySourceError('network', this.url, `fetch from ${this.url} failed: ${String(cause)}`, {
+              cause,
+            });
+      this.#lastError = error;
+      this.#failures++;
+      this.#consecutiveFailures++;
+      this.#staleNotified = false;
+      this.#emit({ type: 'fetch_failed', url: this.url, error: error.message, kind: error.kind });
+    }
+  }
+}

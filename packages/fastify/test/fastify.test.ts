@@ -175,7 +175,7 @@ describe('errors', () => {
   it('a 503 carries Retry-After; a throwing secret function is the app’s 500, not a refusal', async () => {
     const app = Fastify();
     app.register(async (down) => {
-      await down.register(tokengate, { jwksUri: 'http://127.0.0.1:1/jwks.json', timeoutDuration: 500 });
+      await down.register(tokengate, { jwksUri: 'http://127.0.0.1:1/jwks.json', timeoutDuration: '500ms' });
       down.get('/down', async () => 'ok');
     });
     app.register(async (buggy) => {

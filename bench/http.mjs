@@ -1,9 +1,10 @@
-// HTTP benchmark: req/s and p50/p99 latency for Express, Koa and Hono — the bare route, each peer
+// HTTP benchmark: req/s and p50/p99 latency for Express, Koa, Hono and Fastify — the bare route, each peer
 // middleware that fits, and tokengate's jwtAuth — on the valid-token and the bad-signature path,
 // as ratios to the framework's bare route. Every server runs in its own child process; load comes
 // from another child process (autocannon) on 127.0.0.1, bounded in time, in alternating rounds.
 //
-//   node bench/http.mjs [--quick|--full] [--json FILE] [--connections N] [--only NAME] [--cpu-prof [DIR]]
+//   node bench/http.mjs [--quick|--full] [--json FILE] [--connections N] [--only NAME]
+//                       [--frameworks fastify,koa] [--cpu-prof [DIR]]
 //   (e.g. `--only tokengate --cpu-prof` profiles tokengate's servers into bench/results/profiles)
 import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -47,9 +48,20 @@ export const SERVERS = [
   { framework: 'hono', middleware: 'tokengate', algs: ['HS256', 'RS256'], tokengate: 'hono' },
   { framework: 'hono', middleware: 'hono/jwt', algs: ['HS256', 'RS256'] },
   { framework: 'hono', middleware: 'hono/jwk', algs: ['RS256'] },
+  // Fastify (issue 22): the verified-token cache against fast-jwt's, and both without a cache.
+  { framework: 'fastify', middleware: 'bare', algs: ['HS256'] },
+  { framework: 'fastify', middleware: 'tokengate', algs: ['HS256', 'RS256', 'ES256'], tokengate: 'fastify' },
+  {
+    framework: 'fastify',
+    middleware: 'tokengate (cache: false)',
+    algs: ['RS256', 'ES256'],
+    tokengate: 'fastify',
+  },
+  { framework: 'fastify', middleware: '@fastify/jwt (cache)', algs: ['HS256', 'RS256', 'ES256'] },
+  { framework: 'fastify', middleware: '@fastify/jwt', algs: ['HS256', 'RS256', 'ES256'] },
 ];
 
-export const FRAMEWORKS = ['express', 'koa', 'hono'];
+export const FRAMEWORKS = ['express', 'koa', 'hono', 'fastify'];
 
 const SERVER_JS = fileURLToPath(new URL('./lib/server.mjs', import.meta.url));
 const LOAD_JS = fileURLToPath(new URL('./lib/load.mjs', import.meta.url));
@@ -131,7 +143,14 @@ async function runLoad(loader, job) {
  * @param options.cpuProf - write a `node --cpu-prof` profile of every server (not the bare ones) to
  *   this directory, named after the cell; the load generator is not profiled.
  */
-export async function runHttp({ profile = 'default', connections, only, cpuProf, log = console.log } = {}) {
+export async function runHttp({
+  profile = 'default',
+  connections,
+  only,
+  frameworks: onlyFrameworks = FRAMEWORKS,
+  cpuProf,
+  log = console.log,
+} = {}) {
   const settings = { ...PROFILES[profile] };
   if (connections) settings.connections = Number(connections);
   const machine = machineInfo();
@@ -152,7 +171,7 @@ export async function runHttp({ profile = 'default', connections, only, cpuProf,
     scope: 'read write',
   };
   const tokens = {};
-  for (const alg of ['HS256', 'RS256']) {
+  for (const alg of ['HS256', 'RS256', 'ES256']) {
     const valid = signer(alg, keys[alg])(claims);
     tokens[alg] = { valid, bad: tamper(valid) };
   }
@@ -185,7 +204,10 @@ export async function runHttp({ profile = 'default', connections, only, cpuProf,
     }
   }
   const active = servers.filter(
-    (s) => !s.pending && (!only || s.middleware === 'bare' || s.middleware.includes(only)),
+    (s) =>
+      !s.pending &&
+      onlyFrameworks.includes(s.framework) &&
+      (!only || s.middleware === 'bare' || s.middleware.includes(only)),
   );
 
   const loader = spawnChild(LOAD_JS);
@@ -195,7 +217,7 @@ export async function runHttp({ profile = 'default', connections, only, cpuProf,
     for (let r = 0; r < settings.rounds; r++) {
       // Framework by framework (reversed every other round); within one, the bare route is measured
       // first and last, so each middleware's ratio has a denominator taken around it.
-      const frameworks = r % 2 === 0 ? FRAMEWORKS : [...FRAMEWORKS].reverse();
+      const frameworks = r % 2 === 0 ? onlyFrameworks : [...onlyFrameworks].reverse();
       const order = frameworks.flatMap((fw) => {
         const bare = active.filter((s) => s.framework === fw && s.middleware === 'bare');
         const rest = active.filter((s) => s.framework === fw && s.middleware !== 'bare');
@@ -303,6 +325,8 @@ export async function runHttp({ profile = 'default', connections, only, cpuProf,
       'express-jwt': versionOf('express-jwt'),
       'express-oauth2-jwt-bearer': versionOf('express-oauth2-jwt-bearer'),
       'koa-jwt': versionOf('koa-jwt'),
+      fastify: versionOf('fastify'),
+      '@fastify/jwt': versionOf('@fastify/jwt'),
       autocannon: versionOf('autocannon'),
     },
     tokengate,
@@ -317,6 +341,7 @@ function latency(cell) {
 export function httpTables(report) {
   const lines = [];
   for (const fw of FRAMEWORKS) {
+    if (!report.cells.some((c) => c.framework === fw && c.rps !== undefined)) continue;
     lines.push(
       `**${fw}**`,
       '',
@@ -359,6 +384,7 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
     profile: args.profile,
     connections: args.connections,
     only: typeof args.only === 'string' ? args.only : undefined,
+    frameworks: typeof args.frameworks === 'string' ? args.frameworks.split(',') : undefined,
     cpuProf: args['cpu-prof'] === true ? 'bench/results/profiles' : args['cpu-prof'],
   });
   console.log(`\n${httpTables(report)}`);

@@ -1,11 +1,11 @@
-// Server CPU per request on the rejecting paths (issue 12, item 11): for Express, Koa and Hono
-// (@hono/node-server) with tokengate's jwtAuth (HS256), the bare route, a valid token, a
+// Server CPU per request on the rejecting paths (issue 12, item 11): for Express, Koa, Hono
+// (@hono/node-server) and Fastify with tokengate's jwtAuth (HS256; Fastify: the plugin), the bare route, a valid token, a
 // bad-signature token, a garbage token and no token. Each server runs in its own child process
 // and reports its own process.cpuUsage(), so the load generator's CPU is not counted: on a busy
 // machine this is steadier than req/s. Hono runs twice: with its default error handler and with
 // an `app.onError` that returns the HTTPException's own response.
 //
-//   pnpm build && node bench/rejection-cpu.mjs [--requests N]
+//   pnpm build && node bench/rejection-cpu.mjs [--requests N] [--frameworks fastify,koa]
 import { fork } from 'node:child_process';
 import crypto from 'node:crypto';
 import { Agent, createServer, request as httpRequest } from 'node:http';
@@ -31,6 +31,17 @@ if (process.argv[2] === '--serve') {
     app.use(jwtAuth({ secret }));
     app.get('/', (c) => c.json({ ok: true, sub: c.get('auth').claims.sub }));
     listener = getRequestListener(app.fetch);
+  } else if (framework === 'fastify') {
+    const { default: Fastify } = await import('fastify');
+    const { tokengate } = await import(dist('fastify'));
+    const app = Fastify();
+    app.get('/bare', async () => ({ ok: true }));
+    app.register(async (api) => {
+      await api.register(tokengate, { secret });
+      api.get('/', async (request) => ({ ok: true, sub: request.auth.claims.sub }));
+    });
+    await app.ready();
+    listener = (req, res) => app.routing(req, res);
   } else if (framework === 'koa') {
     const { default: Koa } = await import('koa');
     const { jwtAuth } = await import(dist('koa'));
@@ -64,7 +75,9 @@ if (process.argv[2] === '--serve') {
   });
   process.on('disconnect', () => process.exit(0));
 } else {
-  const { values } = parseArgs({ options: { requests: { type: 'string', default: '6000' } } });
+  const { values } = parseArgs({
+    options: { requests: { type: 'string', default: '6000' }, frameworks: { type: 'string' } },
+  });
   const requests = Number(values.requests);
   const b64u = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const input = `${b64u({ alg: 'HS256', typ: 'JWT' })}.${b64u({ sub: 'a', exp: 2e9 })}`;
@@ -79,7 +92,8 @@ if (process.argv[2] === '--serve') {
     ['bare route', '/bare', undefined],
   ];
   const rows = [];
-  for (const framework of ['express', 'koa', 'hono', 'hono+onError']) {
+  const frameworks = values.frameworks?.split(',') ?? ['express', 'koa', 'hono', 'hono+onError', 'fastify'];
+  for (const framework of frameworks) {
     const child = fork(new URL(import.meta.url), ['--serve', framework, SECRET], {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });

@@ -160,7 +160,7 @@ function evaluateTargets(micro, http, memory) {
           x.framework === fw &&
           x.alg === c.alg &&
           x.path === 'valid' &&
-          !['bare', 'tokengate'].includes(x.middleware),
+          !['bare', 'tokengate', 'tokengate (cache: false)'].includes(x.middleware),
       )) {
         if (p.rps !== undefined && p.rps >= c.rps) problems.push(`${c.alg} behind ${p.middleware}`);
       }
@@ -173,9 +173,51 @@ function evaluateTargets(micro, http, memory) {
     );
   }
 
+  // Issue 22: Fastify, against @fastify/jwt (fast-jwt) with and without its cache.
+  const fastify = (middleware, alg, path = 'valid') =>
+    http.cells.find(
+      (c) => c.framework === 'fastify' && c.middleware === middleware && c.alg === alg && c.path === path,
+    );
+  const compare = (label, ours, theirs, algs, bound) => {
+    const pairs = algs.map((alg) => ({ alg, tg: fastify(ours, alg), peer: fastify(theirs, alg) }));
+    const missing = pairs.find((p) => p.tg?.rps === undefined || p.peer?.rps === undefined);
+    if (missing) {
+      add(
+        label,
+        'pending',
+        missing.tg?.pending ?? missing.tg?.error ?? missing.peer?.error ?? 'not measured',
+      );
+      return;
+    }
+    const problems = pairs.flatMap(({ alg, tg, peer }) => [
+      ...(bound !== undefined && tg.ratio < bound ? [`${alg} ${fmtRatio(tg.ratio)} of bare`] : []),
+      ...(tg.rps <= peer.rps ? [`${alg} behind ${theirs}`] : []),
+    ]);
+    add(
+      label,
+      problems.length ? 'missed' : 'met',
+      pairs
+        .map(({ alg, tg, peer }) => `${alg} ${fmtRatio(tg.ratio)} (${theirs} ${fmtRatio(peer.ratio)})`)
+        .join(', ') + (problems.length ? ` — ${problems.join('; ')}` : ''),
+    );
+  };
+  compare(
+    'HTTP fastify: valid cached ≥ 0.95× bare and ahead of @fastify/jwt with its cache',
+    'tokengate',
+    '@fastify/jwt (cache)',
+    ['HS256', 'RS256', 'ES256'],
+    0.95,
+  );
+  compare(
+    'HTTP fastify: uncached RS256/ES256 ahead of @fastify/jwt uncached',
+    'tokengate (cache: false)',
+    '@fastify/jwt',
+    ['RS256', 'ES256'],
+  );
+
   // Issue 12: a flood of bad-signature tokens is a denial-of-service tool; refusing one must stay
   // cheap on every framework.
-  for (const fw of ['express', 'koa', 'hono']) {
+  for (const fw of ['express', 'koa', 'hono', 'fastify']) {
     const bad = http.cells.find(
       (c) => c.framework === fw && c.middleware === 'tokengate' && c.alg === 'HS256' && c.path === 'bad',
     );

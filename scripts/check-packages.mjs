@@ -244,6 +244,7 @@ try {
     ['express', 'examples/readme/express-quickstart.mjs', '/orders'],
     ['koa', 'examples/readme/koa-quickstart.mjs', '/orders'],
     ['hono', 'examples/readme/hono-quickstart.mjs', '/api/orders'],
+    ['fastify', 'examples/readme/fastify-quickstart.mjs', '/orders'],
   ];
   const cli = async (cwd) => {
     const tokengate = (...args) => run(join(cwd, 'node_modules', '.bin', 'tokengate'), args, { cwd });

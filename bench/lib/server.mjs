@@ -82,7 +82,46 @@ const MIDDLEWARES = {
       return { mw: tg.mod.jwtAuth(tokengateOptions), sub: (c) => c.get('auth').claims.sub };
     },
   },
+  // Fastify: `mw` registers a plugin. @fastify/jwt as its README has it (an onRequest hook calling
+  // request.jwtVerify()), its fast-jwt verifier with and without fast-jwt's cache.
+  fastify: {
+    bare: async () => ({ mw: null, sub: () => 'anonymous' }),
+    '@fastify/jwt': async (args) => fastifyJwt(args, false),
+    '@fastify/jwt (cache)': async (args) => fastifyJwt(args, true),
+    tokengate: async ({ tokengateOptions }) => {
+      const tg = await loadTokengate('fastify');
+      return { mw: (app) => app.register(tg.mod.tokengate, tokengateOptions), sub: (r) => r.auth.claims.sub };
+    },
+    'tokengate (cache: false)': async ({ tokengateOptions }) => {
+      const tg = await loadTokengate('fastify');
+      return {
+        mw: (app) => app.register(tg.mod.tokengate, { ...tokengateOptions, cache: false }),
+        sub: (r) => r.auth.claims.sub,
+      };
+    },
+  },
 };
+
+async function fastifyJwt({ alg, key }, cache) {
+  const { default: jwt } = await import('@fastify/jwt');
+  return {
+    mw: (app) => {
+      app.register(jwt, {
+        secret: alg === 'HS256' ? key.secret : { public: key.publicPem },
+        verify: {
+          algorithms: [alg],
+          allowedIss: ISSUER,
+          allowedAud: AUDIENCE,
+          ...(cache ? { cache: true } : {}),
+        },
+      });
+      app.addHook('onRequest', async (request) => {
+        await request.jwtVerify();
+      });
+    },
+    sub: (request) => request.user.sub,
+  };
+}
 
 async function startExpress({ mw, sub }) {
   const { default: express } = await import('express');
@@ -130,6 +169,15 @@ async function startHono({ mw, sub }) {
   });
 }
 
+async function startFastify({ mw, sub }) {
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify();
+  if (mw) await mw(app);
+  app.get('/', async (request) => ({ ok: true, sub: sub(request) }));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return app.server.address().port;
+}
+
 function listen(server) {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -168,7 +216,7 @@ process.on('message', async (msg) => {
     const factory = MIDDLEWARES[framework]?.[middleware];
     if (!factory) throw new Error(`unknown cell ${framework}/${middleware}`);
     const built = await factory({ alg, key, jwksUri, tokengateOptions });
-    const start = { express: startExpress, koa: startKoa, hono: startHono }[framework];
+    const start = { express: startExpress, koa: startKoa, hono: startHono, fastify: startFastify }[framework];
     const port = await start(built);
     process.send({ type: 'ready', port });
   } catch (err) {

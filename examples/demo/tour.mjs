@@ -22,6 +22,7 @@ const FRAMEWORKS = [
   ['Express', '@tokengate/example-express'],
   ['Koa', '@tokengate/example-koa'],
   ['Hono', '@tokengate/example-hono'],
+  ['Fastify', '@tokengate/example-fastify'],
 ];
 
 async function loadExamples() {

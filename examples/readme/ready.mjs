@@ -1,4 +1,5 @@
 import { jwtAuth as expressAuth } from '@tokengate/express';
+import { jwtAuth as fastifyAuth } from '@tokengate/fastify';
 import { jwtAuth as honoAuth } from '@tokengate/hono';
 import { jwtAuth as koaAuth } from '@tokengate/koa';
 
@@ -14,3 +15,7 @@ await forKoa.verifier.ready();
 
 const forHono = honoAuth(options);
 await forHono.verifier.ready();
+
+// Fastify: the onRequest hook's verifier (the plugin shares its key source, by URL).
+const forFastify = fastifyAuth(options);
+await forFastify.verifier.ready();

@@ -1,5 +1,5 @@
 // Runs one README quick-start app, installed from the packed tarballs, against a local identity
-// provider: node run-app.mjs <snippet file> <express|koa|hono> <path>. Exits non-zero on any
+// provider: node run-app.mjs <snippet file> <express|koa|hono|fastify> <path>. Exits non-zero on any
 // wrong answer. Copied into each fresh project by scripts/check-packages.mjs.
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,8 @@ const provider = await idp.listen();
 const source = readFileSync(file, 'utf8')
   .replaceAll("'https://idp.example.com/'", JSON.stringify(provider.issuer))
   .replace(/^app\.listen\(3000\);$/m, 'export default app;')
-  .replace(/^serve\(\{ fetch: app\.fetch, port: 3000 \}\);$/m, 'export default app;');
+  .replace(/^serve\(\{ fetch: app\.fetch, port: 3000 \}\);$/m, 'export default app;')
+  .replace(/^await app\.listen\(\{ port: 3000 \}\);$/m, 'export default app;');
 assert.match(source, /export default app;/, `${file}: no app.listen(3000) / serve(…) line to replace`);
 const target = `${file}.run.mjs`;
 writeFileSync(target, source);
@@ -22,7 +23,10 @@ rmSync(target);
 let listener;
 if (framework === 'express') listener = app;
 else if (framework === 'koa') listener = app.callback();
-else listener = (await import('@hono/node-server')).getRequestListener(app.fetch);
+else if (framework === 'fastify') {
+  await app.ready();
+  listener = (req, res) => app.routing(req, res);
+} else listener = (await import('@hono/node-server')).getRequestListener(app.fetch);
 const server = createServer(listener).listen(0, '127.0.0.1');
 await new Promise((resolve) => server.once('listening', resolve));
 const url = `http://127.0.0.1:${server.address().port}${path}`;

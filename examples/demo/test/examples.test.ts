@@ -4,7 +4,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { createTestIssuer, type TestIssuer, type TestIssuerServer } from '@tokengate/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const EXAMPLES = ['express', 'koa', 'hono'] as const;
+const EXAMPLES = ['express', 'koa', 'hono', 'fastify'] as const;
 const tour = fileURLToPath(new URL('../tour.mjs', import.meta.url));
 
 let idp: TestIssuer;
@@ -77,15 +77,15 @@ function run(args: string[], until?: RegExp): Promise<{ code: number | null; out
 }
 
 describe('the demo tour', () => {
-  it('plays every scenario against the three frameworks and exits 0', async () => {
+  it('plays every scenario against the four frameworks and exits 0', async () => {
     const { code, out } = await run([]);
     expect(code).toBe(0);
-    for (const framework of ['Express', 'Koa', 'Hono']) expect(out).toContain(`\n${framework}\n`);
-    expect(out.match(/^no token\s+GET \/api\/me\s+401\s+Bearer realm="orders"$/gm)).toHaveLength(3);
-    expect(out.match(/^expired\s+.*401\s+.*error="invalid_token"/gm)).toHaveLength(3);
-    expect(out.match(/^missing scope\s+.*403\s+.*scope="orders:read"/gm)).toHaveLength(3);
-    expect(out.match(/^admin role\s+DELETE \S+\s+200/gm)).toHaveLength(3);
-    expect(out.match(/^not an admin\s+DELETE \S+\s+403/gm)).toHaveLength(3);
+    for (const framework of ['Express', 'Koa', 'Hono', 'Fastify']) expect(out).toContain(`\n${framework}\n`);
+    expect(out.match(/^no token\s+GET \/api\/me\s+401\s+Bearer realm="orders"$/gm)).toHaveLength(4);
+    expect(out.match(/^expired\s+.*401\s+.*error="invalid_token"/gm)).toHaveLength(4);
+    expect(out.match(/^missing scope\s+.*403\s+.*scope="orders:read"/gm)).toHaveLength(4);
+    expect(out.match(/^admin role\s+DELETE \S+\s+200/gm)).toHaveLength(4);
+    expect(out.match(/^not an admin\s+DELETE \S+\s+403/gm)).toHaveLength(4);
     expect(out).toContain('served 1 discovery and 1 JWKS requests');
   });
 
@@ -108,12 +108,12 @@ describe('the demo tour', () => {
         child.on('error', reject);
       });
       const urls = new Map<string, string>();
-      for (const framework of ['Express', 'Koa', 'Hono']) {
+      for (const framework of ['Express', 'Koa', 'Hono', 'Fastify']) {
         const url = new RegExp(`^# ${framework} (http://127\\.0\\.0\\.1:\\d+)$`, 'm').exec(out)?.[1];
         expect(url, framework).toBeDefined();
         urls.set(framework, url!);
       }
-      expect(new Set(urls.values()).size).toBe(3);
+      expect(new Set(urls.values()).size).toBe(4);
       const lines = out.split('\n');
       for (const [framework, url] of urls) {
         const labelled = lines.flatMap((line, i) =>
@@ -143,7 +143,7 @@ describe('the demo tour', () => {
         return claims.exp - claims.iat;
       });
       // every token lives an hour, except the deliberately expired ones
-      expect(lifetimes.filter((s) => s === 3600).length).toBe(tokens.length - 3);
+      expect(lifetimes.filter((s) => s === 3600).length).toBe(tokens.length - 4);
       expect(out).toContain('Tokens are valid for 1 hour');
     } finally {
       child.kill('SIGTERM');

@@ -1,4 +1,4 @@
-// docs/recipes.md's migrations, proven: a real app on express-jwt, koa-jwt and hono/jwt, the same
+// docs/recipes.md's migrations, proven: a real app on express-jwt, koa-jwt, hono/jwt and @fastify/jwt, the same
 // app migrated as the recipe says, and the recipe's table of requests sent to both. Every row
 // the recipe says answers alike must answer alike (status and body); every row it marks as a
 // difference must differ exactly as it says, and where it gives a way to keep the old answer,
@@ -19,13 +19,14 @@ const SHORT = 'shhhhhhared-secret'; // express-jwt's README example: 18 bytes
 const OTHER = 'another-secret-of-at-least-32-bytes-long!!';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
-type Framework = 'express' | 'koa' | 'hono';
+type Framework = 'express' | 'koa' | 'hono' | 'fastify';
 
 /** Loads a recipe's app file as a module (listen/serve replaced by an export), as a Node listener. */
 async function loadApp(file: string, framework: Framework, edit: (s: string) => string = (s) => s) {
   const source = edit(readFileSync(`${here}${file}`, 'utf8'))
     .replace(/^app\.listen\(3000\);$/m, 'export default app;')
-    .replace(/^serve\(\{ fetch: app\.fetch, port: 3000 \}\);$/m, 'export default app;');
+    .replace(/^serve\(\{ fetch: app\.fetch, port: 3000 \}\);$/m, 'export default app;')
+    .replace(/^await app\.listen\(\{ port: 3000 \}\);$/m, 'export default app;');
   expect(source).toContain('export default app;');
   const target = `${here}${file.replace('.mjs', '')}.run-${process.pid}-${Math.random().toString(36).slice(2)}.mjs`;
   writeFileSync(target, source);
@@ -33,6 +34,10 @@ async function loadApp(file: string, framework: Framework, edit: (s: string) => 
     const app = (await import(target)).default;
     if (framework === 'express') return app as Listener;
     if (framework === 'koa') return app.callback() as Listener;
+    if (framework === 'fastify') {
+      await app.ready();
+      return ((req, res) => app.routing(req, res)) as Listener;
+    }
     return getRequestListener(app.fetch) as unknown as Listener;
   } finally {
     rmSync(target);
@@ -150,6 +155,14 @@ const RECIPES: {
     protectedPath: '/api/me',
     publicPaths: ['/'],
   },
+  {
+    heading: 'Migrating from @fastify/jwt',
+    framework: 'fastify',
+    before: 'fastify-jwt-before.mjs',
+    after: 'fastify-jwt-after.mjs',
+    protectedPath: '/me',
+    publicPaths: ['/'],
+  },
 ];
 
 afterEach(() => {
@@ -172,8 +185,11 @@ describe.each(RECIPES)('$heading', (recipe) => {
       const before = await answer(old, path, authorization);
       const after = await answer(migrated, path, authorization);
       expect([before.status, after.status], `${path} ${authorization}`).toEqual([row.old, row.migrated]);
-      // Hono: only error bodies differ (JSON instead of hono/jwt's text; listed in the recipe).
-      if (row.old === row.migrated && (recipe.framework !== 'hono' || row.old < 400))
+      // Hono and Fastify: only error bodies differ (listed in the recipes).
+      if (
+        row.old === row.migrated &&
+        ((recipe.framework !== 'hono' && recipe.framework !== 'fastify') || row.old < 400)
+      )
         expect(after.body).toBe(before.body);
       if (after.status === 401) expect(after.challenge).toMatch(/^Bearer/);
       if (kept) {

@@ -121,7 +121,7 @@ describe('install lines', () => {
   const frameworkLine = (adapter: string) =>
     readme.lines.find((l) => l.section === 'Install' && !l.dev && l.packages.includes(adapter));
 
-  it.each(['@tokengate/express', '@tokengate/koa', '@tokengate/hono'])(
+  it.each(['@tokengate/express', '@tokengate/koa', '@tokengate/hono', '@tokengate/fastify'])(
     'the Install section names %s with the core and its framework',
     (adapter) => {
       const line = frameworkLine(adapter);
@@ -141,7 +141,7 @@ describe('install lines', () => {
     const own = sectionsOf(doc);
     const section = own.sectionOf.get(file);
     const allowed = new Set<string>();
-    for (const adapter of imported.filter((p) => /^@tokengate\/(express|koa|hono)$/.test(p)))
+    for (const adapter of imported.filter((p) => /^@tokengate\/(express|koa|hono|fastify)$/.test(p)))
       for (const p of frameworkLine(adapter)?.packages ?? []) allowed.add(p);
     for (const line of own.lines)
       if (!line.dev && (doc.startsWith('packages/') || line.section === section))
@@ -174,7 +174,8 @@ async function loadModule(file: string, replacements: Record<string, string> = {
   source = source
     .replaceAll("'https://idp.example.com/'", JSON.stringify(server.issuer))
     .replace(/^app\.listen\(3000\);$/m, 'export default app;')
-    .replace(/^serve\(\{ fetch: app\.fetch, port: 3000 \}\);$/m, 'export default app;');
+    .replace(/^serve\(\{ fetch: app\.fetch, port: 3000 \}\);$/m, 'export default app;')
+    .replace(/^await app\.listen\(\{ port: 3000 \}\);$/m, 'export default app;');
   const ext = file.endsWith('.ts') ? 'ts' : 'mjs';
   // A fresh file name per load: the module cache would return an earlier load of the same file.
   const target = `${snippetPath(file).replace(/\.(mjs|ts)$/, '')}.run-${process.pid}-${++loads}.${ext}`;
@@ -235,6 +236,23 @@ describe('README and guide snippets run', () => {
     const none = await app.request('/api/orders');
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  it('fastify quick start', async () => {
+    const app = await load('examples/readme/fastify-quickstart.mjs');
+    const ok = await app.inject({
+      url: '/orders',
+      headers: bearer(await idp.sign({ sub: 'fay', scope: 'orders:read' })),
+    });
+    expect(ok.json()).toEqual({ user: 'fay' });
+    const none = await app.inject('/orders');
+    expect(none.statusCode).toBe(401);
+    expect(none.headers['www-authenticate']).toBe('Bearer');
+    expect(none.json()).toMatchObject({ code: 'missing_token', error: 'unauthorized' });
+    const denied = await app.inject({ url: '/orders', headers: bearer(await idp.sign({ sub: 'fay' })) });
+    expect(denied.statusCode).toBe(403);
+    expect(denied.headers['www-authenticate']).toContain('scope="orders:read"');
+    await app.close();
   });
 
   it('typed claims: the schema output, the Register view and the payload agree at run time', async () => {

@@ -9,3 +9,9 @@ declare module 'express4' {
   import express from 'express';
   export default express;
 }
+
+// Fastify 4 (installed under the alias `fastify4`): the plugin API tokengate uses is Fastify 5's.
+declare module 'fastify4' {
+  import Fastify from 'fastify';
+  export default Fastify;
+}

@@ -1,20 +1,22 @@
 /**
  * The cache's differential test (issue 11) through every adapter's whole request lifecycle:
- * Express and Koa on real servers on 127.0.0.1, Hono through `app.request()` on the WebCrypto
+ * Express, Koa and Fastify on real servers on 127.0.0.1, Hono through `app.request()` on the WebCrypto
  * backend. Each framework runs two apps, cache on and `cache: false`, with the same options; at
  * every step both answer the same status, `WWW-Authenticate` and body (the context as JSON, or
  * the error). The harness, its commands and its revocation model are in
- * `packages/core/test/differential/harness.ts`; the core verifier runs many more steps in
- * `packages/core/test/cache-differential.test.ts`.
+ * `packages/core/test/token/differential-harness.ts`; the core verifier runs many more steps in
+ * `packages/core/test/token/cache-differential.test.ts`.
  *
  * Replay a failure with the seed it prints: `TOKENGATE_DIFF_SEED=<seed> npx vitest run <this file>`.
  */
 import { createServer } from 'node:http';
 import { createTestIssuer } from '@tokengate/core/testing';
 import { jwtAuth as expressAuth, authErrorHandler as expressErrors } from '@tokengate/express';
+import { tokengate } from '@tokengate/fastify';
 import { jwtAuth as honoAuth } from '@tokengate/hono';
 import { jwtAuth as koaAuth, authErrorHandler as koaErrors } from '@tokengate/koa';
 import express from 'express';
+import Fastify from 'fastify';
 import { Hono } from 'hono';
 import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -26,6 +28,7 @@ import {
   runDifferential,
   type Verdict,
 } from '../../core/test/token/differential-harness.js';
+import { fastifyListener } from './drivers/fastify.js';
 import { listen } from './http.js';
 import type { CaseResponse, Target } from './routes.js';
 
@@ -81,6 +84,19 @@ async function koaApp(options: object): Promise<Target> {
   return listen(createServer(app.callback()));
 }
 
+async function fastifyApp(options: object): Promise<Target> {
+  const app = Fastify();
+  app.register(tokengate, options as never);
+  const json = (auth: unknown) => JSON.stringify(auth);
+  app.get('/', async (request, reply) => reply.type('application/json').send(json(request.auth)));
+  app.get('/mutate', async (request, reply) => {
+    const body = json(request.auth);
+    mutateContext(request.auth as never);
+    return reply.type('application/json').send(body);
+  });
+  return listen(createServer(fastifyListener(app)));
+}
+
 function honoApp(options: object): Target {
   const app = new Hono();
   app.use('*', honoAuth({ ...(options as object), crypto: 'webcrypto' } as never) as never);
@@ -109,6 +125,7 @@ const apps: PairFactory = async (optionsFor) => {
   for (const [name, start] of [
     ['express', expressApp],
     ['koa', koaApp],
+    ['fastify', fastifyApp],
     ['hono (WebCrypto)', async (o: object) => honoApp(o)],
   ] as const) {
     const cached = await start(optionsFor(`${name}/cached`));
@@ -129,7 +146,7 @@ const apps: PairFactory = async (optionsFor) => {
 };
 
 describe('verified-token cache: differential against cache: false, through every adapter', () => {
-  it('Express, Koa and Hono answer with the cache as without it, at every step', {
+  it('Express, Koa, Fastify and Hono answer with the cache as without it, at every step', {
     timeout: 120_000,
   }, async () => {
     const t0 = performance.now();

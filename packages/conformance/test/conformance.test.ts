@@ -1,10 +1,14 @@
 import express from 'express';
 import express4 from 'express4';
+import type Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import Fastify4 from 'fastify4';
 import Koa from 'koa';
 import Koa2 from 'koa2';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { baseOptions, CASES, type Case, type CaseEnv } from './cases.js';
 import { expressDriver } from './drivers/express.js';
+import { fastifyDriver } from './drivers/fastify.js';
 import { honoFetchDriver, honoNodeDriver } from './drivers/hono.js';
 import { koaDriver } from './drivers/koa.js';
 import { createFixtures, type Fixtures } from './fixtures.js';
@@ -17,6 +21,9 @@ const DRIVERS: Driver[] = [
   koaDriver('koa 2', Koa2),
   honoNodeDriver,
   honoFetchDriver,
+  fastifyDriver('fastify 5', 'default'),
+  fastifyDriver('fastify 5 (app setErrorHandler)', 'app'),
+  fastifyDriver('fastify 4', 'default', () => (Fastify4 as unknown as typeof Fastify)() as FastifyInstance),
 ];
 
 let fixtures: Fixtures;

@@ -381,7 +381,7 @@ export const dpopCases: Case[] = [
     // the path: 404 means the proof passed (a refused one is 401).
     name: 'dpop: htu %aF, request %AF → passes (404, RFC 3986 §6.2.2.1)',
     options: dpopOptions(),
-    request: (env) => dpopRequest(env, { path: '/caf%C3%A9%AF', proof: { url: `${PUBLIC}/caf%c3%A9%aF` } }),
+    request: (env) => dpopRequest(env, { path: '/caf%C3%AB', proof: { url: `${PUBLIC}/caf%c3%aB` } }),
     expect: { status: 404 },
   },
   {

@@ -1,7 +1,7 @@
 /**
  * DPoP end to end, with software nobody here wrote on the other side: oidc-provider (OpenID
  * Certified) on 127.0.0.1 issues DPoP-bound JWT access tokens to a client using oauth4webapi
- * (token request with a DPoP proof); the client then calls Express, Koa and Hono apps with
+ * (token request with a DPoP proof); the client then calls Express, Koa, Hono and Fastify apps with
  * proofs made by oauth4webapi and by panva's `dpop`. Replays are refused on the same instance and
  * on a second instance sharing a real redis-server through `createRedisReplayStore`.
  */
@@ -12,17 +12,20 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { AuthContext, TokengateOptions } from '@tokengate/core';
 import { authErrorHandler, jwtAuth as expressAuth } from '@tokengate/express';
+import { tokengate } from '@tokengate/fastify';
 import { jwtAuth as honoAuth } from '@tokengate/hono';
 import { jwtAuth as koaAuth, authErrorHandler as koaErrors } from '@tokengate/koa';
 import { createRedisReplayStore, type RedisReplayStore } from '@tokengate/redis';
 import * as DPoP from 'dpop';
 import express from 'express';
+import Fastify from 'fastify';
 import { Hono } from 'hono';
 import Koa from 'koa';
 import * as oauth from 'oauth4webapi';
 import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RedisServer } from '../../redis/test/helpers.js';
+import { fastifyListener } from './drivers/fastify.js';
 
 const RESOURCE = 'https://orders.api.test/';
 const CLIENT: oauth.Client = { client_id: 'dpop-client' };
@@ -89,7 +92,7 @@ async function startProvider(): Promise<string> {
   return url;
 }
 
-type Framework = 'express' | 'koa' | 'hono';
+type Framework = 'express' | 'koa' | 'hono' | 'fastify';
 
 /**
  * One app of `framework` answering `/orders` with the context's binding. Its port is known only
@@ -125,6 +128,16 @@ function buildApp(
       ctx.body = { sub: ctx.state.auth?.subject, binding: ctx.state.auth?.binding, jkt: ctx.state.auth?.jkt };
     });
     return app.callback();
+  }
+  if (framework === 'fastify') {
+    const app = Fastify();
+    app.register(tokengate, options);
+    app.all('/orders', async (request) => ({
+      sub: request.auth?.subject,
+      binding: request.auth?.binding,
+      jkt: request.auth?.jkt,
+    }));
+    return fastifyListener(app);
   }
   const app = new Hono<{ Variables: { auth: AuthContext } }>();
   app.use('*', honoAuth(options));
@@ -201,7 +214,7 @@ afterAll(async () => {
   vi.restoreAllMocks();
 });
 
-describe.each(['express', 'koa', 'hono'] as const)('DPoP end to end: %s', (framework) => {
+describe.each(['express', 'koa', 'hono', 'fastify'] as const)('DPoP end to end: %s', (framework) => {
   let base: string;
   let second: string;
   beforeAll(async () => {

@@ -2,17 +2,21 @@ import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { createTestIssuer, type TestIssuer } from '@tokengate/core/testing';
 import * as ex from '@tokengate/express';
+import * as fa from '@tokengate/fastify';
 import * as ho from '@tokengate/hono';
 import * as ko from '@tokengate/koa';
 import express from 'express';
+import Fastify from 'fastify';
 import { Hono } from 'hono';
 import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { fastifyListener } from './drivers/fastify.js';
 import { listen } from './http.js';
 import type { CaseRequest, CaseResponse } from './routes.js';
 
 // Every adapter's error handler renders the same body, status and challenge; Hono's
-// authErrorHandler() keeps that answer in an app whose own onError would swallow it.
+// authErrorHandler() keeps that answer in an app whose own onError would swallow it, and
+// Fastify's in an app whose own setErrorHandler would (Fastify answers it without any handler).
 
 type Target = { send(spec: CaseRequest): Promise<CaseResponse>; close(): Promise<void> };
 let idp: TestIssuer;
@@ -57,6 +61,26 @@ beforeAll(async () => {
   plain.get('/orders', (c) => c.json([]));
   plain.onError(catchAll);
   targets.honoWithoutHandler = await listen(createServer(getRequestListener(plain.fetch)));
+
+  // Fastify's default error handler: the plugin answers with the same body.
+  const f = Fastify();
+  await f.register(fa.tokengate, options);
+  f.get('/orders', { preHandler: fa.requireScope('orders:read') }, async () => []);
+  targets.fastify = await listen(createServer(fastifyListener(f)));
+
+  // An app setErrorHandler of its own, keeping tokengate's answer through authErrorHandler().
+  const fh = Fastify();
+  fh.setErrorHandler(
+    fa.authErrorHandler((_error, _request, reply) => reply.code(500).send({ message: 'internal error' })),
+  );
+  fh.register(async (api) => {
+    await api.register(fa.tokengate, options);
+    api.get('/orders', { preHandler: fa.requireScope('orders:read') }, async () => []);
+  });
+  fh.get('/boom', async () => {
+    throw new Error('boom');
+  });
+  targets.fastifyWithHandler = await listen(createServer(fastifyListener(fh)));
 });
 afterAll(async () => {
   await Promise.all(Object.values(targets).map((t) => t.close()));
@@ -79,7 +103,7 @@ describe('error bodies are the same in every adapter', () => {
     const spec = await request();
     const answers = Object.fromEntries(
       await Promise.all(
-        (['express', 'koa', 'hono'] as const).map(
+        (['express', 'koa', 'hono', 'fastify', 'fastifyWithHandler'] as const).map(
           async (name) => [name, await targets[name]!.send(spec)] as const,
         ),
       ),
@@ -87,7 +111,7 @@ describe('error bodies are the same in every adapter', () => {
     const reference = answers.express!;
     expect(reference.status).toBeGreaterThanOrEqual(400);
     expect(reference.body).toMatchObject({ code: expect.any(String), error_description: expect.any(String) });
-    for (const name of ['koa', 'hono'] as const) {
+    for (const name of ['koa', 'hono', 'fastify', 'fastifyWithHandler'] as const) {
       const answer = answers[name]!;
       expect(answer.status, name).toBe(reference.status);
       expect(answer.headers['www-authenticate'], name).toBe(reference.headers['www-authenticate']);
@@ -102,6 +126,12 @@ describe('error bodies are the same in every adapter', () => {
     expect(answer.status).toBe(500);
     expect(answer.body).toEqual({ message: 'internal error' });
     spy.mockRestore();
+  });
+
+  it('Fastify: authErrorHandler passes other errors to the app’s own handler; /boom is outside the plugin’s scope', async () => {
+    const answer = await targets.fastifyWithHandler!.send({ path: '/boom' });
+    expect(answer.status).toBe(500);
+    expect(answer.body).toEqual({ message: 'internal error' });
   });
 
   it('Hono: an own onError without authErrorHandler turns a 401 into its 500 (why the handler exists)', async () => {

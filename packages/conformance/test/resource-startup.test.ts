@@ -1,4 +1,5 @@
 import * as express from '@tokengate/express';
+import * as fastify from '@tokengate/fastify';
 import * as hono from '@tokengate/hono';
 import * as koa from '@tokengate/koa';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ describe.each([
   ['express', express],
   ['koa', koa],
   ['hono', hono],
+  ['fastify', fastify],
 ])('%s: protected-resource configuration mistakes fail at start-up', (_name, adapter) => {
   it('protectedResourceMetadata() needs resource', () => {
     expect(() => adapter.protectedResourceMetadata({ secret })).toThrow(TypeError);

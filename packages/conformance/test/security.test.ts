@@ -1,17 +1,19 @@
 /**
- * The security suite's attack corpus (packages/core/test/security/attacks.ts) through the Koa and
- * Hono adapters, over HTTP on 127.0.0.1, for every key configuration. Express runs it in
+ * The security suite's attack corpus (packages/core/test/security/attacks.ts) through the Koa,
+ * Hono and Fastify adapters, over HTTP on 127.0.0.1, for every key configuration. Express runs it in
  * packages/core/test/security/attacks.test.ts. One driver per app: each answers
  * `GET /protected` with `summarizeAuth(auth)` and leaves failures to the adapter's error path.
  * The forgery corpus (packages/core/test/security/forgery.ts) runs through Koa 3 and 2, Hono
  * (node-server and `app.fetch`) and Express 4 here, Express 5 in forgery.test.ts.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
+import * as fastifyAdapter from '@tokengate/fastify';
 import * as honoAdapter from '@tokengate/hono';
 import * as koaAdapter from '@tokengate/koa';
 import express4 from 'express4';
 import fc from 'fast-check';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Hono, type Context as HonoContext, type MiddlewareHandler } from 'hono';
 import Koa, { type Context, type Next } from 'koa';
 import Koa2 from 'koa2';
@@ -31,6 +33,7 @@ import { expressForgeryApp } from '../../core/test/security/forgery-express.js';
 import { type AttackKit, createAttackKits, KEY_MODES, type KeyMode } from '../../core/test/security/kit.js';
 import { describeEvent, httpLeaks } from '../../core/test/security/leak-search.js';
 import { describeAttacks } from '../../core/test/security/suite.js';
+import { fastifyListener } from './drivers/fastify.js';
 
 type Options = Parameters<typeof koaAdapter.jwtAuth>[0];
 
@@ -70,12 +73,34 @@ function honoFetch(options: unknown) {
   return (request: Request) => app.fetch(request);
 }
 
+/**
+ * Fastify 5 with the tokengate plugin: Fastify's default error handler (`default`), or an app
+ * `setErrorHandler` that renders refusals from the error (`app`). `log` receives pino's lines.
+ */
+function fastifyApp(errorHandler: 'default' | 'app', log?: (line: string) => void) {
+  return (options: unknown): RequestListener => {
+    const app = Fastify({ logger: log ? { level: 'trace', stream: { write: log } } : false });
+    if (errorHandler === 'app') {
+      app.setErrorHandler((error, _request, reply) =>
+        fastifyAdapter.isAuthError(error)
+          ? reply.code(error.statusCode).headers(error.headers).send(error.toJSON())
+          : reply.send(error),
+      );
+    }
+    app.register(fastifyAdapter.tokengate, options as fastifyAdapter.TokengatePluginOptions);
+    app.get('/protected', async (request) => summarizeAuth(request.auth!));
+    return fastifyListener(app);
+  };
+}
+
 const DRIVERS: AttackDriver[] = [
   httpDriver('koa 3', koaApp(Koa, 'json'), { reportsCode: true }),
   httpDriver('koa 3 (Koa error rendering)', koaApp(Koa, 'native'), { reportsCode: false }),
   httpDriver('koa 2', koaApp(Koa2 as unknown as typeof Koa, 'json'), { reportsCode: true }),
   httpDriver('hono (node-server)', honoApp, { reportsCode: true }),
   fetchDriver('hono (app.fetch, WebCrypto)', honoFetch, { reportsCode: true }),
+  httpDriver('fastify 5', fastifyApp('default'), { reportsCode: true }),
+  httpDriver('fastify 5 (app setErrorHandler)', fastifyApp('app'), { reportsCode: true }),
 ];
 
 let trap: Awaited<ReturnType<typeof startTrap>>;
@@ -99,17 +124,22 @@ describe('token-chosen URLs', () => {
   });
 });
 
-describe('no token or key material in Koa and Hono error output', () => {
-  const apps: [string, (options: unknown) => ReturnType<ReturnType<typeof koaApp>>][] = [
+describe('no token or key material in Koa, Hono and Fastify error output', () => {
+  // Fastify's pino lines (trace level: every request, every refusal) join the hook payloads.
+  let logged: string[] = [];
+  const apps: [string, (options: unknown) => RequestListener][] = [
     ['koa 3 (JSON)', koaApp(Koa, 'json')],
     ['koa 3 (Koa error rendering)', koaApp(Koa, 'native')],
     ['hono (node-server)', honoApp],
+    ['fastify 5 (pino logs)', fastifyApp('default', (line) => logged.push(line))],
+    ['fastify 5 (app setErrorHandler, pino logs)', fastifyApp('app', (line) => logged.push(line))],
   ];
   for (const [name, makeApp] of apps) {
     for (const mode of KEY_MODES) {
-      it(`${name}, ${mode}: bodies, every response header and hook payloads`, async () => {
+      it(`${name}, ${mode}: bodies, every response header, hook payloads and logs`, async () => {
         const kit = kits[mode];
         const events: string[] = [];
+        logged = events;
         const listener = makeApp({
           ...kit.options,
           onError: (event: Record<string, unknown>) => {
@@ -127,15 +157,16 @@ describe('no token or key material in Koa and Hono error output', () => {
   }
 });
 
-describe('fuzzing Koa and Hono with mutated tokens and random Authorization values', () => {
+describe('fuzzing Koa, Hono and Fastify with mutated tokens and random Authorization values', () => {
   const runs = Math.max(20, Math.floor(Number(process.env.TOKENGATE_FUZZ_RUNS ?? 150) / 3));
   const headerChar = fc.oneof(
     fc.constantFrom(...'AQgw09azZ-_.=+/ \t%"\\{},;', '\u00e9', '\u00a0', '\u00ff'),
     fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
   );
-  const apps: [string, (options: unknown) => ReturnType<ReturnType<typeof koaApp>>][] = [
+  const apps: [string, (options: unknown) => RequestListener][] = [
     ['koa 3', koaApp(Koa, 'json')],
     ['hono (node-server)', honoApp],
+    ['fastify 5', fastifyApp('default')],
   ];
   for (const [name, makeApp] of apps) {
     it(`${name}: 200 only for the valid token, otherwise 400/401, never 500`, async () => {
@@ -177,11 +208,13 @@ describe('fuzzing Koa and Hono with mutated tokens and random Authorization valu
   }
 });
 
-describe('503s through Koa and Hono do not reveal the key source URL', () => {
-  const apps: [string, (options: unknown) => ReturnType<ReturnType<typeof koaApp>>][] = [
+describe('503s through Koa, Hono and Fastify do not reveal the key source URL', () => {
+  const apps: [string, (options: unknown) => RequestListener][] = [
     ['koa 3 (JSON)', koaApp(Koa, 'json')],
     ['koa 3 (Koa error rendering)', koaApp(Koa, 'native')],
     ['hono (node-server)', honoApp],
+    ['fastify 5', fastifyApp('default')],
+    ['fastify 5 (app setErrorHandler)', fastifyApp('app')],
   ];
   for (const [name, makeApp] of apps) {
     it(`${name}: 503 with Retry-After, no URL in the body or headers`, async () => {
@@ -390,6 +423,103 @@ function honoForgeryApp(probe: ForgeryProbe, kit: AttackKit): Hono {
   app.get('/forged-decorated/role', copy(forgedContext), (c) => ctrl.roleNative(c));
   return app;
 }
+
+function fastifyForgeryApp(probe: ForgeryProbe, kit: AttackKit): FastifyInstance {
+  const { Authenticated, RequireClaims, RequireRole } = fastifyAdapter;
+  type Req = FastifyRequest;
+  const ran = () => {
+    probe.ran++;
+    return { ran: true };
+  };
+  class Controller {
+    @RequireClaims({ tenant: 'acme' }) claims(_input: unknown, _request?: Req) {
+      return ran();
+    }
+    @Authenticated() authenticated(_input: unknown) {
+      return ran();
+    }
+    @RequireClaims({ tenant: 'acme' }) claimsNative(_request: Req, _reply: FastifyReply) {
+      return ran();
+    }
+    @Authenticated() authenticatedNative(_request: Req, _reply: FastifyReply) {
+      return ran();
+    }
+    @RequireRole('admin') roleNative(_request: Req, _reply: FastifyReply) {
+      return ran();
+    }
+  }
+  const ctrl = new Controller();
+  // What an app that copies request input into the slot does, before a guard or a decorator.
+  const copy =
+    (from: (request: Req) => unknown) =>
+    (request: Req, _reply: FastifyReply, done: (error?: Error) => void) => {
+      (request as { auth?: unknown }).auth = from(request);
+      done();
+    };
+  const body = (request: Req) => request.body as { auth?: unknown } | undefined;
+  const query = (request: Req) => request.query as Record<string, unknown>;
+  const params = (request: Req) => request.params as Record<string, unknown>;
+  const app = Fastify();
+  app.setErrorHandler(
+    fastifyAdapter.authErrorHandler((error, _request, reply) => {
+      probe.errors.push(error.message);
+      return reply.code(500).send({ error: 'internal' });
+    }),
+  );
+  app.addHook(
+    'onRequest',
+    fastifyAdapter.jwtAuth({ ...kit.options, credentialsRequired: false } as Parameters<
+      typeof fastifyAdapter.jwtAuth
+    >[0]),
+  );
+  app.post('/handed/body/claims', async (request) => ctrl.claims(body(request)));
+  app.get('/handed/query/authenticated', async (request) => ctrl.authenticated(query(request)));
+  app.get('/handed/params/:auth/authenticated', async (request) => ctrl.authenticated(params(request)));
+  app.get('/handed/headers/authenticated', async (request) => ctrl.authenticated(request.headers));
+  app.post('/handed/body-and-request/claims', async (request) => ctrl.claims(body(request), request));
+  app.post(
+    '/copied/body/claims',
+    { preHandler: [copy((r) => body(r)?.auth), fastifyAdapter.requireClaims({ tenant: 'acme' })] },
+    async () => ran(),
+  );
+  app.post(
+    '/copied-decorated/body/claims',
+    { preHandler: copy((r) => body(r)?.auth) },
+    async (request, reply) => ctrl.claimsNative(request, reply),
+  );
+  app.get(
+    '/copied/query/authenticated',
+    { preHandler: [copy((r) => query(r).auth), fastifyAdapter.requireAuth()] },
+    async () => ran(),
+  );
+  app.get(
+    '/copied/params/:auth/authenticated',
+    { preHandler: [copy((r) => params(r).auth), fastifyAdapter.requireAuth()] },
+    async () => ran(),
+  );
+  app.get(
+    '/copied-decorated/headers/authenticated',
+    { preHandler: copy((r) => r.headers.auth) },
+    async (request, reply) => ctrl.authenticatedNative(request, reply),
+  );
+  app.get(
+    '/forged/role',
+    { preHandler: [copy(forgedContext), fastifyAdapter.requireRole('admin')] },
+    async () => ran(),
+  );
+  app.get('/forged-decorated/role', { preHandler: copy(forgedContext) }, async (request, reply) =>
+    ctrl.roleNative(request, reply),
+  );
+  return app;
+}
+
+describe('forgeries (issue 21) through Fastify', () => {
+  describeForgeries(
+    'fastify 5',
+    () => kits.HS256,
+    (k) => listenerApp((probe) => fastifyListener(fastifyForgeryApp(probe, k))),
+  );
+});
 
 describe('forgeries (issue 21) through Koa, Hono and Express 4', () => {
   const kit = () => kits.HS256;

@@ -4,9 +4,15 @@
  * compiled by test/register-types.test.ts and must compile without errors.
  */
 import { getAuth as expressGetAuth } from '@tokengate/express';
+import {
+  getAuth as fastifyGetAuth,
+  requireScope as fastifyRequireScope,
+  tokengate,
+} from '@tokengate/fastify';
 import { getAuth as honoGetAuth, jwtAuth as honoJwtAuth } from '@tokengate/hono';
 import { getAuth as koaGetAuth } from '@tokengate/koa';
 import express from 'express';
+import Fastify from 'fastify';
 import { Hono } from 'hono';
 import Koa from 'koa';
 
@@ -38,4 +44,14 @@ new Hono().use(honoJwtAuth({ secret: 'x'.repeat(32) })).get('/', (c) => {
   // @ts-expect-error: not a registered claim
   c.get('auth').claims.tenat;
   return c.json({ tenant, plan });
+});
+
+const fastify = Fastify();
+fastify.register(tokengate, { secret: 'x'.repeat(32) });
+fastify.get('/', { preHandler: fastifyRequireScope('orders:read') }, async (request) => {
+  const tenant: string | undefined = request.auth?.claims.tenant;
+  const plan: 'free' | 'pro' = fastifyGetAuth(request).claims.plan;
+  // @ts-expect-error: not a registered claim
+  request.auth?.claims.tenat;
+  return { tenant, plan };
 });

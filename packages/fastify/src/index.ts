@@ -19,6 +19,7 @@ import {
   type GuardBinding,
   type GuardSet,
   nodeRequest,
+  OUTCOME_SLOT,
   outcomeOf,
 } from '@tokengate/core/adapter';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
@@ -140,6 +141,10 @@ const plugin: FastifyPluginAsync<TokengatePluginOptions> = async (fastify, optio
   // Declared on the request prototype, so every request has the same shape (Fastify's advice).
   if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', undefined);
   if (!fastify.hasRequestDecorator('authError')) fastify.decorateRequest('authError', undefined);
+  // Where authenticate records its outcome: declared too, so recording keeps the request's shape.
+  // (Fastify's types only know string names for a plain value; its code takes a symbol too.)
+  const declare = fastify.decorateRequest as (name: symbol, value: undefined) => unknown;
+  if (!fastify.hasRequestDecorator(OUTCOME_SLOT)) declare.call(fastify, OUTCOME_SLOT, undefined);
   fastify.addHook('onRequest', jwtAuth(authOptions(options as Record<string, unknown>)));
   // A handler that throws an AuthError (getAuth) gets the same answer as a refusing hook.
   fastify.addHook('onRoute', (route) => {

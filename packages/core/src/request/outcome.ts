@@ -55,7 +55,7 @@ export interface AuthOutcome<C> {
 const OUTCOME = Symbol('tokengate.outcome');
 
 /**
- * The property key under which {@link attachOutcome} records the outcome on a request. A
+ * The property key under which `authenticate` records its outcome on a request. A
  * framework that declares request properties up front (Fastify's `decorateRequest`) declares it,
  * so that recording does not change the request object's shape on every request. Knowing the key
  * forges nothing: {@link outcomeOf} accepts only records `authenticate` made.

@@ -81,7 +81,8 @@ const contenders = {
   'tokengate (cache: false)': { run: (t) => verifier.verify(t), async: true },
 };
 if (values.only) {
-  for (const name of Object.keys(contenders)) if (name !== 'floor' && !name.includes(values.only)) delete contenders[name];
+  for (const name of Object.keys(contenders))
+    if (name !== 'floor' && !name.includes(values.only)) delete contenders[name];
 }
 for (const [name, c] of Object.entries(contenders)) {
   const out = c.async ? await c.run(token) : c.run(token);

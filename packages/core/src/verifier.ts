@@ -80,7 +80,8 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   const isRevoked = resolved.isRevoked;
   // One issuer with fixed keys: the signature is checked before the claims are read (see
   // checkSignedFirst), so a flood of forged tokens costs less than verifying good ones.
-  const signedFirst = profiles.list.length === 1 && profiles.list[0]!.keys.fixed ? profiles.list[0] : undefined;
+  const signedFirst =
+    profiles.list.length === 1 && profiles.list[0]!.keys.fixed ? profiles.list[0] : undefined;
 
   // A revocation check that cannot answer (an `isRevoked` whose database is down, a store that
   // throws a plain error) fails closed as the stores do: 503 `revocation_unavailable` with

@@ -46,11 +46,14 @@ export const SERVERS = [
   { framework: 'koa', middleware: 'no-op', algs: ['HS256'] },
   { framework: 'koa', middleware: 'tokengate', algs: ['HS256', 'RS256'], tokengate: 'koa' },
   { framework: 'koa', middleware: 'koa-jwt', algs: ['HS256', 'RS256'] },
+  // Issue 26, item 13: refusals answered in place instead of thrown to the framework's error path.
+  { framework: 'koa', middleware: "tokengate (refusals: 'respond')", algs: ['HS256'], tokengate: 'koa' },
   { framework: 'hono', middleware: 'bare', algs: ['HS256'] },
   { framework: 'hono', middleware: 'no-op', algs: ['HS256'] },
   { framework: 'hono', middleware: 'tokengate', algs: ['HS256', 'RS256'], tokengate: 'hono' },
   { framework: 'hono', middleware: 'hono/jwt', algs: ['HS256', 'RS256'] },
   { framework: 'hono', middleware: 'hono/jwk', algs: ['RS256'] },
+  { framework: 'hono', middleware: "tokengate (refusals: 'respond')", algs: ['HS256'], tokengate: 'hono' },
   // Fastify (issue 22): the verified-token cache against fast-jwt's, and both without a cache.
   { framework: 'fastify', middleware: 'bare', algs: ['HS256'] },
   { framework: 'fastify', middleware: 'no-op', algs: ['HS256'] },

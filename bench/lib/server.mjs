@@ -62,6 +62,13 @@ const MIDDLEWARES = {
       const tg = await loadTokengate('koa');
       return { mw: tg.mod.jwtAuth(tokengateOptions), sub: (ctx) => ctx.state.auth.claims.sub };
     },
+    "tokengate (refusals: 'respond')": async ({ tokengateOptions }) => {
+      const tg = await loadTokengate('koa');
+      return {
+        mw: tg.mod.jwtAuth({ ...tokengateOptions, refusals: 'respond' }),
+        sub: (ctx) => ctx.state.auth.claims.sub,
+      };
+    },
   },
   hono: {
     bare: async () => ({ mw: null, sub: () => 'anonymous' }),
@@ -84,6 +91,13 @@ const MIDDLEWARES = {
     tokengate: async ({ tokengateOptions }) => {
       const tg = await loadTokengate('hono');
       return { mw: tg.mod.jwtAuth(tokengateOptions), sub: (c) => c.get('auth').claims.sub };
+    },
+    "tokengate (refusals: 'respond')": async ({ tokengateOptions }) => {
+      const tg = await loadTokengate('hono');
+      return {
+        mw: tg.mod.jwtAuth({ ...tokengateOptions, refusals: 'respond' }),
+        sub: (c) => c.get('auth').claims.sub,
+      };
     },
   },
   // Fastify: `mw` registers a plugin. @fastify/jwt as its README has it (an onRequest hook calling

@@ -39,7 +39,7 @@ export { type ClaimsExpectation, createGuardSet, type GuardSet } from './policy/
 export { isPreflight } from './request/authenticate.js';
 // Reading a request: the token, the wrapper Express and Koa (and Hono on Node) use, hooks.
 export { callHook } from './request/hooks.js';
-export { OUTCOME_SLOT, outcomeOf } from './request/outcome.js';
+export { answersRefusals, OUTCOME_SLOT, outcomeOf } from './request/outcome.js';
 export {
   checkBearerSyntax,
   type Extracted,

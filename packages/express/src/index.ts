@@ -15,6 +15,7 @@ import {
   type Verifier,
 } from '@tokengate/core';
 import {
+  answersRefusals,
   createGuardSet,
   createResourceMetadataEndpoint,
   type GuardBinding,
@@ -226,14 +227,19 @@ function send(error: AuthError, res: Response): void {
 }
 
 /**
- * Where a failure goes. If the app has an error handler (a four-argument middleware, Express's
+ * Where a failure goes. With `refusals: 'respond'`, a refusal is answered here. If the app has an error handler (a four-argument middleware, Express's
  * own test) anywhere it or a parent app mounts, `next(err)`, so that handler decides. Otherwise
  * the error would reach Express's final handler, which answers with an HTML page and logs
  * every 401 on stderr: then an {@link AuthError} is answered here, as {@link authErrorHandler}
  * would. Anything else (a throwing `secret` function: the app's bug) always goes to `next`.
  */
 function fail(error: unknown, req: Request, res: Response, next: NextFunction): void {
-  if (isAuthError(error) && typeof res.status === 'function' && !res.headersSent && !hasErrorHandler(req)) {
+  if (
+    isAuthError(error) &&
+    typeof res.status === 'function' &&
+    !res.headersSent &&
+    (answersRefusals(req) || !hasErrorHandler(req))
+  ) {
     send(error, res);
   } else next(error);
 }

@@ -115,6 +115,7 @@ const VERIFIER_OPTIONS = {
   getToken: option(validateFunction<(request: any) => unknown>),
   credentialsRequired: optionWithDefault(validateBoolean, true),
   invalidTokens: optionWithDefault(oneOf('reject', 'anonymous'), 'reject'),
+  refusals: optionWithDefault(oneOf('error', 'respond'), 'error'),
   isRevoked: option(validateFunction<(auth: any) => boolean | Promise<boolean>>),
   revocation: option(validateRevocationStore),
   cache: optionWithDefault(validateCache, validateCache(true)),

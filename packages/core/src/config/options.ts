@@ -96,6 +96,20 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
    */
   invalidTokens?: 'reject' | 'anonymous';
   /**
+   * Where a refusal (401/400/403/503 from `jwtAuth` or a guard) goes. `'error'` hands the
+   * `AuthError` to the framework's error path: Express's error handlers (`next(err)`; answered in
+   * place when the app has none), Koa's `try`/`catch` around `next()` and `app.on('error')`, Hono's
+   * `app.onError`, Fastify's `setErrorHandler` (answered in place when the app has none).
+   * `'respond'` answers in place, always, with the same status, headers and JSON body
+   * (`{ error, code, error_description }`), and never throws: cheaper under a flood of bad tokens
+   * (a thrown error costs Koa and Hono their whole error path; on Hono's default handler, twice
+   * what the answer itself costs), but the app's error handlers never see a refusal, so they can
+   * neither reshape nor log it — use the `onError` hook for that. Errors that are not refusals
+   * (a throwing `secret` function) still go to the error path.
+   * @default 'error'
+   */
+  refusals?: 'error' | 'respond';
+  /**
    * A predicate that revokes a verified token (checked on cache hits too). Read identifiers from
    * `auth.payload`: `auth.claims` is what a `claims` schema kept. If it throws or rejects, the
    * request is refused with 503 `revocation_unavailable` (fail closed), the error as `cause`.

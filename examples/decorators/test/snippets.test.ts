@@ -1,6 +1,7 @@
-// docs/decorators.md's routing-controllers snippets, run: each file is loaded as a module with a
+// docs/decorators.md's routing-controllers snippet, run: the file is loaded as a module with a
 // local issuer in place of idp.example.com and the app exported instead of listening, then driven
-// with supertest as the guide describes it.
+// with supertest as the guide describes it; and, as the guide says, on Koa with the adapter and
+// `createKoaServer` swapped in.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -20,8 +21,8 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 let loads = 0;
-async function load(file: string): Promise<any> {
-  const source = readFileSync(`${here}${file}`, 'utf8')
+async function load(file: string, edit: (source: string) => string): Promise<any> {
+  const source = edit(readFileSync(`${here}${file}`, 'utf8'))
     .replaceAll("'https://idp.example.com/'", JSON.stringify(server.issuer))
     .replace(/^app\.listen\(3000\);$/m, 'export default app;');
   expect(source).toContain('export default app;');
@@ -36,13 +37,20 @@ async function load(file: string): Promise<any> {
 
 const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
 
+const onKoa = (source: string) => {
+  expect(source).toContain("from '@tokengate/express'");
+  return source
+    .replace("from '@tokengate/express'", "from '@tokengate/koa'")
+    .replaceAll('createExpressServer', 'createKoaServer');
+};
+
 describe.each([
-  ['routing-controllers-express.ts', (app: any) => app as Listener],
-  ['routing-controllers-koa.ts', (app: any) => app.callback() as Listener],
-])('docs/decorators.md: %s', (file, listener) => {
+  ['Express', (s: string) => s, (app: any) => app as Listener],
+  ['Koa', onKoa, (app: any) => app.callback() as Listener],
+])('docs/decorators.md: routing-controllers-express.ts on %s', (_name, edit, listener) => {
   let app: Listener;
   beforeAll(async () => {
-    app = listener(await load(file));
+    app = listener(await load('routing-controllers-express.ts', edit));
   });
 
   it('@Authorized(scope) and @CurrentUser()', async () => {

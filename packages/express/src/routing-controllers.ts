@@ -26,21 +26,10 @@ export type {
 
 /**
  * `authorizationChecker` and `currentUserChecker` for routing-controllers' Express driver
- * (`createExpressServer`, `useExpressServer`). Spread them into its options.
- *
- * - `@Authorized(['orders:read', 'role:admin'])` needs **every** entry: `role:name` is a role,
- *   anything else a scope; class-level entries add to the method's. `@Authorized()` needs a
- *   valid token. No valid token: 401; a missing entry: 403 (`insufficient_scope` with
- *   `scope="…"`, or `insufficient_role`); the keys unreachable: 503 with `Retry-After`.
- * - It authenticates the request itself (no `app.use(jwtAuth())` needed) and sets `req.auth`;
- *   when a `jwtAuth()` already looked at the request, what that one concluded is used.
- * - `@CurrentUser()` is the verified context (`undefined` when no token was sent).
- * - It judges only what tokengate recorded on Express's request: never `req.auth`, nor a body,
- *   query, parameter or header named `auth`.
- * - Under routing-controllers' default error handling a refusal keeps its status, its
- *   `WWW-Authenticate` / `Retry-After` headers and, in a `@JsonController`, tokengate's JSON body
- *   (`{ error, code, error_description }`); with `defaultErrorHandler: false`, your error
- *   middleware receives a routing-controllers `HttpError` whose `cause` is the `AuthError`.
+ * (`createExpressServer`, `useExpressServer`): spread them into its options. `@Authorized([...])` needs every entry
+ * (`role:name` a role, anything else a scope), `@CurrentUser()` is the verified context, and the
+ * request is authenticated here (setting `req.auth`) unless a `jwtAuth()` already did; the whole
+ * contract is on {@link RoutingControllersAuth}. Guide: docs/decorators.md.
  *
  * @throws TypeError at start-up for bad options, or when routing-controllers is not installed.
  * @example

@@ -43,7 +43,28 @@ export interface RoutingControllersBinding<A extends RoutingControllersAction> {
   announce(headers: Readonly<Record<string, string>>, action: A): void;
 }
 
-/** `authorizationChecker` and `currentUserChecker` for routing-controllers' options. */
+/**
+ * `authorizationChecker` and `currentUserChecker` for routing-controllers' options, as
+ * `routingControllersAuth()` of `@tokengate/express` and `@tokengate/koa` return them:
+ *
+ * - `@Authorized(['orders:read', 'role:admin'])` needs **every** entry: `role:name` is a role,
+ *   anything else a scope; class-level entries add to the method's. `@Authorized()` needs a
+ *   valid token. No valid token: 401; a missing entry: 403 (`insufficient_scope` with
+ *   `scope="…"`, or `insufficient_role`); the keys unreachable: 503 with `Retry-After`.
+ * - The checkers authenticate the request themselves (no `jwtAuth()` needed) and set the
+ *   framework's slot (`req.auth`, `ctx.state.auth`); when a `jwtAuth()` already looked at the
+ *   request, what that one concluded is used.
+ * - `@CurrentUser()` is the verified context (`undefined` when no token was sent).
+ * - They judge only what tokengate recorded on the framework's request: never `req.auth` /
+ *   `ctx.state.auth`, nor a body, query, parameter or header named `auth`.
+ * - Under routing-controllers' default error handling a refusal keeps its status, its
+ *   `WWW-Authenticate` / `Retry-After` headers and, in a `@JsonController`, tokengate's JSON body
+ *   (`{ error, code, error_description }`); with `defaultErrorHandler: false`, the framework's own
+ *   error path receives a {@link RoutingControllersRefusal} (its `cause` is the `AuthError`).
+ *
+ * @typeParam C - the claims type of the context (`Register`, or the `claims` schema's output).
+ * @typeParam A - routing-controllers' `Action`.
+ */
 export interface RoutingControllersAuth<C, A extends RoutingControllersAction = RoutingControllersAction> {
   /**
    * routing-controllers' `authorizationChecker`: resolves `true` when the request may proceed,

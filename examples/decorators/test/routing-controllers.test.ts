@@ -27,7 +27,7 @@ import {
   UseBefore,
 } from 'routing-controllers';
 import request from 'supertest';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 type Driver = 'express' | 'koa';
@@ -417,5 +417,45 @@ describe('a jwtAuth() that already ran decides', () => {
     const token = await idp.sign({ sub: 'fay', scope: 'orders:read' });
     expect((await request(outer).get('/t/read').set(bearer(token))).body.sub).toBe('fay');
     expect(ran).toEqual(['read']);
+  });
+});
+
+describe('Express: routing-controllers passes answered errors on to Express (docs/decorators.md)', () => {
+  it('Express logs each refusal unless an error middleware after the controllers ends it', async () => {
+    const logged: unknown[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...args) => {
+      logged.push(args[0]);
+    });
+    try {
+      const plain = createExpressServer({
+        controllers,
+        ...tokengateExpress.routingControllersAuth(options()),
+      });
+      plain.set('env', 'production');
+      expect((await request(plain).get('/t/read')).status).toBe(401);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(logged.length).toBe(1);
+
+      logged.length = 0;
+      const quiet = createExpressServer({
+        controllers,
+        ...tokengateExpress.routingControllersAuth(options()),
+      });
+      quiet.set('env', 'production');
+      quiet.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+        if (res.headersSent) return;
+        next(err);
+      });
+      const res = await request(quiet).get('/t/read');
+      expect([res.status, res.headers['www-authenticate'], res.body.code]).toEqual([
+        401,
+        'Bearer',
+        'missing_token',
+      ]);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(logged).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

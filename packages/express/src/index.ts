@@ -24,6 +24,7 @@ import {
   outcomeOf,
 } from '@tokengate/core/adapter';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import { isRequest } from './is-request.js';
 
 export type {
   AuthContext,
@@ -155,11 +156,6 @@ export function guard(check: Guard): GuardMiddleware {
   return Object.assign(middleware, { guard: check });
 }
 
-/** Express's own request: `req.res.req === req` holds for what Express made, never for request input. */
-function isRequest(value: unknown): value is Request {
-  return typeof value === 'object' && value !== null && (value as Request).res?.req === value;
-}
-
 const binding: GuardBinding<[Request, Response, NextFunction]> = {
   framework: 'Express',
   shape: '(req, res, next)',
@@ -269,3 +265,10 @@ function stackHasErrorHandler(stack: unknown, depth: number): boolean {
       stackHasErrorHandler(layer.handle?.stack, depth + 1),
   );
 }
+
+export {
+  type RoutingControllersAction,
+  type RoutingControllersAuth,
+  type RoutingControllersRefusal,
+  routingControllersAuth,
+} from './routing-controllers.js';

@@ -24,6 +24,7 @@ import {
   outcomeOf,
 } from '@tokengate/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
+import { contextOf } from './context-of.js';
 
 export type {
   AuthContext,
@@ -155,15 +156,6 @@ export function guard(check: Guard): GuardMiddleware {
   return Object.assign(middleware, { guard: check });
 }
 
-/** Koa's own context (`ctx.request.ctx === ctx`), or the context of Koa's own `ctx.request`. */
-function contextOf(value: unknown): Context | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const ctx = value as Context;
-  if (ctx.request?.ctx === ctx) return ctx;
-  const owner = (value as { ctx?: Context }).ctx;
-  return owner?.request === value && owner.request.ctx === owner ? owner : undefined;
-}
-
 const binding: GuardBinding<[Context, Next]> = {
   framework: 'Koa',
   shape: '(ctx, next)',
@@ -236,3 +228,10 @@ function refuse(error: unknown, ctx: Context): Promise<void> {
   }
   throw error;
 }
+
+export {
+  type RoutingControllersAction,
+  type RoutingControllersAuth,
+  type RoutingControllersRefusal,
+  routingControllersAuth,
+} from './routing-controllers.js';

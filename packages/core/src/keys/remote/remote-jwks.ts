@@ -127,6 +127,11 @@ class JwksSource {
       },
       options,
       (event) => this.hub.emit(event),
+      {
+        key: `v1:jwks:${url}`,
+        encode: (set) => ({ keys: set.keys }),
+        decode: (document, previous, fetchedAt) => toKeySet(url, document, previous, fetchedAt),
+      },
     );
   }
 

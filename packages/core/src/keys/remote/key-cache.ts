@@ -43,7 +43,8 @@ export interface KeyCache {
   get(key: string): Promise<KeyCacheEntry | undefined> | KeyCacheEntry | undefined;
   /**
    * Stores `entry` under `key` (replacing what is there); it may be forgotten after `ttlSeconds`
-   * (`cacheMaxAge` + `staleIfError` of the verifier that fetched it, at most a year).
+   * (`cacheMaxAge` + `staleIfError` of the verifier that fetched it, at least 30 days — an old
+   * copy is never served, but tells a cold instance the source worked before — at most a year).
    */
   set(key: string, entry: KeyCacheEntry, ttlSeconds: number): Promise<void> | void;
 }
@@ -53,6 +54,14 @@ export const KEY_CACHE_TIMEOUT_MS = 500;
 
 /** Longest time an entry is kept for, in seconds (a year), when `cacheMaxAge` is `Infinity`. */
 const MAX_TTL_SECONDS = 365 * 86_400;
+
+/**
+ * Shortest time an entry is kept for, in seconds (30 days). Past `cacheMaxAge + staleIfError` a
+ * copy is never served, but it still tells a cold instance that the source has answered before,
+ * so that while it fails the instance retries once per `cooldownDuration` (as the instance that
+ * fetched it would) rather than every second as at a first start.
+ */
+const MIN_TTL_SECONDS = 30 * 86_400;
 
 /** How far in the future an entry's `fetchedAt` may be (clock skew between instances), in ms. */
 const MAX_CLOCK_SKEW_MS = 60_000;
@@ -115,10 +124,14 @@ export function createMemoryKeyCache(options: { now?: () => number } = {}): Memo
   };
 }
 
-/** How long an entry fetched by a verifier with these timings is worth keeping, in seconds. */
+/**
+ * How long an entry fetched by a verifier with these timings is kept, in seconds:
+ * `cacheMaxAge + staleIfError`, at least 30 days, at most a year.
+ */
 export function keyCacheTtl(cacheMaxAge: number, staleIfError: number): number {
   const ms = cacheMaxAge + staleIfError;
-  return Number.isFinite(ms) ? Math.min(MAX_TTL_SECONDS, Math.max(1, Math.ceil(ms / 1000))) : MAX_TTL_SECONDS;
+  if (!Number.isFinite(ms)) return MAX_TTL_SECONDS;
+  return Math.min(MAX_TTL_SECONDS, Math.max(MIN_TTL_SECONDS, Math.ceil(ms / 1000)));
 }
 
 function within<T>(call: () => Promise<T> | T, what: string): Promise<T> {

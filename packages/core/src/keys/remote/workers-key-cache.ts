@@ -8,7 +8,9 @@ import type { KeyCache, KeyCacheEntry } from './key-cache.js';
 
 /** The part of the Cache API the key cache uses (Workers' `Cache`, the web's `Cache`). */
 export interface CacheApiLike {
+  /** The response stored for `request`, or undefined. */
   match(request: Request): Promise<Response | undefined>;
+  /** Stores `response` for `request`, replacing what is there. */
   put(request: Request, response: Response): Promise<void>;
 }
 

@@ -11,6 +11,7 @@ import {
   type KeyCacheEntry,
   type KeySourceEvent,
   type TokengateOptions,
+  workersKeyCache,
 } from '@tokengate/core';
 import { createTestIssuer, type TestIssuer, type TestIssuerServer } from '@tokengate/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -241,5 +242,40 @@ describe('keyCache: the option', () => {
     expect(keyCacheTtl(600_000, 86_400_000)).toBe(30 * 86_400);
     expect(keyCacheTtl(600_000, 90 * 86_400_000)).toBe(90 * 86_400 + 600);
     expect(keyCacheTtl(Number.POSITIVE_INFINITY, 0)).toBe(365 * 86_400);
+  });
+});
+
+describe('workersKeyCache', () => {
+  it('refuses what is not a Cache API cache, and a prefix that is not an http(s) URL', () => {
+    expect(() => workersKeyCache({} as never)).toThrow(/cache must be a Cache API cache/);
+    expect(() => workersKeyCache(() => ({}) as never, { prefix: 'tokengate:' })).toThrow(
+      /prefix must be an http/,
+    );
+    expect(() => workersKeyCache(() => ({}) as never)).not.toThrow(); // opened at first use
+  });
+
+  it('stores entries as JSON responses that expire by max-age, under URL-encoded keys', async () => {
+    // the Cache API itself runs on workerd (examples/runtimes/test/key-cache.test.ts); this
+    // records what the adapter hands it
+    const stored = new Map<string, Response>();
+    const cache = workersKeyCache({
+      async match(request) {
+        return stored.get(request.url)?.clone();
+      },
+      async put(request, response) {
+        stored.set(request.url, response);
+      },
+    });
+    await cache.set('v1:jwks:https://idp.example/jwks?x=1', { fetchedAt: 1, document: { keys: [] } }, 60);
+    const [[url, response]] = [...stored];
+    expect(url).toBe(
+      'https://tokengate-key-cache.invalid/v1%3Ajwks%3Ahttps%3A%2F%2Fidp.example%2Fjwks%3Fx%3D1',
+    );
+    expect(response!.headers.get('cache-control')).toBe('public, max-age=60');
+    expect(await cache.get('v1:jwks:https://idp.example/jwks?x=1')).toEqual({
+      fetchedAt: 1,
+      document: { keys: [] },
+    });
+    expect(await cache.get('v1:jwks:other')).toBeUndefined();
   });
 });

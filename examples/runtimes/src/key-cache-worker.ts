@@ -38,6 +38,8 @@ app.use(
     onKeySourceEvent,
   }),
 );
+// the same issuer without a key cache: each isolate fetches (bench/cold-isolate-workerd.mjs)
+app.use('/none/*', jwtAuth({ issuer: config.issuer, audience: config.audience, onKeySourceEvent }));
 app.use(
   '/named/*',
   jwtAuth({
@@ -53,5 +55,6 @@ const answer = (c: Context) => {
 };
 app.get('/default/whoami', answer);
 app.get('/named/whoami', answer);
+app.get('/none/whoami', answer);
 
 export default app;

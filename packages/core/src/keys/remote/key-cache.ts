@@ -49,6 +49,22 @@ export interface KeyCache {
   set(key: string, entry: KeyCacheEntry, ttlSeconds: number): Promise<void> | void;
 }
 
+/**
+ * How a remote cache's (`remote-cache.ts`) value is kept in the shared `keyCache`: under which key, as which
+ * JSON document, and how a document read back becomes a value again (checked as if fetched).
+ */
+export interface SharedDocument<T> {
+  /** The entry's key: `v1:<kind>:<configured URL or issuer>`. */
+  readonly key: string;
+  /** The JSON document to store for a value (as it was fetched); undefined stores nothing. */
+  encode(value: T): unknown;
+  /**
+   * The value of a stored document, `previous` being the value held.
+   * @throws KeySourceError when the document is not one this source would accept from its URL.
+   */
+  decode(document: unknown, previous: T | undefined, fetchedAt: number): T;
+}
+
 /** Longest wait for one {@link KeyCache} call, in milliseconds; after it the call is given up. */
 export const KEY_CACHE_TIMEOUT_MS = 500;
 

@@ -1,6 +1,13 @@
 import { AuthError } from '../../errors/auth-error.js';
 import type { KeySourceEvent } from './events.js';
-import { KEY_CACHE_TIMEOUT_MS, keyCacheTtl, readKeyCache, writeKeyCache } from './key-cache.js';
+import { type Flight, waitForFlight } from './flight.js';
+import {
+  KEY_CACHE_TIMEOUT_MS,
+  keyCacheTtl,
+  readKeyCache,
+  type SharedDocument,
+  writeKeyCache,
+} from './key-cache.js';
 import { KeySourceError } from './key-source-error.js';
 import type { ResolvedRemoteOptions } from './options.js';
 
@@ -31,35 +38,6 @@ export interface RemoteKeySourceStats {
  * doubles on each further failure, up to `cooldownDuration`.
  */
 export const FIRST_RETRY_MS = 1_000;
-
-/** A fetch in flight: settles when the fetch has (it never rejects), due by `deadline` (`Date.now()`). */
-interface Flight {
-  readonly done: Promise<void>;
-  readonly deadline: number;
-}
-
-/**
- * How long past a fetch's deadline its waiters keep waiting before they conclude the runtime
- * cancelled it (the fetch's own timeout fires at the deadline and settles it on every runtime
- * that does not).
- */
-const ABANDON_GRACE_MS = 100;
-
-/**
- * How a {@link RemoteCache}'s value is kept in the shared `keyCache`: under which key, as which
- * JSON document, and how a document read back becomes a value again (checked as if fetched).
- */
-export interface SharedDocument<T> {
-  /** The entry's key: `v1:<kind>:<configured URL or issuer>`. */
-  readonly key: string;
-  /** The JSON document to store for a value. */
-  encode(value: T): unknown;
-  /**
-   * The value of a stored document, `previous` being the value held.
-   * @throws KeySourceError when the document is not one this source would accept from its URL.
-   */
-  decode(document: unknown, previous: T | undefined, fetchedAt: number): T;
-}
 
 /** A value held by a {@link RemoteCache}, with whether it is served stale. */
 export interface CachedValue<T> {
@@ -154,34 +132,13 @@ export class RemoteCache<T> {
       };
       this.#inflight = flight;
     }
-    const abandoned = await this.#wait(this.#inflight);
+    const current = this.#inflight;
+    const abandoned = await waitForFlight(current);
+    if (abandoned && this.#inflight === current) this.#inflight = undefined;
     return this.#settle(
       this.#options.now(),
       abandoned ? `no answer from ${this.url} within ${this.#options.timeoutDuration} ms` : undefined,
     );
-  }
-
-  /**
-   * Waits for the fetch in flight, but not past its deadline. Every fetch settles by then on its
-   * own (`fetchJson` races a timer), except where the runtime cancels it: on Cloudflare Workers a
-   * fetch is I/O of the request that started it, and it never settles once that request has
-   * ended (a `hono/timeout`, a client that went away). The other requests waiting for it then
-   * stop waiting at the deadline (and answer with what is held, or 503), and the fetch is
-   * forgotten, so the next request starts a new one instead of joining a fetch that never ends.
-   * @returns whether the fetch was given up.
-   */
-  async #wait(flight: Flight): Promise<boolean> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<true>((resolve) => {
-      timer = setTimeout(() => resolve(true), Math.max(0, flight.deadline - Date.now()) + ABANDON_GRACE_MS);
-    });
-    try {
-      const abandoned = await Promise.race([flight.done.then(() => false), expired]);
-      if (abandoned && this.#inflight === flight) this.#inflight = undefined;
-      return abandoned;
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /** The `key_source_unavailable` error for the current state. */
@@ -298,7 +255,9 @@ export class RemoteCache<T> {
   async #writeShared(shared: SharedDocument<T>): Promise<void> {
     const report = (message: string) =>
       this.#emit({ type: 'key_cache_failed', url: this.url, error: message });
-    const entry = { fetchedAt: this.#fetchedAt, document: shared.encode(this.#value!) };
+    const document = shared.encode(this.#value!);
+    if (document === undefined) return;
+    const entry = { fetchedAt: this.#fetchedAt, document };
     const ttl = keyCacheTtl(this.#options.cacheMaxAge, this.#options.staleIfError);
     await writeKeyCache(this.#options.keyCache!, shared.key, entry, ttl, report);
   }

@@ -17,6 +17,7 @@ import { createTestIssuer, type TestIssuer, type TestIssuerServer } from '@token
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKeySourceLog } from '../../../src/keys/remote/events.js';
 import { KEY_CACHE_TIMEOUT_MS, keyCacheTtl } from '../../../src/keys/remote/key-cache.js';
+import { createRemoteJwks } from '../../../src/keys/remote/remote-jwks.js';
 
 const servers: TestIssuerServer[] = [];
 afterEach(async () => {
@@ -159,6 +160,40 @@ describe('keyCache: cold instances start from the shared copy', () => {
     server.faults.set(null);
     await sleep(60);
     expect(await outcome(strict.verify(token))).toBe('ok');
+  });
+});
+
+describe('keyCache: failures stay per instance', () => {
+  it('an instance whose fetches fail recovers from a copy another instance fetched, without fetching', async () => {
+    let t = 1_750_000_000_000;
+    const now = () => t;
+    const keyCache = createMemoryKeyCache({ now });
+    const failingEvents: KeySourceEvent[] = [];
+    let failingFetches = 0;
+    const failing = createRemoteJwks('https://idp.example/jwks', {
+      now,
+      keyCache,
+      fetch: (async () => {
+        failingFetches++;
+        throw new TypeError('fetch failed');
+      }) as typeof fetch,
+      onEvent: (event) => failingEvents.push(event),
+    });
+    const healthy = createRemoteJwks('https://idp.example/jwks', {
+      now,
+      keyCache,
+      fetch: (async () => Response.json({ keys: [{ kty: 'EC', kid: 'k1' }] })) as typeof fetch,
+    });
+    expect((await failing.getKeys('k1').catch((e) => e)).code).toBe('key_source_unavailable');
+    await healthy.getKeys('k1');
+    t += 500; // within the failing instance's first backoff (1 s): it does not even look
+    expect((await failing.getKeys('k1').catch((e) => e)).code).toBe('key_source_unavailable');
+    t += 1_000;
+    const set = await failing.getKeys('k1');
+    expect(set.keys.map((k) => k.kid)).toEqual(['k1']);
+    expect(failingFetches).toBe(1);
+    expect(failing.stats.lastError).toBeUndefined();
+    expect(failingEvents.map((e) => e.type)).toEqual(['fetch_failed', 'recovered']);
   });
 });
 

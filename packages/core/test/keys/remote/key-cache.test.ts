@@ -302,10 +302,10 @@ describe('workersKeyCache', () => {
       },
     });
     await cache.set('v1:jwks:https://idp.example/jwks?x=1', { fetchedAt: 1, document: { keys: [] } }, 60);
-    const [[url, response]] = [...stored];
-    expect(url).toBe(
+    expect([...stored.keys()]).toEqual([
       'https://tokengate-key-cache.invalid/v1%3Ajwks%3Ahttps%3A%2F%2Fidp.example%2Fjwks%3Fx%3D1',
-    );
+    ]);
+    const response = [...stored.values()][0];
     expect(response!.headers.get('cache-control')).toBe('public, max-age=60');
     expect(await cache.get('v1:jwks:https://idp.example/jwks?x=1')).toEqual({
       fetchedAt: 1,

@@ -13,7 +13,13 @@
  * What a restart loses is an instance's own failure history (its backoff after a failed fetch):
  * the shared cache holds documents, not failures. So a restart is drawn only while the reference
  * holds no failure; a cold instance during an outage is tested on its own in
- * `key-cache.test.ts`. Seeds are printed by fast-check; replay with `TOKENGATE_DIFF_SEED`.
+ * `key-cache.test.ts`.
+ *
+ * Instances running side by side see each other's fetches, so they do not answer as one
+ * instance; for them the model checks the bound that matters: a key is accepted only from a set
+ * the provider published when it was fetched (by any instance), for at most `cacheMaxAge` after
+ * that fetch, or `cacheMaxAge + staleIfError` when served stale while fetching fails. Seeds are
+ * printed by fast-check; replay with `TOKENGATE_DIFF_SEED`.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -68,11 +74,16 @@ class Provider {
   next = 2;
   up = true;
   fetches = new Map<string, number>();
+  /** What was published at each time a fetch was answered (the fake clock stands still during it). */
+  answered = new Map<number, Set<string>>();
+
+  constructor(readonly now: () => number = () => 0) {}
 
   fetchFor(side: string): typeof fetch {
     return (async () => {
       this.fetches.set(side, (this.fetches.get(side) ?? 0) + 1);
       if (!this.up) throw new TypeError('fetch failed');
+      this.answered.set(this.now(), new Set(this.published));
       const keys = this.published.map((kid) => ({ kty: 'EC', kid, crv: 'P-256' }));
       return new Response(JSON.stringify({ keys }), { headers: { 'content-type': 'application/json' } });
     }) as typeof fetch;
@@ -146,6 +157,65 @@ describe('keyCache: differential (with a shared cache vs without, restarts inclu
               expect(idp.fetches.get('fleet') ?? 0, 'fetches by the fleet').toBe(
                 idp.fetches.get('reference') ?? 0,
               );
+            }
+          }
+        },
+      ),
+      { numRuns: Number(process.env.TOKENGATE_DIFF_RUNS ?? 150), seed: seedFromEnv() },
+    );
+  });
+});
+
+describe('keyCache: instances side by side', () => {
+  it('accept a key only from a set published when fetched, for no longer than the rules allow', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        timingsArb,
+        fc.array(fc.tuple(stepArb, fc.nat(2)), { minLength: 5, maxLength: 80 }),
+        async (timings, steps) => {
+          let t = 1_750_000_000_000;
+          const now = () => t;
+          const idp = new Provider(now);
+          const keyCache = createMemoryKeyCache({ now });
+          const options = {
+            cacheMaxAge: `${timings.cacheMaxAge}ms`,
+            cooldownDuration: `${timings.cooldownDuration}ms`,
+            staleIfError: `${timings.staleIfError}ms`,
+            now,
+            timeoutDuration: '1s',
+          };
+          const start = () => createRemoteJwks(URL_, { ...options, fetch: idp.fetchFor('fleet'), keyCache });
+          const fleet = [start(), start(), start()];
+          for (const [step, which] of steps) {
+            if (step.kind === 'advance') t += step.ms;
+            else if (step.kind === 'rotate') idp.published.push(`k${idp.next++}`);
+            else if (step.kind === 'withdraw' && idp.published.length > 1)
+              idp.retired.push(idp.published.shift()!);
+            else if (step.kind === 'down') idp.up = false;
+            else if (step.kind === 'up') idp.up = true;
+            else if (step.kind === 'restart') fleet[which] = start();
+            else if (step.kind === 'request') {
+              const pool =
+                step.pick === 'current'
+                  ? idp.published
+                  : step.pick === 'retired'
+                    ? idp.retired
+                    : [`x${step.index}`];
+              const kid = pool.length > 0 ? pool[step.index % pool.length]! : 'none';
+              const set = await fleet[which]!.getKeys(kid).catch((error: unknown) => {
+                if (isAuthError(error)) return undefined;
+                throw error;
+              });
+              if (!set?.keys.some((k) => k.kid === kid)) continue;
+              const where = `${kid} on instance ${which} at +${t - 1_750_000_000_000} ms`;
+              expect(idp.answered.get(set.fetchedAt)?.has(kid), `${where}: published when fetched`).toBe(
+                true,
+              );
+              const age = t - set.fetchedAt;
+              expect(age, `${where}: age`).toBeLessThan(
+                timings.cacheMaxAge + (set.stale ? timings.staleIfError : 0),
+              );
+              expect(set.stale, `${where}: stale flag`).toBe(age >= timings.cacheMaxAge);
             }
           }
         },

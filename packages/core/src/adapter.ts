@@ -62,3 +62,5 @@ export {
 export { isAlgorithm, isSymmetric } from './token/algorithms.js';
 export { decodeJwtSegment } from './token/jws.js';
 export type { RequestSettings } from './verifier.js';
+// The context without its raw token, as hooks receive it (`@tokengate/mcp` calls the hooks itself).
+export { publicContext } from './context/build.js';

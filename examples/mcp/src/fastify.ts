@@ -25,7 +25,9 @@ export function fastifyApp(settings: McpSettings): FastifyInstance {
       auth = await verifyBearerToken(request.headers.authorization, gate);
     } catch (error) {
       const answer = bearerAuthChallengeResponse(error, gate); // the SDK's 401/403/500
-      answer.headers.forEach((value, name) => reply.header(name, value));
+      answer.headers.forEach((value, name) => {
+        reply.header(name, value);
+      });
       return reply.code(answer.status).send(await answer.text());
     }
     reply.hijack();

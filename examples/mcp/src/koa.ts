@@ -27,7 +27,9 @@ export function koaApp(settings: McpSettings): Koa {
     } catch (error) {
       const answer = bearerAuthChallengeResponse(error, gate); // the SDK's 401/403/500
       ctx.status = answer.status;
-      answer.headers.forEach((value, name) => ctx.set(name, value));
+      answer.headers.forEach((value, name) => {
+        ctx.set(name, value);
+      });
       ctx.body = await answer.text();
       return;
     }

@@ -4,19 +4,13 @@ import {
   createMcpHandler,
   verifyBearerToken,
 } from '@modelcontextprotocol/server';
-import { resourceMetadataUrl } from '@tokengate/core';
 import { protectedResourceMetadata } from '@tokengate/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { authOptions, type McpSettings, notesServer, notesVerifier, REQUIRED_SCOPES } from './notes.js';
+import { authOptions, gateOptions, type McpSettings, notesServer } from './notes.js';
 
 export function fastifyApp(settings: McpSettings): FastifyInstance {
-  const verifier = notesVerifier(settings);
-  const mcp = toNodeHandler(createMcpHandler(notesServer(verifier)));
-  const gate = {
-    verifier,
-    requiredScopes: REQUIRED_SCOPES,
-    resourceMetadataUrl: resourceMetadataUrl(settings.resource), // 401s carry resource_metadata
-  };
+  const gate = gateOptions(settings); // tokengate's verifier, requiredScopes, resource_metadata
+  const mcp = toNodeHandler(createMcpHandler(notesServer(gate.verifier)));
   const app = Fastify();
   app.addHook('onRequest', protectedResourceMetadata(authOptions(settings))); // RFC 9728 metadata, public
   app.all('/mcp', async (request, reply) => {

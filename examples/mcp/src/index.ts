@@ -14,11 +14,11 @@ export { fastifyApp } from './fastify.js';
 export { honoApp } from './hono.js';
 export { koaApp } from './koa.js';
 export {
+  gateOptions,
   type McpSettings,
   type NotesClaims,
   noteCount,
   notesServer,
-  notesVerifier,
   REQUIRED_SCOPES,
   TOOL_SCOPES,
 } from './notes.js';

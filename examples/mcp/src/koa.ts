@@ -4,19 +4,13 @@ import {
   createMcpHandler,
   verifyBearerToken,
 } from '@modelcontextprotocol/server';
-import { resourceMetadataUrl } from '@tokengate/core';
 import { protectedResourceMetadata } from '@tokengate/koa';
 import Koa from 'koa';
-import { authOptions, type McpSettings, notesServer, notesVerifier, REQUIRED_SCOPES } from './notes.js';
+import { authOptions, gateOptions, type McpSettings, notesServer } from './notes.js';
 
 export function koaApp(settings: McpSettings): Koa {
-  const verifier = notesVerifier(settings);
-  const mcp = toNodeHandler(createMcpHandler(notesServer(verifier)));
-  const gate = {
-    verifier,
-    requiredScopes: REQUIRED_SCOPES,
-    resourceMetadataUrl: resourceMetadataUrl(settings.resource), // 401s carry resource_metadata
-  };
+  const gate = gateOptions(settings); // tokengate's verifier, requiredScopes, resource_metadata
+  const mcp = toNodeHandler(createMcpHandler(notesServer(gate.verifier)));
   const app = new Koa();
   app.use(protectedResourceMetadata(authOptions(settings))); // RFC 9728 metadata, public
   app.use(async (ctx, next) => {

@@ -1,5 +1,5 @@
-import { McpServer, type McpServerFactory } from '@modelcontextprotocol/server';
-import type { TokengateOptions } from '@tokengate/core';
+import { type BearerAuthOptions, McpServer, type McpServerFactory } from '@modelcontextprotocol/server';
+import { resourceMetadataUrl, type TokengateOptions } from '@tokengate/core';
 import { type McpTokenVerifier, mcpTokenVerifier, toolScopes } from '@tokengate/mcp';
 import { z } from 'zod';
 
@@ -48,9 +48,16 @@ export function authOptions({ issuer, resource }: McpSettings) {
   } satisfies TokengateOptions<typeof claims>;
 }
 
-/** The SDK's token verifier: tokengate, with `aud` bound to the resource. */
-export function notesVerifier(settings: McpSettings): McpTokenVerifier<NotesClaims> {
-  return mcpTokenVerifier(authOptions(settings));
+/**
+ * The options of the SDK's gate: tokengate's verifier (`aud` bound to the resource), what every
+ * request needs, and the RFC 9728 metadata URL its 401s name (`resource_metadata`).
+ */
+export function gateOptions(settings: McpSettings) {
+  return {
+    verifier: mcpTokenVerifier(authOptions(settings)),
+    requiredScopes: REQUIRED_SCOPES,
+    resourceMetadataUrl: resourceMetadataUrl(settings.resource),
+  } satisfies BearerAuthOptions;
 }
 
 const notes: string[] = ['tokengate verifies the token before the MCP SDK sees the request'];

@@ -8,6 +8,7 @@ import {
   createMcpHandler,
   McpServer,
   requireBearerAuth,
+  requireScopes,
   type ScopeChallengeHandler,
 } from '@modelcontextprotocol/server';
 import { resourceMetadataUrl } from '@tokengate/core';
@@ -151,6 +152,10 @@ describe('toolScopes: the SDK answers a tools/call without the tool’s scopes w
     );
     expect(runs.read).toBeUndefined();
     expect((await fetch(call('open'))).status).toBe(200);
+    // The SDK's own per-tool `requireScopes` leaves such a call to the gate, and the tool runs.
+    const sdk = endpoint(requireScopes('notes:read'), { gate: false });
+    expect((await sdk.fetch(call('read'))).status).toBe(200);
+    expect(sdk.runs.read).toBe(1);
   });
 
   it('the SDK client (no OAuth provider to step up with) surfaces the challenge as InsufficientScopeError', async () => {

@@ -143,10 +143,10 @@ describe('mcpTokenVerifier: refusals are the SDK’s OAuthError, answered 401 by
     });
   });
 
-  it('a bad signature, garbage and a token not even a JWS: 401, never 500', async () => {
+  it('a bad signature, garbage, a token not even a JWS, one over maxTokenLength: 401, never 500', async () => {
     const other = await createTestIssuer({ alg: 'ES256', audience: RESOURCE, issuer: server.issuer });
     const gate = requireBearerAuth({ verifier: verifier() });
-    for (const token of [await other.sign({ sub: 'a' }), 'abc.def.ghi', 'not-a-jwt']) {
+    for (const token of [await other.sign({ sub: 'a' }), 'abc.def.ghi', 'not-a-jwt', 'a'.repeat(9000)]) {
       const refused = (await gate(post(token))) as Response;
       expect(refused.status, token).toBe(401);
     }

@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 
-const readme = fileURLToPath(new URL('..', import.meta.url));
+/** Where the snippet runs from: examples/readme, or the fresh project of scripts/check-packages.mjs. */
+const readme = process.env.TOKENGATE_SNIPPET_DIR
+  ? `${process.env.TOKENGATE_SNIPPET_DIR}/`
+  : fileURLToPath(new URL('..', import.meta.url));
 const runner = fileURLToPath(new URL('../../../scripts/packaging/run-mcp-app.mjs', import.meta.url));
 
 it('the MCP quick start: 401 with resource_metadata, metadata, a foreign token refused, a tool with and without its scope', async () => {

@@ -16,6 +16,8 @@
 
 // Small helpers of the other packages (the CLI, the Redis store's options).
 export { type MillisecondsRule, toMilliseconds, toSeconds } from './config/duration.js';
+// The context without its raw token, as hooks receive it (`@tokengate/mcp` calls the hooks itself).
+export { publicContext } from './context/build.js';
 // Challenges (RFC 6750 §3, RFC 9449 §7.1).
 export {
   buildChallenge,

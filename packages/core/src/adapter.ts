@@ -37,6 +37,7 @@ export {
 export { type GuardBinding, guardDecorator, type HandlerDecorator } from './policy/decorators.js';
 export { type ClaimsExpectation, createGuardSet, type GuardSet } from './policy/guard-set.js';
 export { isPreflight } from './request/authenticate.js';
+export { type BodyRead, type NodeBodySource, readNodeBody, readWebBody } from './request/form-body.js';
 // Reading a request: the token, the wrapper Express and Koa (and Hono on Node) use, hooks.
 export { callHook } from './request/hooks.js';
 export { OUTCOME_SLOT, outcomeOf } from './request/outcome.js';
@@ -49,12 +50,20 @@ export {
   parseAuthorization,
   readCookie,
 } from './request/token-sources.js';
-
+// Back-channel logout: the endpoint every adapter's `backchannelLogout` answers with, and the
+// bounded body readers it needs.
+export {
+  BACKCHANNEL_LOGOUT_MAX_BODY,
+  type BackchannelLogoutEndpoint,
+  type BackchannelLogoutResponse,
+  createBackchannelLogout,
+} from './revocation/backchannel-logout.js';
 // What a revocation store shares with the memory store (`@tokengate/redis`).
 export {
   isRevokedBy,
   isWellFormedString,
   REVOCATION_LEEWAY_SECONDS,
+  SESSION_RETENTION_SECONDS,
   toEpochSeconds,
   validateRevocationId,
   validateRevocationTolerance,

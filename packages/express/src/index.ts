@@ -263,3 +263,5 @@ function stackHasErrorHandler(stack: unknown, depth: number): boolean {
       stackHasErrorHandler(layer.handle?.stack, depth + 1),
   );
 }
+
+export { backchannelLogout } from './backchannel-logout.js';

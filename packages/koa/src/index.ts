@@ -218,3 +218,4 @@ export function authErrorHandler(): Middleware {
     }
   };
 }
+export { backchannelLogout } from './backchannel-logout.js';

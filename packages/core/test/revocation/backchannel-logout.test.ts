@@ -102,6 +102,19 @@ describe('a valid logout token', () => {
   });
 });
 
+describe('access tokens', () => {
+  it('a sid that is not a string or not well-formed Unicode is 401 claims (stores key sessions by it)', async () => {
+    const verifier = createVerifier({ issuer: ISSUER, audience: 'api', jwks: op.jwks });
+    for (const sid of [42, ['s'], { id: 's' }, 'abc\ud800def']) {
+      const token = await op.sign({ sub: 'alice', sid }, { audience: 'api' });
+      await expect(verifier.verify(token)).rejects.toMatchObject({ status: 401, reason: 'claims' });
+    }
+    await expect(
+      verifier.verify(await op.sign({ sub: 'alice', sid: 's' }, { audience: 'api' })),
+    ).resolves.toBeDefined();
+  });
+});
+
 describe('each defect is a 400 invalid_request', () => {
   const cases: [string, () => Promise<string>][] = [
     ['a bad signature', () => logoutToken({}, { defect: 'tampered' })],

@@ -63,9 +63,11 @@ export function createMemoryRevocationStore(options: MemoryRevocationStoreOption
       sessions.delete(sid);
     }
   }
+  /** The clock of the `isRevoked` call in progress: read once per call. */
+  let checkedAt = 0;
   const sessionCutoff = (sid: string): number | undefined => {
     const cutoff = sessions.get(sid);
-    return cutoff !== undefined && cutoff + sessionLife > now() / 1000 ? cutoff : undefined;
+    return cutoff !== undefined && cutoff + sessionLife > checkedAt ? cutoff : undefined;
   };
 
   /** Drops heap entries that no longer describe the table (the jti was revoked again, later). */
@@ -123,11 +125,12 @@ export function createMemoryRevocationStore(options: MemoryRevocationStoreOption
       sessions.set(sid, cutoff);
     },
     isRevoked(auth, check) {
+      checkedAt = now() / 1000;
       return isRevokedBy(
         auth,
         (jti) => jtis.get(jti),
         (sub) => subjects.get(sub),
-        now() / 1000,
+        checkedAt,
         check?.clockTolerance,
         sessionCutoff,
       );

@@ -42,6 +42,11 @@ export function createMemoryRevocationStore(options: MemoryRevocationStoreOption
   readonly size: number;
   /** Number of revoked sessions held. */
   readonly sessionCount: number;
+  /**
+   * Revokes a login session's tokens (see {@link RevocationStore.revokeSession}); remembered
+   * {@link SESSION_RETENTION_SECONDS} (plus two leeways) past the cut-off, at most `maxEntries`
+   * sessions (the oldest cut-off is forgotten first).
+   */
   revokeSession(sid: string, issuedBefore?: Instant): Promise<void>;
 } {
   const maxEntries = options.maxEntries ?? 100_000;

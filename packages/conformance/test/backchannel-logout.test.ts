@@ -5,10 +5,13 @@
  * then refused 401 `revoked` by `jwtAuth` with the same store.
  */
 import { request } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import { BACKCHANNEL_LOGOUT_EVENT, createMemoryRevocationStore, type RevocationStore } from '@tokengate/core';
 import { createTestIssuer } from '@tokengate/core/testing';
 import { backchannelLogout, jwtAuth } from '@tokengate/express';
+import { backchannelLogout as honoLogout } from '@tokengate/hono';
 import express from 'express';
+import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRAMEWORKS, logoutApp, Servers } from './backchannel-logout-apps.js';
 
@@ -150,5 +153,44 @@ describe('express: after express.urlencoded()', () => {
     expect(revocation.isRevoked({ payload: { sid: 'parsed', iat: 1 } } as never)).toBe(true);
     const response = await post(`${server.url}/backchannel-logout`, 'other=1');
     expect(response.status).toBe(400);
+  });
+});
+
+describe('a body another middleware already read', () => {
+  it('express.text() (the body as a string), bounded as ever', async () => {
+    const server = await servers.listen();
+    const revocation = createMemoryRevocationStore();
+    const app = express();
+    app.use(express.text({ type: '*/*', limit: '1mb' }));
+    app.post(
+      '/backchannel-logout',
+      backchannelLogout({ issuer: ISSUER, audience: CLIENT, jwks: op.jwks, revocation }),
+    );
+    server.handle(app);
+    expect(
+      (await post(`${server.url}/backchannel-logout`, `logout_token=${await logoutToken('text')}`)).status,
+    ).toBe(200);
+    expect(
+      (await post(`${server.url}/backchannel-logout`, `logout_token=${'a'.repeat(17 * 1024)}`)).status,
+    ).toBe(400);
+  });
+
+  it('hono: a middleware that ran c.req.parseBody() first', async () => {
+    const server = await servers.listen();
+    const revocation = createMemoryRevocationStore();
+    const app = new Hono();
+    app.use('*', async (c, next) => {
+      await c.req.parseBody();
+      await next();
+    });
+    app.post(
+      '/backchannel-logout',
+      honoLogout({ issuer: ISSUER, audience: CLIENT, jwks: op.jwks, revocation }),
+    );
+    server.handle(getRequestListener(app.fetch));
+    expect(
+      (await post(`${server.url}/backchannel-logout`, `logout_token=${await logoutToken('hono')}`)).status,
+    ).toBe(200);
+    expect(revocation.isRevoked({ payload: { sid: 'hono', iat: 1 } } as never)).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import type { BackchannelLogoutOptions } from '@tokengate/core';
-import { createBackchannelLogout, readWebBody } from '@tokengate/core/adapter';
+import { type BodyRead, createBackchannelLogout, readWebBody } from '@tokengate/core/adapter';
 import type { Handler } from 'hono';
 
 /**
@@ -25,7 +25,13 @@ import type { Handler } from 'hono';
 export function backchannelLogout(options: BackchannelLogoutOptions): Handler {
   const endpoint = createBackchannelLogout(options);
   return async function tokengateBackchannelLogout(c) {
-    const body = await readWebBody(c.req.raw, endpoint.maxBodyBytes);
+    // A middleware that ran `c.req.parseBody()` before consumed the stream; Hono kept its result.
+    const body: BodyRead = c.req.raw.bodyUsed
+      ? await c.req.parseBody().then(
+          (form): BodyRead => ({ kind: 'parsed', form }),
+          (): BodyRead => ({ kind: 'unreadable' }),
+        )
+      : await readWebBody(c.req.raw, endpoint.maxBodyBytes);
     const answer = await endpoint.answer(c.req.header('content-type'), body);
     return new Response(answer.body === '' ? null : answer.body, {
       status: answer.status,

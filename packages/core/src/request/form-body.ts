@@ -27,6 +27,10 @@ function declaredTooLarge(length: string | null | undefined, limit: number): boo
   return length != null && /^\d+$/.test(length) && Number(length) > limit;
 }
 
+function sized(text: string, limit: number): BodyRead {
+  return new TextEncoder().encode(text).length > limit ? TOO_LARGE : { kind: 'text', text };
+}
+
 function decode(chunks: Uint8Array[], size: number): string {
   const all = new Uint8Array(size);
   let at = 0;
@@ -52,6 +56,9 @@ export async function readNodeBody(req: NodeBodySource, limit: number, parsed?: 
 
 async function readNode(req: NodeBodySource, limit: number, parsed: unknown): Promise<BodyRead> {
   if (req._body === true || req.readableEnded === true) {
+    // express.text() / express.raw() leave the body itself; urlencoded parsers an object.
+    if (typeof parsed === 'string') return sized(parsed, limit);
+    if (parsed instanceof Uint8Array) return sized(new TextDecoder().decode(parsed), limit);
     const form = typeof parsed === 'object' && parsed !== null ? parsed : {};
     return { kind: 'parsed', form: form as Record<string, unknown> };
   }

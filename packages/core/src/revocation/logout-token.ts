@@ -45,7 +45,7 @@ export type LogoutKeyOptions = Pick<
     | 'maxTokenLength'
   >;
 
-/** What {@link createLogoutTokenVerifier} needs. */
+/** The logout token options of `backchannelLogout`: the issuer, its keys, the client id, the age bound. */
 export interface LogoutTokenOptions extends LogoutKeyOptions {
   /** The OpenID Provider's issuer identifier; its keys come from discovery unless a key option is given. */
   issuer: string;

@@ -65,12 +65,11 @@ export function logoutApp(
     app.get('/orders', (c) => c.json(orders(c.var.auth)));
     return getRequestListener(app.fetch);
   }
+  // As an app protecting everything does: tokengate at the root, the logout hook added first.
   const app = Fastify();
-  app.register(fastifyLogout(logout));
-  app.register(async (api) => {
-    await api.register(tokengate, auth);
-    api.get('/orders', async (request) => orders(request.auth));
-  });
+  app.addHook('onRequest', fastifyLogout(logout));
+  app.register(tokengate, auth);
+  app.get('/orders', async (request) => orders(request.auth));
   return fastifyListener(app);
 }
 

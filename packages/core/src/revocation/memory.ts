@@ -43,8 +43,8 @@ export function createMemoryRevocationStore(options: MemoryRevocationStoreOption
   /** Number of revoked sessions held. */
   readonly sessionCount: number;
   /**
-   * Revokes a login session's tokens (see {@link RevocationStore.revokeSession}); remembered
-   * {@link SESSION_RETENTION_SECONDS} (plus two leeways) past the cut-off, at most `maxEntries`
+   * Revokes a login session's tokens (see `RevocationStore.revokeSession`); remembered
+   * `SESSION_RETENTION_SECONDS` (24 hours, plus two leeways) past the cut-off, at most `maxEntries`
    * sessions (the oldest cut-off is forgotten first).
    */
   revokeSession(sid: string, issuedBefore?: Instant): Promise<void>;

@@ -526,3 +526,49 @@ describe('recipes (docs/recipes.md) run', () => {
     expect(text).not.toContain(expired);
   });
 });
+
+describe('back-channel logout (docs/revocation.md, real redis-server)', () => {
+  it("a logout token from the provider ends the session: its tokens are refused, other sessions' are not", async () => {
+    const { RedisServer } = await import('../../../packages/redis/test/helpers.js');
+    const redis = await RedisServer.start();
+    process.env.REDIS_URL = redis.url;
+    try {
+      const mod = await loadModule('examples/readme/backchannel-logout.mjs', {
+        'const revocation =': 'export const revocation =',
+        'const replay =': 'export const replay =',
+      });
+      try {
+        const session = bearer(await idp.sign({ sub: 'alice', sid: 'session-1' }));
+        const other = bearer(await idp.sign({ sub: 'alice', sid: 'session-2' }));
+        expect((await request(mod.default).get('/me').set(session)).body).toEqual({
+          sub: 'alice',
+          sid: 'session-1',
+        });
+        const logoutToken = await idp.sign(
+          { sid: 'session-1', events: { 'http://schemas.openid.net/event/backchannel-logout': {} } },
+          { audience: 'my-client-id', typ: 'logout+jwt', expiresIn: '2m' },
+        );
+        const logout = await request(mod.default)
+          .post('/backchannel-logout')
+          .type('form')
+          .send({ logout_token: logoutToken });
+        expect(logout.status).toBe(200);
+        expect(logout.headers['cache-control']).toBe('no-store');
+        const after = await request(mod.default).get('/me').set(session);
+        expect(after.status).toBe(401);
+        expect(after.headers['www-authenticate']).toContain('error="invalid_token"');
+        expect((await request(mod.default).get('/me').set(other)).status).toBe(200);
+        const again = await request(mod.default)
+          .post('/backchannel-logout')
+          .type('form')
+          .send({ logout_token: logoutToken });
+        expect(again.status).toBe(400);
+        expect(again.body).toMatchObject({ error: 'invalid_request' });
+      } finally {
+        await Promise.all([mod.revocation.close(), mod.replay.close()]);
+      }
+    } finally {
+      await redis.kill();
+    }
+  });
+});

@@ -50,6 +50,7 @@ export {
   type RoutingControllersRefusal,
 } from './policy/routing-controllers.js';
 export { isPreflight } from './request/authenticate.js';
+export { type BodyRead, type NodeBodySource, readNodeBody, readWebBody } from './request/form-body.js';
 // Reading a request: the token, the wrapper Express and Koa (and Hono on Node) use, hooks.
 export { callHook } from './request/hooks.js';
 export { answersRefusals, OUTCOME_SLOT, outcomeOf } from './request/outcome.js';
@@ -62,11 +63,20 @@ export {
   parseAuthorization,
   readCookie,
 } from './request/token-sources.js';
+// Back-channel logout: the endpoint every adapter's `backchannelLogout` answers with, and the
+// bounded body readers it needs.
+export {
+  BACKCHANNEL_LOGOUT_MAX_BODY,
+  type BackchannelLogoutEndpoint,
+  type BackchannelLogoutResponse,
+  createBackchannelLogout,
+} from './revocation/backchannel-logout.js';
 // What a revocation store shares with the memory store (`@tokengate/redis`).
 export {
   isRevokedBy,
   isWellFormedString,
   REVOCATION_LEEWAY_SECONDS,
+  SESSION_RETENTION_SECONDS,
   toEpochSeconds,
   validateRevocationId,
   validateRevocationTolerance,

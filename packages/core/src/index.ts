@@ -107,9 +107,17 @@ export { authenticate } from './request/authenticate.js';
 // The core without an adapter: one request in, its outcome out (the core's README).
 export type { AuthOutcome, ChallengeSettings } from './request/outcome.js';
 export type { RequestLike, TokenSource } from './request/token-sources.js';
+// OpenID Connect Back-Channel Logout: the options of every adapter's `backchannelLogout`.
+export type { BackchannelLogoutOptions } from './revocation/backchannel-logout.js';
+export {
+  BACKCHANNEL_LOGOUT_EVENT,
+  type LogoutKeyOptions,
+  type LogoutTokenOptions,
+} from './revocation/logout-token.js';
 // Revocation: the `revocation` option's store contract and the in-process store.
 export { createMemoryRevocationStore, type MemoryRevocationStoreOptions } from './revocation/memory.js';
 export type { Instant, RevocationCheck, RevocationStore } from './revocation/store.js';
+export { SESSION_RETENTION_SECONDS } from './revocation/store.js';
 export { ALGORITHMS, type Algorithm } from './token/algorithms.js';
 export { type DecodedJwt, decodeJwt } from './token/jws.js';
 export type { StandardSchemaV1 } from './token/schema.js';

@@ -266,6 +266,7 @@ function stackHasErrorHandler(stack: unknown, depth: number): boolean {
   );
 }
 
+export { backchannelLogout } from './backchannel-logout.js';
 export {
   type RoutingControllersAction,
   type RoutingControllersAuth,

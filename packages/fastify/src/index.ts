@@ -291,4 +291,9 @@ export const RequireAnyRole = guards.RequireAnyRole;
 /** Method decorator: the claims must match, as {@link requireClaims}. */
 export const RequireClaims = guards.RequireClaims;
 
+export {
+  type BackchannelLogoutHook,
+  backchannelLogout,
+  type FastifyBackchannelLogoutOptions,
+} from './backchannel-logout.js';
 export { authErrorHandler, type ErrorHandler } from './errors.js';

@@ -309,3 +309,4 @@ export function authErrorHandler<E extends Env = any>(otherwise?: ErrorHandler<E
     return c.text('Internal Server Error', 500);
   };
 }
+export { backchannelLogout } from './backchannel-logout.js';

@@ -229,6 +229,7 @@ function refuse(error: unknown, ctx: Context): Promise<void> {
   throw error;
 }
 
+export { backchannelLogout } from './backchannel-logout.js';
 export {
   type RoutingControllersAction,
   type RoutingControllersAuth,

@@ -37,6 +37,14 @@ export interface RedisRevocationStore extends RevocationStore {
   readonly size: number;
   /** Number of subject cut-offs in the local copy. */
   readonly subjectCount: number;
+  /** Number of revoked sessions in the local copy. */
+  readonly sessionCount: number;
+  /**
+   * Revokes a login session's tokens (see {@link RevocationStore.revokeSession}): stored in Redis,
+   * announced to every instance, written back after Redis loses it like every revocation, and
+   * forgotten `maxTokenLifetime` (default 24 hours) plus 10 minutes after the cut-off.
+   */
+  revokeSession(sid: string, issuedBefore?: Instant): Promise<void>;
 }
 
 /** The machine's timers on the process's own, which never keep the process alive. */
@@ -53,7 +61,8 @@ function errorMessage(error: unknown): string {
 /**
  * A {@link RevocationStore} shared by every instance of an app through Redis (standalone, Redis
  * Cluster or Sentinel). Revoked `jti`s are Redis keys that expire with the token; subject
- * cut-offs are keys too; all of them, and the channel, live in one hash slot. Each instance keeps
+ * cut-offs and revoked sessions (`revokeSession`, expiring 24 hours or `maxTokenLifetime` after
+ * the logout) are keys too; all of them, and the channel, live in one hash slot. Each instance keeps
  * a local copy, loaded at start, kept fresh by pub/sub and reloaded after every reconnect, so
  * `isRevoked` answers synchronously from memory.
  *
@@ -64,8 +73,8 @@ function errorMessage(error: unknown): string {
  *
  * While the pub/sub connection is down the copy may miss revocations made elsewhere: `isRevoked`
  * then throws an `AuthError` `revocation_unavailable` (503 with `Retry-After`) until the store
- * has reconnected, reloaded and written back, unless `failOpen` is set. `revoke` and
- * `revokeSubject` reject with the same error when Redis cannot record the revocation.
+ * has reconnected, reloaded and written back, unless `failOpen` is set. `revoke`,
+ * `revokeSubject` and `revokeSession` reject with the same error when Redis cannot record the revocation.
  * Configuration mistakes throw `TypeError` here.
  *
  * @example
@@ -190,6 +199,9 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
     get subjectCount() {
       return mirror.subjectCount;
     },
+    get sessionCount() {
+      return mirror.sessionCount;
+    },
     async revoke(jti: string, until: Instant) {
       validateRevocationId(jti, 'revoke', 'jti');
       const entry: RevocationEntry = { kind: 'jti', id: jti, value: toEpochSeconds(until) };
@@ -201,6 +213,12 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
       const entry: RevocationEntry = { kind: 'sub', id: sub, value: toEpochSeconds(issuedBefore) };
       const expiresAt = entryExpiresAt(entry, maxTokenLifetime);
       if (expiresAt !== undefined && expiresAt <= now() / 1000) return;
+      await write(entry);
+    },
+    async revokeSession(sid: string, issuedBefore: Instant = new Date(now())) {
+      validateRevocationId(sid, 'revokeSession', 'sid');
+      const entry: RevocationEntry = { kind: 'sid', id: sid, value: toEpochSeconds(issuedBefore) };
+      if (entryExpiresAt(entry, maxTokenLifetime)! <= now() / 1000) return;
       await write(entry);
     },
     isRevoked(auth: AuthContext<any>, check?: RevocationCheck): boolean {

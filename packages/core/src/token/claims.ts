@@ -91,7 +91,8 @@ export function timeFault(
   return undefined;
 }
 
-const IDENTITY_CLAIMS = ['iss', 'sub', 'jti'] as const;
+// `sid` (OpenID Connect's session id, a string) is one too: `revokeSession` keys revocations by it.
+const IDENTITY_CLAIMS = ['iss', 'sub', 'jti', 'sid'] as const;
 
 /**
  * Checks the registered claims of an (unverified or verified) payload against the policy at

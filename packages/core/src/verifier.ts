@@ -7,12 +7,13 @@ import { selectBackend } from './crypto/index.js';
 import { AuthError, isAuthError } from './errors/auth-error.js';
 import type { VerificationKey } from './keys/key-set.js';
 import { logStartupFailure } from './keys/remote/events.js';
+import { isOpaque, OPAQUE_HEADER } from './oauth/introspection/introspector.js';
 import { resolveResourceOptions } from './oauth/resource-metadata.js';
 import { callHook } from './request/hooks.js';
 import { validateRevocationTolerance } from './revocation/store.js';
 import { TokenCache } from './token/cache.js';
 import type { StandardSchemaV1 } from './token/schema.js';
-import { badSignature, checkSignature, checkToken, contextOf } from './token/verify-uncached.js';
+import { badSignature, checkSignature, checkToken, contextFrom, contextOf } from './token/verify-uncached.js';
 
 export type { RequestSettings } from './config/settings.js';
 
@@ -71,6 +72,7 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   }
   const cache = resolved.cache ? new TokenCache(resolved.cache.maxEntries, resolved.cache.maxAge) : undefined;
   const isRevoked = resolved.isRevoked;
+  const introspecting = profiles.introspecting;
 
   // A revocation check that cannot answer (an `isRevoked` whose database is down, a store that
   // throws a plain error) fails closed as the stores do: 503 `revocation_unavailable` with
@@ -98,6 +100,17 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
       throw new AuthError('invalid_token', 'token has been revoked', { reason: 'revoked' });
   }
 
+  // An opaque token (RFC 7662): the authorization server's answer, checked as claims are, is the
+  // payload; everything after it (schema, revocation, DPoP in `authenticate`) is the JWT's path.
+  async function introspect(token: string, profile: Profile, now: number): Promise<AuthContext<ClaimsOf<S>>> {
+    let answer = profile.introspection!.introspect(token, profile, now);
+    if (answer instanceof Promise) answer = await answer;
+    let auth = contextFrom<ClaimsOf<S>>(token, OPAQUE_HEADER, answer, profile, schema, 'opaque');
+    if (auth instanceof Promise) auth = await auth;
+    if (isRevoked || revocation) await checkRevocation(auth, profile);
+    return auth;
+  }
+
   async function verify(token: string): Promise<AuthContext<ClaimsOf<S>>> {
     // A refusal is ordinary control flow and must cost no more than a verification. Thrown
     // before the first `await`, it would reject the returned promise before the caller could
@@ -115,6 +128,9 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
         });
       }
       const now = Date.now() / 1000;
+      if (introspecting !== undefined && (introspecting.introspectAll || isOpaque(token))) {
+        return await introspect(token, introspecting, now);
+      }
       let keys: readonly VerificationKey[] | undefined;
       if (cache) {
         let found = cache.lookup(token, now);

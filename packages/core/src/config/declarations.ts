@@ -14,6 +14,7 @@ import {
   validateSecretOption,
 } from '../keys/from-options.js';
 import { validateDpop } from '../oauth/dpop/options.js';
+import { validateIntrospection } from '../oauth/introspection/options.js';
 import { resolveResource } from '../oauth/resource.js';
 import {
   validateResourceDocumentation,
@@ -77,6 +78,7 @@ export const ISSUER_OPTIONS = {
   }, DEFAULT_TYP),
   scopeClaim: optionWithDefault(claimPaths, DEFAULT_SCOPE_CLAIMS),
   rolesClaim: optionWithDefault(claimPaths, DEFAULT_ROLE_CLAIMS),
+  introspection: option(validateIntrospection),
 } satisfies OptionTable<IssuerOptions>;
 
 /** The options of the verified-token cache (`cache: { … }`). */

@@ -11,6 +11,7 @@ import type { AuthContext, JwtClaims, JwtHeader, PublicAuthContext } from './typ
  */
 export class VerifiedContext<C> implements AuthContext<C> {
   readonly token: string;
+  readonly tokenType: 'jwt' | 'opaque';
   readonly header: JwtHeader;
   readonly claims: C;
   readonly payload: JwtClaims;
@@ -31,8 +32,10 @@ export class VerifiedContext<C> implements AuthContext<C> {
     claims: C,
     payload: JwtClaims,
     paths: { readonly scopeClaims: ClaimPaths; readonly roleClaims: ClaimPaths },
+    tokenType: 'jwt' | 'opaque' = 'jwt',
   ) {
     this.token = token;
+    this.tokenType = tokenType;
     // The header comes frozen from the decoder (it is shared by every token of its spelling).
     this.header = Object.isFrozen(header) ? header : deepFreeze(header);
     this.payload = freezeParsed(payload);
@@ -77,6 +80,7 @@ export class VerifiedContext<C> implements AuthContext<C> {
  */
 export function publicContext<C>(auth: AuthContext<C>): PublicAuthContext<C> {
   return Object.freeze({
+    tokenType: auth.tokenType,
     header: auth.header,
     claims: auth.claims,
     payload: auth.payload,

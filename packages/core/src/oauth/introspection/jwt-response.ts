@@ -13,7 +13,8 @@ import { JWT_ANSWER_TYPE } from './exchange.js';
  * RFC 9701 answers: the introspection answer as a JWT signed by the authorization server, so a
  * proxy or a compromised network path between the two cannot forge `active: true`. The JWT must
  * be `typ: token-introspection+jwt`, signed by one of the issuer's keys (the profile's key source
- * and algorithms), name the issuer in `iss` and this client in `aud`, carry `iat`, and hold the
+ * and algorithms), name the issuer in `iss` and this resource server in `aud` (its client id or
+ * one of its audiences), carry `iat`, and hold the
  * answer in `token_introspection` (§5). Any defect is the server's (a 503), never the token's.
  */
 
@@ -64,8 +65,13 @@ export async function verifyJwtAnswer(
   }
   if (key === undefined) throw defect(endpoint, 'has a signature no key of the issuer verifies');
   if (payload.iss !== profile.issuer) throw defect(endpoint, 'names another issuer in "iss"');
+  // RFC 9701 §5: `aud` identifies this resource server: its client id, or (as oidc-provider
+  // writes it) the audience its tokens carry, which names this resource as well.
+  const audiences = profile.policy.audiences;
+  const us = (value: unknown) =>
+    value === clientId || (typeof value === 'string' && audiences?.has(value) === true);
   const aud = payload.aud;
-  if (!(aud === clientId || (Array.isArray(aud) && aud.includes(clientId)))) {
+  if (!(us(aud) || (Array.isArray(aud) && aud.some(us)))) {
     throw defect(endpoint, 'is not addressed to this client ("aud")');
   }
   if (typeof payload.iat !== 'number') throw defect(endpoint, 'has no "iat"');

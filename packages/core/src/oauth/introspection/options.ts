@@ -45,7 +45,8 @@ export interface IntrospectionOptions {
   /**
    * Ask for RFC 9701 answers (`Accept: application/token-introspection+jwt`) and accept only
    * those: a JWT signed by the issuer's keys (the profile's key source), whose `iss` is the issuer,
-   * whose `aud` is `clientId`, with the answer in `token_introspection`.
+   * whose `aud` names this resource server (`clientId`, or one of its audiences: oidc-provider
+   * writes the token's `aud`), with the answer in `token_introspection`.
    * @default false
    * @see https://www.rfc-editor.org/rfc/rfc9701
    */

@@ -100,17 +100,6 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
       throw new AuthError('invalid_token', 'token has been revoked', { reason: 'revoked' });
   }
 
-  // An opaque token (RFC 7662): the authorization server's answer, checked as claims are, is the
-  // payload; everything after it (schema, revocation, DPoP in `authenticate`) is the JWT's path.
-  async function introspect(token: string, profile: Profile, now: number): Promise<AuthContext<ClaimsOf<S>>> {
-    let answer = profile.introspection!.introspect(token, profile, now);
-    if (answer instanceof Promise) answer = await answer;
-    let auth = contextFrom<ClaimsOf<S>>(token, OPAQUE_HEADER, answer, profile, schema, 'opaque');
-    if (auth instanceof Promise) auth = await auth;
-    if (isRevoked || revocation) await checkRevocation(auth, profile);
-    return auth;
-  }
-
   async function verify(token: string): Promise<AuthContext<ClaimsOf<S>>> {
     // A refusal is ordinary control flow and must cost no more than a verification. Thrown
     // before the first `await`, it would reject the returned promise before the caller could
@@ -128,8 +117,15 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
         });
       }
       const now = Date.now() / 1000;
+      // An opaque token (RFC 7662): the authorization server's answer, checked as claims are, is
+      // the payload; the rest (schema, revocation, DPoP in `authenticate`) is the JWT's path.
       if (introspecting !== undefined && (introspecting.introspectAll || isOpaque(token))) {
-        return await introspect(token, introspecting, now);
+        let answer = introspecting.introspection!.introspect(token, introspecting, now);
+        if (answer instanceof Promise) answer = await answer;
+        let auth = contextFrom<ClaimsOf<S>>(token, OPAQUE_HEADER, answer, introspecting, schema, 'opaque');
+        if (auth instanceof Promise) auth = await auth;
+        if (isRevoked || revocation) await checkRevocation(auth, introspecting);
+        return auth;
       }
       let keys: readonly VerificationKey[] | undefined;
       if (cache) {

@@ -38,7 +38,9 @@ export class VerifiedContext<C> implements AuthContext<C> {
     this.tokenType = tokenType;
     // The header comes frozen from the decoder (it is shared by every token of its spelling).
     this.header = Object.isFrozen(header) ? header : deepFreeze(header);
-    this.payload = freezeParsed(payload);
+    // A payload frozen already was deep-frozen by `freezeParsed` (an introspection answer reused
+    // from the cache): walking it again per request would cost more than the rest of a hit.
+    this.payload = Object.isFrozen(payload) ? payload : freezeParsed(payload);
     this.claims = (claims as unknown) === payload ? (payload as C) : deepFreeze(claims);
     this.subject = typeof payload.sub === 'string' ? payload.sub : undefined;
     this.issuer = typeof payload.iss === 'string' ? payload.iss : undefined;

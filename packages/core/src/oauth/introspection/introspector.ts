@@ -1,4 +1,5 @@
 import type { Profile } from '../../config/profiles.js';
+import { freezeParsed } from '../../context/immutable.js';
 import type { JwtClaims, JwtHeader } from '../../context/types.js';
 import type { CryptoBackend } from '../../crypto/index.js';
 import { AuthError, isAuthError } from '../../errors/auth-error.js';
@@ -151,6 +152,7 @@ export function createIntrospector(
       const entry = JSON.parse(text) as { answer: Answer; until: number };
       if (typeof entry?.until !== 'number' || !(now < entry.until) || typeof entry.answer !== 'object')
         return undefined;
+      if (entry.answer !== null) freezeParsed(entry.answer);
       cache.set(hash, entry.answer, entry.until, now);
       return entry.answer;
     } catch {
@@ -171,7 +173,7 @@ export function createIntrospector(
     }
     const now = Date.now() / 1000;
     const until = reuseUntil(answer, now, options.cacheMaxAge);
-    if (answer !== null) Object.freeze(answer);
+    if (answer !== null) freezeParsed(answer);
     cache.set(hash, answer, until, now);
     if (store && until > now) {
       store.set(hash, JSON.stringify({ answer, until }), Math.max(1, Math.ceil(until - now))).catch(() => {});

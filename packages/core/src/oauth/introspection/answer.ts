@@ -2,7 +2,7 @@ import type { Profile } from '../../config/profiles.js';
 import type { JwtClaims } from '../../context/types.js';
 import { AuthError } from '../../errors/auth-error.js';
 import { KeySourceError } from '../../keys/remote/key-source-error.js';
-import { checkClaims } from '../../token/claims.js';
+import { checkClaims, checkTimes } from '../../token/claims.js';
 
 /**
  * What an introspection answer (RFC 7662 §2.2) must be, and what it must say before a request is
@@ -61,6 +61,8 @@ export function inactive(): AuthError {
 
 const ACCESS_TOKEN_TYPES = new Set(['bearer', 'dpop']);
 const policies = new WeakMap<Profile, Profile['policy']>();
+/** Answers that passed every check once, per profile (see {@link checkAnswer}). */
+const accepted = new WeakMap<Profile, WeakSet<JwtClaims>>();
 
 /**
  * Checks an active answer against the profile at `now` (seconds), as a JWT's claims are checked:
@@ -75,6 +77,13 @@ export function checkAnswer(answer: JwtClaims, profile: Profile, now: number): v
   if (policy === undefined) {
     policy = { ...profile.policy, issuers: undefined };
     policies.set(profile, policy);
+  }
+  // An answer (frozen, shared by the requests that reuse it) that passed every check once passes
+  // them all again but the clock's: only those run (as for a JWT cache hit).
+  let passed = accepted.get(profile);
+  if (passed?.has(answer)) {
+    checkTimes(answer.exp, answer.nbf, answer.iat, policy, now);
+    return;
   }
   checkClaims(answer, policy, now);
   const issuers = profile.policy.issuers;
@@ -93,5 +102,9 @@ export function checkAnswer(answer: JwtClaims, profile: Profile, now: number): v
     if (normalized === 'dpop' && typeof jkt !== 'string') {
       throw new AuthError('invalid_token', 'a DPoP token type without "cnf.jkt"', { reason: 'claims' });
     }
+  }
+  if (Object.isFrozen(answer)) {
+    if (passed === undefined) accepted.set(profile, (passed = new WeakSet()));
+    passed.add(answer);
   }
 }

@@ -104,7 +104,10 @@ export function checkAnswer(answer: JwtClaims, profile: Profile, now: number): v
     }
   }
   if (Object.isFrozen(answer)) {
-    if (passed === undefined) accepted.set(profile, (passed = new WeakSet()));
+    if (passed === undefined) {
+      passed = new WeakSet();
+      accepted.set(profile, passed);
+    }
     passed.add(answer);
   }
 }

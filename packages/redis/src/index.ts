@@ -4,6 +4,11 @@ export type {
   RedisConnectionOptions,
   RedisSentinel,
 } from './connection-options.js';
+export {
+  createRedisIntrospectionCache,
+  type RedisIntrospectionCache,
+  type RedisIntrospectionCacheOptions,
+} from './introspection.js';
 export type { RedisRevocationErrorEvent, RedisRevocationStoreOptions } from './options.js';
 export { createRedisReplayStore, type RedisReplayStore, type RedisReplayStoreOptions } from './replay.js';
 export {

@@ -203,6 +203,43 @@ describe('opaque tokens', () => {
     expect((await verifier.verify('no-iss')).subject).toBe('alice');
   });
 
+  it('with issuers, sends opaque tokens to the one entry that introspects, and verifies JWTs of the others locally', async () => {
+    const secret = 'a secret that is long enough for HS256 use!!';
+    as.answers.set('opaque-of-a', active({ iss: 'https://a.test/' }));
+    const verifier = createVerifier({
+      audience: AUDIENCE,
+      issuers: [
+        {
+          issuer: 'https://a.test/',
+          secret,
+          introspection: { endpoint: as.url, clientId: 'api', clientSecret: 's' },
+        },
+        { issuer: 'https://b.test/', secret },
+      ],
+    });
+    expect((await verifier.verify('opaque-of-a')).tokenType).toBe('opaque');
+    const jwt = await new SignJWT({ sub: 'bob', aud: AUDIENCE, iss: 'https://b.test/' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(secret));
+    expect(await verifier.verify(jwt)).toMatchObject({ tokenType: 'jwt', subject: 'bob' });
+    expect(as.received).toHaveLength(1);
+  });
+
+  it('applies the claims schema to the answer, and policy still reads the payload', async () => {
+    as.answers.set('schema', active());
+    const schema = {
+      '~standard': {
+        version: 1 as const,
+        vendor: 'test',
+        validate: (value: unknown) => ({ value: { who: (value as { sub: string }).sub } }),
+      },
+    };
+    const auth = await createVerifier({ ...options(), claims: schema }).verify('schema');
+    expect(auth.claims).toEqual({ who: 'alice' });
+    expect([...auth.scopes]).toEqual(['orders:read', 'orders:write']);
+  });
+
   it('applies revocation (jti and sub) to opaque tokens', async () => {
     const revocation = createMemoryRevocationStore();
     as.answers.set('rev', active());

@@ -75,6 +75,8 @@ export interface IntrospectionOptions {
    * 5xx, a body that is not JSON, an `active` that is not a boolean), let the request through
    * unauthenticated instead of answering 503: no context (no subject, no scopes), so every guard
    * still refuses; `onError` receives the 503. It never turns an `active: false` into a pass.
+   * This is the middleware's (`authenticate`'s) decision: `verifier.verify` itself still rejects
+   * with the 503.
    *
    * **Warning:** routes without a guard then serve requests whose token nobody checked.
    * @default false

@@ -110,9 +110,16 @@ class JwksSource {
   readonly hub = new EventHub();
   readonly cache: RemoteCache<RemoteKeySet>;
   readonly #staleViews = new WeakMap<RemoteKeySet, RemoteKeySet>();
+  /** The document each set was read from, as fetched: what the shared `keyCache` stores. */
+  readonly #documents = new WeakMap<RemoteKeySet, unknown>();
 
   constructor(url: string, options: ResolvedRemoteOptions) {
     this.url = url;
+    const read = (document: unknown, previous: RemoteKeySet | undefined, fetchedAt: number) => {
+      const set = toKeySet(url, document, previous, fetchedAt);
+      this.#documents.set(set, document);
+      return set;
+    };
     this.cache = new RemoteCache<RemoteKeySet>(
       url,
       async () => {
@@ -123,10 +130,11 @@ class JwksSource {
           accept: JWKS_ACCEPT,
           what: 'JWKS',
         });
-        return toKeySet(url, json, this.cache.current, options.now());
+        return read(json, this.cache.current, options.now());
       },
       options,
       (event) => this.hub.emit(event),
+      { key: `v1:jwks:${url}`, encode: (set) => this.#documents.get(set), decode: read },
     );
   }
 

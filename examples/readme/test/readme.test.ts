@@ -335,6 +335,33 @@ describe('README and guide snippets run', () => {
     expect(asBearer.headers['www-authenticate']).toMatch(/^DPoP error="invalid_token"/);
   });
 
+  it('introspection: an opaque token is asked about, its answer is the context', async () => {
+    const { startFakeIntrospection } = await import(
+      '../../../packages/core/test/oauth/introspection/fake-server.js'
+    );
+    const as = await startFakeIntrospection();
+    try {
+      as.answers.set('an-opaque-token', {
+        active: true,
+        client_id: 'app',
+        scope: 'orders:read',
+        aud: 'https://api.example.com/',
+        exp: Math.floor(Date.now() / 1000) + 300,
+      });
+      const app = await load('examples/readme/introspection.mjs', {
+        "clientId: 'orders-api',": `endpoint: ${JSON.stringify(as.url)}, clientId: 'orders-api',`,
+        'process.env.INTROSPECTION_SECRET': "'a secret'",
+      });
+      const ok = await request(app).get('/orders').set(bearer('an-opaque-token'));
+      expect(ok.body).toEqual({ tokenType: 'opaque', client: 'app', scopes: ['orders:read'] });
+      const unknown = await request(app).get('/orders').set(bearer('another-token'));
+      expect(unknown.status).toBe(401);
+      expect(unknown.body).toMatchObject({ reason: 'inactive' });
+    } finally {
+      await as.close();
+    }
+  });
+
   it('testing with the local issuer (the snippet asserts by itself)', async () => {
     const { execFileSync } = await import('node:child_process');
     const out = execFileSync(process.execPath, [snippetPath('examples/readme/testing.mjs')], {

@@ -78,6 +78,9 @@ export {
   type ReplayProof,
   type ReplayStore,
 } from './oauth/dpop/replay.js';
+// Opaque tokens: the `introspection` option and the shape of a shared cache of its answers.
+export type { IntrospectionOptions } from './oauth/introspection/options.js';
+export type { IntrospectionCacheStore } from './oauth/introspection/store.js';
 // OpenAPI security schemes and requirements from the guards ("OpenAPI").
 export {
   type GuardCarrier,

@@ -7,6 +7,7 @@ import { selectBackend } from './crypto/index.js';
 import { AuthError, isAuthError } from './errors/auth-error.js';
 import type { VerificationKey } from './keys/key-set.js';
 import { logStartupFailure } from './keys/remote/events.js';
+import { isOpaque, OPAQUE_HEADER } from './oauth/introspection/introspector.js';
 import { resolveResourceOptions } from './oauth/resource-metadata.js';
 import { callHook } from './request/hooks.js';
 import { validateRevocationTolerance } from './revocation/store.js';
@@ -18,6 +19,7 @@ import {
   checkSignature,
   checkSignedFirst,
   checkToken,
+  contextFrom,
   contextOf,
 } from './token/verify-uncached.js';
 
@@ -78,6 +80,7 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   }
   const cache = resolved.cache ? new TokenCache(resolved.cache.maxEntries, resolved.cache.maxAge) : undefined;
   const isRevoked = resolved.isRevoked;
+  const introspecting = profiles.introspecting;
   // One issuer with fixed keys: the signature is checked before the claims are read (see
   // checkSignedFirst), so a flood of forged tokens costs less than verifying good ones.
   const signedFirst =
@@ -126,6 +129,16 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
         });
       }
       const now = Date.now() / 1000;
+      // An opaque token (RFC 7662): the authorization server's answer, checked as claims are, is
+      // the payload; the rest (schema, revocation, DPoP in `authenticate`) is the JWT's path.
+      if (introspecting !== undefined && (introspecting.introspectAll || isOpaque(token))) {
+        let answer = introspecting.introspection!.introspect(token, introspecting, now);
+        if (answer instanceof Promise) answer = await answer;
+        let auth = contextFrom<ClaimsOf<S>>(token, OPAQUE_HEADER, answer, introspecting, schema, 'opaque');
+        if (auth instanceof Promise) auth = await auth;
+        if (isRevoked || revocation) await checkRevocation(auth, introspecting);
+        return auth;
+      }
       let keys: readonly VerificationKey[] | undefined;
       if (cache) {
         let found = cache.lookup(token, now);

@@ -15,6 +15,7 @@ import {
 } from '../keys/from-options.js';
 import { validateKeyCache } from '../keys/remote/key-cache.js';
 import { validateDpop } from '../oauth/dpop/options.js';
+import { validateIntrospection } from '../oauth/introspection/options.js';
 import { resolveResource } from '../oauth/resource.js';
 import {
   validateResourceDocumentation,
@@ -78,6 +79,7 @@ export const ISSUER_OPTIONS = {
   }, DEFAULT_TYP),
   scopeClaim: optionWithDefault(claimPaths, DEFAULT_SCOPE_CLAIMS),
   rolesClaim: optionWithDefault(claimPaths, DEFAULT_ROLE_CLAIMS),
+  introspection: option(validateIntrospection),
 } satisfies OptionTable<IssuerOptions>;
 
 /** The options of the verified-token cache (`cache: { … }`). */

@@ -3,6 +3,7 @@
  * they take. Their validation and defaults: `ISSUER_OPTIONS` in `declarations.ts`.
  */
 import type { JwtClaims, JwtHeader } from '../context/types.js';
+import type { IntrospectionOptions } from '../oauth/introspection/options.js';
 import type { Algorithm } from '../token/algorithms.js';
 import type { Duration } from './duration.js';
 
@@ -105,4 +106,19 @@ export interface IssuerOptions {
   scopeClaim?: string | readonly string[];
   /** Where roles live (a claim name or dotted path, or several). @default ['roles', 'role', 'groups'] */
   rolesClaim?: string | readonly string[];
+  /**
+   * Opaque access tokens (RFC 7662): a credential that is not a compact JWS (not three
+   * dot-separated parts) is sent to the authorization server's introspection endpoint, whose
+   * answer is checked as a JWT's claims are (`exp`, `aud` against `audience`/`resource`, `iss`
+   * when present, `token_type`), cached by a hash of the token, and becomes the same
+   * `AuthContext` (`tokenType: 'opaque'`). A JWS is still verified locally; without any local key
+   * source (no `issuer`, no key option) every token is introspected. With `issuers`, one entry
+   * at most may carry it: an opaque token does not say who issued it.
+   *
+   * `active: false` is 401 `invalid_token` (reason `inactive`); a server that cannot answer is
+   * 503 `introspection_unavailable` with `Retry-After`, within `timeoutDuration`.
+   * @example `introspection: { clientId: 'orders-api', clientSecret: process.env.INTROSPECTION_SECRET }`
+   * @see https://www.rfc-editor.org/rfc/rfc7662
+   */
+  introspection?: IntrospectionOptions;
 }

@@ -1,8 +1,9 @@
 import type { JwtClaims } from '../context/types.js';
 import type { CryptoBackend } from '../crypto/index.js';
 import { AuthError } from '../errors/auth-error.js';
-import { KEY_OPTIONS, resolveKeySource } from '../keys/from-options.js';
-import type { KeySource } from '../keys/key-set.js';
+import { KEY_OPTIONS, remoteFetchOptions, resolveKeySource } from '../keys/from-options.js';
+import { type KeySource, unknownKey } from '../keys/key-set.js';
+import { createIntrospector, type Introspector } from '../oauth/introspection/introspector.js';
 import type { ClaimPaths } from '../policy/claim-paths.js';
 import type { Algorithm } from '../token/algorithms.js';
 import type { ClaimsPolicy } from '../token/claims.js';
@@ -14,6 +15,7 @@ import {
   type ResolvedTokengateOptions,
 } from './declarations.js';
 import { resolveOptions, validateOptionNames } from './declare.js';
+import { REMOTE_TIMINGS, toMilliseconds } from './duration.js';
 import type { IssuerOptions } from './issuer-options.js';
 import type { TokengateOptions } from './options.js';
 
@@ -26,7 +28,24 @@ export interface Profile {
   readonly algorithms: ReadonlySet<Algorithm>;
   readonly scopeClaims: ClaimPaths;
   readonly roleClaims: ClaimPaths;
+  /** How opaque tokens are introspected (the `introspection` option), when they are. */
+  readonly introspection: Introspector | undefined;
+  /**
+   * `true` when the profile introspects and has no local key source: every token, JWS or not,
+   * goes to introspection.
+   */
+  readonly introspectAll: boolean;
 }
+
+/** The source of a profile that only introspects: a JWS never reaches it (see `introspectAll`). */
+const NO_KEYS: KeySource = {
+  symmetric: false,
+  fixed: true,
+  keysFor: () => {
+    throw unknownKey('no local key source is configured');
+  },
+  ready: async () => {},
+};
 
 /** The issuer profiles of one verifier, and how a token picks one. */
 export interface Profiles {
@@ -35,6 +54,8 @@ export interface Profiles {
   readonly allowed: ReadonlySet<Algorithm>;
   /** The profile for an (unverified) payload: the only one, or the one its `iss` names. */
   select(payload: JwtClaims): Profile;
+  /** The one profile that introspects opaque tokens, if any. */
+  readonly introspecting: Profile | undefined;
 }
 
 function resolvePolicy(
@@ -73,7 +94,15 @@ export function resolveProfiles(
   const byIssuer = new Map<string, Profile>();
   const resourceAudiences = resolved.resource?.audiences;
   const makeProfile = (entry: IssuerOptions, issuer: ResolvedIssuerOptions, where: string): Profile => {
-    const { keys, algorithms } = resolveKeySource(entry, issuer, resolved, backend, where);
+    const introspection = issuer.introspection;
+    const introspectAll =
+      introspection !== undefined &&
+      issuer.issuer === undefined &&
+      KEY_OPTIONS.every((name) => issuer[name] === undefined);
+    const { keys, algorithms } = introspectAll
+      ? { keys: NO_KEYS, algorithms: [] }
+      : resolveKeySource(entry, issuer, resolved, backend, where);
+    const issuers = issuer.issuer && [...issuer.issuer];
     const profile: Profile = {
       index: profiles.length,
       issuer: typeof entry.issuer === 'string' ? entry.issuer : undefined,
@@ -82,6 +111,19 @@ export function resolveProfiles(
       algorithms: new Set(algorithms),
       scopeClaims: issuer.scopeClaim,
       roleClaims: issuer.rolesClaim,
+      introspection:
+        introspection &&
+        createIntrospector(introspection, {
+          issuer: issuers?.length === 1 ? issuers[0] : undefined,
+          remote: remoteFetchOptions(resolved),
+          timeout:
+            resolved.timeoutDuration === undefined
+              ? REMOTE_TIMINGS.timeoutDuration.default
+              : toMilliseconds(resolved.timeoutDuration, 'timeoutDuration'),
+          backend,
+          where,
+        }),
+      introspectAll,
     };
     profiles.push(profile);
     return profile;
@@ -116,7 +158,14 @@ export function resolveProfiles(
     makeProfile(options, resolved, '');
   }
   const single = profiles.length === 1 && resolved.issuers === undefined ? profiles[0] : undefined;
+  const introspecting = profiles.filter((p) => p.introspection !== undefined);
+  if (introspecting.length > 1) {
+    throw new TypeError(
+      `tokengate: option "introspection" is given for ${introspecting.length} issuers (${introspecting.map((p) => `issuers[${p.index}]`).join(', ')}); an opaque token does not say which server issued it, so give "introspection" to one issuers entry (and not at the top level, which every entry inherits)`,
+    );
+  }
   return {
+    introspecting: introspecting[0],
     list: profiles,
     allowed: new Set(profiles.flatMap((p) => [...p.algorithms])),
     select(payload) {

@@ -11,6 +11,7 @@ import type { AuthContext, JwtClaims, JwtHeader, PublicAuthContext } from './typ
  */
 export class VerifiedContext<C> implements AuthContext<C> {
   readonly token: string;
+  readonly tokenType: 'jwt' | 'opaque';
   readonly header: JwtHeader;
   readonly claims: C;
   readonly payload: JwtClaims;
@@ -31,11 +32,15 @@ export class VerifiedContext<C> implements AuthContext<C> {
     claims: C,
     payload: JwtClaims,
     paths: { readonly scopeClaims: ClaimPaths; readonly roleClaims: ClaimPaths },
+    tokenType: 'jwt' | 'opaque' = 'jwt',
   ) {
     this.token = token;
+    this.tokenType = tokenType;
     // The header comes frozen from the decoder (it is shared by every token of its spelling).
     this.header = Object.isFrozen(header) ? header : deepFreeze(header);
-    this.payload = freezeParsed(payload);
+    // A payload frozen already was deep-frozen by `freezeParsed` (an introspection answer reused
+    // from the cache): walking it again per request would cost more than the rest of a hit.
+    this.payload = Object.isFrozen(payload) ? payload : freezeParsed(payload);
     this.claims = (claims as unknown) === payload ? (payload as C) : deepFreeze(claims);
     this.subject = typeof payload.sub === 'string' ? payload.sub : undefined;
     this.issuer = typeof payload.iss === 'string' ? payload.iss : undefined;
@@ -77,6 +82,7 @@ export class VerifiedContext<C> implements AuthContext<C> {
  */
 export function publicContext<C>(auth: AuthContext<C>): PublicAuthContext<C> {
   return Object.freeze({
+    tokenType: auth.tokenType,
     header: auth.header,
     claims: auth.claims,
     payload: auth.payload,

@@ -59,6 +59,24 @@ export function validateJwksUriOption(value: unknown, label: string): string | U
 }
 
 /**
+ * The options of remote sources (key sets, discovery, introspection) from the top-level options:
+ * the remote timings, `fetch`, and the key-source event listener.
+ */
+export function remoteFetchOptions(top: ResolvedTokengateOptions): RemoteJwksOptions {
+  const fetchOptions: RemoteJwksOptions = {};
+  for (const name of [
+    ...(Object.keys(REMOTE_TIMINGS) as (keyof typeof REMOTE_TIMINGS)[]),
+    'fetch',
+    'keyCache',
+  ] as const) {
+    if (top[name] !== undefined) (fetchOptions as Record<string, unknown>)[name] = top[name];
+  }
+  const onEvent = keySourceListener(top.onKeySourceEvent);
+  if (onEvent) fetchOptions.onEvent = onEvent;
+  return fetchOptions;
+}
+
+/**
  * The key source of one issuer profile (`secret`, `publicKey`, `jwks`, `jwksUri`, or OIDC
  * discovery from `issuer`) and the algorithms it may verify. `given` is the profile's options as
  * written (to tell an option given as `undefined` from one left out), `resolved` the same
@@ -125,16 +143,7 @@ export function resolveKeySource(
     });
     return { keys: pendingKeySource(imported, true), algorithms };
   }
-  const fetchOptions: RemoteJwksOptions = {};
-  for (const name of [
-    ...(Object.keys(REMOTE_TIMINGS) as (keyof typeof REMOTE_TIMINGS)[]),
-    'fetch',
-    'keyCache',
-  ] as const) {
-    if (top[name] !== undefined) (fetchOptions as Record<string, unknown>)[name] = top[name];
-  }
-  const onEvent = keySourceListener(top.onKeySourceEvent);
-  if (onEvent) fetchOptions.onEvent = onEvent;
+  const fetchOptions = remoteFetchOptions(top);
   if (source === 'jwksUri') {
     return {
       keys: createRemoteKeySource({

@@ -1,6 +1,7 @@
 import { publicContext } from '../context/build.js';
 import type { AuthContext } from '../context/types.js';
 import { AuthError, isAuthError } from '../errors/auth-error.js';
+import { isFailOpen } from '../oauth/introspection/introspector.js';
 import type { Verifier } from '../verifier.js';
 import { callHook } from './hooks.js';
 import { type AuthOutcome, attachOutcome } from './outcome.js';
@@ -98,6 +99,8 @@ export async function authenticate<C>(verifier: Verifier<C>, request: RequestLik
       dpop?.challenges[scheme ?? 'none'],
     );
     callHook(settings.onError, { error, request: request.raw }, 'onError');
+    // `introspection.failOpen`: the server could not answer; through unauthenticated (no context).
+    if (isFailOpen(caught)) return attachOutcome(request.raw, undefined, error, settings);
     if (!settings.credentialsRequired && settings.invalidTokens === 'anonymous' && error.status < 500) {
       return attachOutcome(request.raw, undefined, error, settings);
     }

@@ -91,6 +91,22 @@ export function timeFault(
   return undefined;
 }
 
+/**
+ * Throws the refusal of {@link timeFault}, if any: what a cached answer that passed every other
+ * check once needs on each later use (the introspection cache).
+ * @throws AuthError `invalid_token`.
+ */
+export function checkTimes(
+  exp: number | undefined,
+  nbf: number | undefined,
+  iat: number | undefined,
+  policy: ClaimsPolicy,
+  now: number,
+): void {
+  const fault = timeFault(exp, nbf, iat, policy, now);
+  if (fault !== undefined) throw TIME_FAULTS[fault]();
+}
+
 // `sid` (OpenID Connect's session id, a string) is one too: `revokeSession` keys revocations by it.
 const IDENTITY_CLAIMS = ['iss', 'sub', 'jti', 'sid'] as const;
 

@@ -172,10 +172,26 @@ export function contextOf<C>(
   checked: CheckedToken,
   schema: StandardSchemaV1 | undefined,
 ): VerifiedContext<C> | Promise<VerifiedContext<C>> {
+  return contextFrom(token, checked.header, checked.payload, checked.profile, schema, 'jwt');
+}
+
+/**
+ * The context of a token whose payload is established (a verified JWS, or an introspection
+ * answer), with the `claims` schema applied as in {@link contextOf}.
+ * @throws AuthError `invalid_token` (`claims`) when the schema refuses the payload.
+ */
+export function contextFrom<C>(
+  token: string,
+  header: JwtHeader,
+  payload: JwtClaims,
+  profile: Profile,
+  schema: StandardSchemaV1 | undefined,
+  tokenType: 'jwt' | 'opaque',
+): VerifiedContext<C> | Promise<VerifiedContext<C>> {
   const build = (claims: unknown) =>
-    new VerifiedContext<C>(token, checked.header, claims as C, checked.payload, checked.profile);
-  if (schema === undefined) return build(checked.payload);
-  const result = schema['~standard'].validate(checked.payload);
+    new VerifiedContext<C>(token, header, claims as C, payload, profile, tokenType);
+  if (schema === undefined) return build(payload);
+  const result = schema['~standard'].validate(payload);
   return result instanceof Promise ? result.then((r) => build(claimsOf(r))) : build(claimsOf(result));
 }
 

@@ -62,3 +62,7 @@ export {
 export { isAlgorithm, isSymmetric } from './token/algorithms.js';
 export { decodeJwtSegment } from './token/jws.js';
 export type { RequestSettings } from './verifier.js';
+// The token source of WebSocket upgrades, for adapters that read requests themselves; the
+// listener list a revocation store announces its changes with (`subscribe`, for watchAuth).
+export { readProtocol } from './request/token-sources.js';
+export { createRevocationChanges } from './revocation/store.js';

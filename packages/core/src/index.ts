@@ -101,3 +101,7 @@ export { type DecodedJwt, decodeJwt } from './token/jws.js';
 export type { StandardSchemaV1 } from './token/schema.js';
 // Options, and the verifier they configure ("Options").
 export { createVerifier, type Verifier } from './verifier.js';
+// Connections that outlive a request (WebSocket, server-sent events): held to the token's life.
+export { selectSubprotocol } from './connections/subprotocol.js';
+export { type WatchAuthOptions, type WatchEndReason, watchAuth } from './connections/watch.js';
+export type { RevocationChange } from './revocation/store.js';

@@ -2,6 +2,7 @@ import { resolveTokengateOptions } from './config/declarations.js';
 import type { ClaimsOf, TokengateOptions } from './config/options.js';
 import { type Profile, resolveProfiles } from './config/profiles.js';
 import { type RequestSettings, resolveSettings } from './config/settings.js';
+import type { VerifierLink } from './context/build.js';
 import type { AuthContext } from './context/types.js';
 import { selectBackend } from './crypto/index.js';
 import { AuthError, isAuthError } from './errors/auth-error.js';
@@ -71,6 +72,8 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   }
   const cache = resolved.cache ? new TokenCache(resolved.cache.maxEntries, resolved.cache.maxAge) : undefined;
   const isRevoked = resolved.isRevoked;
+  // Every context this verifier builds reaches its revocation store through this (privately).
+  const link: VerifierLink = Object.freeze({ revocation, backend });
 
   // A revocation check that cannot answer (an `isRevoked` whose database is down, a store that
   // throws a plain error) fails closed as the stores do: 503 `revocation_unavailable` with
@@ -134,7 +137,7 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
       let key = checkSignature(checked, keys, backend);
       if (key instanceof Promise) key = await key;
       if (key !== undefined) {
-        let auth = contextOf<ClaimsOf<S>>(token, checked, schema);
+        let auth = contextOf<ClaimsOf<S>>(token, checked, schema, key, link);
         if (auth instanceof Promise) auth = await auth;
         cache?.set(token, checked, auth, key, now);
         if (isRevoked || revocation) await checkRevocation(auth, checked.profile);

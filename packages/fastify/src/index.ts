@@ -35,6 +35,8 @@ export type {
   TokengateOptions,
 } from '@tokengate/core';
 export { AuthError, createMemoryRevocationStore, isAuthError } from '@tokengate/core';
+// WebSocket and server-sent-event connections held to the token's life (docs/connections.md).
+export { selectSubprotocol, type WatchAuthOptions, type WatchEndReason, watchAuth } from '@tokengate/core';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,4 +1,5 @@
 import {
+  createRevocationChanges,
   isRevokedBy,
   REVOCATION_LEEWAY_SECONDS,
   type RevocationStore,
@@ -46,6 +47,7 @@ export function createMemoryRevocationStore(options: MemoryRevocationStoreOption
   const jtis = new Map<string, number>();
   const byExpiry = new ExpiryHeap();
   const subjects = new Map<string, number>();
+  const changes = createRevocationChanges();
 
   /** Drops heap entries that no longer describe the table (the jti was revoked again, later). */
   function current(entry: HeapEntry): boolean {
@@ -81,12 +83,15 @@ export function createMemoryRevocationStore(options: MemoryRevocationStoreOption
       if (byExpiry.size > 2 * jtis.size + 64) {
         byExpiry.rebuild([...jtis].map(([id, value]) => ({ jti: id, until: value })));
       }
+      changes.notify({ claim: 'jti', value: jti });
     },
     async revokeSubject(sub, issuedBefore = new Date(now())) {
       validateRevocationId(sub, 'revokeSubject', 'sub');
       const cutoff = toEpochSeconds(issuedBefore);
       subjects.set(sub, Math.max(cutoff, subjects.get(sub) ?? Number.NEGATIVE_INFINITY));
+      changes.notify({ claim: 'sub', value: sub });
     },
+    subscribe: changes.subscribe,
     isRevoked(auth, check) {
       return isRevokedBy(
         auth,

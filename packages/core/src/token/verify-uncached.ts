@@ -1,5 +1,5 @@
 import type { Profile, Profiles } from '../config/profiles.js';
-import { VerifiedContext } from '../context/build.js';
+import { VerifiedContext, type VerifierLink } from '../context/build.js';
 import type { JwtHeader } from '../context/types.js';
 import type { CryptoBackend } from '../crypto/index.js';
 import { AuthError } from '../errors/auth-error.js';
@@ -101,16 +101,19 @@ export function badSignature(): AuthError {
 
 /**
  * The context of a verified token: the claims are the schema's output when a `claims` schema is
- * given (synchronously when there is no schema or it validates synchronously).
+ * given (synchronously when there is no schema or it validates synchronously). The context keeps
+ * `key` and `verifier` privately, for `watchAuth` (see `context/build.ts`).
  * @throws AuthError `invalid_token` (`claims`) when the schema refuses the payload.
  */
 export function contextOf<C>(
   token: string,
   checked: CheckedToken,
   schema: StandardSchemaV1 | undefined,
+  key: VerificationKey,
+  verifier: VerifierLink,
 ): VerifiedContext<C> | Promise<VerifiedContext<C>> {
   const build = (claims: unknown) =>
-    new VerifiedContext<C>(token, checked.header, claims as C, checked.payload, checked.profile);
+    new VerifiedContext<C>(token, checked.header, claims as C, checked.payload, checked.profile, key, verifier);
   if (schema === undefined) return build(checked.payload);
   const result = schema['~standard'].validate(checked.payload);
   return result instanceof Promise ? result.then((r) => build(claimsOf(r))) : build(claimsOf(result));

@@ -9,10 +9,10 @@ import type { TokengateOptions } from '@tokengate/core';
 import { createTestIssuer, type TestIssuer, type TestIssuerServer } from '@tokengate/core/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RedisServer, uniquePrefix } from '../../../packages/redis/test/helpers.js';
-import { startExpress } from '../src/express.js';
-import { startFastify } from '../src/fastify.js';
-import { startHono } from '../src/hono.js';
-import { startKoa } from '../src/koa.js';
+import { startExpress } from '../src/connections-express.js';
+import { startFastify } from '../src/connections-fastify.js';
+import { startHono } from '../src/connections-hono.js';
+import { startKoa } from '../src/connections-koa.js';
 import { connect, nowSeconds, sse } from './helpers.js';
 
 type Started = { url: string; close(): Promise<void> };

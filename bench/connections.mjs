@@ -19,7 +19,9 @@ if (typeof globalThis.gc !== 'function') {
   process.exit(1);
 }
 const core = await import(new URL('../packages/core/dist/index.js', import.meta.url).href);
-const { createTestIssuer } = await import(new URL('../packages/core/dist/testing/index.js', import.meta.url).href);
+const { createTestIssuer } = await import(
+  new URL('../packages/core/dist/testing/index.js', import.meta.url).href
+);
 
 const idp = await createTestIssuer({ alg: 'ES256' });
 const server = await idp.listen();
@@ -70,7 +72,11 @@ for (let round = 0; round < rounds; round++) {
 perConnection.sort((a, b) => a - b);
 const median = perConnection[Math.floor(perConnection.length / 2)];
 console.log(`watchAuth: ${n} idle connections (expiry, revocation store, remote key set watched)`);
-console.log(`  heap per connection: ${Math.round(median)} bytes (median of ${rounds}; rounds ${perConnection.map(Math.round).join(', ')})`);
-console.log(`  setTimeout calls while ${n} watches were created: ${timersArmed} (one expiry heap, one key-set refresh)`);
+console.log(
+  `  heap per connection: ${Math.round(median)} bytes (median of ${rounds}; rounds ${perConnection.map(Math.round).join(', ')})`,
+);
+console.log(
+  `  setTimeout calls while ${n} watches were created: ${timersArmed} (one expiry heap, one key-set refresh)`,
+);
 await server.close();
 process.exit(0);

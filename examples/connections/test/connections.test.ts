@@ -4,9 +4,10 @@
  * revoked on another instance, and when its key is withdrawn from the JWKS; refusals at connect
  * are the framework's ordinary 401; the token offered as a subprotocol is never echoed or logged.
  */
-import { createRedisRevocationStore, type RedisRevocationStore } from '@tokengate/redis';
+
 import type { TokengateOptions } from '@tokengate/core';
 import { createTestIssuer, type TestIssuer, type TestIssuerServer } from '@tokengate/core/testing';
+import { createRedisRevocationStore, type RedisRevocationStore } from '@tokengate/redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RedisServer, uniquePrefix } from '../../../packages/redis/test/helpers.js';
 import { startExpress } from '../src/connections-express.js';

@@ -5,7 +5,10 @@ import WebSocket from 'ws';
 export interface Connection {
   readonly socket: WebSocket;
   /** Resolves on open with the chosen subprotocol ('' for none), rejects with the refusal's status. */
-  readonly opened: Promise<{ protocol: string; responseHeaders: Record<string, string | string[] | undefined> }>;
+  readonly opened: Promise<{
+    protocol: string;
+    responseHeaders: Record<string, string | string[] | undefined>;
+  }>;
   /** Resolves on close with the code, the reason and when (Date.now()). */
   readonly closed: Promise<{ code: number; reason: string; at: number }>;
   /** The first message. */
@@ -21,7 +24,12 @@ export function connect(url: string, protocols: string[], headers: Record<string
     });
     socket.once('open', () => resolve({ protocol: socket.protocol, responseHeaders }));
     socket.once('unexpected-response', (_req, res) => {
-      reject(Object.assign(new Error(`refused: ${res.statusCode}`), { status: res.statusCode, headers: res.headers }));
+      reject(
+        Object.assign(new Error(`refused: ${res.statusCode}`), {
+          status: res.statusCode,
+          headers: res.headers,
+        }),
+      );
       res.resume();
       socket.terminate();
     });

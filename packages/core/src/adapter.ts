@@ -40,6 +40,8 @@ export { isPreflight } from './request/authenticate.js';
 // Reading a request: the token, the wrapper Express and Koa (and Hono on Node) use, hooks.
 export { callHook } from './request/hooks.js';
 export { OUTCOME_SLOT, outcomeOf } from './request/outcome.js';
+// The token source of WebSocket upgrades, for adapters that read requests themselves; the
+// listener list a revocation store announces its changes with (`subscribe`, for watchAuth).
 export {
   checkBearerSyntax,
   type Extracted,
@@ -48,10 +50,11 @@ export {
   nodeRequest,
   parseAuthorization,
   readCookie,
+  readProtocol,
 } from './request/token-sources.js';
-
 // What a revocation store shares with the memory store (`@tokengate/redis`).
 export {
+  createRevocationChanges,
   isRevokedBy,
   isWellFormedString,
   REVOCATION_LEEWAY_SECONDS,
@@ -62,7 +65,3 @@ export {
 export { isAlgorithm, isSymmetric } from './token/algorithms.js';
 export { decodeJwtSegment } from './token/jws.js';
 export type { RequestSettings } from './verifier.js';
-// The token source of WebSocket upgrades, for adapters that read requests themselves; the
-// listener list a revocation store announces its changes with (`subscribe`, for watchAuth).
-export { readProtocol } from './request/token-sources.js';
-export { createRevocationChanges } from './revocation/store.js';

@@ -17,7 +17,9 @@ export type {
   SecretResolver,
   TokengateOptions,
 } from './config/options.js';
-
+// Connections that outlive a request (WebSocket, server-sent events): held to the token's life.
+export { selectSubprotocol } from './connections/subprotocol.js';
+export { type WatchAuthOptions, type WatchEndReason, watchAuth } from './connections/watch.js';
 // Typed claims: `Register` app-wide, or a Standard Schema per middleware ("Typed claims").
 export type {
   AuthContext,
@@ -95,13 +97,9 @@ export type { AuthOutcome, ChallengeSettings } from './request/outcome.js';
 export type { RequestLike, TokenSource } from './request/token-sources.js';
 // Revocation: the `revocation` option's store contract and the in-process store.
 export { createMemoryRevocationStore, type MemoryRevocationStoreOptions } from './revocation/memory.js';
-export type { Instant, RevocationCheck, RevocationStore } from './revocation/store.js';
+export type { Instant, RevocationChange, RevocationCheck, RevocationStore } from './revocation/store.js';
 export { ALGORITHMS, type Algorithm } from './token/algorithms.js';
 export { type DecodedJwt, decodeJwt } from './token/jws.js';
 export type { StandardSchemaV1 } from './token/schema.js';
 // Options, and the verifier they configure ("Options").
 export { createVerifier, type Verifier } from './verifier.js';
-// Connections that outlive a request (WebSocket, server-sent events): held to the token's life.
-export { selectSubprotocol } from './connections/subprotocol.js';
-export { type WatchAuthOptions, type WatchEndReason, watchAuth } from './connections/watch.js';
-export type { RevocationChange } from './revocation/store.js';

@@ -60,7 +60,10 @@ export class DeadlineHeap<T extends Deadline> {
 
   #arm(): void {
     const top = this.#items[0];
-    if (top === undefined) return this.#disarm();
+    if (top === undefined) {
+      this.#disarm();
+      return;
+    }
     if (this.#timer !== undefined && this.#armedFor <= top.deadline) return;
     this.#disarm();
     this.#armedFor = top.deadline;

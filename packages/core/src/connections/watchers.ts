@@ -239,7 +239,11 @@ async function keyFault(source: KeySource, watch: Watch): Promise<WatchEndReason
   if (keys.includes(origin.key)) return undefined;
   // The set was fetched again: its keys are new objects, perhaps the same material.
   const decoded = decodeJwt(token);
-  const checkedToken = { ...decoded, header: header as typeof header & { alg: Algorithm }, profile: origin.profile };
+  const checkedToken = {
+    ...decoded,
+    header: header as typeof header & { alg: Algorithm },
+    profile: origin.profile,
+  };
   const key = await checkSignature(checkedToken, keys, origin.backend);
   if (key === undefined) return 'key_withdrawn';
   origin.rekey(key);

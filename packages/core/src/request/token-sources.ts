@@ -198,7 +198,8 @@ function readSource(
     }
     return parseAuthorization(request.header('authorization'), maxLength, deferSyntax, dpop);
   }
-  if ('protocol' in source) return readProtocol(request.header('sec-websocket-protocol'), source.protocol, maxLength);
+  if ('protocol' in source)
+    return readProtocol(request.header('sec-websocket-protocol'), source.protocol, maxLength);
   const value =
     'cookie' in source
       ? readCookie(request.header('cookie'), source.cookie)
@@ -223,7 +224,9 @@ export function readProtocol(header: string | undefined, prefix: string, maxLeng
   if (found === undefined) return undefined;
   if (found === '') throw invalidRequest('the token in the Sec-WebSocket-Protocol header is empty');
   if (found.length > maxLength) {
-    throw new AuthError('invalid_token', `token is longer than ${maxLength} characters`, { reason: 'too_large' });
+    throw new AuthError('invalid_token', `token is longer than ${maxLength} characters`, {
+      reason: 'too_large',
+    });
   }
   return { token: found };
 }

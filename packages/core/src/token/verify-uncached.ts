@@ -113,7 +113,15 @@ export function contextOf<C>(
   verifier: VerifierLink,
 ): VerifiedContext<C> | Promise<VerifiedContext<C>> {
   const build = (claims: unknown) =>
-    new VerifiedContext<C>(token, checked.header, claims as C, checked.payload, checked.profile, key, verifier);
+    new VerifiedContext<C>(
+      token,
+      checked.header,
+      claims as C,
+      checked.payload,
+      checked.profile,
+      key,
+      verifier,
+    );
   if (schema === undefined) return build(checked.payload);
   const result = schema['~standard'].validate(checked.payload);
   return result instanceof Promise ? result.then((r) => build(claimsOf(r))) : build(claimsOf(result));

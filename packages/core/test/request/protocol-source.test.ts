@@ -10,7 +10,11 @@ function request(headers: Record<string, string>, url = '/ws'): RequestLike {
   return { method: 'GET', url, raw: {}, header: (name) => headers[name] };
 }
 
-function outcome(headers: Record<string, string>, sources: TokenSource[] = [{ protocol: 'bearer.' }], url?: string) {
+function outcome(
+  headers: Record<string, string>,
+  sources: TokenSource[] = [{ protocol: 'bearer.' }],
+  url?: string,
+) {
   try {
     const found = extractToken(request(headers, url), sources, 8192);
     return found ? `token:${found.token}` : 'none';

@@ -40,8 +40,6 @@ export { isPreflight } from './request/authenticate.js';
 // Reading a request: the token, the wrapper Express and Koa (and Hono on Node) use, hooks.
 export { callHook } from './request/hooks.js';
 export { OUTCOME_SLOT, outcomeOf } from './request/outcome.js';
-// The token source of WebSocket upgrades, for adapters that read requests themselves; the
-// listener list a revocation store announces its changes with (`subscribe`, for watchAuth).
 export {
   checkBearerSyntax,
   type Extracted,
@@ -52,12 +50,15 @@ export {
   readCookie,
   readProtocol,
 } from './request/token-sources.js';
-// What a revocation store shares with the memory store (`@tokengate/redis`).
+
+// What a revocation store shares with the memory store (`@tokengate/redis`), including the
+// listener list its `subscribe` (for watchAuth) is made of.
 export {
   createRevocationChanges,
   isRevokedBy,
   isWellFormedString,
   REVOCATION_LEEWAY_SECONDS,
+  type RevocationChanges,
   toEpochSeconds,
   validateRevocationId,
   validateRevocationTolerance,

@@ -74,6 +74,14 @@ export interface RevocationChange {
   readonly value?: string;
 }
 
+/** What {@link createRevocationChanges} returns. */
+export interface RevocationChanges {
+  /** The store's {@link RevocationStore.subscribe}: adds a listener, returns its removal. */
+  subscribe(listener: (change: RevocationChange) => void): () => void;
+  /** Tells every listener of a change (after the store's `isRevoked` answers with it). */
+  notify(change: RevocationChange): void;
+}
+
 /**
  * The listener list of a store that announces revocations (what the memory and Redis stores
  * share): `subscribe` for the store's method, `notify` after each change. A throwing listener is
@@ -86,10 +94,7 @@ export interface RevocationChange {
  * changes.notify({ claim: 'jti', value: jti });
  * ```
  */
-export function createRevocationChanges(): {
-  subscribe(listener: (change: RevocationChange) => void): () => void;
-  notify(change: RevocationChange): void;
-} {
+export function createRevocationChanges(): RevocationChanges {
   const listeners = new Set<(change: RevocationChange) => void>();
   return {
     subscribe(listener) {

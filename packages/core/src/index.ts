@@ -17,6 +17,7 @@ export type {
   SecretResolver,
   TokengateOptions,
 } from './config/options.js';
+
 // Connections that outlive a request (WebSocket, server-sent events): held to the token's life.
 export { selectSubprotocol } from './connections/subprotocol.js';
 export { type WatchAuthOptions, type WatchEndReason, watchAuth } from './connections/watch.js';

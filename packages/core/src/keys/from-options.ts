@@ -129,6 +129,7 @@ export function resolveKeySource(
   for (const name of [
     ...(Object.keys(REMOTE_TIMINGS) as (keyof typeof REMOTE_TIMINGS)[]),
     'fetch',
+    'keyCache',
   ] as const) {
     if (top[name] !== undefined) (fetchOptions as Record<string, unknown>)[name] = top[name];
   }

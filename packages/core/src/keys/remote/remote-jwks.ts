@@ -117,6 +117,8 @@ class JwksSource {
   readonly hub = new EventHub();
   readonly cache: RemoteCache<RemoteKeySet>;
   readonly #staleViews = new WeakMap<RemoteKeySet, RemoteKeySet>();
+  /** The document each set was read from, as fetched: what the shared `keyCache` stores. */
+  readonly #documents = new WeakMap<RemoteKeySet, unknown>();
   readonly #changeListeners = new Set<() => void>();
   readonly #options: ResolvedRemoteOptions;
   #seenVersion = 0;
@@ -125,6 +127,16 @@ class JwksSource {
   constructor(url: string, options: ResolvedRemoteOptions) {
     this.url = url;
     this.#options = options;
+    const read = (document: unknown, previous: RemoteKeySet | undefined, fetchedAt: number) => {
+      const set = toKeySet(url, document, previous, fetchedAt);
+      this.#documents.set(set, document);
+      // Fetched or adopted from the shared key cache: listeners hear of new content once the
+      // cache holds it (after this returns), so they read the new set.
+      if (this.#changeListeners.size > 0 && set.version !== previous?.version) {
+        setTimeout(() => this.#changed(set.version), 0);
+      }
+      return set;
+    };
     this.cache = new RemoteCache<RemoteKeySet>(
       url,
       async () => {
@@ -135,13 +147,11 @@ class JwksSource {
           accept: JWKS_ACCEPT,
           what: 'JWKS',
         });
-        return toKeySet(url, json, this.cache.current, options.now());
+        return read(json, this.cache.current, options.now());
       },
       options,
-      (event) => {
-        this.hub.emit(event);
-        if (event.type === 'fetched') this.#changed(event.version);
-      },
+      (event) => this.hub.emit(event),
+      { key: `v1:jwks:${url}`, encode: (set) => this.#documents.get(set), decode: read },
     );
   }
 

@@ -982,6 +982,7 @@ export { remoteKeyCases } from './remote-cases.js';
 
 import { cacheCases } from './cache-cases.js';
 import { dpopCases } from './dpop-cases.js';
+import { protocolCases } from './protocol-cases.js';
 import { remoteKeyCases } from './remote-cases.js';
 import { resourceCases } from './resource-cases.js';
 
@@ -1000,4 +1001,5 @@ export const CASES: readonly Case[] = [
   ...resourceCases,
   ...dpopCases,
   ...cacheCases,
+  ...protocolCases,
 ];

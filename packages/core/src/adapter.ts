@@ -62,6 +62,7 @@ export {
   nodeRequest,
   parseAuthorization,
   readCookie,
+  readProtocol,
 } from './request/token-sources.js';
 // Back-channel logout: the endpoint every adapter's `backchannelLogout` answers with, and the
 // bounded body readers it needs.
@@ -71,11 +72,14 @@ export {
   type BackchannelLogoutResponse,
   createBackchannelLogout,
 } from './revocation/backchannel-logout.js';
-// What a revocation store shares with the memory store (`@tokengate/redis`).
+// What a revocation store shares with the memory store (`@tokengate/redis`), including the
+// listener list its `subscribe` (for watchAuth) is made of.
 export {
+  createRevocationChanges,
   isRevokedBy,
   isWellFormedString,
   REVOCATION_LEEWAY_SECONDS,
+  type RevocationChanges,
   SESSION_RETENTION_SECONDS,
   toEpochSeconds,
   validateRevocationId,

@@ -18,6 +18,9 @@ export type {
   TokengateOptions,
 } from './config/options.js';
 
+// Connections that outlive a request (WebSocket, server-sent events): held to the token's life.
+export { selectSubprotocol } from './connections/subprotocol.js';
+export { type WatchAuthOptions, type WatchEndReason, watchAuth } from './connections/watch.js';
 // Typed claims: `Register` app-wide, or a Standard Schema per middleware ("Typed claims").
 export type {
   AuthContext,
@@ -119,7 +122,7 @@ export {
 } from './revocation/logout-token.js';
 // Revocation: the `revocation` option's store contract and the in-process store.
 export { createMemoryRevocationStore, type MemoryRevocationStoreOptions } from './revocation/memory.js';
-export type { Instant, RevocationCheck, RevocationStore } from './revocation/store.js';
+export type { Instant, RevocationChange, RevocationCheck, RevocationStore } from './revocation/store.js';
 export { SESSION_RETENTION_SECONDS } from './revocation/store.js';
 export { ALGORITHMS, type Algorithm } from './token/algorithms.js';
 export { type DecodedJwt, decodeJwt } from './token/jws.js';

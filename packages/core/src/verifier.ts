@@ -2,6 +2,7 @@ import { resolveTokengateOptions } from './config/declarations.js';
 import type { ClaimsOf, TokengateOptions } from './config/options.js';
 import { type Profile, resolveProfiles } from './config/profiles.js';
 import { type RequestSettings, resolveSettings } from './config/settings.js';
+import type { VerifierLink } from './context/build.js';
 import type { AuthContext } from './context/types.js';
 import { selectBackend } from './crypto/index.js';
 import { AuthError, isAuthError } from './errors/auth-error.js';
@@ -81,6 +82,8 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   const cache = resolved.cache ? new TokenCache(resolved.cache.maxEntries, resolved.cache.maxAge) : undefined;
   const isRevoked = resolved.isRevoked;
   const introspecting = profiles.introspecting;
+  // Every context this verifier builds reaches its revocation store through this (privately).
+  const link: VerifierLink = Object.freeze({ revocation, backend });
   // One issuer with fixed keys: the signature is checked before the claims are read (see
   // checkSignedFirst), so a flood of forged tokens costs less than verifying good ones.
   const signedFirst =
@@ -134,7 +137,16 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
       if (introspecting !== undefined && (introspecting.introspectAll || isOpaque(token))) {
         let answer = introspecting.introspection!.introspect(token, introspecting, now);
         if (answer instanceof Promise) answer = await answer;
-        let auth = contextFrom<ClaimsOf<S>>(token, OPAQUE_HEADER, answer, introspecting, schema, 'opaque');
+        let auth = contextFrom<ClaimsOf<S>>(
+          token,
+          OPAQUE_HEADER,
+          answer,
+          introspecting,
+          schema,
+          'opaque',
+          undefined,
+          link,
+        );
         if (auth instanceof Promise) auth = await auth;
         if (isRevoked || revocation) await checkRevocation(auth, introspecting);
         return auth;
@@ -167,7 +179,7 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
         key = verified instanceof Promise ? await verified : verified;
       }
       if (key !== undefined) {
-        let auth = contextOf<ClaimsOf<S>>(token, checked, schema);
+        let auth = contextOf<ClaimsOf<S>>(token, checked, schema, key, link);
         if (auth instanceof Promise) auth = await auth;
         cache?.set(token, checked, auth, key, now);
         if (isRevoked || revocation) await checkRevocation(auth, checked.profile);

@@ -38,7 +38,16 @@ export type {
   Register,
   TokengateOptions,
 } from '@tokengate/core';
-export { AuthError, createMemoryRevocationStore, isAuthError } from '@tokengate/core';
+// WebSocket and server-sent-event connections held to the token's life (docs/connections.md).
+export {
+  AuthError,
+  createMemoryRevocationStore,
+  isAuthError,
+  selectSubprotocol,
+  type WatchAuthOptions,
+  type WatchEndReason,
+  watchAuth,
+} from '@tokengate/core';
 
 /** The Hono `Env` that {@link jwtAuth} adds: `c.var.auth` (and `c.var.authError`). */
 export interface AuthEnv<C = RegisteredClaims, A extends AuthContext<C> | undefined = AuthContext<C>> {

@@ -24,10 +24,16 @@ export class RevocationMirror {
   readonly #subjects = new Map<string, number>();
   readonly #sessions = new Map<string, number>();
   readonly #maxTokenLifetime: number | undefined;
+  readonly #onChange: ((entry: RevocationEntry) => void) | undefined;
 
-  /** @param maxTokenLifetime - seconds a subject cut-off is kept past itself; `undefined` = forever. */
-  constructor(maxTokenLifetime: number | undefined) {
+  /**
+   * @param maxTokenLifetime - seconds a subject cut-off is kept past itself; `undefined` = forever.
+   * @param onChange - told of each entry that changed the copy (from this instance, pub/sub or a
+   *   reload), after the copy answers with it.
+   */
+  constructor(maxTokenLifetime: number | undefined, onChange?: (entry: RevocationEntry) => void) {
     this.#maxTokenLifetime = maxTokenLifetime;
+    this.#onChange = onChange;
   }
 
   /** Number of revoked `jti`s held. */
@@ -53,7 +59,10 @@ export class RevocationMirror {
   apply(entry: RevocationEntry): void {
     const table = this.#table(entry.kind);
     const current = table.get(entry.id);
-    if (current === undefined || current < entry.value) table.set(entry.id, entry.value);
+    if (current === undefined || current < entry.value) {
+      table.set(entry.id, entry.value);
+      this.#onChange?.(entry);
+    }
   }
 
   /** The core decision ({@link isRevokedBy}) over this copy; allocates nothing per call. */

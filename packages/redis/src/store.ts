@@ -2,10 +2,16 @@ import {
   type AuthContext,
   AuthError,
   type Instant,
+  type RevocationChange,
   type RevocationCheck,
   type RevocationStore,
 } from '@tokengate/core';
-import { callHook, toEpochSeconds, validateRevocationId } from '@tokengate/core/adapter';
+import {
+  callHook,
+  createRevocationChanges,
+  toEpochSeconds,
+  validateRevocationId,
+} from '@tokengate/core/adapter';
 import { openConnection } from './connection.js';
 import { revocationLayout } from './layout.js';
 import { entryExpiresAt, type RevocationEntry, RevocationMirror } from './mirror.js';
@@ -31,6 +37,12 @@ export interface RedisRevocationStore extends RevocationStore {
   ready(): Promise<void>;
   /** Unsubscribes and closes the connections the store opened. Later calls answer 503. */
   close(): Promise<void>;
+  /**
+   * Calls `listener` for each revocation the local copy learns of: made on this instance, on
+   * another one (through pub/sub, within milliseconds), or found in Redis by a reload after a
+   * reconnect. `watchAuth` ends the connections it revokes. Returns the unsubscribe function.
+   */
+  subscribe(listener: (change: RevocationChange) => void): () => void;
   /** Where the store stands: `'connecting'`, `'ready'`, `'unavailable'` or `'closed'`. */
   readonly state: RedisRevocationStoreState;
   /** Number of revoked `jti`s in the local copy. */
@@ -158,7 +170,11 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
     }
   }
 
-  const mirror = new RevocationMirror(maxTokenLifetime);
+  // Every change of the copy, wherever it came from, is announced to `subscribe`rs (watchAuth).
+  const changes = createRevocationChanges();
+  const mirror = new RevocationMirror(maxTokenLifetime, (entry) =>
+    changes.notify({ claim: entry.kind, value: entry.id }),
+  );
   const machine = startSyncMachine({
     port: commands,
     mirror,
@@ -239,6 +255,7 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
       }
       return mirror.isRevoked(auth, now() / 1000, check?.clockTolerance);
     },
+    subscribe: changes.subscribe,
     ready() {
       const status = machine.state.status;
       if (status === 'ready') return Promise.resolve();

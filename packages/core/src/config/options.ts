@@ -78,8 +78,17 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
    */
   claims?: S;
   /**
-   * Where to find the token, in order; the first source that holds one wins.
+   * Where to find the token, in order; the first source that holds one wins: `'header'`
+   * (`Authorization: Bearer`), `{ cookie: name }`, `{ query: name }`, or `{ protocol: prefix }`,
+   * the `Sec-WebSocket-Protocol` entry that starts with `prefix` (the token is the rest of it;
+   * browsers cannot set `Authorization` on a WebSocket). A server must never choose that entry
+   * as the subprotocol it answers with: see `selectSubprotocol`.
    * @default ['header']
+   * @example
+   * ```ts
+   * jwtAuth({ issuer, audience, tokenSources: ['header', { protocol: 'bearer.' }] });
+   * // browser: new WebSocket(url, ['chat', `bearer.${token}`])
+   * ```
    */
   tokenSources?: readonly TokenSource[];
   /** A function that returns the token from the framework's request (may be async). Replaces `tokenSources`. */

@@ -1,4 +1,5 @@
 import {
+  createRevocationChanges,
   type Instant,
   isRevokedBy,
   REVOCATION_LEEWAY_SECONDS,
@@ -74,6 +75,7 @@ export function createMemoryRevocationStore(options: MemoryRevocationStoreOption
     const cutoff = sessions.get(sid);
     return cutoff !== undefined && cutoff + sessionLife > checkedAt ? cutoff : undefined;
   };
+  const changes = createRevocationChanges();
 
   /** Drops heap entries that no longer describe the table (the jti was revoked again, later). */
   function current(entry: HeapEntry): boolean {
@@ -112,11 +114,13 @@ export function createMemoryRevocationStore(options: MemoryRevocationStoreOption
       if (byExpiry.size > 2 * jtis.size + 64) {
         byExpiry.rebuild([...jtis].map(([id, value]) => ({ jti: id, until: value })));
       }
+      changes.notify({ claim: 'jti', value: jti });
     },
     async revokeSubject(sub, issuedBefore = new Date(now())) {
       validateRevocationId(sub, 'revokeSubject', 'sub');
       const cutoff = toEpochSeconds(issuedBefore);
       subjects.set(sub, Math.max(cutoff, subjects.get(sub) ?? Number.NEGATIVE_INFINITY));
+      changes.notify({ claim: 'sub', value: sub });
     },
     async revokeSession(sid, issuedBefore = new Date(now())) {
       validateRevocationId(sid, 'revokeSession', 'sid');
@@ -128,7 +132,9 @@ export function createMemoryRevocationStore(options: MemoryRevocationStoreOption
       sessions.delete(sid); // re-inserted last: the map stays in (roughly) cut-off order
       pruneSessions(nowSeconds);
       sessions.set(sid, cutoff);
+      changes.notify({ claim: 'sid', value: sid });
     },
+    subscribe: changes.subscribe,
     isRevoked(auth, check) {
       checkedAt = now() / 1000;
       return isRevokedBy(

@@ -66,6 +66,73 @@ export interface RevocationStore {
   isRevoked(auth: AuthContext<any>, check?: RevocationCheck): boolean | Promise<boolean>;
   /** Releases connections and timers. */
   close?(): Promise<void>;
+  /**
+   * Calls `listener` for each revocation the store learns of — made through this store or, for
+   * a shared store, on another instance — once `isRevoked` answers with it, until the returned
+   * function is called. `watchAuth` relies on it to end connections on revocation within the
+   * store's propagation time, with one listener per store (not one per connection) and without
+   * polling. A store without it still refuses revoked tokens; only held connections cannot see
+   * the revocation. Listeners must not throw (a store may ignore what they throw).
+   */
+  subscribe?(listener: (change: RevocationChange) => void): () => void;
+}
+
+/**
+ * A revocation a store announces ({@link RevocationStore.subscribe}): the tokens whose
+ * payload member `claim` equals `value` may be revoked now (`{ claim: 'jti', value }` for
+ * `revoke`, `{ claim: 'sub', value }` for `revokeSubject`; a store may name other claims, as a
+ * session store names `sid`). Without `claim`, any token may be. Listeners ask the store's own
+ * `isRevoked` which tokens are, so a change never has to describe the rule.
+ */
+export interface RevocationChange {
+  /** The payload member the revocation is keyed by: `'jti'`, `'sub'`, or another claim. */
+  readonly claim?: string;
+  /** The revoked value of `claim`. */
+  readonly value?: string;
+}
+
+/** What {@link createRevocationChanges} returns. */
+export interface RevocationChanges {
+  /** The store's {@link RevocationStore.subscribe}: adds a listener, returns its removal. */
+  subscribe(listener: (change: RevocationChange) => void): () => void;
+  /** Tells every listener of a change (after the store's `isRevoked` answers with it). */
+  notify(change: RevocationChange): void;
+}
+
+/**
+ * The listener list of a store that announces revocations (what the memory and Redis stores
+ * share): `subscribe` for the store's method, `notify` after each change. A throwing listener is
+ * ignored, so one watcher cannot keep the others from hearing a revocation.
+ *
+ * @example
+ * ```ts
+ * const changes = createRevocationChanges();
+ * const store = { ...methods, subscribe: changes.subscribe };
+ * changes.notify({ claim: 'jti', value: jti });
+ * ```
+ */
+export function createRevocationChanges(): RevocationChanges {
+  const listeners = new Set<(change: RevocationChange) => void>();
+  return {
+    subscribe(listener) {
+      if (typeof listener !== 'function') throw new TypeError('subscribe: listener must be a function');
+      // A wrapper per subscription, so the same function subscribed twice is two subscriptions.
+      const entry = (change: RevocationChange) => listener(change);
+      listeners.add(entry);
+      return () => {
+        listeners.delete(entry);
+      };
+    },
+    notify(change) {
+      for (const listener of [...listeners]) {
+        try {
+          listener(change);
+        } catch {
+          // The listener's own failure; the others still hear the change.
+        }
+      }
+    },
+  };
 }
 
 /**

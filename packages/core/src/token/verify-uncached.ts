@@ -1,5 +1,5 @@
 import type { Profile, Profiles } from '../config/profiles.js';
-import { VerifiedContext } from '../context/build.js';
+import { VerifiedContext, type VerifierLink } from '../context/build.js';
 import type { JwtClaims, JwtHeader } from '../context/types.js';
 import type { CryptoBackend } from '../crypto/index.js';
 import { AuthError } from '../errors/auth-error.js';
@@ -164,15 +164,18 @@ export function badSignature(): AuthError {
 
 /**
  * The context of a verified token: the claims are the schema's output when a `claims` schema is
- * given (synchronously when there is no schema or it validates synchronously).
+ * given (synchronously when there is no schema or it validates synchronously). The context keeps
+ * `key` and `verifier` privately, for `watchAuth` (see `context/build.ts`).
  * @throws AuthError `invalid_token` (`claims`) when the schema refuses the payload.
  */
 export function contextOf<C>(
   token: string,
   checked: CheckedToken,
   schema: StandardSchemaV1 | undefined,
+  key: VerificationKey,
+  verifier: VerifierLink,
 ): VerifiedContext<C> | Promise<VerifiedContext<C>> {
-  return contextFrom(token, checked.header, checked.payload, checked.profile, schema, 'jwt');
+  return contextFrom(token, checked.header, checked.payload, checked.profile, schema, 'jwt', key, verifier);
 }
 
 /**
@@ -187,9 +190,11 @@ export function contextFrom<C>(
   profile: Profile,
   schema: StandardSchemaV1 | undefined,
   tokenType: 'jwt' | 'opaque',
+  key: VerificationKey | undefined,
+  verifier: VerifierLink,
 ): VerifiedContext<C> | Promise<VerifiedContext<C>> {
   const build = (claims: unknown) =>
-    new VerifiedContext<C>(token, header, claims as C, payload, profile, tokenType);
+    new VerifiedContext<C>(token, header, claims as C, payload, profile, key, verifier, tokenType);
   if (schema === undefined) return build(payload);
   const result = schema['~standard'].validate(payload);
   return result instanceof Promise ? result.then((r) => build(claimsOf(r))) : build(claimsOf(result));

@@ -66,6 +66,7 @@ export function createRemoteKeySource(options: RemoteKeySourceOptions): KeySourc
       return remote.getKeys(kid).then(async (set) => selectKeys(await keysOf(set.keys), header, true));
     },
     fixed: false,
+    onChange: (listener) => remote.subscribe(listener),
     async ready() {
       const set = await remote.getKeys();
       const keys = await keysOf(set.keys);

@@ -71,6 +71,13 @@ export interface RemoteJwks {
   peek(): RemoteKeySet | undefined;
   /** Fetch counters (shared by every handle on the same URL and options). */
   readonly stats: RemoteKeySourceStats;
+  /**
+   * Calls `listener` each time a fetch brings a key set with different content (a new
+   * `version`), until the returned function is called. While any listener is subscribed, the set
+   * is refetched when it is due (every `cacheMaxAge`; never with `cacheMaxAge: Infinity`), with
+   * one timer per key set, so changes are seen without requests. A throwing listener is ignored.
+   */
+  subscribe(listener: () => void): () => void;
 }
 
 const JWKS_ACCEPT = 'application/jwk-set+json, application/json';
@@ -112,12 +119,22 @@ class JwksSource {
   readonly #staleViews = new WeakMap<RemoteKeySet, RemoteKeySet>();
   /** The document each set was read from, as fetched: what the shared `keyCache` stores. */
   readonly #documents = new WeakMap<RemoteKeySet, unknown>();
+  readonly #changeListeners = new Set<() => void>();
+  readonly #options: ResolvedRemoteOptions;
+  #seenVersion = 0;
+  #refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(url: string, options: ResolvedRemoteOptions) {
     this.url = url;
+    this.#options = options;
     const read = (document: unknown, previous: RemoteKeySet | undefined, fetchedAt: number) => {
       const set = toKeySet(url, document, previous, fetchedAt);
       this.#documents.set(set, document);
+      // Fetched or adopted from the shared key cache: listeners hear of new content once the
+      // cache holds it (after this returns), so they read the new set.
+      if (this.#changeListeners.size > 0 && set.version !== previous?.version) {
+        setTimeout(() => this.#changed(set.version), 0);
+      }
       return set;
     };
     this.cache = new RemoteCache<RemoteKeySet>(
@@ -136,6 +153,54 @@ class JwksSource {
       (event) => this.hub.emit(event),
       { key: `v1:jwks:${url}`, encode: (set) => this.#documents.get(set), decode: read },
     );
+  }
+
+  #changed(version: number | undefined): void {
+    if (version === undefined || version === this.#seenVersion) return;
+    const first = this.#seenVersion === 0;
+    this.#seenVersion = version;
+    if (first) return;
+    for (const listener of [...this.#changeListeners]) {
+      try {
+        listener();
+      } catch {
+        // A listener's failure is its own; the fetch and the other listeners go on.
+      }
+    }
+  }
+
+  subscribe(listener: () => void): () => void {
+    if (this.#seenVersion === 0) this.#seenVersion = this.cache.current?.version ?? 0;
+    this.#changeListeners.add(listener);
+    this.#scheduleRefresh();
+    return () => {
+      this.#changeListeners.delete(listener);
+      if (this.#changeListeners.size === 0 && this.#refreshTimer !== undefined) {
+        clearTimeout(this.#refreshTimer);
+        this.#refreshTimer = undefined;
+      }
+    };
+  }
+
+  /** While anything listens: fetch when due (`get` answers from the cache until then). */
+  #scheduleRefresh(): void {
+    if (this.#refreshTimer !== undefined || this.#changeListeners.size === 0) return;
+    const { cacheMaxAge, now } = this.#options;
+    if (!Number.isFinite(cacheMaxAge)) return;
+    // When the held set is due (or a second from now, if it is already: the cooldown governs).
+    const fetchedAt = this.cache.current?.fetchedAt ?? now();
+    const delay = Math.max(1_000, fetchedAt + cacheMaxAge - now());
+    this.#refreshTimer = setTimeout(
+      () => {
+        this.#refreshTimer = undefined;
+        this.cache.get(false).then(
+          () => this.#scheduleRefresh(),
+          () => this.#scheduleRefresh(),
+        );
+      },
+      Math.min(delay, 2 ** 31 - 1),
+    );
+    (this.#refreshTimer as { unref?: () => void }).unref?.();
   }
 
   /** The set as callers see it: the held object, or (served stale) one frozen copy marked `stale`. */
@@ -171,6 +236,7 @@ class JwksSource {
       url: this.url,
       getKeys: (kid) => this.getKeys(kid),
       peek: () => this.peek(),
+      subscribe: (listener) => this.subscribe(listener),
       get stats(): RemoteKeySourceStats {
         return cache.stats;
       },

@@ -122,11 +122,15 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
         if (Array.isArray(found)) keys = found;
         else if (found !== undefined) {
           const cached = found as AuthContext<ClaimsOf<S>>;
-          if (isRevoked || revocation) await checkRevocation(cached, profiles.select(cached.payload));
+          if (isRevoked || revocation) {
+            const profile = profiles.select(cached.payload, cached.header);
+            await checkRevocation(cached, profile instanceof Promise ? await profile : profile);
+          }
           return cached;
         }
       }
-      const checked = checkToken(token, now, profiles);
+      let checked = checkToken(token, now, profiles);
+      if (checked instanceof Promise) checked = await checked;
       if (keys === undefined) {
         const selected = checked.profile.keys.keysFor(checked.header, checked.payload);
         keys = selected instanceof Promise ? await selected : selected;

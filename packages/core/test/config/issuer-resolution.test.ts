@@ -310,3 +310,50 @@ describe('certificatesUri', () => {
     expect(() => verifierOf({ certificatesUri: 'http://idp.example.com/certs' })).toThrow(/https/);
   });
 });
+
+describe('differential: resolved, templated and listed issuers answer alike', () => {
+  it('gives the same answer for every token, cached or not', async () => {
+    const tenants = ['t1', 't2', 't3'];
+    const listed = verifierOf({
+      issuers: tenants.map((t) => ({
+        issuer: `https://login.example.com/${t}/v2.0`,
+        jwksUri: JWKS,
+        audience: 'api',
+      })),
+    });
+    const resolvedIssuers = verifierOf({
+      issuers: ({ iss }) =>
+        tenants.some((t) => iss === `https://login.example.com/${t}/v2.0`)
+          ? { jwksUri: JWKS, audience: 'api' }
+          : undefined,
+    });
+    const templated = verifierOf({
+      issuer: 'https://login.example.com/{tid}/v2.0',
+      jwksUri: JWKS,
+      audience: 'api',
+    });
+    const uncached = verifierOf({ issuers: () => ({ jwksUri: JWKS, audience: 'api' }), cache: false });
+    const stranger = await providerKey('k1');
+    const tokens: string[] = [];
+    for (const tid of [...tenants, 'made-up']) {
+      const iss = `https://login.example.com/${tid}/v2.0`;
+      tokens.push(
+        await key.sign(claims({ iss, tid })),
+        await key.sign(claims({ iss, tid, aud: 'other' })),
+        await key.sign(claims({ iss, tid, exp: now() - 60 })),
+        await stranger.sign(claims({ iss, tid })),
+      );
+    }
+    for (let round = 0; round < 3; round++) {
+      for (const token of tokens) {
+        const expected = await answer(listed, token);
+        const tid = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).tid;
+        expect(await answer(resolvedIssuers, token)).toBe(expected);
+        if (tid !== 'made-up') {
+          expect(await answer(templated, token)).toBe(expected);
+          expect(await answer(uncached, token)).toBe(expected);
+        }
+      }
+    }
+  });
+});

@@ -188,7 +188,8 @@ export function resolveProfiles(
       if (listed !== undefined) return listed;
       for (const { template, profile } of templates)
         if (matchesTemplate(template, iss, payload)) return profile;
-      if (resolver === undefined) throw untrusted();
+      // No issuer is spelt with braces: such an `iss` could only be a made-up template.
+      if (resolver === undefined || isIssuerTemplate(iss)) throw untrusted();
       const answer = resolver.get(iss, header, payload);
       return answer instanceof Promise ? answer.then(found) : found(answer);
     },

@@ -357,3 +357,16 @@ describe('differential: resolved, templated and listed issuers answer alike', ()
     }
   });
 });
+
+it('an iss spelt like a template never reaches the issuers function', async () => {
+  let calls = 0;
+  const verifier = verifierOf({
+    issuers: () => {
+      calls++;
+      return { jwksUri: JWKS };
+    },
+  });
+  for (const iss of ['https://t.example/{sub}/', 'https://t.example/{/'])
+    expect(await answer(verifier, await key.sign(claims({ iss })))).toBe('401 issuer');
+  expect(calls).toBe(0);
+});

@@ -6,6 +6,7 @@
 //
 //   pnpm build && node bench/issuers.mjs [--rounds 7] [--n 20000] [--flood 100000]
 import { createHmac, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -15,10 +16,14 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '7' },
     n: { type: 'string', default: '20000' },
     flood: { type: 'string', default: '100000' },
+    quick: { type: 'boolean', default: false },
+    full: { type: 'boolean', default: false },
+    // Where run.mjs wants the figures.
+    json: { type: 'string' },
   },
 });
-const rounds = Number(values.rounds);
-const n = Number(values.n);
+const rounds = values.quick ? 3 : Number(values.rounds);
+const n = values.quick ? 5_000 : Number(values.n);
 const flood = Number(values.flood);
 const core = await import(new URL('../packages/core/dist/index.js', import.meta.url).href);
 
@@ -96,6 +101,7 @@ const floodTokens = Array.from({ length: flood }, (_, i) =>
 );
 console.log(`\nflood: ${flood.toLocaleString('en')} tokens, each naming a made-up issuer`);
 console.log('issuers     refused  fetches  heap kept (MiB)  µs/token');
+const floodResults = {};
 for (const [name, options] of Object.entries({
   listed: configs.listed,
   // (a secret beside the JWKS so that the HS256 flood reaches the issuer check)
@@ -126,7 +132,16 @@ for (const [name, options] of Object.entries({
   }
   const used = process.cpuUsage(t);
   const kept = (heap() - before) / 2 ** 20;
+  floodResults[name] = {
+    refused,
+    fetches,
+    heapKeptMiB: kept,
+    microsPerToken: (used.user + used.system) / flood,
+  };
   console.log(
     `${name.padEnd(10)} ${String(refused).padStart(8)} ${String(fetches).padStart(8)}  ${kept.toFixed(2).padStart(15)}  ${((used.user + used.system) / flood).toFixed(2).padStart(8)}`,
   );
 }
+
+if (values.json)
+  writeFileSync(values.json, JSON.stringify({ rounds, n, flood, verify: results, floods: floodResults }));

@@ -296,6 +296,15 @@ describe('certificatesUri', () => {
     ).toBe('401 bad_signature');
   });
 
+  it('verifies the same on the WebCrypto backend', async () => {
+    const cert = await certificateKey('c1');
+    idp.serve(CERTS, { c1: TEST_CERTIFICATE });
+    const verifier = verifierOf({ certificatesUri: CERTS, crypto: 'webcrypto' });
+    expect(await answer(verifier, await cert.sign(claims({ sub: 'w' })))).toBe('200 w');
+    const other = await providerKey('c1');
+    expect(await answer(verifier, await other.sign(claims({})))).toBe('401 bad_signature');
+  });
+
   it('a document that is not a certificate map is a 503, never a 500', async () => {
     const url = 'https://broken.example.com/certs';
     idp.serve(url, { keys: [] });

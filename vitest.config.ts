@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import ts from 'typescript';
 import { defineConfig, type Plugin } from 'vitest/config';
 
@@ -6,8 +7,35 @@ const DECORATOR_LINE = /^\s*@[A-Za-z_$][\w$]*/m;
 /**
  * Vite's Oxc transform does not lower TC39 standard decorators, and Node 20 cannot run them, so
  * test files that use decorators are compiled by TypeScript itself (as users' builds would).
- * A file containing the pragma `@experimentalDecorators` is compiled in legacy mode instead.
+ * A file containing the pragma `@experimentalDecorators`, or whose nearest tsconfig.json sets
+ * `experimentalDecorators` (examples/decorators: routing-controllers), is compiled in legacy mode
+ * instead, with that tsconfig's `emitDecoratorMetadata`.
  */
+const projects = new Map<string, ts.CompilerOptions>();
+
+/** The decorator options of the tsconfig.json nearest to `file` (none: TC39 decorators). */
+function projectDecorators(file: string): ts.CompilerOptions {
+  const config = ts.findConfigFile(dirname(file), ts.sys.fileExists);
+  if (config === undefined) return {};
+  let options = projects.get(config);
+  if (!options) {
+    const parsed = ts.getParsedCommandLineOfConfigFile(
+      config,
+      {},
+      {
+        ...ts.sys,
+        onUnRecoverableConfigFileDiagnostic: () => {},
+      },
+    );
+    options = {
+      experimentalDecorators: parsed?.options.experimentalDecorators === true,
+      emitDecoratorMetadata: parsed?.options.emitDecoratorMetadata === true,
+    };
+    projects.set(config, options);
+  }
+  return options;
+}
+
 function typescriptDecorators(): Plugin {
   return {
     name: 'tokengate:typescript-decorators',
@@ -20,7 +48,8 @@ function typescriptDecorators(): Plugin {
           target: ts.ScriptTarget.ES2022,
           module: ts.ModuleKind.ESNext,
           sourceMap: true,
-          experimentalDecorators: code.includes('@experimentalDecorators'),
+          ...projectDecorators(id),
+          ...(code.includes('@experimentalDecorators') ? { experimentalDecorators: true } : {}),
         },
       });
       return { code: out.outputText, map: out.sourceMapText ?? null };

@@ -229,6 +229,31 @@ function evaluateTargets(micro, http, memory) {
     else add(label, bad.ratio >= 0.6 ? 'met' : 'missed', fmtRatio(bad.ratio));
   }
 
+  // Issue 26, item 13: a cached valid request costs what a middleware that does nothing costs
+  // (within 5 %), by requests per second and by the server's CPU time per request.
+  for (const fw of ['express', 'koa', 'hono', 'fastify']) {
+    const cell = (middleware) =>
+      http.cells.find(
+        (c) => c.framework === fw && c.middleware === middleware && c.alg === 'HS256' && c.path === 'valid',
+      );
+    const [tg, noop] = [cell('tokengate'), cell('no-op')];
+    const label = `HTTP ${fw}: cached valid HS256 within 5 % of a no-op middleware`;
+    if (tg?.ratio === undefined || noop?.ratio === undefined) {
+      add(label, 'pending', tg?.pending ?? tg?.error ?? noop?.error ?? 'not measured');
+      continue;
+    }
+    const ratio = tg.ratio / noop.ratio;
+    const cpu =
+      tg.cpuUs !== undefined && noop.cpuUs !== undefined
+        ? `; server CPU ${tg.cpuUs.toFixed(1)} µs/req against ${noop.cpuUs.toFixed(1)}`
+        : '';
+    add(
+      label,
+      ratio >= 0.95 ? 'met' : 'missed',
+      `${fmtRatio(tg.ratio)} of bare against the no-op's ${fmtRatio(noop.ratio)} (${fmtRatio(ratio)})${cpu}`,
+    );
+  }
+
   const mem = memory?.results?.tokengate;
   if (!mem || mem.pending || !mem.samples) {
     add('RSS bounded by the cache size, flat after warm-up', 'pending', mem?.pending ?? 'memory run pending');

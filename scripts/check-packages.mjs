@@ -276,6 +276,12 @@ try {
         }),
       ),
       check(`${basename(cwd)}: tokengate CLI from the tarball`, () => cli(cwd)),
+      // @tokengate/mcp with the MCP SDK v2 (installed by docs/mcp.md's install line).
+      check(`${basename(cwd)}: MCP quick start from the tarballs`, async () => {
+        cpSync(join(root, 'examples/readme/mcp-quickstart.mjs'), join(cwd, 'mcp-quickstart.mjs'));
+        cpSync(join(root, 'scripts/packaging/run-mcp-app.mjs'), join(cwd, 'run-mcp-app.mjs'));
+        await run(process.execPath, ['run-mcp-app.mjs', 'mcp-quickstart.mjs'], { cwd, timeout: 30_000 });
+      }),
     ]),
   );
 
@@ -290,6 +296,8 @@ try {
   );
   const names = snippetFiles.map((file) => basename(file));
   assert(new Set(names).size === names.length, `two snippet files share a name: ${names.join(', ')}`);
+  const sdkExpress = (file) =>
+    readFileSync(join(root, file), 'utf8').includes("'@modelcontextprotocol/express'");
   const snippetDir = join(pnpmDir, 'snippets');
   mkdirSync(snippetDir);
   for (const file of snippetFiles) {
@@ -335,15 +343,38 @@ try {
       },
       // A migration's "before" is the app on the old library, which this project does not install.
       include: snippetFiles
-        .filter((file) => !/-before\./.test(file))
+        .filter((file) => !/-before\./.test(file) && !legacyDecorators(file) && !sdkExpress(file))
         .map((file) => `snippets/${basename(file)}`)
         .concat('snippets/commonjs.cts'),
+    }),
+  );
+  // routing-controllers' snippets (examples/decorators) need legacy decorators, as its apps do.
+  writeFileSync(
+    join(pnpmDir, 'tsconfig.legacy-decorators.json'),
+    JSON.stringify({
+      extends: './tsconfig.json',
+      compilerOptions: { experimentalDecorators: true, emitDecoratorMetadata: true },
+      include: snippetFiles.filter(legacyDecorators).map((file) => `snippets/${basename(file)}`),
+    }),
+  );
+  // @modelcontextprotocol/express declares `req.auth` as its AuthInfo on every Express request, so
+  // the snippets that use it are an app of their own: type-checked apart from jwtAuth's.
+  writeFileSync(
+    join(pnpmDir, 'tsconfig.mcp-express.json'),
+    JSON.stringify({
+      extends: './tsconfig.json',
+      include: snippetFiles.filter(sdkExpress).map((file) => `snippets/${basename(file)}`),
     }),
   );
   await Promise.all([
     check(
       `${snippetFiles.length} README and guide snippets type-check under strict (pnpm install of the tarballs)`,
-      () => run(join(pnpmDir, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: pnpmDir }),
+      async () => {
+        const tsc = join(pnpmDir, 'node_modules', '.bin', 'tsc');
+        await run(tsc, ['-p', 'tsconfig.json'], { cwd: pnpmDir });
+        await run(tsc, ['-p', 'tsconfig.legacy-decorators.json'], { cwd: pnpmDir });
+        await run(tsc, ['-p', 'tsconfig.mcp-express.json'], { cwd: pnpmDir });
+      },
     ),
     check('README and guide snippets run (pnpm install of the tarballs)', () =>
       run(bin('vitest'), ['run', 'examples/readme'], {
@@ -367,3 +398,8 @@ console.log(
   `${failures.length === 0 ? 'all package checks passed' : `${failures.length} failed`} (${elapsed()})`,
 );
 process.exit(failures.length === 0 ? 0 : 1);
+
+/** A snippet written for `experimentalDecorators` (routing-controllers' apps, examples/decorators). */
+function legacyDecorators(file) {
+  return file.startsWith('examples/decorators/');
+}

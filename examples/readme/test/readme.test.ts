@@ -389,6 +389,36 @@ describe('revocation across instances (real redis-server)', () => {
   });
 });
 
+describe('key sets shared through Redis (real redis-server)', () => {
+  it('a second instance verifies its first token without fetching keys', async () => {
+    const { RedisServer } = await import('../../../packages/redis/test/helpers.js');
+    const redis = await RedisServer.start();
+    process.env.REDIS_URL = redis.url;
+    const instances: any[] = [];
+    try {
+      const token = bearer(await idp.sign({ sub: 'alice' }));
+      for (let i = 0; i < 2; i++) {
+        instances.push(
+          await loadModule('examples/readme/key-cache-redis.mjs', {
+            'const keyCache =': 'export const keyCache =',
+          }),
+        );
+      }
+      const [first, second] = instances;
+      await first.keyCache.ready();
+      const before = server.stats.discovery + server.stats.jwks;
+      expect((await request(first.default).get('/me').set(token)).body).toEqual({ sub: 'alice' });
+      const fetched = server.stats.discovery + server.stats.jwks;
+      expect((await request(second.default).get('/me').set(token)).body).toEqual({ sub: 'alice' });
+      expect(server.stats.discovery + server.stats.jwks).toBe(fetched);
+      expect(fetched - before).toBe(2); // the first instance: discovery and JWKS
+    } finally {
+      await Promise.all(instances.map((mod) => mod.keyCache.close()));
+      await redis.kill();
+    }
+  });
+});
+
 describe('package README snippets run', () => {
   it('core verifier, on Fetch API requests', async () => {
     const { handle } = await loadModule('examples/readme/core-verifier.mjs');

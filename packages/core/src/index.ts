@@ -47,6 +47,15 @@ export {
 export type { KeySourceEvent, KeySourceEventOption } from './keys/remote/events.js';
 export { MAX_RESPONSE_BYTES } from './keys/remote/fetch-json.js';
 export { getIssuerJwks } from './keys/remote/issuer-jwks.js';
+// Key sets shared by short-lived instances: the `keyCache` option and its Cache API adapter
+// ("Key sets across short-lived instances").
+export {
+  createMemoryKeyCache,
+  KEY_CACHE_TIMEOUT_MS,
+  type KeyCache,
+  type KeyCacheEntry,
+  type MemoryKeyCache,
+} from './keys/remote/key-cache.js';
 export { KeySourceError, type KeySourceErrorKind } from './keys/remote/key-source-error.js';
 export type { RemoteJwksOptions } from './keys/remote/options.js';
 export type { RemoteKeySourceStats } from './keys/remote/remote-cache.js';
@@ -58,6 +67,11 @@ export {
   type RemoteKeySet,
 } from './keys/remote/remote-jwks.js';
 export { validateKeySourceUrl } from './keys/remote/url-rules.js';
+export {
+  type CacheApiLike,
+  type WorkersKeyCacheOptions,
+  workersKeyCache,
+} from './keys/remote/workers-key-cache.js';
 // Sender-constrained tokens: the `dpop` option and its replay store ("DPoP").
 export type { DpopNonceOptions, NonceSource } from './oauth/dpop/nonce.js';
 export { DPOP_ALGORITHMS, type DpopOptions } from './oauth/dpop/options.js';

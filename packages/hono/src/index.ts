@@ -17,6 +17,7 @@ import {
   type Verifier,
 } from '@tokengate/core';
 import {
+  answersRefusals,
   createGuardSet,
   createResourceMetadataEndpoint,
   type GuardBinding,
@@ -98,6 +99,16 @@ export function toHTTPException(error: AuthError): HTTPException {
   return exception;
 }
 
+/**
+ * A refusal of `c`: with `refusals: 'respond'`, the response itself (a middleware that returns a
+ * response ends the request there); otherwise thrown as the `HTTPException` carrying it.
+ */
+function refuse(error: unknown, c: Context): Response {
+  if (!isAuthError(error)) throw error;
+  if (answersRefusals(c)) return responseOf(error);
+  throw toHTTPException(error);
+}
+
 /** Reads a Hono request for the core; on @hono/node-server the raw header lines are counted too. */
 function honoRequest(c: Context): RequestLike<Context> {
   // On @hono/node-server the Node request is at hand: reading it directly avoids building a
@@ -143,9 +154,7 @@ export function jwtAuth(options: HonoAuthOptions<any>): AuthMiddleware<any, any>
         c.set('authError', outcome.error);
         return next();
       },
-      (error: unknown) => {
-        throw isAuthError(error) ? toHTTPException(error) : error;
-      },
+      (error: unknown) => refuse(error, c),
     );
   };
   return Object.assign(middleware, { verifier });
@@ -197,7 +206,7 @@ export function getAuth(c: Context): AuthContext<RegisteredClaims> {
 export function guard(check: Guard): GuardMiddleware {
   const middleware: MiddlewareHandler = function tokengateGuard(c, next) {
     const error = checkRequest(check, c);
-    if (error) throw toHTTPException(error);
+    if (error) return Promise.resolve(refuse(error, c));
     return next();
   };
   return Object.assign(middleware, { guard: check });
@@ -219,9 +228,8 @@ const binding: GuardBinding<[Context]> = {
   framework: 'Hono',
   shape: '(c)',
   requestOf: (value) => (isContext(value) ? value : undefined),
-  fail: (error) => {
-    throw toHTTPException(error);
-  },
+  // The method's result is the handler's: the response itself with `refusals: 'respond'`.
+  fail: (error, c) => refuse(error, c as Context),
 };
 
 /** Guard middleware: MiddlewareHandler that carries the core guard it enforces (for `securityRequirement`). */

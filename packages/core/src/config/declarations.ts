@@ -14,6 +14,7 @@ import {
   validatePublicKeyOption,
   validateSecretOption,
 } from '../keys/from-options.js';
+import { validateKeyCache } from '../keys/remote/key-cache.js';
 import { validateDpop } from '../oauth/dpop/options.js';
 import { resolveResource } from '../oauth/resource.js';
 import {
@@ -135,6 +136,7 @@ const VERIFIER_OPTIONS = {
   getToken: option(validateFunction<(request: any) => unknown>),
   credentialsRequired: optionWithDefault(validateBoolean, true),
   invalidTokens: optionWithDefault(oneOf('reject', 'anonymous'), 'reject'),
+  refusals: optionWithDefault(oneOf('error', 'respond'), 'error'),
   isRevoked: option(validateFunction<(auth: any) => boolean | Promise<boolean>>),
   revocation: option(validateRevocationStore),
   cache: optionWithDefault(validateCache, validateCache(true)),
@@ -159,6 +161,7 @@ const VERIFIER_OPTIONS = {
   resourceName: option(validateResourceName),
   resourceDocumentation: option(validateResourceDocumentation),
   dpop: option(validateDpop),
+  keyCache: option((value, label) => validateKeyCache(value, label)),
 } satisfies OptionTable<Omit<TokengateOptions<any, any>, keyof IssuerOptions>>;
 
 /** Every top-level option: the issuer options (defaults for each `issuers` entry) and the rest. */

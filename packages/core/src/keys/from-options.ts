@@ -182,6 +182,7 @@ function publicKeySource(
   for (const name of [
     ...(Object.keys(REMOTE_TIMINGS) as (keyof typeof REMOTE_TIMINGS)[]),
     'fetch',
+    'keyCache',
   ] as const) {
     if (top[name] !== undefined) (fetchOptions as Record<string, unknown>)[name] = top[name];
   }

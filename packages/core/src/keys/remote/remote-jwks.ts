@@ -116,9 +116,16 @@ class JwksSource {
   readonly hub = new EventHub();
   readonly cache: RemoteCache<RemoteKeySet>;
   readonly #staleViews = new WeakMap<RemoteKeySet, RemoteKeySet>();
+  /** The document each set was read from, as fetched: what the shared `keyCache` stores. */
+  readonly #documents = new WeakMap<RemoteKeySet, unknown>();
 
   constructor(url: string, options: ResolvedRemoteOptions, format: KeySetFormat = 'jwks') {
     this.url = url;
+    const read = (document: unknown, previous: RemoteKeySet | undefined, fetchedAt: number) => {
+      const set = toKeySet(url, document, previous, fetchedAt, format);
+      this.#documents.set(set, document);
+      return set;
+    };
     this.cache = new RemoteCache<RemoteKeySet>(
       url,
       async () => {
@@ -129,10 +136,16 @@ class JwksSource {
           accept: format === 'jwks' ? JWKS_ACCEPT : CERTIFICATES_ACCEPT,
           what: format === 'jwks' ? 'JWKS' : 'certificates',
         });
-        return toKeySet(url, json, this.cache.current, options.now(), format);
+        return read(json, this.cache.current, options.now());
       },
       options,
       (event) => this.hub.emit(event),
+      // A certificate map is its own document under its own key (never read as a JWKS).
+      {
+        key: format === 'jwks' ? `v1:jwks:${url}` : `v1:certificates:${url}`,
+        encode: (set) => this.#documents.get(set),
+        decode: read,
+      },
     );
   }
 

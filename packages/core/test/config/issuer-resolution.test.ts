@@ -379,3 +379,37 @@ it('an iss spelt like a template never reaches the issuers function', async () =
     expect(await answer(verifier, await key.sign(claims({ iss })))).toBe('401 issuer');
   expect(calls).toBe(0);
 });
+
+describe('certificate maps and a shared keyCache', () => {
+  it('a cold instance verifies from the shared copy with zero fetches, under a key of their own', async () => {
+    const { createMemoryKeyCache } = await import('../../src/index.js');
+    const url = 'https://www.googleapis.com/oauth2/v1/certs';
+    idp.serve(url, { c1: TEST_CERTIFICATE });
+    const cert = await certificateKey('c1');
+    const token = await cert.sign(claims({ iss: 'https://accounts.google.com' }));
+    const inner = createMemoryKeyCache();
+    const keys: string[] = [];
+    const keyCache = {
+      get: (key: string) => {
+        keys.push(key);
+        return inner.get(key);
+      },
+      set: (key: string, entry: never, ttl: number) => {
+        keys.push(key);
+        return inner.set(key, entry, ttl);
+      },
+    };
+    // a new `fetch` function per instance: no process-wide sharing, as in separate isolates
+    const instance = () =>
+      verifierOf({
+        certificatesUri: url,
+        keyCache,
+        fetch: (i, init) => idp.fetch(i, init),
+      } as TokengateOptions);
+    const before = idp.hits.get(url) ?? 0;
+    expect(await answer(instance(), token)).toBe('200 u1');
+    expect(await answer(instance(), token)).toBe('200 u1');
+    expect((idp.hits.get(url) ?? 0) - before).toBe(1);
+    expect(new Set(keys)).toEqual(new Set([`v1:certificates:${url}`]));
+  });
+});

@@ -79,6 +79,9 @@ if (args['doc-only']) {
   const httpArgs = [...profileFlag, ...(args.connections ? ['--connections', String(args.connections)] : [])];
   http = await runScript('http.mjs', httpArgs);
   console.log(`\n${httpTables(http)}`);
+  // Issue 23: resolved and templated issuers against listed ones, and a made-up-issuer flood
+  // (the script prints its own tables; its figures are kept in results/issuers.json).
+  await runScript('issuers.mjs', profile === 'quick' ? ['--quick', '--flood', '20000'] : []);
   if (args.memory) {
     memory = await runScript('memory.mjs', args.tokens ? ['--tokens', String(args.tokens)] : []);
     memoryFresh = true;

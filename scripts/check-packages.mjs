@@ -153,10 +153,14 @@ try {
       await check(`${pkg.name}: every export resolves inside the tarball`, () => {
         const packed = JSON.parse(readFileSync(join(unpacked, 'package', 'package.json'), 'utf8'));
         const entries = Object.entries(packed.exports ?? {}).filter(([path]) => path !== './package.json');
-        // The core's entries: applications use `.`, adapters and stores `./adapter`, tests `./testing`.
+        // The core's entries: applications use `.`, adapters and stores `./adapter`, tests
+        // `./testing`, identity-provider presets `./presets`.
         if (pkg.name === '@tokengate/core') {
           const paths = entries.map(([path]) => path).join(' ');
-          assert(paths === '. ./adapter ./testing', `exports are ${paths}, expected . ./adapter ./testing`);
+          assert(
+            paths === '. ./adapter ./testing ./presets',
+            `exports are ${paths}, expected . ./adapter ./testing ./presets`,
+          );
         }
         for (const [path, target] of entries) {
           for (const file of [target.types, target.default]) {

@@ -481,6 +481,66 @@ describe('OpenAPI snippet', () => {
   });
 });
 
+describe('identity providers (docs/identity-providers.md) run', () => {
+  it('a preset: any Entra tenant, through the fetch option to Microsoft’s documented key URL', async () => {
+    const { startProvider, providerKey } = await import('../../../packages/core/test/presets/provider.js');
+    const microsoft = await startProvider();
+    try {
+      const key = await providerKey('entra-key');
+      microsoft.serve('https://login.microsoftonline.com/common/discovery/v2.0/keys', { keys: [key.jwk] });
+      (globalThis as Record<string, unknown>).tokengateTestFetch = microsoft.fetch;
+      const app = await load('examples/readme/presets.mjs', {
+        '...entra(': 'fetch: globalThis.tokengateTestFetch, ...entra(',
+      });
+      const now = Math.floor(Date.now() / 1000);
+      const token = (tid: string, extra: Record<string, unknown> = {}) =>
+        key.sign({
+          iss: `https://login.microsoftonline.com/${tid}/v2.0`,
+          tid,
+          aud: '6e74172b-be56-4843-9ff4-e66a39bb12e3',
+          sub: 'u',
+          scp: 'Orders.Read',
+          ver: '2.0',
+          iat: now,
+          exp: now + 600,
+          ...extra,
+        });
+      const tid = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+      expect(
+        (
+          await request(app)
+            .get('/orders')
+            .set(bearer(await token(tid)))
+        ).body,
+      ).toEqual({ sub: 'u', tenant: tid });
+      const idToken = await request(app)
+        .get('/orders')
+        .set(bearer(await token(tid, { scp: undefined })));
+      expect([idToken.status, idToken.body.reason]).toEqual([401, 'claims']);
+      const otherTid = await request(app)
+        .get('/orders')
+        .set(bearer(await token(tid, { tid: 'x' })));
+      expect([otherTid.status, otherTid.body.reason]).toEqual([401, 'issuer']);
+    } finally {
+      await microsoft.close();
+    }
+  });
+
+  it('issuers as a function', async () => {
+    const app = await load('examples/readme/issuer-resolver.mjs', {
+      "'https://acme.idp.example/'": JSON.stringify(server.issuer),
+    });
+    const ok = await request(app)
+      .get('/whoami')
+      .set(bearer(await idp.sign({ aud: 'api://orders' })));
+    expect(ok.body).toEqual({ tenant: server.issuer });
+    const wrongAud = await request(app)
+      .get('/whoami')
+      .set(bearer(await idp.sign({ aud: 'other' })));
+    expect(wrongAud.body.reason).toBe('audience');
+  });
+});
+
 describe('recipes (docs/recipes.md) run', () => {
   it('several issuers', async () => {
     const a = await createTestIssuer({ alg: 'ES256', audience: 'api://orders' });

@@ -283,7 +283,8 @@ describe.concurrent('sign', () => {
       '--secret',
       SECRET,
       '--claims',
-      '{"sub":"overridden","tenant":"acme"}',
+      // RFC 9068's claims, which `typ: 'at+jwt'` requires of the verifier below
+      '{"sub":"overridden","tenant":"acme","iss":"https://as.example/","client_id":"cli"}',
       '--sub',
       'carol',
       '--aud',

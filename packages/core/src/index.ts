@@ -6,9 +6,12 @@ export type { Duration } from './config/duration.js';
 export type {
   AuthenticatedEvent,
   CacheOptions,
+  ClaimCheck,
   ClaimsOf,
   ErrorEvent,
   IssuerOptions,
+  IssuerResolver,
+  IssuerResolverInput,
   JsonWebKeySet,
   KeyObjectLike,
   PublicKeyInput,

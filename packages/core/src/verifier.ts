@@ -158,7 +158,10 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
         if (Array.isArray(found)) keys = found;
         else if (found !== undefined) {
           const cached = found as AuthContext<ClaimsOf<S>>;
-          if (isRevoked || revocation) await checkRevocation(cached, profiles.select(cached.payload));
+          if (isRevoked || revocation) {
+            const profile = profiles.select(cached.payload, cached.header);
+            await checkRevocation(cached, profile instanceof Promise ? await profile : profile);
+          }
           return cached;
         }
       }
@@ -170,7 +173,8 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
         checked = found?.checked as CheckedToken;
         key = found?.key;
       } else {
-        checked = checkToken(token, now, profiles);
+        const found = checkToken(token, now, profiles);
+        checked = found instanceof Promise ? await found : found;
         if (keys === undefined) {
           const selected = checked.profile.keys.keysFor(checked.header, checked.payload);
           keys = selected instanceof Promise ? await selected : selected;

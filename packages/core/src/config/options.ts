@@ -12,10 +12,13 @@ import type { TokenSource } from '../request/token-sources.js';
 import type { RevocationStore } from '../revocation/store.js';
 import type { StandardSchemaV1 } from '../token/schema.js';
 import type { Duration } from './duration.js';
-import type { IssuerOptions } from './issuer-options.js';
+import type { IssuerOptions, IssuerResolver } from './issuer-options.js';
 
 export type {
+  ClaimCheck,
   IssuerOptions,
+  IssuerResolver,
+  IssuerResolverInput,
   JsonWebKeySet,
   KeyObjectLike,
   PublicKeyInput,
@@ -69,8 +72,20 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
   /**
    * Several trusted issuers (multi-tenant), each with its own keys, audience and options; the
    * token's unverified `iss` only selects among them. Top-level options are defaults for each.
+   * An entry's `issuer` may list several spellings or be a template (`{tid}`, see `issuer`).
+   *
+   * Or a function of the decoded token returning the options of its issuer, or `undefined` to
+   * refuse it (401 `issuer`, nothing fetched): called once per `iss` (answers cached, at most
+   * 1,000 issuers; a refusal is remembered for a minute), concurrent calls for one `iss` share
+   * one call. Its answer need not repeat `issuer`. Throwing is the app's bug and reaches the
+   * framework's error path unchanged.
+   *
+   * @example
+   * ```ts
+   * issuers: async ({ iss }) => (await tenants.byIssuer(iss)) && { audience: 'api://orders' }
+   * ```
    */
-  issuers?: readonly (IssuerOptions & { issuer: string })[];
+  issuers?: readonly (IssuerOptions & { issuer: string | readonly string[] })[] | IssuerResolver;
   /**
    * A Standard Schema (zod, valibot, arktype…) that validates the claims; what it returns is
    * `auth.claims` (typed by it). It does not change policy: revocation, scopes, roles,

@@ -118,7 +118,8 @@ export function createLogoutTokenVerifier(options: LogoutTokenOptions): LogoutTo
   async function verify(token: string): Promise<VerifiedLogoutToken> {
     if (token.length > maxLength) throw defect(`logout token is longer than ${maxLength} characters`);
     const now = Date.now() / 1000;
-    const checked = checkToken(token, now, profiles);
+    let checked = checkToken(token, now, profiles);
+    if (checked instanceof Promise) checked = await checked;
     let keys = checked.profile.keys.keysFor(checked.header, checked.payload);
     if (keys instanceof Promise) keys = await keys;
     let key = checkSignature(checked, keys, backend);

@@ -1,3 +1,4 @@
+import { CERTIFICATES_ACCEPT, certificateEntries } from './certificate-map.js';
 import { EventHub } from './event-hub.js';
 import type { KeySourceEvent } from './events.js';
 import { fetchJson } from './fetch-json.js';
@@ -82,14 +83,19 @@ export interface RemoteJwks {
 
 const JWKS_ACCEPT = 'application/jwk-set+json, application/json';
 
-/** Validates a JWKS document and builds the next {@link RemoteKeySet}. */
+/** The document a remote key set is read from: a JWKS, or an X.509 certificate map. */
+export type KeySetFormat = 'jwks' | 'certificates';
+
+/** Validates a JWKS document (or a certificate map) and builds the next {@link RemoteKeySet}. */
 function toKeySet(
   url: string,
   json: unknown,
   previous: RemoteKeySet | undefined,
   fetchedAt: number,
+  format: KeySetFormat = 'jwks',
 ): RemoteKeySet {
-  const keys = (json as { keys?: unknown } | null)?.keys;
+  const keys =
+    format === 'certificates' ? certificateEntries(url, json) : (json as { keys?: unknown } | null)?.keys;
   if (typeof json !== 'object' || json === null || Array.isArray(json) || !Array.isArray(keys)) {
     throw new KeySourceError(
       'wrong_shape',
@@ -124,11 +130,11 @@ class JwksSource {
   #seenVersion = 0;
   #refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(url: string, options: ResolvedRemoteOptions) {
+  constructor(url: string, options: ResolvedRemoteOptions, format: KeySetFormat = 'jwks') {
     this.url = url;
     this.#options = options;
     const read = (document: unknown, previous: RemoteKeySet | undefined, fetchedAt: number) => {
-      const set = toKeySet(url, document, previous, fetchedAt);
+      const set = toKeySet(url, document, previous, fetchedAt, format);
       this.#documents.set(set, document);
       // Fetched or adopted from the shared key cache: listeners hear of new content once the
       // cache holds it (after this returns), so they read the new set.
@@ -144,14 +150,19 @@ class JwksSource {
           timeoutDuration: options.timeoutDuration,
           fetch: options.fetch,
           headers: options.headers,
-          accept: JWKS_ACCEPT,
-          what: 'JWKS',
+          accept: format === 'jwks' ? JWKS_ACCEPT : CERTIFICATES_ACCEPT,
+          what: format === 'jwks' ? 'JWKS' : 'certificates',
         });
         return read(json, this.cache.current, options.now());
       },
       options,
       (event) => this.hub.emit(event),
-      { key: `v1:jwks:${url}`, encode: (set) => this.#documents.get(set), decode: read },
+      // A certificate map is its own document under its own key (never read as a JWKS).
+      {
+        key: format === 'jwks' ? `v1:jwks:${url}` : `v1:certificates:${url}`,
+        encode: (set) => this.#documents.get(set),
+        decode: read,
+      },
     );
   }
 
@@ -295,4 +306,27 @@ export function getRemoteJwks(url: string | URL, options: RemoteJwksOptions = {}
     defaultHandles.set(source, shared);
   }
   return shared;
+}
+
+/**
+ * The process-wide remote X.509 certificate map at `url` (`{ "<kid>": "<PEM>" }`, Google and
+ * Firebase), shared and refreshed exactly as {@link getRemoteJwks}: its set's entries are
+ * certificates (`certificate-map.ts`), imported by `importCertificates`.
+ * @throws TypeError for a non-https, non-loopback URL or bad options (a start-up error).
+ */
+export function getRemoteCertificates(url: string | URL, options: RemoteJwksOptions = {}): RemoteJwks {
+  const resolved = resolveRemoteOptions(options);
+  const href = validateKeySourceUrl(url, 'certificatesUri').href;
+  const source = registry.get(
+    `certificates ${href}`,
+    resolved,
+    () => new JwksSource(href, resolved, 'certificates'),
+  );
+  return options.onEvent ? source.handle(options.onEvent) : (defaultHandles.get(source) ?? remember(source));
+}
+
+function remember(source: JwksSource): RemoteJwks {
+  const handle = source.handle();
+  defaultHandles.set(source, handle);
+  return handle;
 }

@@ -1,8 +1,6 @@
 import type { Duration, IntrospectionCacheStore } from '@tokengate/core';
-import { bounded } from './bounded.js';
-import { openConnection } from './connection.js';
-import { checkConnectionOptions, type RedisConnectionOptions } from './connection-options.js';
-import { milliseconds } from './options.js';
+import type { RedisConnectionOptions } from './connection-options.js';
+import { openScriptStore } from './script-store.js';
 
 /**
  * Options of {@link createRedisIntrospectionCache}: where Redis is (exactly one of `url`,
@@ -33,16 +31,6 @@ export interface RedisIntrospectionCache extends IntrospectionCacheStore {
 // Scripts, as the other stores use: one code path for standalone, Cluster and Sentinel clients.
 const READ = "return redis.call('GET', KEYS[1])";
 const WRITE = "return redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])";
-const NAMES = new Set([
-  'url',
-  'client',
-  'cluster',
-  'sentinel',
-  'prefix',
-  'commandTimeout',
-  'connectTimeout',
-  'onError',
-]);
 
 /**
  * Introspection answers (RFC 7662) shared by every instance through Redis, for the
@@ -61,71 +49,24 @@ const NAMES = new Set([
 export function createRedisIntrospectionCache(
   options: RedisIntrospectionCacheOptions,
 ): RedisIntrospectionCache {
-  const name = 'createRedisIntrospectionCache';
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(
-      `${name}: options must be an object with \`url\`, \`client\`, \`cluster\` or \`sentinel\``,
-    );
-  }
-  for (const key of Object.keys(options)) {
-    if (!NAMES.has(key)) throw new TypeError(`${name}: unknown option \`${key}\``);
-  }
-  const checked = checkConnectionOptions(options, name);
-  const prefix = options.prefix ?? 'tokengate:';
-  if (typeof prefix !== 'string') throw new TypeError(`${name}: prefix must be a string`);
-  if (options.onError !== undefined && typeof options.onError !== 'function') {
-    throw new TypeError(`${name}: onError must be a function`);
-  }
-  const commandTimeout = milliseconds('commandTimeout', options.commandTimeout, 250);
-  const connectTimeout = milliseconds('connectTimeout', options.connectTimeout, 5000);
-  const report = (error: unknown) => {
-    try {
-      options.onError?.(error);
-    } catch {
-      // a throwing hook must not change the answer
-    }
-  };
-  const connection = openConnection(
-    checked,
-    { connectTimeout, reconnectStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000) },
-    report,
-  );
-  const key = (hash: string) => `${prefix}introspection:${hash}`;
-  const command = async <T>(run: () => Promise<T>, what: string): Promise<T> => {
-    if (!connection.command.isReady) throw new Error('Redis is not connected');
-    try {
-      return await bounded(run(), what, commandTimeout);
-    } catch (error) {
-      report(error);
-      throw error;
-    }
-  };
-
+  // No wait for a connection still being made: a miss costs a round trip to the server, a wait
+  // would cost every request the command timeout while Redis is down.
+  const store = openScriptStore('createRedisIntrospectionCache', options, [], 250, false);
+  const key = (hash: string) => `${store.prefix}introspection:${hash}`;
   return {
     async get(hash) {
-      const value = await command(
-        () => connection.command.eval(READ, { keys: [key(hash)], arguments: [] }),
-        'the introspection cache read',
-      );
+      const value = await store.run(READ, key(hash), [], 'the introspection cache read');
       return typeof value === 'string' ? value : undefined;
     },
     async set(hash, value, ttl) {
-      await command(
-        () =>
-          connection.command.eval(WRITE, {
-            keys: [key(hash)],
-            arguments: [value, String(Math.max(1, Math.ceil(ttl)))],
-          }),
+      await store.run(
+        WRITE,
+        key(hash),
+        [value, String(Math.max(1, Math.ceil(ttl)))],
         'the introspection cache write',
       );
     },
-    ready: async () => {
-      const until = Date.now() + connectTimeout;
-      while (!connection.command.isReady) {
-        if (Date.now() >= until) throw new Error(`Redis is not connected (waited ${connectTimeout} ms)`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    },
-    close: () => connection.close(2000),
+    ready: store.ready,
+    close: store.close,
   };
 }

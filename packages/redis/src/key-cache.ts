@@ -1,8 +1,6 @@
 import type { Duration, KeyCache, KeyCacheEntry } from '@tokengate/core';
-import { bounded } from './bounded.js';
-import { openConnection } from './connection.js';
-import { checkConnectionOptions, type RedisConnectionOptions } from './connection-options.js';
-import { milliseconds } from './options.js';
+import type { RedisConnectionOptions } from './connection-options.js';
+import { openScriptStore } from './script-store.js';
 
 /**
  * Options of {@link createRedisKeyCache}: where Redis is (exactly one of `url`, `client`,
@@ -38,16 +36,6 @@ export interface RedisKeyCache extends KeyCache {
 
 const GET = "return redis.call('GET', KEYS[1])";
 const SET = "return redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])";
-const NAMES = new Set([
-  'url',
-  'client',
-  'cluster',
-  'sentinel',
-  'prefix',
-  'commandTimeout',
-  'connectTimeout',
-  'onError',
-]);
 
 /**
  * A `keyCache` in Redis: the key sets and discovery documents one instance fetched are read by
@@ -69,58 +57,9 @@ const NAMES = new Set([
  * @throws TypeError for missing or conflicting connection options, an unknown option or a bad value.
  */
 export function createRedisKeyCache(options: RedisKeyCacheOptions): RedisKeyCache {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(
-      'createRedisKeyCache: options must be an object with `url`, `client`, `cluster` or `sentinel`',
-    );
-  }
-  for (const name of Object.keys(options)) {
-    if (!NAMES.has(name)) throw new TypeError(`createRedisKeyCache: unknown option \`${name}\``);
-  }
-  const checked = checkConnectionOptions(options, 'createRedisKeyCache');
-  const prefix = options.prefix ?? 'tokengate:';
-  if (typeof prefix !== 'string') throw new TypeError('createRedisKeyCache: prefix must be a string');
-  if (options.onError !== undefined && typeof options.onError !== 'function') {
-    throw new TypeError('createRedisKeyCache: onError must be a function');
-  }
-  const commandTimeout = milliseconds('commandTimeout', options.commandTimeout, 500);
-  const connectTimeout = milliseconds('connectTimeout', options.connectTimeout, 5000);
-  const report = (error: unknown) => {
-    try {
-      options.onError?.(error);
-    } catch {
-      // a throwing hook must not change the answer
-    }
-  };
-  const connection = openConnection(
-    checked,
-    { connectTimeout, reconnectStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000) },
-    report,
-  );
-
-  /** Resolves once the command connection is ready, polling (the caller bounds the wait). */
-  async function connected(limitMs: number): Promise<void> {
-    const until = Date.now() + limitMs;
-    while (!connection.command.isReady) {
-      if (Date.now() >= until) throw new Error(`Redis is not connected (waited ${limitMs} ms)`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  }
-
-  /** One script on one key; at a cold start, the wait for the connection counts in `commandTimeout`. */
-  async function run(script: string, key: string, args: string[], what: string): Promise<unknown> {
-    const call = async () => {
-      if (!connection.command.isReady) await connected(commandTimeout);
-      return connection.command.eval(script, { keys: [`${prefix}keys:${key}`], arguments: args });
-    };
-    try {
-      return await bounded(call(), what, commandTimeout);
-    } catch (error) {
-      report(error);
-      throw error;
-    }
-  }
-
+  const store = openScriptStore('createRedisKeyCache', options, [], 500);
+  const run = (script: string, key: string, args: string[], what: string) =>
+    store.run(script, `${store.prefix}keys:${key}`, args, what);
   return {
     async get(key) {
       const reply = await run(GET, key, [], 'a key cache read');
@@ -134,7 +73,7 @@ export function createRedisKeyCache(options: RedisKeyCacheOptions): RedisKeyCach
         'a key cache write',
       );
     },
-    ready: () => connected(connectTimeout),
-    close: () => connection.close(2000),
+    ready: store.ready,
+    close: store.close,
   };
 }

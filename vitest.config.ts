@@ -6,7 +6,9 @@ const DECORATOR_LINE = /^\s*@[A-Za-z_$][\w$]*/m;
 /**
  * Vite's Oxc transform does not lower TC39 standard decorators, and Node 20 cannot run them, so
  * test files that use decorators are compiled by TypeScript itself (as users' builds would).
- * A file containing the pragma `@experimentalDecorators` is compiled in legacy mode instead.
+ * A file containing the pragma `@experimentalDecorators`, or importing NestJS (whose decorators
+ * are legacy only), is compiled in legacy mode instead, with `emitDecoratorMetadata` as Nest apps
+ * set it.
  */
 function typescriptDecorators(): Plugin {
   return {
@@ -14,13 +16,15 @@ function typescriptDecorators(): Plugin {
     enforce: 'pre',
     transform(code, id) {
       if (!id.endsWith('.ts') || id.includes('/node_modules/') || !DECORATOR_LINE.test(code)) return null;
+      const legacy = code.includes('@experimentalDecorators') || code.includes("from '@nestjs/");
       const out = ts.transpileModule(code, {
         fileName: id,
         compilerOptions: {
           target: ts.ScriptTarget.ES2022,
           module: ts.ModuleKind.ESNext,
           sourceMap: true,
-          experimentalDecorators: code.includes('@experimentalDecorators'),
+          experimentalDecorators: legacy,
+          emitDecoratorMetadata: legacy,
         },
       });
       return { code: out.outputText, map: out.sourceMapText ?? null };

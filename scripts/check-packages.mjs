@@ -245,7 +245,26 @@ try {
     ['koa', 'examples/readme/koa-quickstart.mjs', '/orders'],
     ['hono', 'examples/readme/hono-quickstart.mjs', '/api/orders'],
     ['fastify', 'examples/readme/fastify-quickstart.mjs', '/orders'],
+    ['nestjs', 'examples/readme/nestjs-quickstart.ts', '/orders'],
   ];
+  /**
+   * A TypeScript quick start (NestJS: legacy decorators) is compiled first, as a Nest project
+   * compiles it (experimentalDecorators, emitDecoratorMetadata), against the project's packages.
+   */
+  const compiled = async (cwd, file) => {
+    if (!file.endsWith('.ts')) return basename(file);
+    const out = join(cwd, 'compiled');
+    await run(
+      bin('tsc'),
+      [
+        basename(file),
+        ...['--outDir', out, '--target', 'ES2022', '--module', 'NodeNext', '--moduleResolution', 'NodeNext'],
+        ...['--experimentalDecorators', '--emitDecoratorMetadata', '--skipLibCheck', '--types', 'node'],
+      ],
+      { cwd },
+    );
+    return join('compiled', basename(file).replace(/\.ts$/, '.js'));
+  };
   const cli = async (cwd) => {
     const tokengate = (...args) => run(join(cwd, 'node_modules', '.bin', 'tokengate'), args, { cwd });
     await tokengate('keygen', '--alg', 'ES256', '--out', 'keys');
@@ -265,7 +284,7 @@ try {
       ...quickStarts.map(([framework, file, path]) =>
         check(`${basename(cwd)}: ${framework} quick start from the tarballs`, async () => {
           cpSync(join(root, file), join(cwd, basename(file)));
-          await run(process.execPath, ['run-app.mjs', basename(file), framework, path], {
+          await run(process.execPath, ['run-app.mjs', await compiled(cwd, file), framework, path], {
             cwd,
             timeout: 30_000,
           });
@@ -331,15 +350,31 @@ try {
       },
       // A migration's "before" is the app on the old library, which this project does not install.
       include: snippetFiles
-        .filter((file) => !/-before\./.test(file))
+        .filter((file) => !/-before\./.test(file) && !/\/nestjs-[\w-]+\.ts$/.test(file))
         .map((file) => `snippets/${basename(file)}`)
         .concat('snippets/commonjs.cts'),
+    }),
+  );
+  // NestJS snippets: TypeScript's legacy decorators, as every Nest project compiles them.
+  writeFileSync(
+    join(pnpmDir, 'tsconfig.nestjs.json'),
+    JSON.stringify({
+      extends: './tsconfig.json',
+      compilerOptions: { experimentalDecorators: true, emitDecoratorMetadata: true },
+      include: snippetFiles
+        .filter((file) => /\/nestjs-[\w-]+\.ts$/.test(file))
+        .map((f) => `snippets/${basename(f)}`),
     }),
   );
   await Promise.all([
     check(
       `${snippetFiles.length} README and guide snippets type-check under strict (pnpm install of the tarballs)`,
       () => run(join(pnpmDir, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: pnpmDir }),
+    ),
+    check(
+      'NestJS snippets type-check under strict, with legacy decorators (pnpm install of the tarballs)',
+      () =>
+        run(join(pnpmDir, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.nestjs.json'], { cwd: pnpmDir }),
     ),
     check('README and guide snippets run (pnpm install of the tarballs)', () =>
       run(bin('vitest'), ['run', 'examples/readme'], {

@@ -173,7 +173,11 @@ function nestForgeryApp(platform: 'express' | 'fastify', probe: ForgeryProbe, ki
 
   return async (): Promise<INestApplication> => {
     const moduleRef = await Test.createTestingModule({
-      imports: [TokengateModule.forRoot({ ...kit.options, credentialsRequired: false })],
+      imports: [
+        TokengateModule.forRoot({ ...kit.options, credentialsRequired: false } as Parameters<
+          typeof TokengateModule.forRoot
+        >[0]),
+      ],
       controllers: [Handed, Copied],
     }).compile();
     const app =

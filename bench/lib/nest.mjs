@@ -36,6 +36,15 @@ export const NEST_MIDDLEWARES = {
       },
     };
   },
+  // Nest's own cost of a global guard (one that lets everything through), for reference.
+  'noop guard': async () => ({
+    mw: {
+      imports: [],
+      providers: [{ provide: core.APP_GUARD, useValue: { canActivate: () => true } }],
+      param: common.Req(),
+      sub: () => 'anonymous',
+    },
+  }),
   '@nestjs/passport': async ({ alg, key }) => {
     const { AuthGuard, PassportModule, PassportStrategy } = await import('@nestjs/passport');
     const { ExtractJwt, Strategy } = await import('passport-jwt');

@@ -202,6 +202,8 @@ function fail(err) {
 
 process.on('message', async (msg) => {
   if (msg?.type === 'stop') process.exit(0);
+  // CPU time this server has used so far (bench/nest.mjs: CPU per request, load-independent).
+  if (msg?.type === 'cpu') return process.send({ type: 'cpu', usage: process.cpuUsage() });
   if (msg?.type !== 'start') return;
   try {
     const { framework, middleware, alg } = msg.config;

@@ -29,4 +29,9 @@ export {
   type TokengateModuleAsyncOptions,
   type TokengateModuleOptions,
 } from './module.js';
-export { type NodeMiddleware, protectedResourceMetadata } from './resource-metadata.js';
+export {
+  type NodeMessage,
+  type NodeMiddleware,
+  type NodeResponse,
+  protectedResourceMetadata,
+} from './resource-metadata.js';

@@ -2,15 +2,23 @@ import type { TokengateOptions } from '@tokengate/core';
 import { createResourceMetadataEndpoint } from '@tokengate/core/adapter';
 import type { TokengateModuleOptions } from './module.js';
 
-/** The Node request and response a Nest middleware receives on both platforms. */
-interface NodeMessage {
+/** The Node request a middleware given to `app.use()` receives on both Nest platforms. */
+export interface NodeMessage {
+  /** The request method. */
   readonly method?: string | undefined;
+  /** The path and query, as Node has it. */
   readonly url?: string | undefined;
+  /** The path and query the client sent, where Express keeps it. */
   readonly originalUrl?: string | undefined;
+  /** The request headers (lower-case names). */
   readonly headers: Record<string, string | string[] | undefined>;
 }
-interface NodeResponse {
+
+/** The Node response a middleware given to `app.use()` receives on both Nest platforms. */
+export interface NodeResponse {
+  /** Sends the status and headers. */
   writeHead(status: number, headers: Record<string, string>): unknown;
+  /** Ends the response, with a body or none. */
   end(body?: string): unknown;
 }
 

@@ -22,6 +22,7 @@ const CELLS = [
   { middleware: 'bare', alg: 'HS256' },
   { middleware: 'noop guard', alg: 'HS256' },
   { middleware: 'tokengate', alg: 'HS256' },
+  { middleware: 'tokengate (@Req)', alg: 'HS256' },
   { middleware: 'tokengate', alg: 'RS256' },
   { middleware: '@nestjs/passport', alg: 'HS256' },
   { middleware: '@nestjs/passport', alg: 'RS256' },

@@ -36,6 +36,18 @@ export const NEST_MIDDLEWARES = {
       },
     };
   },
+  // The same, the handler reading `req.auth` (@Req()) instead of @Auth(): the param decorator's share.
+  'tokengate (@Req)': async ({ tokengateOptions }) => {
+    const tg = await loadTokengate('nestjs');
+    return {
+      mw: {
+        imports: [tg.mod.TokengateModule.forRoot(tokengateOptions)],
+        providers: [],
+        param: common.Req(),
+        sub: (req) => req.auth.claims.sub,
+      },
+    };
+  },
   // Nest's own cost of a global guard (one that lets everything through), for reference.
   'noop guard': async () => ({
     mw: {

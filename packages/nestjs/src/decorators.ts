@@ -118,11 +118,10 @@ export interface AuthParamOptions {
 }
 
 const authParam = createParamDecorator((options: AuthParamOptions | undefined, context: ExecutionContext) => {
-  const http = context.switchToHttp();
-  const request = http.getRequest<object>();
+  const request = context.getArgByIndex<object>(0);
   const auth = outcomeOf(request)?.auth;
   if (auth || options?.optional === true) return auth;
-  throw refusal(checkRequest(AUTH_REQUIRED, request)!, http.getResponse());
+  throw refusal(checkRequest(AUTH_REQUIRED, request)!, context.getArgByIndex(1));
 });
 
 /**

@@ -53,7 +53,6 @@ export interface RoutePlan {
 }
 
 const NONE: readonly Guard[] = Object.freeze([]);
-const AUTHENTICATED: readonly Guard[] = Object.freeze([requireAuth()]);
 
 /**
  * Reads a route's plan from its class and handler. `getMetadata` (not `getOwnMetadata`): a
@@ -78,4 +77,4 @@ export function readPlan(handler: object, controller: object): RoutePlan {
 }
 
 /** The requirement `@Auth()` applies: an authenticated request. */
-export const AUTH_REQUIRED: Guard = AUTHENTICATED[0]!;
+export const AUTH_REQUIRED: Guard = requireAuth();

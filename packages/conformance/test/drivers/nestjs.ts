@@ -1,16 +1,9 @@
-import 'reflect-metadata';
-import { All, Controller, HttpCode, type INestApplication, Req, type Type } from '@nestjs/common';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
+import type * as NestCommon from '@nestjs/common';
+import type * as NestFastify from '@nestjs/platform-fastify';
+import type * as NestTesting from '@nestjs/testing';
 import type { TokengateOptions } from '@tokengate/core';
-import * as adapter from '@tokengate/nestjs';
-import {
-  Auth,
-  type AuthContext,
-  AuthenticateWith,
-  protectedResourceMetadata,
-  TokengateModule,
-} from '@tokengate/nestjs';
+import type * as Tokengate from '@tokengate/nestjs';
+import type { AuthContext } from '@tokengate/nestjs';
 import { listen } from '../http.js';
 import {
   type Driver,
@@ -23,16 +16,27 @@ import {
   type Target,
 } from '../routes.js';
 
+/**
+ * One Nest major's packages and the adapter as that major's apps load it: the Nest 12 drivers
+ * (drivers/nestjs12.ts) pass this project's, examples/nestjs11 passes Nest 11's.
+ */
+export interface NestDriverKit {
+  common: typeof NestCommon;
+  testing: typeof NestTesting;
+  fastify: typeof NestFastify;
+  tokengate: typeof Tokengate;
+}
+
 /** What the guard leaves on the platform's request besides the recorded outcome. */
 interface Slots {
   authError?: Parameters<typeof summarize>[1];
 }
 
 /** The Nest decorator of a table guard: `requireScope` → `@RequireScope(...)`, `requireAuth` → `@Authenticated()`. */
-function requirement(name: GuardName): ClassDecorator & MethodDecorator {
+function requirement(kit: NestDriverKit, name: GuardName): ClassDecorator & MethodDecorator {
   const { middleware, args } = GUARDS[name];
   const decorator = middleware === 'requireAuth' ? 'Authenticated' : middleware.replace(/^r/, 'R');
-  return (adapter as unknown as Record<string, (...a: unknown[]) => ClassDecorator & MethodDecorator>)[
+  return (kit.tokengate as unknown as Record<string, (...a: unknown[]) => ClassDecorator & MethodDecorator>)[
     decorator
   ]!(...args);
 }
@@ -46,9 +50,11 @@ const summary = (auth: AuthContext | undefined, request: Slots) => summarize(aut
  * `verify` (the case's `inner` options) makes the controllers authenticate with those instead of
  * the module's (`@AuthenticateWith`).
  */
-function controllers(prefix: string, verify?: TokengateOptions<any>): Type[] {
+function controllers(kit: NestDriverKit, prefix: string, verify?: TokengateOptions<any>): NestCommon.Type[] {
+  const { All, Controller, HttpCode, Req } = kit.common;
+  const { Auth, AuthenticateWith } = kit.tokengate;
   const own: ClassDecorator = verify ? AuthenticateWith(verify) : () => {};
-  const made: Type[] = [];
+  const made: NestCommon.Type[] = [];
 
   @Controller(prefix)
   @own
@@ -83,14 +89,14 @@ function controllers(prefix: string, verify?: TokengateOptions<any>): Type[] {
     class OnHandler {
       @All()
       @HttpCode(200)
-      @requirement(name)
+      @requirement(kit, name)
       handle(@Auth({ optional: true }) auth: AuthContext | undefined, @Req() request: Slots) {
         return summary(auth, request);
       }
     }
     @Controller(`${prefix}/decorated/${name}`)
     @own
-    @requirement(name)
+    @requirement(kit, name)
     class OnClass {
       @All()
       @HttpCode(200)
@@ -104,11 +110,13 @@ function controllers(prefix: string, verify?: TokengateOptions<any>): Type[] {
 }
 
 /**
- * NestJS (12) on `platform`: `TokengateModule.forRoot(options)` (the global guard), the table's
- * routes as controllers, built with Nest's testing module and served on 127.0.0.1; with `inner`
- * options, the `/inner` controllers authenticate with them instead (`@AuthenticateWith`).
+ * NestJS on `platform`: `TokengateModule.forRoot(options)` (the global guard), the table's routes
+ * as controllers, built with Nest's testing module and served on 127.0.0.1; with `inner`
+ * options, the `/inner` controllers authenticate with them instead (`@AuthenticateWith`). Nest
+ * authenticates routes only: a path without a route is its 404 (`routesOnly`). On Fastify,
+ * `ignoreTrailingSlash` lets `/inner/` reach the `/inner` controller, as the other drivers' routers do.
  */
-export function nestDriver(name: string, platform: 'express' | 'fastify'): Driver {
+export function nestDriver(name: string, platform: 'express' | 'fastify', kit: NestDriverKit): Driver {
   return {
     name,
     routesOnly: true,
@@ -127,14 +135,15 @@ export function nestDriver(name: string, platform: 'express' | 'fastify'): Drive
         : typeof request.raw?.on === 'function' && typeof request.server?.route === 'function';
     },
     async start(options, inner): Promise<Target> {
-      const moduleRef = await Test.createTestingModule({
+      const { TokengateModule, protectedResourceMetadata } = kit.tokengate;
+      const moduleRef = await kit.testing.Test.createTestingModule({
         imports: [TokengateModule.forRoot(options)],
-        controllers: [...controllers(''), ...(inner ? controllers(INNER, inner) : [])],
+        controllers: [...controllers(kit, ''), ...(inner ? controllers(kit, INNER, inner) : [])],
       }).compile();
-      const app: INestApplication =
+      const app: NestCommon.INestApplication =
         platform === 'express'
           ? moduleRef.createNestApplication({ logger: false })
-          : moduleRef.createNestApplication(new FastifyAdapter({ ignoreTrailingSlash: true }), {
+          : moduleRef.createNestApplication(new kit.fastify.FastifyAdapter({ ignoreTrailingSlash: true }), {
               logger: false,
             });
       if (options.resource !== undefined) app.use(protectedResourceMetadata(options));

@@ -6,7 +6,7 @@
  * npm aliases: this project installs Nest 11 as `@nestjs/*`.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type * as Tokengate from '@tokengate/nestjs';
+import type * as Tokengate from '../../../packages/nestjs/src/index.js';
 
 /** Copies the build and imports it; `remove()` deletes the copy (after the tests). */
 export async function loadAdapter(): Promise<{ tokengate: typeof Tokengate; entry: URL; remove(): void }> {

@@ -32,7 +32,15 @@ export class TokengateException extends HttpException {
 
   /** @param error - the core's refusal. */
   constructor(error: AuthError) {
-    super(error.toJSON(), error.status, { cause: error, description: error.message });
+    // A refusal is ordinary control flow and clients never see a stack: none is captured (as for
+    // AuthError), which would dominate the cost of refusing a flood of bad tokens.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(error.toJSON(), error.status, { cause: error, description: error.message });
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
     this.name = 'TokengateException';
   }
 

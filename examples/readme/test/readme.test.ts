@@ -282,7 +282,12 @@ describe('README and guide snippets run', () => {
   });
 
   it('nestjs forRootAsync with ConfigService, credentialsRequired: false', async () => {
-    const { NestFactory } = await import('@nestjs/core');
+    // Nest as the snippet resolves it (from the tarballs under scripts/check-packages.mjs): an app
+    // made by another copy of @nestjs/core would not recognise the snippet's exceptions.
+    const { createRequire } = await import('node:module');
+    const { pathToFileURL } = await import('node:url');
+    const core = createRequire(`${snippetDir}/snippet.js`).resolve('@nestjs/core');
+    const { NestFactory } = await import(pathToFileURL(core).href);
     process.env.OIDC_ISSUER = server.issuer;
     process.env.API_AUDIENCE = 'api://orders';
     const { AppModule } = await loadModule('examples/readme/nestjs-config.ts');

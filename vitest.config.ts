@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import ts from 'typescript';
 import { defineConfig, type Plugin } from 'vitest/config';
 
@@ -6,25 +7,51 @@ const DECORATOR_LINE = /^\s*@[A-Za-z_$][\w$]*/m;
 /**
  * Vite's Oxc transform does not lower TC39 standard decorators, and Node 20 cannot run them, so
  * test files that use decorators are compiled by TypeScript itself (as users' builds would).
- * A file containing the pragma `@experimentalDecorators`, or importing NestJS (whose decorators
- * are legacy only), is compiled in legacy mode instead, with `emitDecoratorMetadata` as Nest apps
- * set it.
+ * A file containing the pragma `@experimentalDecorators`, or whose nearest tsconfig.json sets
+ * `experimentalDecorators` (examples/decorators: routing-controllers), is compiled in legacy mode
+ * instead, with that tsconfig's `emitDecoratorMetadata`; so is a file importing NestJS (whose
+ * decorators are legacy only), with `emitDecoratorMetadata` as Nest apps set it.
  */
+const projects = new Map<string, ts.CompilerOptions>();
+
+/** The decorator options of the tsconfig.json nearest to `file` (none: TC39 decorators). */
+function projectDecorators(file: string): ts.CompilerOptions {
+  const config = ts.findConfigFile(dirname(file), ts.sys.fileExists);
+  if (config === undefined) return {};
+  let options = projects.get(config);
+  if (!options) {
+    const parsed = ts.getParsedCommandLineOfConfigFile(
+      config,
+      {},
+      {
+        ...ts.sys,
+        onUnRecoverableConfigFileDiagnostic: () => {},
+      },
+    );
+    options = {
+      experimentalDecorators: parsed?.options.experimentalDecorators === true,
+      emitDecoratorMetadata: parsed?.options.emitDecoratorMetadata === true,
+    };
+    projects.set(config, options);
+  }
+  return options;
+}
+
 function typescriptDecorators(): Plugin {
   return {
     name: 'tokengate:typescript-decorators',
     enforce: 'pre',
     transform(code, id) {
       if (!id.endsWith('.ts') || id.includes('/node_modules/') || !DECORATOR_LINE.test(code)) return null;
-      const legacy = code.includes('@experimentalDecorators') || code.includes("from '@nestjs/");
       const out = ts.transpileModule(code, {
         fileName: id,
         compilerOptions: {
           target: ts.ScriptTarget.ES2022,
           module: ts.ModuleKind.ESNext,
           sourceMap: true,
-          experimentalDecorators: legacy,
-          emitDecoratorMetadata: legacy,
+          ...projectDecorators(id),
+          ...(code.includes('@experimentalDecorators') ? { experimentalDecorators: true } : {}),
+          ...(code.includes("from '@nestjs/") ? { experimentalDecorators: true, emitDecoratorMetadata: true } : {}),
         },
       });
       return { code: out.outputText, map: out.sourceMapText ?? null };

@@ -38,18 +38,25 @@ export const PROFILES = {
 /** Every server configuration: framework × middleware × algorithm. */
 export const SERVERS = [
   { framework: 'express', middleware: 'bare', algs: ['HS256'] },
+  { framework: 'express', middleware: 'no-op', algs: ['HS256'] },
   { framework: 'express', middleware: 'tokengate', algs: ['HS256', 'RS256'], tokengate: 'express' },
   { framework: 'express', middleware: 'express-jwt', algs: ['HS256', 'RS256'] },
   { framework: 'express', middleware: 'express-oauth2-jwt-bearer', algs: ['HS256', 'RS256'] },
   { framework: 'koa', middleware: 'bare', algs: ['HS256'] },
+  { framework: 'koa', middleware: 'no-op', algs: ['HS256'] },
   { framework: 'koa', middleware: 'tokengate', algs: ['HS256', 'RS256'], tokengate: 'koa' },
   { framework: 'koa', middleware: 'koa-jwt', algs: ['HS256', 'RS256'] },
+  // Issue 26, item 13: refusals answered in place instead of thrown to the framework's error path.
+  { framework: 'koa', middleware: "tokengate (refusals: 'respond')", algs: ['HS256'], tokengate: 'koa' },
   { framework: 'hono', middleware: 'bare', algs: ['HS256'] },
+  { framework: 'hono', middleware: 'no-op', algs: ['HS256'] },
   { framework: 'hono', middleware: 'tokengate', algs: ['HS256', 'RS256'], tokengate: 'hono' },
   { framework: 'hono', middleware: 'hono/jwt', algs: ['HS256', 'RS256'] },
   { framework: 'hono', middleware: 'hono/jwk', algs: ['RS256'] },
+  { framework: 'hono', middleware: "tokengate (refusals: 'respond')", algs: ['HS256'], tokengate: 'hono' },
   // Fastify (issue 22): the verified-token cache against fast-jwt's, and both without a cache.
   { framework: 'fastify', middleware: 'bare', algs: ['HS256'] },
+  { framework: 'fastify', middleware: 'no-op', algs: ['HS256'] },
   { framework: 'fastify', middleware: 'tokengate', algs: ['HS256', 'RS256', 'ES256'], tokengate: 'fastify' },
   {
     framework: 'fastify',
@@ -70,6 +77,17 @@ export const FRAMEWORKS = ['express', 'koa', 'hono', 'fastify', 'nestjs'];
 
 /** What each adapter exports that makes it benchmarkable (`jwtAuth`; the Nest module). */
 const ENTRY = { nestjs: 'TokengateModule' };
+
+/** The bare route and the no-op middleware: the floors every middleware is measured against. */
+function isFloor(middleware) {
+  return middleware === 'bare' || middleware === 'no-op';
+}
+
+/** The CPU time (µs) a benchmark server has used so far. */
+async function cpuOf(child) {
+  child.send({ type: 'cpu' });
+  return (await nextMessage(child, 'cpu', 5000)).us;
+}
 
 const SERVER_JS = fileURLToPath(new URL('./lib/server.mjs', import.meta.url));
 const LOAD_JS = fileURLToPath(new URL('./lib/load.mjs', import.meta.url));
@@ -199,7 +217,7 @@ export async function runHttp({
   const servers = [];
   for (const s of SERVERS) {
     for (const alg of s.algs) {
-      const paths = s.middleware === 'bare' ? ['valid'] : ['valid', 'bad'];
+      const paths = isFloor(s.middleware) ? ['valid'] : ['valid', 'bad'];
       const pending = s.tokengate && tokengate[s.tokengate].pending;
       const server = { framework: s.framework, middleware: s.middleware, alg, paths, pending, cells: [] };
       for (const path of paths) {
@@ -215,7 +233,7 @@ export async function runHttp({
     (s) =>
       !s.pending &&
       onlyFrameworks.includes(s.framework) &&
-      (!only || s.middleware === 'bare' || s.middleware.includes(only)),
+      (!only || isFloor(s.middleware) || s.middleware.includes(only)),
   );
 
   const loader = spawnChild(LOAD_JS);
@@ -263,12 +281,15 @@ export async function runHttp({
           });
           const cellsInOrder = r % 2 === 0 ? server.cells : [...server.cells].reverse();
           for (const cell of cellsInOrder) {
+            const cpuBefore = await cpuOf(handle.child);
             const res = await runLoad(loader, {
               url: handle.url,
               headers: headersFor(cell.path),
               duration: settings.cellS,
               connections: settings.connections,
             });
+            const answered = Object.values(res.statusCounts ?? {}).reduce((n, c) => n + c, 0);
+            const cpuUs = answered > 0 ? ((await cpuOf(handle.child)) - cpuBefore) / answered : undefined;
             const expected = cell.path === 'valid' ? 200 : 401;
             if (res.error) cell.error = res.error;
             else if (res.probeStatus !== expected) {
@@ -280,6 +301,7 @@ export async function runHttp({
               cell.rounds.push({
                 round: r,
                 rps: res.rps,
+                cpuUs,
                 p50: res.p50,
                 p99: res.p99,
                 wrong,
@@ -309,6 +331,8 @@ export async function runHttp({
     cell.rps = median(cell.rounds.map((x) => x.rps));
     cell.p50 = median(cell.rounds.map((x) => x.p50));
     cell.p99 = median(cell.rounds.map((x) => x.p99));
+    const cpu = cell.rounds.map((x) => x.cpuUs).filter((x) => x !== undefined);
+    cell.cpuUs = cpu.length ? median(cpu) : undefined;
     cell.wrong = cell.rounds.reduce((n, x) => n + x.wrong + x.errors, 0);
   }
   for (const cell of cells) {
@@ -356,8 +380,8 @@ export function httpTables(report) {
     lines.push(
       `**${fw}**`,
       '',
-      '| route | alg | valid token: req/s | × bare | p50 / p99 ms | bad signature: req/s | × bare | p50 / p99 ms |',
-      '|---|---|---:|---:|---:|---:|---:|---:|',
+      '| route | alg | valid token: req/s | × bare | server CPU µs/req | p50 / p99 ms | bad signature: req/s | × bare | server CPU µs/req | p50 / p99 ms |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     );
     const rows = report.cells.filter((c) => c.framework === fw && c.path === 'valid');
     for (const v of rows) {
@@ -365,14 +389,16 @@ export function httpTables(report) {
         (c) => c.framework === fw && c.middleware === v.middleware && c.alg === v.alg && c.path === 'bad',
       );
       const show = (c) => {
-        if (!c) return ['', '', ''];
-        if (c.pending) return ['pending', '', ''];
-        if (c.error) return ['error', '', ''];
-        return [fmtRate(c.rps), c.middleware === 'bare' ? '1.00×' : fmtRatio(c.ratio), latency(c)];
+        if (!c) return ['', '', '', ''];
+        if (c.pending) return ['pending', '', '', ''];
+        if (c.error) return ['error', '', '', ''];
+        const cpu = c.cpuUs === undefined ? '—' : c.cpuUs.toFixed(1);
+        return [fmtRate(c.rps), c.middleware === 'bare' ? '1.00×' : fmtRatio(c.ratio), cpu, latency(c)];
       };
-      const name = v.middleware === 'bare' ? 'bare route' : v.middleware;
+      const name =
+        v.middleware === 'bare' ? 'bare route' : v.middleware === 'no-op' ? 'no-op middleware' : v.middleware;
       lines.push(
-        `| ${name} | ${v.middleware === 'bare' ? '—' : v.alg} | ${[...show(v), ...show(b)].join(' | ')} |`,
+        `| ${name} | ${isFloor(v.middleware) ? '—' : v.alg} | ${[...show(v), ...show(b)].join(' | ')} |`,
       );
     }
     lines.push('');

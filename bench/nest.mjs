@@ -59,8 +59,8 @@ async function start(cell, keys) {
 
 async function cpu(child) {
   child.send({ type: 'cpu' });
-  const { usage } = await next(child, 'cpu');
-  return usage.user + usage.system;
+  const { us } = await next(child, 'cpu');
+  return us;
 }
 
 /** `amount` requests over `CONNECTIONS` keep-alive sockets; returns the statuses seen. */

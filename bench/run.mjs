@@ -79,6 +79,9 @@ if (args['doc-only']) {
   const httpArgs = [...profileFlag, ...(args.connections ? ['--connections', String(args.connections)] : [])];
   http = await runScript('http.mjs', httpArgs);
   console.log(`\n${httpTables(http)}`);
+  // Issue 23: resolved and templated issuers against listed ones, and a made-up-issuer flood
+  // (the script prints its own tables; its figures are kept in results/issuers.json).
+  await runScript('issuers.mjs', profile === 'quick' ? ['--quick', '--flood', '20000'] : []);
   if (args.memory) {
     memory = await runScript('memory.mjs', args.tokens ? ['--tokens', String(args.tokens)] : []);
     memoryFresh = true;
@@ -260,6 +263,31 @@ function evaluateTargets(micro, http, memory) {
     const label = `HTTP ${fw}: bad-signature HS256 flood ≥ 0.6× bare`;
     if (!bad || bad.rps === undefined) add(label, 'pending', bad?.pending ?? bad?.error ?? 'not measured');
     else add(label, bad.ratio >= 0.6 ? 'met' : 'missed', fmtRatio(bad.ratio));
+  }
+
+  // Issue 26, item 13: a cached valid request costs what a middleware that does nothing costs
+  // (within 5 %), by requests per second and by the server's CPU time per request.
+  for (const fw of ['express', 'koa', 'hono', 'fastify']) {
+    const cell = (middleware) =>
+      http.cells.find(
+        (c) => c.framework === fw && c.middleware === middleware && c.alg === 'HS256' && c.path === 'valid',
+      );
+    const [tg, noop] = [cell('tokengate'), cell('no-op')];
+    const label = `HTTP ${fw}: cached valid HS256 within 5 % of a no-op middleware`;
+    if (tg?.ratio === undefined || noop?.ratio === undefined) {
+      add(label, 'pending', tg?.pending ?? tg?.error ?? noop?.error ?? 'not measured');
+      continue;
+    }
+    const ratio = tg.ratio / noop.ratio;
+    const cpu =
+      tg.cpuUs !== undefined && noop.cpuUs !== undefined
+        ? `; server CPU ${tg.cpuUs.toFixed(1)} µs/req against ${noop.cpuUs.toFixed(1)}`
+        : '';
+    add(
+      label,
+      ratio >= 0.95 ? 'met' : 'missed',
+      `${fmtRatio(tg.ratio)} of bare against the no-op's ${fmtRatio(noop.ratio)} (${fmtRatio(ratio)})${cpu}`,
+    );
   }
 
   const mem = memory?.results?.tokengate;

@@ -153,10 +153,14 @@ try {
       await check(`${pkg.name}: every export resolves inside the tarball`, () => {
         const packed = JSON.parse(readFileSync(join(unpacked, 'package', 'package.json'), 'utf8'));
         const entries = Object.entries(packed.exports ?? {}).filter(([path]) => path !== './package.json');
-        // The core's entries: applications use `.`, adapters and stores `./adapter`, tests `./testing`.
+        // The core's entries: applications use `.`, adapters and stores `./adapter`, tests
+        // `./testing`, identity-provider presets `./presets`.
         if (pkg.name === '@tokengate/core') {
           const paths = entries.map(([path]) => path).join(' ');
-          assert(paths === '. ./adapter ./testing', `exports are ${paths}, expected . ./adapter ./testing`);
+          assert(
+            paths === '. ./adapter ./testing ./presets',
+            `exports are ${paths}, expected . ./adapter ./testing ./presets`,
+          );
         }
         for (const [path, target] of entries) {
           for (const file of [target.types, target.default]) {
@@ -291,6 +295,12 @@ try {
         }),
       ),
       check(`${basename(cwd)}: tokengate CLI from the tarball`, () => cli(cwd)),
+      // @tokengate/mcp with the MCP SDK v2 (installed by docs/mcp.md's install line).
+      check(`${basename(cwd)}: MCP quick start from the tarballs`, async () => {
+        cpSync(join(root, 'examples/readme/mcp-quickstart.mjs'), join(cwd, 'mcp-quickstart.mjs'));
+        cpSync(join(root, 'scripts/packaging/run-mcp-app.mjs'), join(cwd, 'run-mcp-app.mjs'));
+        await run(process.execPath, ['run-mcp-app.mjs', 'mcp-quickstart.mjs'], { cwd, timeout: 30_000 });
+      }),
     ]),
   );
 
@@ -305,6 +315,8 @@ try {
   );
   const names = snippetFiles.map((file) => basename(file));
   assert(new Set(names).size === names.length, `two snippet files share a name: ${names.join(', ')}`);
+  const sdkExpress = (file) =>
+    readFileSync(join(root, file), 'utf8').includes("'@modelcontextprotocol/express'");
   const snippetDir = join(pnpmDir, 'snippets');
   mkdirSync(snippetDir);
   for (const file of snippetFiles) {
@@ -350,31 +362,38 @@ try {
       },
       // A migration's "before" is the app on the old library, which this project does not install.
       include: snippetFiles
-        .filter((file) => !/-before\./.test(file) && !/\/nestjs-[\w-]+\.ts$/.test(file))
+        .filter((file) => !/-before\./.test(file) && !legacyDecorators(file) && !sdkExpress(file))
         .map((file) => `snippets/${basename(file)}`)
         .concat('snippets/commonjs.cts'),
     }),
   );
-  // NestJS snippets: TypeScript's legacy decorators, as every Nest project compiles them.
+  // routing-controllers' and NestJS's snippets need legacy decorators, as their apps do.
   writeFileSync(
-    join(pnpmDir, 'tsconfig.nestjs.json'),
+    join(pnpmDir, 'tsconfig.legacy-decorators.json'),
     JSON.stringify({
       extends: './tsconfig.json',
       compilerOptions: { experimentalDecorators: true, emitDecoratorMetadata: true },
-      include: snippetFiles
-        .filter((file) => /\/nestjs-[\w-]+\.ts$/.test(file))
-        .map((f) => `snippets/${basename(f)}`),
+      include: snippetFiles.filter(legacyDecorators).map((file) => `snippets/${basename(file)}`),
+    }),
+  );
+  // @modelcontextprotocol/express declares `req.auth` as its AuthInfo on every Express request, so
+  // the snippets that use it are an app of their own: type-checked apart from jwtAuth's.
+  writeFileSync(
+    join(pnpmDir, 'tsconfig.mcp-express.json'),
+    JSON.stringify({
+      extends: './tsconfig.json',
+      include: snippetFiles.filter(sdkExpress).map((file) => `snippets/${basename(file)}`),
     }),
   );
   await Promise.all([
     check(
       `${snippetFiles.length} README and guide snippets type-check under strict (pnpm install of the tarballs)`,
-      () => run(join(pnpmDir, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: pnpmDir }),
-    ),
-    check(
-      'NestJS snippets type-check under strict, with legacy decorators (pnpm install of the tarballs)',
-      () =>
-        run(join(pnpmDir, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.nestjs.json'], { cwd: pnpmDir }),
+      async () => {
+        const tsc = join(pnpmDir, 'node_modules', '.bin', 'tsc');
+        await run(tsc, ['-p', 'tsconfig.json'], { cwd: pnpmDir });
+        await run(tsc, ['-p', 'tsconfig.legacy-decorators.json'], { cwd: pnpmDir });
+        await run(tsc, ['-p', 'tsconfig.mcp-express.json'], { cwd: pnpmDir });
+      },
     ),
     check('README and guide snippets run (pnpm install of the tarballs)', () =>
       run(bin('vitest'), ['run', 'examples/readme'], {
@@ -398,3 +417,11 @@ console.log(
   `${failures.length === 0 ? 'all package checks passed' : `${failures.length} failed`} (${elapsed()})`,
 );
 process.exit(failures.length === 0 ? 0 : 1);
+
+/**
+ * A snippet written for `experimentalDecorators`: routing-controllers' apps (examples/decorators)
+ * and NestJS's (examples/readme/nestjs-*.ts).
+ */
+function legacyDecorators(file) {
+  return file.startsWith('examples/decorators/') || /^examples\/readme\/nestjs-[\w-]+\.ts$/.test(file);
+}

@@ -13,6 +13,8 @@ setTimeout(() => process.exit(2), 10 * 60_000).unref();
 const MIDDLEWARES = {
   express: {
     bare: async () => ({ mw: null, sub: () => 'anonymous' }),
+    // The floor of any middleware: one that does nothing but call the next one.
+    'no-op': async () => ({ mw: (_req, _res, next) => next(), sub: () => 'anonymous' }),
     'express-jwt': async ({ alg, key }) => {
       const { expressjwt } = await import('express-jwt');
       return {
@@ -43,6 +45,7 @@ const MIDDLEWARES = {
   },
   koa: {
     bare: async () => ({ mw: null, sub: () => 'anonymous' }),
+    'no-op': async () => ({ mw: (_ctx, next) => next(), sub: () => 'anonymous' }),
     'koa-jwt': async ({ alg, key }) => {
       const { default: koaJwt } = await import('koa-jwt');
       return {
@@ -59,9 +62,17 @@ const MIDDLEWARES = {
       const tg = await loadTokengate('koa');
       return { mw: tg.mod.jwtAuth(tokengateOptions), sub: (ctx) => ctx.state.auth.claims.sub };
     },
+    "tokengate (refusals: 'respond')": async ({ tokengateOptions }) => {
+      const tg = await loadTokengate('koa');
+      return {
+        mw: tg.mod.jwtAuth({ ...tokengateOptions, refusals: 'respond' }),
+        sub: (ctx) => ctx.state.auth.claims.sub,
+      };
+    },
   },
   hono: {
     bare: async () => ({ mw: null, sub: () => 'anonymous' }),
+    'no-op': async () => ({ mw: (_c, next) => next(), sub: () => 'anonymous' }),
     'hono/jwt': async ({ alg, key }) => {
       const { jwt } = await import('hono/jwt');
       return {
@@ -81,11 +92,23 @@ const MIDDLEWARES = {
       const tg = await loadTokengate('hono');
       return { mw: tg.mod.jwtAuth(tokengateOptions), sub: (c) => c.get('auth').claims.sub };
     },
+    "tokengate (refusals: 'respond')": async ({ tokengateOptions }) => {
+      const tg = await loadTokengate('hono');
+      return {
+        mw: tg.mod.jwtAuth({ ...tokengateOptions, refusals: 'respond' }),
+        sub: (c) => c.get('auth').claims.sub,
+      };
+    },
   },
   // Fastify: `mw` registers a plugin. @fastify/jwt as its README has it (an onRequest hook calling
   // request.jwtVerify()), its fast-jwt verifier with and without fast-jwt's cache.
   fastify: {
     bare: async () => ({ mw: null, sub: () => 'anonymous' }),
+    // An onRequest hook that does nothing: where tokengate's own hook runs.
+    'no-op': async () => ({
+      mw: (app) => app.addHook('onRequest', (_request, _reply, done) => done()),
+      sub: () => 'anonymous',
+    }),
     '@fastify/jwt': async (args) => fastifyJwt(args, false),
     '@fastify/jwt (cache)': async (args) => fastifyJwt(args, true),
     tokengate: async ({ tokengateOptions }) => {
@@ -202,8 +225,13 @@ function fail(err) {
 
 process.on('message', async (msg) => {
   if (msg?.type === 'stop') process.exit(0);
-  // CPU time this server has used so far (bench/nest.mjs: CPU per request, load-independent).
-  if (msg?.type === 'cpu') return process.send({ type: 'cpu', usage: process.cpuUsage() });
+  // The server's CPU time so far (µs, user + system): http.mjs divides a cell's share by the
+  // requests it answered, a figure a busy machine disturbs less than requests per second.
+  if (msg?.type === 'cpu') {
+    const used = process.cpuUsage();
+    process.send({ type: 'cpu', us: used.user + used.system });
+    return;
+  }
   if (msg?.type !== 'start') return;
   try {
     const { framework, middleware, alg } = msg.config;

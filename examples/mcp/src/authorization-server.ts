@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { errors } from 'oidc-provider';
 
@@ -18,7 +18,10 @@ export interface AuthorizationServer {
  * requested resource. `scopes` are the scopes it knows; `resources` maps each resource it
  * serves to the scopes it grants there (read at each token request, so resources may be added
  * later); any other resource is refused (`invalid_target`). A scope a resource does not list is
- * left out of its tokens.
+ * left out of its tokens. Registration is open to every scope it knows, whatever the client
+ * asked for: the MCP SDK registers a client with the first scope it needs (the 401's `scope=`)
+ * and steps up later, which an authorization server that holds clients to their registered
+ * scopes (oidc-provider does) refuses with `invalid_scope`.
  */
 export async function startAuthorizationServer({
   scopes,
@@ -28,7 +31,10 @@ export async function startAuthorizationServer({
   resources: Readonly<Record<string, readonly string[]>>;
 }): Promise<AuthorizationServer> {
   let handler: ReturnType<Provider['callback']> | undefined;
-  const server = createServer((req, res) => handler!(req, res));
+  const server = createServer(async (req, res) => {
+    if (req.method === 'POST' && req.url === '/reg') await registerForEveryScope(req, scopes);
+    handler!(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
@@ -71,4 +77,20 @@ export async function startAuthorizationServer({
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Reads a registration request's JSON body and widens its `scope` to every scope this server
+ * knows; oidc-provider then takes the parsed body (`req.body`) instead of the stream.
+ */
+async function registerForEveryScope(req: IncomingMessage, scopes: readonly string[]): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    // oidc-provider answers the malformed registration itself.
+  }
+  (req as IncomingMessage & { body?: unknown }).body = { ...body, scope: scopes.join(' ') };
 }

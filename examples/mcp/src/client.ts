@@ -1,21 +1,23 @@
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import type {
-  OAuthClientInformationMixed,
   OAuthClientMetadata,
-  OAuthTokens,
-} from '@modelcontextprotocol/sdk/shared/auth.js';
+  OAuthClientProvider,
+  StoredOAuthClientInformation,
+  StoredOAuthTokens,
+} from '@modelcontextprotocol/client';
 
 /**
  * A non-interactive MCP client's OAuth side, for the MCP SDK's `authProvider`: it registers
- * itself dynamically (RFC 7591) and then uses the client credentials grant, asking for `scope`.
- * The SDK does the rest: discovery from the 401's `resource_metadata`, the RFC 8707 `resource`
- * parameter, and the step-up on a 403 `insufficient_scope`.
+ * itself dynamically (RFC 7591) for every scope it may ever ask for (`scope`), then uses the
+ * client credentials grant with the scope the SDK chooses. The SDK does the rest: discovery from
+ * the 401's `resource_metadata`, the first scope from the 401's `scope=`, the RFC 8707 `resource`
+ * parameter, and the step-up on a 403 `insufficient_scope` (the union of its scopes and the
+ * challenge's).
  */
 export class ClientCredentialsClient implements OAuthClientProvider {
   /** What the authorization server registered (`client_id`, `client_secret`). */
-  info: OAuthClientInformationMixed | undefined;
+  info: StoredOAuthClientInformation | undefined;
   /** The last tokens obtained. */
-  saved: OAuthTokens | undefined;
+  saved: StoredOAuthTokens | undefined;
   readonly redirectUrl = undefined;
   readonly clientMetadata: OAuthClientMetadata;
 
@@ -32,13 +34,13 @@ export class ClientCredentialsClient implements OAuthClientProvider {
   clientInformation() {
     return this.info;
   }
-  saveClientInformation(info: OAuthClientInformationMixed) {
+  saveClientInformation(info: StoredOAuthClientInformation) {
     this.info = info;
   }
   tokens() {
     return this.saved;
   }
-  saveTokens(tokens: OAuthTokens) {
+  saveTokens(tokens: StoredOAuthTokens) {
     this.saved = tokens;
   }
   prepareTokenRequest(scope?: string) {

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The MCP tour: an authorization server (oidc-provider) and the example MCP server on 127.0.0.1,
-// and the MCP SDK's own client finding its way in from nothing but the server URL.
-//   pnpm demo:mcp [--framework express|hono|koa] [--serve]
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+// and the MCP SDK v2's own client finding its way in from nothing but the server URL, stepping up
+// for a tool that needs more, and refused one it may never have.
+//   pnpm demo:mcp [--framework express|hono|fastify|koa] [--serve]
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { startAuthorizationServer } from './authorization-server.js';
 import { ClientCredentialsClient, type Exchange, recordingFetch } from './client.js';
 import { FRAMEWORKS, type Framework, serveMcp } from './index.js';
@@ -16,13 +16,11 @@ if (args.includes('--framework') && !FRAMEWORKS.includes(framework)) {
 }
 const serve = args.includes('--serve');
 const resources: Record<string, readonly string[]> = {};
-const quiet = console.warn;
-console.warn = () => {}; // oidc-provider's development warnings (Node 20, in-memory adapter)
+console.warn = () => {}; // oidc-provider's development warnings (Node 20, in-memory adapter, parsed body)
 const as = await startAuthorizationServer({
   scopes: ['notes:read', 'notes:write', 'notes:admin'],
   resources,
 });
-console.warn = quiet;
 const mcp = await serveMcp(framework, as.issuer);
 resources[mcp.url] = ['notes:read', 'notes:write']; // notes:admin is never granted for this resource
 
@@ -32,7 +30,7 @@ const show = (e: Exchange) =>
   console.log(
     `  ${e.method.padEnd(4)} ${e.url.padEnd(70)} ${e.status}${e.challenge ? `\n       WWW-Authenticate: ${e.challenge}` : ''}`,
   );
-const provider = new ClientCredentialsClient('notes:read notes:write');
+const provider = new ClientCredentialsClient('notes:read notes:write notes:admin');
 const client = new Client({ name: 'tokengate-demo', version: '1.0.0' });
 const transport = new StreamableHTTPClientTransport(new URL(mcp.url), {
   authProvider: provider,
@@ -51,7 +49,10 @@ try {
   console.log('tools/call whoami (typed claims):');
   const who = await client.callTool({ name: 'whoami', arguments: {} });
   console.log(`  ${(who.content as { text: string }[])[0]!.text}\n`);
-  console.log('tools/call delete_all_notes (needs notes:admin):');
+  console.log('tools/call add_note (needs notes:write: the client steps up):');
+  const added = await client.callTool({ name: 'add_note', arguments: { text: 'stepped up' } });
+  console.log(`  ${(added.content as { text: string }[])[0]!.text}  scope now: ${provider.saved!.scope}\n`);
+  console.log('tools/call delete_all_notes (needs notes:admin, never granted here):');
   await client.callTool({ name: 'delete_all_notes', arguments: {} }).then(
     () => {
       console.log('  unexpectedly allowed');

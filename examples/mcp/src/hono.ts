@@ -1,20 +1,19 @@
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { jwtAuth, protectedResourceMetadata, toHTTPException } from '@tokengate/hono';
+import { createMcpHandler, requireBearerAuth } from '@modelcontextprotocol/server';
+import { protectedResourceMetadata } from '@tokengate/hono';
 import { Hono } from 'hono';
-import { authOptions, checkToolScopes, createNotesServer, type McpSettings } from './notes.js';
+import { authOptions, gateOptions, type McpSettings, notesServer } from './notes.js';
 
 export function honoApp(settings: McpSettings): Hono {
-  const auth = jwtAuth(authOptions(settings));
+  const gate = gateOptions(settings); // tokengate's verifier, requiredScopes, resource_metadata
+  const mcp = createMcpHandler(notesServer(gate.verifier));
+  const authenticate = requireBearerAuth(gate);
   const app = new Hono();
   app.use(protectedResourceMetadata(authOptions(settings))); // RFC 9728 metadata, public
-  app.post('/mcp', auth, async (c) => {
-    const body = await c.req.json().catch(() => undefined);
-    const denied = checkToolScopes(c, body); // 403 insufficient_scope + scope=
-    if (denied) throw toHTTPException(denied);
-    const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
-    await createNotesServer(c.var.auth).connect(transport);
-    return transport.handleRequest(c.req.raw, { parsedBody: body });
+  app.all('/mcp', async (c) => {
+    const authInfo = await authenticate(c.req.raw); // the AuthInfo, or the SDK's 401/403 answer
+    // Not `instanceof Response`: @hono/node-server swaps the global Response for its own class,
+    // and the SDK's answer is not an instance of it (the request would go on unauthenticated).
+    return 'token' in authInfo ? mcp.fetch(c.req.raw, { authInfo }) : authInfo;
   });
-  app.all('/mcp', auth, (c) => c.body(null, 405, { Allow: 'POST' }));
   return app;
 }

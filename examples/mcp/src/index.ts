@@ -2,6 +2,7 @@ import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { expressApp } from './express.js';
+import { fastifyApp } from './fastify.js';
 import { honoApp } from './hono.js';
 import { koaApp } from './koa.js';
 import type { McpSettings } from './notes.js';
@@ -9,24 +10,32 @@ import type { McpSettings } from './notes.js';
 export { type AuthorizationServer, startAuthorizationServer } from './authorization-server.js';
 export { ClientCredentialsClient, type Exchange, recordingFetch } from './client.js';
 export { expressApp } from './express.js';
+export { fastifyApp } from './fastify.js';
 export { honoApp } from './hono.js';
 export { koaApp } from './koa.js';
 export {
-  checkToolScopes,
-  createNotesServer,
+  gateOptions,
   type McpSettings,
   type NotesClaims,
+  noteCount,
+  notesServer,
+  REQUIRED_SCOPES,
   TOOL_SCOPES,
 } from './notes.js';
 
 /** The frameworks the example runs on. */
-export const FRAMEWORKS = ['express', 'hono', 'koa'] as const;
+export const FRAMEWORKS = ['express', 'hono', 'fastify', 'koa'] as const;
 /** One of {@link FRAMEWORKS}. */
 export type Framework = (typeof FRAMEWORKS)[number];
 
-function listener(framework: Framework, settings: McpSettings): RequestListener {
+async function listener(framework: Framework, settings: McpSettings): Promise<RequestListener> {
   if (framework === 'express') return expressApp(settings);
   if (framework === 'koa') return koaApp(settings).callback();
+  if (framework === 'fastify') {
+    const app = fastifyApp(settings);
+    await app.ready();
+    return (req, res) => app.routing(req, res);
+  }
   return getRequestListener(honoApp(settings).fetch);
 }
 
@@ -49,7 +58,7 @@ export async function serveMcp(framework: Framework, issuer: string): Promise<Ru
     server.listen(0, '127.0.0.1', resolve);
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
-  handle = listener(framework, { issuer, resource: url });
+  handle = await listener(framework, { issuer, resource: url });
   return {
     url,
     close: () =>

@@ -1,24 +1,34 @@
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { authErrorHandler, jwtAuth, protectedResourceMetadata } from '@tokengate/koa';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import {
+  bearerAuthChallengeResponse,
+  createMcpHandler,
+  verifyBearerToken,
+} from '@modelcontextprotocol/server';
+import { protectedResourceMetadata } from '@tokengate/koa';
 import Koa from 'koa';
-import { authOptions, checkToolScopes, createNotesServer, type McpSettings, readJson } from './notes.js';
+import { authOptions, gateOptions, type McpSettings, notesServer } from './notes.js';
 
 export function koaApp(settings: McpSettings): Koa {
-  const auth = jwtAuth(authOptions(settings));
+  const gate = gateOptions(settings); // tokengate's verifier, requiredScopes, resource_metadata
+  const mcp = toNodeHandler(createMcpHandler(notesServer(gate.verifier)));
   const app = new Koa();
-  app
-    .use(authErrorHandler())
-    .use(protectedResourceMetadata(authOptions(settings)))
-    .use(auth);
-  app.use(async (ctx) => {
-    if (ctx.path !== '/mcp' || ctx.method !== 'POST') return ctx.throw(405, { headers: { Allow: 'POST' } });
-    const body = await readJson(ctx.req);
-    const denied = checkToolScopes(ctx, body); // 403 insufficient_scope + scope=
-    if (denied) throw denied;
-    const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true });
-    await createNotesServer(auth.getAuth(ctx)).connect(transport);
-    ctx.respond = false;
-    await transport.handleRequest(ctx.req, ctx.res, body);
+  app.use(protectedResourceMetadata(authOptions(settings))); // RFC 9728 metadata, public
+  app.use(async (ctx, next) => {
+    if (ctx.path !== '/mcp') return next();
+    let auth: Awaited<ReturnType<typeof verifyBearerToken>>;
+    try {
+      auth = await verifyBearerToken(ctx.get('authorization'), gate);
+    } catch (error) {
+      const answer = bearerAuthChallengeResponse(error, gate); // the SDK's 401/403/500
+      ctx.status = answer.status;
+      answer.headers.forEach((value, name) => {
+        ctx.set(name, value);
+      });
+      ctx.body = await answer.text();
+      return;
+    }
+    ctx.respond = false; // the SDK's node handler writes the response
+    await mcp(Object.assign(ctx.req, { auth }), ctx.res);
   });
   return app;
 }

@@ -1,13 +1,6 @@
-import type { IncomingMessage } from 'node:http';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import {
-  type AuthContext,
-  type AuthError,
-  checkRequest,
-  type Guard,
-  requireScope,
-  type TokengateOptions,
-} from '@tokengate/core';
+import { type BearerAuthOptions, McpServer, type McpServerFactory } from '@modelcontextprotocol/server';
+import { resourceMetadataUrl, type TokengateOptions } from '@tokengate/core';
+import { type McpTokenVerifier, mcpTokenVerifier, toolScopes } from '@tokengate/mcp';
 import { z } from 'zod';
 
 /** Where the MCP server lives and who issues its tokens. */
@@ -28,7 +21,22 @@ export const claims = z.object({
 /** The typed claims of a verified access token. */
 export type NotesClaims = z.infer<typeof claims>;
 
-/** The tokengate options of the MCP endpoint: the same object goes to `jwtAuth` and `protectedResourceMetadata`. */
+/** Each tool and the scopes a token needs to call it (a list: all of them). */
+export const TOOL_SCOPES = {
+  list_notes: 'notes:read',
+  add_note: 'notes:write',
+  whoami: [],
+  delete_all_notes: ['notes:write', 'notes:admin'],
+} as const;
+
+/**
+ * What every request needs (the gate's `requiredScopes`). The 401 names it (`scope="notes:read"`),
+ * so a client's first token asks for no more; a tool that needs more answers 403 naming its
+ * scopes, and the client steps up.
+ */
+export const REQUIRED_SCOPES = ['notes:read'];
+
+/** The tokengate options: the same object for the verifier and the RFC 9728 metadata. */
 export function authOptions({ issuer, resource }: McpSettings) {
   return {
     issuer,
@@ -36,82 +44,56 @@ export function authOptions({ issuer, resource }: McpSettings) {
     claims,
     typ: 'at+jwt',
     resourceName: 'Notes (tokengate MCP example)',
+    scopesSupported: ['notes:admin', 'notes:read', 'notes:write'],
   } satisfies TokengateOptions<typeof claims>;
 }
 
-/** Each tool and the scopes a token needs to call it. */
-export const TOOL_SCOPES: Readonly<Record<string, readonly string[]>> = {
-  list_notes: ['notes:read'],
-  add_note: ['notes:write'],
-  whoami: [],
-  delete_all_notes: ['notes:admin'],
-};
-
-const guards = new Map<string, Guard>(
-  Object.entries(TOOL_SCOPES)
-    .filter(([, scopes]) => scopes.length > 0)
-    .map(([tool, scopes]) => [tool, requireScope(...scopes)]),
-);
-
 /**
- * The HTTP-level check of a JSON-RPC message (or batch): a `tools/call` of a tool whose scopes
- * the token lacks is a 403 `insufficient_scope` naming them (and the `resource_metadata` of
- * `jwtAuth`), so that MCP clients can step up (MCP authorization, "Scope Challenge Handling").
- * `request` is the framework's `req`, `ctx` or `c`. Returns the error to answer with.
+ * The options of the SDK's gate: tokengate's verifier (`aud` bound to the resource), what every
+ * request needs, and the RFC 9728 metadata URL its 401s name (`resource_metadata`).
  */
-export function checkToolScopes(request: object, body: unknown): AuthError | undefined {
-  for (const message of Array.isArray(body) ? body : [body]) {
-    const call = message as { method?: unknown; params?: { name?: unknown } } | null;
-    if (call?.method !== 'tools/call' || typeof call.params?.name !== 'string') continue;
-    const guard = guards.get(call.params.name);
-    const error = guard && checkRequest(guard, request);
-    if (error) return error;
-  }
-  return undefined;
+export function gateOptions(settings: McpSettings) {
+  return {
+    verifier: mcpTokenVerifier(authOptions(settings)),
+    requiredScopes: REQUIRED_SCOPES,
+    resourceMetadataUrl: resourceMetadataUrl(settings.resource),
+  } satisfies BearerAuthOptions;
 }
 
 const notes: string[] = ['tokengate verifies the token before the MCP SDK sees the request'];
 
-/** A new MCP server (one per request: stateless Streamable HTTP) acting for the verified token `auth`. */
-export function createNotesServer(auth: AuthContext<NotesClaims>): McpServer {
-  const server = new McpServer({ name: 'tokengate-notes', version: '1.0.0' });
+/** The MCP server, built per request by the SDK's `createMcpHandler` (stateless). */
+export function notesServer(verifier: McpTokenVerifier<NotesClaims>): McpServerFactory {
+  const scopeChallenge = toolScopes(TOOL_SCOPES); // 403 insufficient_scope + scope= before a tool runs
   const text = (value: unknown) => ({ content: [{ type: 'text' as const, text: JSON.stringify(value) }] });
-  server.registerTool('list_notes', { description: 'List the notes (scope notes:read).' }, () => text(notes));
-  server.registerTool(
-    'add_note',
-    { description: 'Add a note (scope notes:write).', inputSchema: { text: z.string().max(200) } },
-    ({ text: note }) => {
-      notes.push(note);
-      return text({ added: note, count: notes.length });
-    },
-  );
-  server.registerTool('whoami', { description: 'Who the access token was issued to (typed claims).' }, () =>
-    text({
-      client: auth.claims.client_id,
-      subject: auth.subject,
-      scopes: [...auth.scopes].sort(),
-      audience: auth.claims.aud,
-    }),
-  );
-  server.registerTool('delete_all_notes', { description: 'Delete every note (scope notes:admin).' }, () => {
-    notes.length = 0;
-    return text({ deleted: true });
-  });
-  return server;
+  return () => {
+    const server = new McpServer({ name: 'tokengate-notes', version: '1.0.0' });
+    server.registerTool('list_notes', { description: 'List the notes.', scopeChallenge }, () => text(notes));
+    server.registerTool(
+      'add_note',
+      { description: 'Add a note.', inputSchema: z.object({ text: z.string().max(200) }), scopeChallenge },
+      ({ text: note }) => {
+        notes.push(note);
+        return text({ added: note, count: notes.length });
+      },
+    );
+    server.registerTool('whoami', { description: 'Who the token was issued to.', scopeChallenge }, (ctx) => {
+      const auth = verifier.authContext(ctx.http?.authInfo); // typed claims
+      return text({
+        client: auth?.claims.client_id,
+        subject: auth?.subject,
+        scopes: [...(auth?.scopes ?? [])],
+      });
+    });
+    server.registerTool('delete_all_notes', { description: 'Delete every note.', scopeChallenge }, () => {
+      notes.length = 0;
+      return text({ deleted: true });
+    });
+    return server;
+  };
 }
 
-/** Reads a JSON request body from a Node request (for Koa, which has no body parser built in). */
-export async function readJson(req: IncomingMessage, limit = 1_000_000): Promise<unknown> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return undefined;
-    chunks.push(chunk);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    return undefined;
-  }
+/** How many notes there are (for the tests: a refused tool never ran). */
+export function noteCount(): number {
+  return notes.length;
 }

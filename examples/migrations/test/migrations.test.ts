@@ -10,6 +10,7 @@ import { getRequestListener } from '@hono/node-server';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { keepOld, recipeTable } from './recipe-table.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const here = fileURLToPath(new URL('../', import.meta.url));
@@ -44,13 +45,6 @@ async function loadApp(file: string, framework: Framework, edit: (s: string) => 
   }
 }
 
-/** Uncomments the recipe's "keep the old behaviour" line (`// requireExp: false, …`). */
-const keepOld = (option: string) => (source: string) => {
-  const line = new RegExp(`^(\\s*)// (${option.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')},)`, 'm');
-  expect(source).toMatch(line);
-  return source.replace(line, '$1$2');
-};
-
 const now = () => Math.floor(Date.now() / 1000);
 /** The requests of the tables, by the text of their first cell; tokens minted by jsonwebtoken. */
 const REQUESTS: Record<
@@ -78,40 +72,6 @@ const REQUESTS: Record<
   ],
   '`Authorization: Bearer` with no token': (p) => [[p, 'Bearer']],
 };
-
-interface Row {
-  request: string;
-  old: number;
-  migrated: number;
-  keep: string | undefined;
-}
-/** The table "Same requests, same answers" of one recipe section. */
-function recipeTable(heading: string): Row[] {
-  const doc = readFileSync(`${root}docs/recipes.md`, 'utf8');
-  const start = doc.indexOf(`## ${heading}`);
-  expect(start).toBeGreaterThanOrEqual(0);
-  const section = doc.slice(start, doc.indexOf('\n## ', start + 1) >>> 0 || undefined);
-  const table = section.slice(section.indexOf('| request |'));
-  const lines = table.split('\n');
-  const rows = lines
-    .slice(
-      2,
-      lines.findIndex((l) => !l.startsWith('|')),
-    )
-    .map((l) =>
-      l
-        .split('|')
-        .slice(1, -1)
-        .map((c) => c.trim()),
-    );
-  expect(rows.length).toBeGreaterThan(5);
-  return rows.map(([req, old, migrated, keep]) => ({
-    request: req!,
-    old: Number.parseInt(old!.replace(/\*/g, ''), 10),
-    migrated: Number.parseInt(migrated!.replace(/\*/g, ''), 10),
-    keep: /`([^`]+)`/.exec(keep ?? '')?.[1],
-  }));
-}
 
 async function answer(listener: Listener, path: string, authorization: string | undefined) {
   const req = request(listener).get(path);

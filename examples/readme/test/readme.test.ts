@@ -400,6 +400,33 @@ describe('README and guide snippets run', () => {
     expect(asBearer.headers['www-authenticate']).toMatch(/^DPoP error="invalid_token"/);
   });
 
+  it('introspection: an opaque token is asked about, its answer is the context', async () => {
+    const { startFakeIntrospection } = await import(
+      '../../../packages/core/test/oauth/introspection/fake-server.js'
+    );
+    const as = await startFakeIntrospection();
+    try {
+      as.answers.set('an-opaque-token', {
+        active: true,
+        client_id: 'app',
+        scope: 'orders:read',
+        aud: 'https://api.example.com/',
+        exp: Math.floor(Date.now() / 1000) + 300,
+      });
+      const app = await load('examples/readme/introspection.mjs', {
+        "clientId: 'orders-api',": `endpoint: ${JSON.stringify(as.url)}, clientId: 'orders-api',`,
+        'process.env.INTROSPECTION_SECRET': "'a secret'",
+      });
+      const ok = await request(app).get('/orders').set(bearer('an-opaque-token'));
+      expect(ok.body).toEqual({ tokenType: 'opaque', client: 'app', scopes: ['orders:read'] });
+      const unknown = await request(app).get('/orders').set(bearer('another-token'));
+      expect(unknown.status).toBe(401);
+      expect(unknown.body).toMatchObject({ reason: 'inactive' });
+    } finally {
+      await as.close();
+    }
+  });
+
   it('testing with the local issuer (the snippet asserts by itself)', async () => {
     const { execFileSync } = await import('node:child_process');
     const out = execFileSync(process.execPath, [snippetPath('examples/readme/testing.mjs')], {
@@ -454,6 +481,36 @@ describe('revocation across instances (real redis-server)', () => {
   });
 });
 
+describe('key sets shared through Redis (real redis-server)', () => {
+  it('a second instance verifies its first token without fetching keys', async () => {
+    const { RedisServer } = await import('../../../packages/redis/test/helpers.js');
+    const redis = await RedisServer.start();
+    process.env.REDIS_URL = redis.url;
+    const instances: any[] = [];
+    try {
+      const token = bearer(await idp.sign({ sub: 'alice' }));
+      for (let i = 0; i < 2; i++) {
+        instances.push(
+          await loadModule('examples/readme/key-cache-redis.mjs', {
+            'const keyCache =': 'export const keyCache =',
+          }),
+        );
+      }
+      const [first, second] = instances;
+      await first.keyCache.ready();
+      const before = server.stats.discovery + server.stats.jwks;
+      expect((await request(first.default).get('/me').set(token)).body).toEqual({ sub: 'alice' });
+      const fetched = server.stats.discovery + server.stats.jwks;
+      expect((await request(second.default).get('/me').set(token)).body).toEqual({ sub: 'alice' });
+      expect(server.stats.discovery + server.stats.jwks).toBe(fetched);
+      expect(fetched - before).toBe(2); // the first instance: discovery and JWKS
+    } finally {
+      await Promise.all(instances.map((mod) => mod.keyCache.close()));
+      await redis.kill();
+    }
+  });
+});
+
 describe('package README snippets run', () => {
   it('core verifier, on Fetch API requests', async () => {
     const { handle } = await loadModule('examples/readme/core-verifier.mjs');
@@ -486,6 +543,66 @@ describe('OpenAPI snippet', () => {
     const reader = await idp.sign({ scope: 'orders:read' });
     expect((await request(app).get('/orders').set(bearer(reader))).status).toBe(200);
     expect((await request(app).delete('/orders/1').set(bearer(reader))).status).toBe(403);
+  });
+});
+
+describe('identity providers (docs/identity-providers.md) run', () => {
+  it('a preset: any Entra tenant, through the fetch option to Microsoft’s documented key URL', async () => {
+    const { startProvider, providerKey } = await import('../../../packages/core/test/presets/provider.js');
+    const microsoft = await startProvider();
+    try {
+      const key = await providerKey('entra-key');
+      microsoft.serve('https://login.microsoftonline.com/common/discovery/v2.0/keys', { keys: [key.jwk] });
+      (globalThis as Record<string, unknown>).tokengateTestFetch = microsoft.fetch;
+      const app = await load('examples/readme/presets.mjs', {
+        '...entra(': 'fetch: globalThis.tokengateTestFetch, ...entra(',
+      });
+      const now = Math.floor(Date.now() / 1000);
+      const token = (tid: string, extra: Record<string, unknown> = {}) =>
+        key.sign({
+          iss: `https://login.microsoftonline.com/${tid}/v2.0`,
+          tid,
+          aud: '6e74172b-be56-4843-9ff4-e66a39bb12e3',
+          sub: 'u',
+          scp: 'Orders.Read',
+          ver: '2.0',
+          iat: now,
+          exp: now + 600,
+          ...extra,
+        });
+      const tid = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+      expect(
+        (
+          await request(app)
+            .get('/orders')
+            .set(bearer(await token(tid)))
+        ).body,
+      ).toEqual({ sub: 'u', tenant: tid });
+      const idToken = await request(app)
+        .get('/orders')
+        .set(bearer(await token(tid, { scp: undefined })));
+      expect([idToken.status, idToken.body.reason]).toEqual([401, 'claims']);
+      const otherTid = await request(app)
+        .get('/orders')
+        .set(bearer(await token(tid, { tid: 'x' })));
+      expect([otherTid.status, otherTid.body.reason]).toEqual([401, 'issuer']);
+    } finally {
+      await microsoft.close();
+    }
+  });
+
+  it('issuers as a function', async () => {
+    const app = await load('examples/readme/issuer-resolver.mjs', {
+      "'https://acme.idp.example/'": JSON.stringify(server.issuer),
+    });
+    const ok = await request(app)
+      .get('/whoami')
+      .set(bearer(await idp.sign({ aud: 'api://orders' })));
+    expect(ok.body).toEqual({ tenant: server.issuer });
+    const wrongAud = await request(app)
+      .get('/whoami')
+      .set(bearer(await idp.sign({ aud: 'other' })));
+    expect(wrongAud.body.reason).toBe('audience');
   });
 });
 
@@ -559,5 +676,51 @@ describe('recipes (docs/recipes.md) run', () => {
       path: '/orders',
     });
     expect(text).not.toContain(expired);
+  });
+});
+
+describe('back-channel logout (docs/revocation.md, real redis-server)', () => {
+  it("a logout token from the provider ends the session: its tokens are refused, other sessions' are not", async () => {
+    const { RedisServer } = await import('../../../packages/redis/test/helpers.js');
+    const redis = await RedisServer.start();
+    process.env.REDIS_URL = redis.url;
+    try {
+      const mod = await loadModule('examples/readme/backchannel-logout.mjs', {
+        'const revocation =': 'export const revocation =',
+        'const replay =': 'export const replay =',
+      });
+      try {
+        const session = bearer(await idp.sign({ sub: 'alice', sid: 'session-1' }));
+        const other = bearer(await idp.sign({ sub: 'alice', sid: 'session-2' }));
+        expect((await request(mod.default).get('/me').set(session)).body).toEqual({
+          sub: 'alice',
+          sid: 'session-1',
+        });
+        const logoutToken = await idp.sign(
+          { sid: 'session-1', events: { 'http://schemas.openid.net/event/backchannel-logout': {} } },
+          { audience: 'my-client-id', typ: 'logout+jwt', expiresIn: '2m' },
+        );
+        const logout = await request(mod.default)
+          .post('/backchannel-logout')
+          .type('form')
+          .send({ logout_token: logoutToken });
+        expect(logout.status).toBe(200);
+        expect(logout.headers['cache-control']).toBe('no-store');
+        const after = await request(mod.default).get('/me').set(session);
+        expect(after.status).toBe(401);
+        expect(after.headers['www-authenticate']).toContain('error="invalid_token"');
+        expect((await request(mod.default).get('/me').set(other)).status).toBe(200);
+        const again = await request(mod.default)
+          .post('/backchannel-logout')
+          .type('form')
+          .send({ logout_token: logoutToken });
+        expect(again.status).toBe(400);
+        expect(again.body).toMatchObject({ error: 'invalid_request' });
+      } finally {
+        await Promise.all([mod.revocation.close(), mod.replay.close()]);
+      }
+    } finally {
+      await redis.kill();
+    }
   });
 });

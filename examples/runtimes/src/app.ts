@@ -1,6 +1,7 @@
-import { getAuth, jwtAuth, requireScope } from '@tokengate/hono';
+import { getAuth, jwtAuth, requireScope, watchAuth } from '@tokengate/hono';
 import { Hono } from 'hono';
 import { timeout } from 'hono/timeout';
+import type { UpgradeWebSocket } from 'hono/ws';
 
 /** A public JSON Web Key Set. */
 export interface KeySet {
@@ -33,7 +34,7 @@ export type Mode = (typeof MODES)[number];
  * One Hono app with a route per key mode: `GET /<mode>/claims` needs a valid token with the
  * `read` scope and answers its claims. The same code runs on Node, Bun, Deno and Workers.
  */
-export function createApp(config: RuntimeAppConfig) {
+export function createApp(config: RuntimeAppConfig, upgradeWebSocket?: UpgradeWebSocket<any, any>) {
   const keys: Record<Mode, Record<string, unknown>> = {
     hs256: { secret: config.secret },
     rs256: { jwks: config.jwks.rs256 },
@@ -59,5 +60,31 @@ export function createApp(config: RuntimeAppConfig) {
   app.get('/hurried/claims', (c) => c.json(getAuth(c).claims));
   app.use('/patient/*', jwtAuth(shared));
   app.get('/patient/claims', (c) => c.json(getAuth(c).claims));
+  // A WebSocket held to its token's life (docs/connections.md): the runtime's own upgrade helper,
+  // the token offered as the subprotocol `bearer.<token>` beside `chat`, closed with 4401.
+  if (upgradeWebSocket) {
+    app.use(
+      '/ws',
+      jwtAuth({ secret: config.secret, audience: config.audience, tokenSources: [{ protocol: 'bearer.' }] }),
+    );
+    app.get(
+      '/ws',
+      upgradeWebSocket(
+        (c) => {
+          const auth = getAuth(c);
+          let stop: (() => void) | undefined;
+          return {
+            onOpen: (_event, ws) => {
+              stop = watchAuth(auth, { onEnd: (reason) => ws.close(4401, reason) });
+              ws.send(`hello ${auth.subject}`);
+            },
+            onClose: () => stop?.(),
+          };
+        },
+        // Deno's helper answers with the first subprotocol offered unless told which one.
+        { protocol: 'chat' },
+      ),
+    );
+  }
   return app;
 }

@@ -1,3 +1,4 @@
+import { upgradeWebSocket } from 'hono/deno';
 import { createApp } from './app.js';
 import { config } from './config.js';
 
@@ -8,7 +9,7 @@ declare const Deno: {
   ): unknown;
 };
 
-const app = createApp(config);
+const app = createApp(config, upgradeWebSocket);
 Deno.serve(
   {
     hostname: '127.0.0.1',

@@ -1,6 +1,8 @@
 import { createTestIssuer, type TestIssuer, type TestIssuerServer } from '@tokengate/core/testing';
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
+import { WebSocket as BrowserWebSocket } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { MODES, type Mode, type RuntimeAppConfig } from '../src/app.js';
 import {
   type Bundles,
@@ -227,5 +229,62 @@ describe.each(Object.keys(ABANDONED))('%s: a key fetch whose request ends first'
       status: 200,
       body: { sub: 'shared' },
     });
+  });
+});
+
+/**
+ * docs/connections.md on Bun and Deno: a WebSocket opened through Hono's own `upgradeWebSocket`,
+ * authenticated by `jwtAuth` from the `bearer.<token>` subprotocol and held by `watchAuth`, is
+ * closed with 4401 within a second after the token's `exp`; the token is never the subprotocol
+ * the server answers with. (workerd is left out: Hono's helper there answers 101 without the
+ * `Sec-WebSocket-Protocol` a client that offered some requires.)
+ */
+describe.each(['bun', 'deno'])('%s: a WebSocket held to its token', (name) => {
+  it('is refused without a token, and closed with 4401 within a second after exp', async () => {
+    const app = runtimes.find((r) => r.name === name);
+    if (!app) throw new Error(`${name} is not running`);
+    const url = `${app.url.replace('http', 'ws')}/ws`;
+    const refused = await new Promise<number>((resolve, reject) => {
+      const socket = new WebSocket(url, ['chat']);
+      socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      socket.once('open', () => reject(new Error('opened without a token')));
+      socket.once('error', reject);
+    });
+    expect(refused).toBe(401);
+
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const token = await new SignJWT({ sub: 'alice' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(exp)
+      .sign(new TextEncoder().encode(SECRET));
+    // A browser's WebSocket (undici's WHATWG one): it offers `chat, bearer.<token>` as browsers
+    // spell the list (Deno's upgrade needs that spelling; `ws` joins without the space).
+    const socket = new BrowserWebSocket(url, ['chat', `bearer.${token}`]);
+    const greeting = new Promise<string>((resolve) =>
+      socket.addEventListener('message', (event) => resolve(String(event.data)), { once: true }),
+    );
+    const closed = new Promise<{ code: number; reason: string; at: number }>((resolve) =>
+      socket.addEventListener('close', (event) =>
+        resolve({ code: event.code, reason: event.reason, at: Date.now() }),
+      ),
+    );
+    await new Promise((resolve, reject) => {
+      socket.addEventListener('open', resolve, { once: true });
+      socket.addEventListener(
+        'error',
+        () => reject(new Error(`no WebSocket; runtime output:\n${app.output()}`)),
+        {
+          once: true,
+        },
+      );
+    });
+    expect(socket.protocol).toBe('chat');
+    expect(await greeting).toBe('hello alice');
+    const { code, reason, at } = await closed;
+    expect({ code, reason }, app.output()).toEqual({ code: 4401, reason: 'expired' });
+    expect(at).toBeGreaterThanOrEqual(exp * 1000);
+    expect(at - exp * 1000).toBeLessThan(1000);
   });
 });

@@ -80,12 +80,17 @@ export async function bundleApp(config: RuntimeAppConfig): Promise<Bundles> {
       entryPoints: [join(here, '../src/bun.ts')],
       outfile: join(dir, 'bun.js'),
       platform: 'neutral',
+      // `hono/bun` (for its WebSocket helper) also carries serveStatic, which imports these; Bun
+      // has them. tokengate's own modules import no `node:` module (packages/hono's test says so).
+      external: ['node:fs/promises', 'node:path'],
     }),
     build({
       ...common,
       entryPoints: [join(here, '../src/deno.ts')],
       outfile: join(dir, 'deno.js'),
       platform: 'neutral',
+      // As for Bun: `hono/deno`'s serveStatic imports it; Deno has it.
+      external: ['node:path'],
     }),
   ]);
   return {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type CommandSpec, helpText } from './args.js';
 import { EXIT, UsageError } from './errors.js';
 import { colourEnabled, type Io, json, line, palette } from './output.js';
-import { decodeSpec, dpopSpec, keygenSpec, signSpec, verifySpec } from './specs.js';
+import { decodeSpec, dpopSpec, introspectSpec, keygenSpec, signSpec, verifySpec } from './specs.js';
 
 type Run = (argv: readonly string[], io: Io) => Promise<number>;
 
@@ -18,6 +18,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   sign: { spec: signSpec, load: async () => (await import('./commands/sign.js')).signCommand },
   keygen: { spec: keygenSpec, load: async () => (await import('./commands/keygen.js')).keygenCommand },
   dpop: { spec: dpopSpec, load: async () => (await import('./commands/dpop.js')).dpopCommand },
+  introspect: {
+    spec: introspectSpec,
+    load: async () => (await import('./commands/introspect.js')).introspectCommand,
+  },
 };
 
 function version(): string {
@@ -38,7 +42,7 @@ function unknownCommand(name: string): string {
 export function globalHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
   return [
-    'tokengate — decode, verify, sign and make JWTs on this machine (nothing is sent anywhere)',
+    'tokengate — decode, verify, sign and make JWTs on this machine; introspect asks the authorization server',
     '',
     'Usage:',
     '  tokengate <command> [options]',

@@ -236,3 +236,72 @@ export const dpopSpec: CommandSpec = {
     'eval "$(tokengate dpop --key dpop.jwk.json --url https://api.example.com/orders --token "$TOKEN")"',
   ],
 };
+
+/** `tokengate introspect`: ask the authorization server about an opaque token (RFC 7662). */
+export const introspectSpec: CommandSpec = {
+  name: 'introspect',
+  summary: 'check an opaque token with the authorization server (RFC 7662), as the middleware does',
+  usage: [
+    'tokengate introspect <token|-> (--issuer URL | --endpoint URL) --client-id ID',
+    '                     (--client-secret S | --client-secret-file F | --private-key FILE)',
+    '                     [--auth-method M] [--audience A]... [--resource URL] [--jwt-response] [--timeout DUR]',
+  ],
+  flags: {
+    issuer: {
+      type: 'string',
+      value: 'URL',
+      help: 'the authorization server: its discovery names the endpoint; "iss" must match',
+    },
+    endpoint: {
+      type: 'string',
+      value: 'URL',
+      help: 'the introspection endpoint (default: from --issuer discovery)',
+    },
+    'client-id': { type: 'string', value: 'ID', help: "this API's client id at the authorization server" },
+    'client-secret': { type: 'string', value: 'S', help: 'its client secret (prefer --client-secret-file)' },
+    'client-secret-file': {
+      type: 'string',
+      value: 'F',
+      help: 'file holding the client secret (trailing newline ignored)',
+    },
+    'private-key': {
+      type: 'string',
+      value: 'FILE',
+      help: 'a private JWK for private_key_jwt (tokengate keygen --alg ES256)',
+    },
+    'auth-method': {
+      type: 'string',
+      value: 'M',
+      help: 'client_secret_basic (default with a secret), client_secret_post or private_key_jwt',
+    },
+    audience: {
+      type: 'string',
+      multiple: true,
+      value: 'A',
+      help: 'the answer\'s "aud" must contain one of these',
+    },
+    resource: {
+      type: 'string',
+      value: 'URL',
+      help: 'this API as a protected resource (the audience when --audience is not given)',
+    },
+    'jwt-response': {
+      type: 'boolean',
+      help: "ask for an RFC 9701 signed answer and verify it with the issuer's keys",
+    },
+    timeout: { type: 'string', value: 'DUR', help: 'introspection timeout (default 5s)' },
+  },
+  maxPositionals: 1,
+  details: [
+    'Runs @tokengate/core createVerifier() with the "introspection" option, so it answers exactly as',
+    'the middleware does: the token is sent to the endpoint (and nowhere else), the answer checked',
+    '("exp", "aud", "iss", "token_type"). A token shaped as a JWS is verified locally with the',
+    "issuer's keys instead, as the middleware would. Exit codes: 0 active, 1 refused or the server",
+    'could not answer (the reason is printed), 2 usage error.',
+  ],
+  examples: [
+    'tokengate introspect "$TOKEN" --issuer https://idp.example.com/ --client-id orders-api --client-secret-file ./secret.txt',
+    'tokengate introspect - --endpoint https://idp.example.com/oauth2/introspect --client-id api --client-secret-file s.txt < token.txt',
+    'tokengate introspect "$TOKEN" --issuer https://idp.example.com/ --client-id api --private-key api.jwk.json --json | jq .scopes',
+  ],
+};

@@ -67,12 +67,12 @@ describe.concurrent('help and usage', () => {
     const unknown = await tokengate(['frobnicate']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe(
-      'tokengate: unknown command "frobnicate"; commands: decode, verify, sign, keygen, dpop (see tokengate --help)\n',
+      'tokengate: unknown command "frobnicate"; commands: decode, verify, sign, keygen, dpop, introspect (see tokengate --help)\n',
     );
     const pasted = await tokengate(['eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl']);
     expect(pasted.code).toBe(2);
     expect(pasted.stderr).toContain(
-      'unknown command; commands: decode, verify, sign, keygen, dpop (to inspect a token: tokengate decode <token>)',
+      'unknown command; commands: decode, verify, sign, keygen, dpop, introspect (to inspect a token: tokengate decode <token>)',
     );
     expect(pasted.stderr).not.toContain('eyJ');
     const flag = await tokengate(['verify', 'x.y.z', '--secrte=hunter2-hunter2']);
@@ -283,7 +283,8 @@ describe.concurrent('sign', () => {
       '--secret',
       SECRET,
       '--claims',
-      '{"sub":"overridden","tenant":"acme"}',
+      // RFC 9068's claims, which `typ: 'at+jwt'` requires of the verifier below
+      '{"sub":"overridden","tenant":"acme","iss":"https://as.example/","client_id":"cli"}',
       '--sub',
       'carol',
       '--aud',

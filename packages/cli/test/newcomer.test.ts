@@ -194,7 +194,8 @@ describe.concurrent('sign: expired test tokens, base64 secrets, re-signing', () 
       level: 3,
       roles: ['admin'],
     });
-    const auth = await createVerifier({ secret: other, typ: 'at+jwt' }).verify(token);
+    // (the default typ policy: with `typ: 'at+jwt'` RFC 9068 would need the `jti` unset above)
+    const auth = await createVerifier({ secret: other }).verify(token);
     expect([...auth.scopes]).toEqual(['orders:read', 'orders:write']);
     expect([...auth.roles]).toEqual(['admin']);
   });

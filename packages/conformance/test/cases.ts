@@ -421,8 +421,16 @@ const tokens: Case[] = [
   {
     name: 'typ option: at+jwt accepted',
     options: (env) => ({ ...baseOptions(env), typ: 'at+jwt' }),
-    request: async (env) => bearer(await env.f.hs.sign({ sub: 'alice' }, { typ: 'application/at+jwt' })),
+    request: async (env) =>
+      bearer(await env.f.hs.sign({ sub: 'alice', client_id: 'app' }, { typ: 'application/at+jwt' })),
     expect: ok(),
+  },
+  {
+    // Issue 23: `typ: 'at+jwt'` is RFC 9068 whole (§2.2's claims, `client_id` a string).
+    name: 'typ option: at+jwt without client_id → 401 claims',
+    options: (env) => ({ ...baseOptions(env), typ: 'at+jwt' }),
+    request: async (env) => bearer(await env.f.hs.sign({ sub: 'alice' }, { typ: 'at+jwt' })),
+    expect: invalidToken('claims'),
   },
   {
     name: 'typ option: JWT refused when at+jwt is required',
@@ -988,6 +996,7 @@ export { remoteKeyCases } from './remote-cases.js';
 
 import { cacheCases } from './cache-cases.js';
 import { dpopCases } from './dpop-cases.js';
+import { protocolCases } from './protocol-cases.js';
 import { remoteKeyCases } from './remote-cases.js';
 import { resourceCases } from './resource-cases.js';
 
@@ -1006,4 +1015,5 @@ export const CASES: readonly Case[] = [
   ...resourceCases,
   ...dpopCases,
   ...cacheCases,
+  ...protocolCases,
 ];

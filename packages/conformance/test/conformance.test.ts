@@ -12,6 +12,19 @@ import { koaDriver } from './drivers/koa.js';
 import type { Driver } from './routes.js';
 import { describeConformance } from './table.js';
 
+/**
+ * A driver whose `jwtAuth`s answer refusals in place (`refusals: 'respond'`): every row must
+ * answer exactly as through the framework's error path.
+ */
+function answeringInPlace(driver: Driver): Driver {
+  const respond = (options: Parameters<Driver['start']>[0]) => ({ ...options, refusals: 'respond' as const });
+  return {
+    ...driver,
+    name: `${driver.name} (refusals: 'respond')`,
+    start: (options, inner) => driver.start(respond(options), inner && respond(inner)),
+  };
+}
+
 const DRIVERS: Driver[] = [
   expressDriver('express 5', express),
   expressDriver('express 4', express4 as unknown as typeof express),
@@ -22,6 +35,8 @@ const DRIVERS: Driver[] = [
   fastifyDriver('fastify 5', 'default'),
   fastifyDriver('fastify 5 (app setErrorHandler)', 'app'),
   fastifyDriver('fastify 4', 'default', () => (Fastify4 as unknown as typeof Fastify)() as FastifyInstance),
+  answeringInPlace(koaDriver('koa 3', Koa)),
+  answeringInPlace(honoNodeDriver),
 ];
 
 describeConformance(DRIVERS);

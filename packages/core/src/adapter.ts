@@ -16,6 +16,8 @@
 
 // Small helpers of the other packages (the CLI, the Redis store's options).
 export { type MillisecondsRule, toMilliseconds, toSeconds } from './config/duration.js';
+// The context without its raw token, as hooks receive it (`@tokengate/mcp` calls the hooks itself).
+export { publicContext } from './context/build.js';
 // Challenges (RFC 6750 §3, RFC 9449 §7.1).
 export {
   buildChallenge,
@@ -32,14 +34,26 @@ export {
   type ResourceMetadataEndpoint,
   type ResourceMetadataResponse,
 } from './oauth/resource-metadata.js';
-
+// routing-controllers (`routingControllersAuth` of the Express and Koa adapters): the
+// `@Authorized(...)` list, the checkers, the refusal its default error handling answers with.
+export { ROLE_PREFIX, resolveAuthorizedList } from './policy/authorized-list.js';
 // Guard middleware and decorators: an adapter supplies two translations, core does the rest.
 export { type GuardBinding, guardDecorator, type HandlerDecorator } from './policy/decorators.js';
 export { type ClaimsExpectation, createGuardSet, type GuardSet } from './policy/guard-set.js';
+export { resolveHttpError } from './policy/load-http-error.js';
+export {
+  createRoutingControllersAuth,
+  type HttpErrorClass,
+  type RoutingControllersAction,
+  type RoutingControllersAuth,
+  type RoutingControllersBinding,
+  type RoutingControllersRefusal,
+} from './policy/routing-controllers.js';
 export { isPreflight } from './request/authenticate.js';
+export { type BodyRead, type NodeBodySource, readNodeBody, readWebBody } from './request/form-body.js';
 // Reading a request: the token, the wrapper Express and Koa (and Hono on Node) use, hooks.
 export { callHook } from './request/hooks.js';
-export { OUTCOME_SLOT, outcomeOf } from './request/outcome.js';
+export { answersRefusals, OUTCOME_SLOT, outcomeOf } from './request/outcome.js';
 export {
   checkBearerSyntax,
   type Extracted,
@@ -48,13 +62,25 @@ export {
   nodeRequest,
   parseAuthorization,
   readCookie,
+  readProtocol,
 } from './request/token-sources.js';
-
-// What a revocation store shares with the memory store (`@tokengate/redis`).
+// Back-channel logout: the endpoint every adapter's `backchannelLogout` answers with, and the
+// bounded body readers it needs.
 export {
+  BACKCHANNEL_LOGOUT_MAX_BODY,
+  type BackchannelLogoutEndpoint,
+  type BackchannelLogoutResponse,
+  createBackchannelLogout,
+} from './revocation/backchannel-logout.js';
+// What a revocation store shares with the memory store (`@tokengate/redis`), including the
+// listener list its `subscribe` (for watchAuth) is made of.
+export {
+  createRevocationChanges,
   isRevokedBy,
   isWellFormedString,
   REVOCATION_LEEWAY_SECONDS,
+  type RevocationChanges,
+  SESSION_RETENTION_SECONDS,
   toEpochSeconds,
   validateRevocationId,
   validateRevocationTolerance,

@@ -6,9 +6,12 @@ export type { Duration } from './config/duration.js';
 export type {
   AuthenticatedEvent,
   CacheOptions,
+  ClaimCheck,
   ClaimsOf,
   ErrorEvent,
   IssuerOptions,
+  IssuerResolver,
+  IssuerResolverInput,
   JsonWebKeySet,
   KeyObjectLike,
   PublicKeyInput,
@@ -18,6 +21,9 @@ export type {
   TokengateOptions,
 } from './config/options.js';
 
+// Connections that outlive a request (WebSocket, server-sent events): held to the token's life.
+export { selectSubprotocol } from './connections/subprotocol.js';
+export { type WatchAuthOptions, type WatchEndReason, watchAuth } from './connections/watch.js';
 // Typed claims: `Register` app-wide, or a Standard Schema per middleware ("Typed claims").
 export type {
   AuthContext,
@@ -44,6 +50,15 @@ export {
 export type { KeySourceEvent, KeySourceEventOption } from './keys/remote/events.js';
 export { MAX_RESPONSE_BYTES } from './keys/remote/fetch-json.js';
 export { getIssuerJwks } from './keys/remote/issuer-jwks.js';
+// Key sets shared by short-lived instances: the `keyCache` option and its Cache API adapter
+// ("Key sets across short-lived instances").
+export {
+  createMemoryKeyCache,
+  KEY_CACHE_TIMEOUT_MS,
+  type KeyCache,
+  type KeyCacheEntry,
+  type MemoryKeyCache,
+} from './keys/remote/key-cache.js';
 export { KeySourceError, type KeySourceErrorKind } from './keys/remote/key-source-error.js';
 export type { RemoteJwksOptions } from './keys/remote/options.js';
 export type { RemoteKeySourceStats } from './keys/remote/remote-cache.js';
@@ -55,6 +70,11 @@ export {
   type RemoteKeySet,
 } from './keys/remote/remote-jwks.js';
 export { validateKeySourceUrl } from './keys/remote/url-rules.js';
+export {
+  type CacheApiLike,
+  type WorkersKeyCacheOptions,
+  workersKeyCache,
+} from './keys/remote/workers-key-cache.js';
 // Sender-constrained tokens: the `dpop` option and its replay store ("DPoP").
 export type { DpopNonceOptions, NonceSource } from './oauth/dpop/nonce.js';
 export { DPOP_ALGORITHMS, type DpopOptions } from './oauth/dpop/options.js';
@@ -64,6 +84,9 @@ export {
   type ReplayProof,
   type ReplayStore,
 } from './oauth/dpop/replay.js';
+// Opaque tokens: the `introspection` option and the shape of a shared cache of its answers.
+export type { IntrospectionOptions } from './oauth/introspection/options.js';
+export type { IntrospectionCacheStore } from './oauth/introspection/store.js';
 // OpenAPI security schemes and requirements from the guards ("OpenAPI").
 export {
   type GuardCarrier,
@@ -93,9 +116,17 @@ export { authenticate } from './request/authenticate.js';
 // The core without an adapter: one request in, its outcome out (the core's README).
 export type { AuthOutcome, ChallengeSettings } from './request/outcome.js';
 export type { RequestLike, TokenSource } from './request/token-sources.js';
+// OpenID Connect Back-Channel Logout: the options of every adapter's `backchannelLogout`.
+export type { BackchannelLogoutOptions } from './revocation/backchannel-logout.js';
+export {
+  BACKCHANNEL_LOGOUT_EVENT,
+  type LogoutKeyOptions,
+  type LogoutTokenOptions,
+} from './revocation/logout-token.js';
 // Revocation: the `revocation` option's store contract and the in-process store.
 export { createMemoryRevocationStore, type MemoryRevocationStoreOptions } from './revocation/memory.js';
-export type { Instant, RevocationCheck, RevocationStore } from './revocation/store.js';
+export type { Instant, RevocationChange, RevocationCheck, RevocationStore } from './revocation/store.js';
+export { SESSION_RETENTION_SECONDS } from './revocation/store.js';
 export { ALGORITHMS, type Algorithm } from './token/algorithms.js';
 export { type DecodedJwt, decodeJwt } from './token/jws.js';
 export type { StandardSchemaV1 } from './token/schema.js';

@@ -2,17 +2,27 @@ import { resolveTokengateOptions } from './config/declarations.js';
 import type { ClaimsOf, TokengateOptions } from './config/options.js';
 import { type Profile, resolveProfiles } from './config/profiles.js';
 import { type RequestSettings, resolveSettings } from './config/settings.js';
+import type { VerifierLink } from './context/build.js';
 import type { AuthContext } from './context/types.js';
 import { selectBackend } from './crypto/index.js';
 import { AuthError, isAuthError } from './errors/auth-error.js';
 import type { VerificationKey } from './keys/key-set.js';
 import { logStartupFailure } from './keys/remote/events.js';
+import { isOpaque, OPAQUE_HEADER } from './oauth/introspection/introspector.js';
 import { resolveResourceOptions } from './oauth/resource-metadata.js';
 import { callHook } from './request/hooks.js';
 import { validateRevocationTolerance } from './revocation/store.js';
 import { TokenCache } from './token/cache.js';
 import type { StandardSchemaV1 } from './token/schema.js';
-import { badSignature, checkSignature, checkToken, contextOf } from './token/verify-uncached.js';
+import {
+  badSignature,
+  type CheckedToken,
+  checkSignature,
+  checkSignedFirst,
+  checkToken,
+  contextFrom,
+  contextOf,
+} from './token/verify-uncached.js';
 
 export type { RequestSettings } from './config/settings.js';
 
@@ -71,6 +81,13 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   }
   const cache = resolved.cache ? new TokenCache(resolved.cache.maxEntries, resolved.cache.maxAge) : undefined;
   const isRevoked = resolved.isRevoked;
+  const introspecting = profiles.introspecting;
+  // Every context this verifier builds reaches its revocation store through this (privately).
+  const link: VerifierLink = Object.freeze({ revocation, backend });
+  // One issuer with fixed keys: the signature is checked before the claims are read (see
+  // checkSignedFirst), so a flood of forged tokens costs less than verifying good ones.
+  const signedFirst =
+    profiles.list.length === 1 && profiles.list[0]!.keys.fixed ? profiles.list[0] : undefined;
 
   // A revocation check that cannot answer (an `isRevoked` whose database is down, a store that
   // throws a plain error) fails closed as the stores do: 503 `revocation_unavailable` with
@@ -115,6 +132,25 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
         });
       }
       const now = Date.now() / 1000;
+      // An opaque token (RFC 7662): the authorization server's answer, checked as claims are, is
+      // the payload; the rest (schema, revocation, DPoP in `authenticate`) is the JWT's path.
+      if (introspecting !== undefined && (introspecting.introspectAll || isOpaque(token))) {
+        let answer = introspecting.introspection!.introspect(token, introspecting, now);
+        if (answer instanceof Promise) answer = await answer;
+        let auth = contextFrom<ClaimsOf<S>>(
+          token,
+          OPAQUE_HEADER,
+          answer,
+          introspecting,
+          schema,
+          'opaque',
+          undefined,
+          link,
+        );
+        if (auth instanceof Promise) auth = await auth;
+        if (isRevoked || revocation) await checkRevocation(auth, introspecting);
+        return auth;
+      }
       let keys: readonly VerificationKey[] | undefined;
       if (cache) {
         let found = cache.lookup(token, now);
@@ -122,19 +158,32 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
         if (Array.isArray(found)) keys = found;
         else if (found !== undefined) {
           const cached = found as AuthContext<ClaimsOf<S>>;
-          if (isRevoked || revocation) await checkRevocation(cached, profiles.select(cached.payload));
+          if (isRevoked || revocation) {
+            const profile = profiles.select(cached.payload, cached.header);
+            await checkRevocation(cached, profile instanceof Promise ? await profile : profile);
+          }
           return cached;
         }
       }
-      const checked = checkToken(token, now, profiles);
-      if (keys === undefined) {
-        const selected = checked.profile.keys.keysFor(checked.header, checked.payload);
-        keys = selected instanceof Promise ? await selected : selected;
+      let checked: CheckedToken;
+      let key: VerificationKey | undefined;
+      if (signedFirst !== undefined && keys === undefined) {
+        let found = checkSignedFirst(token, now, signedFirst, backend);
+        if (found instanceof Promise) found = await found;
+        checked = found?.checked as CheckedToken;
+        key = found?.key;
+      } else {
+        const found = checkToken(token, now, profiles);
+        checked = found instanceof Promise ? await found : found;
+        if (keys === undefined) {
+          const selected = checked.profile.keys.keysFor(checked.header, checked.payload);
+          keys = selected instanceof Promise ? await selected : selected;
+        }
+        const verified = checkSignature(checked, keys, backend);
+        key = verified instanceof Promise ? await verified : verified;
       }
-      let key = checkSignature(checked, keys, backend);
-      if (key instanceof Promise) key = await key;
       if (key !== undefined) {
-        let auth = contextOf<ClaimsOf<S>>(token, checked, schema);
+        let auth = contextOf<ClaimsOf<S>>(token, checked, schema, key, link);
         if (auth instanceof Promise) auth = await auth;
         cache?.set(token, checked, auth, key, now);
         if (isRevoked || revocation) await checkRevocation(auth, checked.profile);

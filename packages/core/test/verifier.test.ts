@@ -198,7 +198,12 @@ describe('claims policy', () => {
     }
     expect((await reject(byDefault.verify(await idp.sign({}, { typ: 'id+jwt' })))).reason).toBe('type');
     const strict = createVerifier({ secret: idp.secret!, typ: 'at+jwt' });
-    await expect(strict.verify(await idp.sign({}, { typ: 'application/at+jwt' }))).resolves.toBeDefined();
+    // RFC 9068 §2.2's claims are required of an at+jwt token once `typ: 'at+jwt'` is set.
+    const rfc9068 = { iss: 'https://as.test/', aud: 'api', sub: 's', client_id: 'c' };
+    await expect(
+      strict.verify(await idp.sign(rfc9068, { typ: 'application/at+jwt' })),
+    ).resolves.toBeDefined();
+    expect((await reject(strict.verify(await idp.sign({}, { typ: 'at+jwt' })))).reason).toBe('claims');
     expect((await reject(strict.verify(await idp.sign({}, { typ: 'JWT' })))).reason).toBe('type');
     expect((await reject(strict.verify(await idp.sign({}, { typ: null })))).reason).toBe('type');
   });

@@ -15,6 +15,7 @@ import {
   type Verifier,
 } from '@tokengate/core';
 import {
+  answersRefusals,
   createGuardSet,
   createResourceMetadataEndpoint,
   type GuardBinding,
@@ -23,6 +24,7 @@ import {
   outcomeOf,
 } from '@tokengate/core/adapter';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import { isRequest } from './is-request.js';
 
 export type {
   AuthContext,
@@ -32,7 +34,16 @@ export type {
   Register,
   TokengateOptions,
 } from '@tokengate/core';
-export { AuthError, createMemoryRevocationStore, isAuthError } from '@tokengate/core';
+// WebSocket and server-sent-event connections held to the token's life (docs/connections.md).
+export {
+  AuthError,
+  createMemoryRevocationStore,
+  isAuthError,
+  selectSubprotocol,
+  type WatchAuthOptions,
+  type WatchEndReason,
+  watchAuth,
+} from '@tokengate/core';
 
 declare global {
   namespace Express {
@@ -154,11 +165,6 @@ export function guard(check: Guard): GuardMiddleware {
   return Object.assign(middleware, { guard: check });
 }
 
-/** Express's own request: `req.res.req === req` holds for what Express made, never for request input. */
-function isRequest(value: unknown): value is Request {
-  return typeof value === 'object' && value !== null && (value as Request).res?.req === value;
-}
-
 const binding: GuardBinding<[Request, Response, NextFunction]> = {
   framework: 'Express',
   shape: '(req, res, next)',
@@ -226,14 +232,19 @@ function send(error: AuthError, res: Response): void {
 }
 
 /**
- * Where a failure goes. If the app has an error handler (a four-argument middleware, Express's
+ * Where a failure goes. With `refusals: 'respond'`, a refusal is answered here. If the app has an error handler (a four-argument middleware, Express's
  * own test) anywhere it or a parent app mounts, `next(err)`, so that handler decides. Otherwise
  * the error would reach Express's final handler, which answers with an HTML page and logs
  * every 401 on stderr: then an {@link AuthError} is answered here, as {@link authErrorHandler}
  * would. Anything else (a throwing `secret` function: the app's bug) always goes to `next`.
  */
 function fail(error: unknown, req: Request, res: Response, next: NextFunction): void {
-  if (isAuthError(error) && typeof res.status === 'function' && !res.headersSent && !hasErrorHandler(req)) {
+  if (
+    isAuthError(error) &&
+    typeof res.status === 'function' &&
+    !res.headersSent &&
+    (answersRefusals(req) || !hasErrorHandler(req))
+  ) {
     send(error, res);
   } else next(error);
 }
@@ -263,3 +274,11 @@ function stackHasErrorHandler(stack: unknown, depth: number): boolean {
       stackHasErrorHandler(layer.handle?.stack, depth + 1),
   );
 }
+
+export { backchannelLogout } from './backchannel-logout.js';
+export {
+  type RoutingControllersAction,
+  type RoutingControllersAuth,
+  type RoutingControllersRefusal,
+  routingControllersAuth,
+} from './routing-controllers.js';

@@ -1,6 +1,7 @@
 // The Fastify adapter's error path: a refusal answered under Fastify's default handler, or handed
 // to the app's own (`setErrorHandler`, a route's `errorHandler`).
 import { type AuthError, isAuthError } from '@tokengate/core';
+import { answersRefusals } from '@tokengate/core/adapter';
 import type {
   FastifyError,
   FastifyInstance,
@@ -45,13 +46,14 @@ function send(error: AuthError, reply: FastifyReply): FastifyReply {
 
 /**
  * Answers `error` here when the route's context has Fastify's default error handler (which would
- * render its own `{ statusCode, code, error, message }` body): the body every tokengate adapter
- * sends, logged as that handler logs. False when the app has an error handler of its own (it
- * must see the error) or the reply is already sent.
+ * render its own `{ statusCode, code, error, message }` body), or always with `refusals:
+ * 'respond'`: the body every tokengate adapter sends, logged as that handler logs. False when the
+ * app has an error handler of its own (it must see the error) or the reply is already sent.
  */
 export function answer(error: AuthError, request: FastifyRequest, reply: FastifyReply): boolean {
   // An app's handler is stored bound (`bound name`), so only Fastify's own carries this name.
-  if (reply.sent || request.server.errorHandler.name !== 'defaultErrorHandler') return false;
+  if (reply.sent) return false;
+  if (!answersRefusals(request) && request.server.errorHandler.name !== 'defaultErrorHandler') return false;
   reply.code(error.status).headers(error.headers);
   if (request.server.initialConfig.disableRequestLogging !== true) {
     if (error.status >= 500) reply.log.error({ req: request, res: reply, err: error }, error.message);

@@ -34,7 +34,16 @@ export type {
   Register,
   TokengateOptions,
 } from '@tokengate/core';
-export { AuthError, createMemoryRevocationStore, isAuthError } from '@tokengate/core';
+// WebSocket and server-sent-event connections held to the token's life (docs/connections.md).
+export {
+  AuthError,
+  createMemoryRevocationStore,
+  isAuthError,
+  selectSubprotocol,
+  type WatchAuthOptions,
+  type WatchEndReason,
+  watchAuth,
+} from '@tokengate/core';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -291,4 +300,9 @@ export const RequireAnyRole = guards.RequireAnyRole;
 /** Method decorator: the claims must match, as {@link requireClaims}. */
 export const RequireClaims = guards.RequireClaims;
 
+export {
+  type BackchannelLogoutHook,
+  backchannelLogout,
+  type FastifyBackchannelLogoutOptions,
+} from './backchannel-logout.js';
 export { authErrorHandler, type ErrorHandler } from './errors.js';

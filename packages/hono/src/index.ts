@@ -17,6 +17,7 @@ import {
   type Verifier,
 } from '@tokengate/core';
 import {
+  answersRefusals,
   createGuardSet,
   createResourceMetadataEndpoint,
   type GuardBinding,
@@ -37,7 +38,16 @@ export type {
   Register,
   TokengateOptions,
 } from '@tokengate/core';
-export { AuthError, createMemoryRevocationStore, isAuthError } from '@tokengate/core';
+// WebSocket and server-sent-event connections held to the token's life (docs/connections.md).
+export {
+  AuthError,
+  createMemoryRevocationStore,
+  isAuthError,
+  selectSubprotocol,
+  type WatchAuthOptions,
+  type WatchEndReason,
+  watchAuth,
+} from '@tokengate/core';
 
 /** The Hono `Env` that {@link jwtAuth} adds: `c.var.auth` (and `c.var.authError`). */
 export interface AuthEnv<C = RegisteredClaims, A extends AuthContext<C> | undefined = AuthContext<C>> {
@@ -98,6 +108,16 @@ export function toHTTPException(error: AuthError): HTTPException {
   return exception;
 }
 
+/**
+ * A refusal of `c`: with `refusals: 'respond'`, the response itself (a middleware that returns a
+ * response ends the request there); otherwise thrown as the `HTTPException` carrying it.
+ */
+function refuse(error: unknown, c: Context): Response {
+  if (!isAuthError(error)) throw error;
+  if (answersRefusals(c)) return responseOf(error);
+  throw toHTTPException(error);
+}
+
 /** Reads a Hono request for the core; on @hono/node-server the raw header lines are counted too. */
 function honoRequest(c: Context): RequestLike<Context> {
   // On @hono/node-server the Node request is at hand: reading it directly avoids building a
@@ -143,9 +163,7 @@ export function jwtAuth(options: HonoAuthOptions<any>): AuthMiddleware<any, any>
         c.set('authError', outcome.error);
         return next();
       },
-      (error: unknown) => {
-        throw isAuthError(error) ? toHTTPException(error) : error;
-      },
+      (error: unknown) => refuse(error, c),
     );
   };
   return Object.assign(middleware, { verifier });
@@ -197,7 +215,7 @@ export function getAuth(c: Context): AuthContext<RegisteredClaims> {
 export function guard(check: Guard): GuardMiddleware {
   const middleware: MiddlewareHandler = function tokengateGuard(c, next) {
     const error = checkRequest(check, c);
-    if (error) throw toHTTPException(error);
+    if (error) return Promise.resolve(refuse(error, c));
     return next();
   };
   return Object.assign(middleware, { guard: check });
@@ -219,9 +237,8 @@ const binding: GuardBinding<[Context]> = {
   framework: 'Hono',
   shape: '(c)',
   requestOf: (value) => (isContext(value) ? value : undefined),
-  fail: (error) => {
-    throw toHTTPException(error);
-  },
+  // The method's result is the handler's: the response itself with `refusals: 'respond'`.
+  fail: (error, c) => refuse(error, c as Context),
 };
 
 /** Guard middleware: MiddlewareHandler that carries the core guard it enforces (for `securityRequirement`). */
@@ -301,3 +318,4 @@ export function authErrorHandler<E extends Env = any>(otherwise?: ErrorHandler<E
     return c.text('Internal Server Error', 500);
   };
 }
+export { backchannelLogout } from './backchannel-logout.js';

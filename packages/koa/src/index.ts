@@ -15,6 +15,7 @@ import {
   type Verifier,
 } from '@tokengate/core';
 import {
+  answersRefusals,
   createGuardSet,
   createResourceMetadataEndpoint,
   type GuardBinding,
@@ -23,6 +24,7 @@ import {
   outcomeOf,
 } from '@tokengate/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
+import { contextOf } from './context-of.js';
 
 export type {
   AuthContext,
@@ -32,7 +34,16 @@ export type {
   Register,
   TokengateOptions,
 } from '@tokengate/core';
-export { AuthError, createMemoryRevocationStore, isAuthError } from '@tokengate/core';
+// WebSocket and server-sent-event connections held to the token's life (docs/connections.md).
+export {
+  AuthError,
+  createMemoryRevocationStore,
+  isAuthError,
+  selectSubprotocol,
+  type WatchAuthOptions,
+  type WatchEndReason,
+  watchAuth,
+} from '@tokengate/core';
 
 declare module 'koa' {
   interface DefaultState {
@@ -81,12 +92,15 @@ export function jwtAuth<S extends StandardSchemaV1 | undefined = undefined>(
   // A plain function returning the chain (no async wrapper): one promise and one suspension less
   // per request on the hot path.
   const middleware = function tokengate(ctx: Context, next: Next): Promise<unknown> {
-    return authenticate(verifier, nodeRequest(ctx.req, ctx, ctx.originalUrl)).then((outcome) => {
-      // Both slots, always: what this middleware concluded replaces an earlier one's context.
-      ctx.state.auth = outcome.auth as AuthContext<RegisteredClaims> | undefined;
-      ctx.state.authError = outcome.error;
-      return next();
-    });
+    return authenticate(verifier, nodeRequest(ctx.req, ctx, ctx.originalUrl)).then(
+      (outcome) => {
+        // Both slots, always: what this middleware concluded replaces an earlier one's context.
+        ctx.state.auth = outcome.auth as AuthContext<RegisteredClaims> | undefined;
+        ctx.state.authError = outcome.error;
+        return next();
+      },
+      (error: unknown) => refuse(error, ctx),
+    );
   };
   return Object.assign(middleware, {
     verifier,
@@ -145,28 +159,17 @@ export function getAuth(ctx: Context): AuthContext<RegisteredClaims> {
 export function guard(check: Guard): GuardMiddleware {
   const middleware: Middleware = function tokengateGuard(ctx, next) {
     const error = checkRequest(check, ctx);
-    if (error) throw error;
+    if (error) return refuse(error, ctx);
     return next();
   };
   return Object.assign(middleware, { guard: check });
-}
-
-/** Koa's own context (`ctx.request.ctx === ctx`), or the context of Koa's own `ctx.request`. */
-function contextOf(value: unknown): Context | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const ctx = value as Context;
-  if (ctx.request?.ctx === ctx) return ctx;
-  const owner = (value as { ctx?: Context }).ctx;
-  return owner?.request === value && owner.request.ctx === owner ? owner : undefined;
 }
 
 const binding: GuardBinding<[Context, Next]> = {
   framework: 'Koa',
   shape: '(ctx, next)',
   requestOf: contextOf,
-  fail: (error) => {
-    throw error;
-  },
+  fail: (error, ctx) => refuse(error, ctx as Context),
 };
 
 /** Guard middleware: Middleware that carries the core guard it enforces (for `securityRequirement`). */
@@ -212,9 +215,33 @@ export function authErrorHandler(): Middleware {
       await next();
     } catch (error) {
       if (!isAuthError(error) || ctx.headerSent) throw error;
-      ctx.status = error.status;
-      ctx.set(error.headers);
-      ctx.body = error.toJSON();
+      send(error, ctx);
     }
   };
 }
+
+function send(error: AuthError, ctx: Context): void {
+  ctx.status = error.status;
+  ctx.set(error.headers);
+  ctx.body = error.toJSON();
+}
+
+/**
+ * A refusal of `ctx`: answered in place with `refusals: 'respond'` (the same status, headers and
+ * JSON body as {@link authErrorHandler}), else thrown to Koa's error path.
+ */
+function refuse(error: unknown, ctx: Context): Promise<void> {
+  if (isAuthError(error) && answersRefusals(ctx) && !ctx.headerSent) {
+    send(error, ctx);
+    return Promise.resolve();
+  }
+  throw error;
+}
+
+export { backchannelLogout } from './backchannel-logout.js';
+export {
+  type RoutingControllersAction,
+  type RoutingControllersAuth,
+  type RoutingControllersRefusal,
+  routingControllersAuth,
+} from './routing-controllers.js';

@@ -4,6 +4,12 @@ export type {
   RedisConnectionOptions,
   RedisSentinel,
 } from './connection-options.js';
+export { createRedisKeyCache, type RedisKeyCache, type RedisKeyCacheOptions } from './key-cache.js';
+export {
+  createRedisIntrospectionCache,
+  type RedisIntrospectionCache,
+  type RedisIntrospectionCacheOptions,
+} from './introspection.js';
 export type { RedisRevocationErrorEvent, RedisRevocationStoreOptions } from './options.js';
 export { createRedisReplayStore, type RedisReplayStore, type RedisReplayStoreOptions } from './replay.js';
 export {

@@ -10,7 +10,7 @@ export interface RevocationLayout {
   readonly channel: string;
   /** `SCAN` `MATCH` pattern of every key of the layout. */
   readonly pattern: string;
-  /** The key of an entry: `{<prefix>}jti:<jti>` or `{<prefix>}sub:<sub>`. */
+  /** The key of an entry: `{<prefix>}jti:<jti>`, `{<prefix>}sub:<sub>` or `{<prefix>}sid:<sid>`. */
   keyOf(entry: Pick<RevocationEntry, 'kind' | 'id'>): string;
   /** The entry a key and its value hold; `undefined` when they are not one. */
   parse(key: string, value: string): RevocationEntry | undefined;
@@ -26,7 +26,13 @@ export function revocationLayout(prefix: string): RevocationLayout {
     parse(key, raw) {
       if (!key.startsWith(tag)) return undefined;
       const rest = key.slice(tag.length);
-      const kind = rest.startsWith('jti:') ? 'jti' : rest.startsWith('sub:') ? 'sub' : undefined;
+      const kind = rest.startsWith('jti:')
+        ? 'jti'
+        : rest.startsWith('sub:')
+          ? 'sub'
+          : rest.startsWith('sid:')
+            ? 'sid'
+            : undefined;
       const value = Number(raw);
       return kind && Number.isFinite(value) ? { kind, id: rest.slice(4), value } : undefined;
     },

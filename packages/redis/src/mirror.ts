@@ -1,13 +1,16 @@
 import type { AuthContext } from '@tokengate/core';
-import { isRevokedBy, REVOCATION_LEEWAY_SECONDS } from '@tokengate/core/adapter';
+import { isRevokedBy, REVOCATION_LEEWAY_SECONDS, SESSION_RETENTION_SECONDS } from '@tokengate/core/adapter';
 
 /** One revocation as stored in Redis and announced on the channel. */
 export interface RevocationEntry {
-  /** `jti`: one token; `sub`: every token of a subject issued before `value`. */
-  readonly kind: 'jti' | 'sub';
-  /** The `jti` or the `sub`. */
+  /**
+   * `jti`: one token; `sub`: every token of a subject issued before `value`; `sid`: every token of
+   * a login session issued before `value` (back-channel logout).
+   */
+  readonly kind: 'jti' | 'sub' | 'sid';
+  /** The `jti`, the `sub` or the `sid`. */
   readonly id: string;
-  /** For `jti`: `until` (seconds since the epoch); for `sub`: the `iat` cut-off (seconds). */
+  /** For `jti`: `until` (seconds since the epoch); for `sub` and `sid`: the `iat` cut-off (seconds). */
   readonly value: number;
 }
 
@@ -19,11 +22,18 @@ export interface RevocationEntry {
 export class RevocationMirror {
   readonly #jtis = new Map<string, number>();
   readonly #subjects = new Map<string, number>();
+  readonly #sessions = new Map<string, number>();
   readonly #maxTokenLifetime: number | undefined;
+  readonly #onChange: ((entry: RevocationEntry) => void) | undefined;
 
-  /** @param maxTokenLifetime - seconds a subject cut-off is kept past itself; `undefined` = forever. */
-  constructor(maxTokenLifetime: number | undefined) {
+  /**
+   * @param maxTokenLifetime - seconds a subject cut-off is kept past itself; `undefined` = forever.
+   * @param onChange - told of each entry that changed the copy (from this instance, pub/sub or a
+   *   reload), after the copy answers with it.
+   */
+  constructor(maxTokenLifetime: number | undefined, onChange?: (entry: RevocationEntry) => void) {
     this.#maxTokenLifetime = maxTokenLifetime;
+    this.#onChange = onChange;
   }
 
   /** Number of revoked `jti`s held. */
@@ -36,17 +46,36 @@ export class RevocationMirror {
     return this.#subjects.size;
   }
 
+  /** Number of revoked sessions held. */
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  #table(kind: RevocationEntry['kind']): Map<string, number> {
+    return kind === 'jti' ? this.#jtis : kind === 'sub' ? this.#subjects : this.#sessions;
+  }
+
   /** Records an entry, keeping the later `until` / cut-off when one is already known. */
   apply(entry: RevocationEntry): void {
-    const table = entry.kind === 'jti' ? this.#jtis : this.#subjects;
+    const table = this.#table(entry.kind);
     const current = table.get(entry.id);
-    if (current === undefined || current < entry.value) table.set(entry.id, entry.value);
+    if (current === undefined || current < entry.value) {
+      table.set(entry.id, entry.value);
+      this.#onChange?.(entry);
+    }
   }
 
   /** The core decision ({@link isRevokedBy}) over this copy; allocates nothing per call. */
   isRevoked(auth: AuthContext<any>, nowSeconds: number, clockTolerance?: number): boolean {
     this.#now = nowSeconds;
-    return isRevokedBy(auth, this.#jtiLookup, this.#subjectLookup, nowSeconds, clockTolerance);
+    return isRevokedBy(
+      auth,
+      this.#jtiLookup,
+      this.#subjectLookup,
+      nowSeconds,
+      clockTolerance,
+      this.#sessionLookup,
+    );
   }
 
   #now = 0;
@@ -57,12 +86,19 @@ export class RevocationMirror {
     const expiresAt = entryExpiresAt({ kind: 'sub', id: sub, value: cutoff }, this.#maxTokenLifetime)!;
     return expiresAt > this.#now ? cutoff : undefined;
   };
+  readonly #sessionLookup = (sid: string): number | undefined => {
+    const cutoff = this.#sessions.get(sid);
+    if (cutoff === undefined) return undefined;
+    const expiresAt = entryExpiresAt({ kind: 'sid', id: sid, value: cutoff }, this.#maxTokenLifetime)!;
+    return expiresAt > this.#now ? cutoff : undefined;
+  };
 
   /** Drops entries that Redis has expired too; bounds memory by the live revocations. */
   sweep(nowSeconds: number): void {
     for (const [kind, table] of [
       ['jti', this.#jtis],
       ['sub', this.#subjects],
+      ['sid', this.#sessions],
     ] as const) {
       for (const [id, value] of table) {
         const expiresAt = entryExpiresAt({ kind, id, value }, this.#maxTokenLifetime);
@@ -83,7 +119,7 @@ export class RevocationMirror {
   missingFrom(other: RevocationMirror, nowSeconds: number): RevocationEntry[] {
     const missing: RevocationEntry[] = [];
     for (const entry of this.entries()) {
-      const table = entry.kind === 'jti' ? other.#jtis : other.#subjects;
+      const table = other.#table(entry.kind);
       const theirs = table.get(entry.id);
       if (theirs !== undefined && theirs >= entry.value) continue;
       const expiresAt = entryExpiresAt(entry, this.#maxTokenLifetime);
@@ -96,19 +132,25 @@ export class RevocationMirror {
   *entries(): IterableIterator<RevocationEntry> {
     for (const [id, value] of this.#jtis) yield { kind: 'jti', id, value };
     for (const [id, value] of this.#subjects) yield { kind: 'sub', id, value };
+    for (const [id, value] of this.#sessions) yield { kind: 'sid', id, value };
   }
 }
 
 /**
  * When an entry stops mattering, in seconds since the epoch (`undefined`: never): a `jti` at
  * `until` plus the core leeway; a subject cut-off `maxTokenLifetime` (plus twice the leeway) after
- * itself, when tokens cannot live longer than that.
+ * itself, when tokens cannot live longer than that; a session cut-off likewise, or, without
+ * `maxTokenLifetime`, `SESSION_RETENTION_SECONDS` (24 h) after itself — never forever: there is
+ * one per logout.
  */
 export function entryExpiresAt(
   entry: RevocationEntry,
   maxTokenLifetime: number | undefined,
 ): number | undefined {
   if (entry.kind === 'jti') return entry.value + REVOCATION_LEEWAY_SECONDS;
+  if (entry.kind === 'sid') {
+    return entry.value + (maxTokenLifetime ?? SESSION_RETENTION_SECONDS) + 2 * REVOCATION_LEEWAY_SECONDS;
+  }
   // A cut-off also revokes tokens issued up to `clockTolerance` after it, which live until
   // `exp + clockTolerance`: two leeways (each covers any `clockTolerance` the verifier allows).
   return maxTokenLifetime === undefined
@@ -131,7 +173,8 @@ export function decodeEntry(message: string): RevocationEntry | undefined {
   }
   if (!Array.isArray(parsed) || parsed.length !== 3) return undefined;
   const [kind, id, value] = parsed as unknown[];
-  if ((kind !== 'jti' && kind !== 'sub') || typeof id !== 'string' || id === '') return undefined;
+  if ((kind !== 'jti' && kind !== 'sub' && kind !== 'sid') || typeof id !== 'string' || id === '')
+    return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
   return { kind, id, value };
 }

@@ -30,9 +30,10 @@ export interface RedisRevocationStoreOptions extends RedisConnectionOptions {
   /**
    * Longest lifetime of a token the app accepts: seconds or a duration such as `'1h'` (match the
    * verifier's `maxTokenLifetime`). Subject cut-offs expire this long (plus 10 minutes of leeway) after the
-   * cut-off, since every token issued before it has expired by then. Unset, cut-offs are kept
-   * forever. Tokens without `iat` are revoked by a cut-off only while it is kept.
-   * @default undefined (keep forever)
+   * cut-off, since every token issued before it has expired by then. Unset, subject cut-offs are
+   * kept forever and revoked sessions (`revokeSession`) 24 hours. Tokens without `iat` are revoked
+   * by a cut-off only while it is kept.
+   * @default undefined (subjects: keep forever; sessions: 24 hours)
    */
   maxTokenLifetime?: Duration;
   /**

@@ -2,10 +2,16 @@ import {
   type AuthContext,
   AuthError,
   type Instant,
+  type RevocationChange,
   type RevocationCheck,
   type RevocationStore,
 } from '@tokengate/core';
-import { callHook, toEpochSeconds, validateRevocationId } from '@tokengate/core/adapter';
+import {
+  callHook,
+  createRevocationChanges,
+  toEpochSeconds,
+  validateRevocationId,
+} from '@tokengate/core/adapter';
 import { openConnection } from './connection.js';
 import { revocationLayout } from './layout.js';
 import { entryExpiresAt, type RevocationEntry, RevocationMirror } from './mirror.js';
@@ -31,12 +37,26 @@ export interface RedisRevocationStore extends RevocationStore {
   ready(): Promise<void>;
   /** Unsubscribes and closes the connections the store opened. Later calls answer 503. */
   close(): Promise<void>;
+  /**
+   * Calls `listener` for each revocation the local copy learns of: made on this instance, on
+   * another one (through pub/sub, within milliseconds), or found in Redis by a reload after a
+   * reconnect. `watchAuth` ends the connections it revokes. Returns the unsubscribe function.
+   */
+  subscribe(listener: (change: RevocationChange) => void): () => void;
   /** Where the store stands: `'connecting'`, `'ready'`, `'unavailable'` or `'closed'`. */
   readonly state: RedisRevocationStoreState;
   /** Number of revoked `jti`s in the local copy. */
   readonly size: number;
   /** Number of subject cut-offs in the local copy. */
   readonly subjectCount: number;
+  /** Number of revoked sessions in the local copy. */
+  readonly sessionCount: number;
+  /**
+   * Revokes a login session's tokens (see {@link RevocationStore.revokeSession}): stored in Redis,
+   * announced to every instance, written back after Redis loses it like every revocation, and
+   * forgotten `maxTokenLifetime` (default 24 hours) plus 10 minutes after the cut-off.
+   */
+  revokeSession(sid: string, issuedBefore?: Instant): Promise<void>;
 }
 
 /** The machine's timers on the process's own, which never keep the process alive. */
@@ -53,7 +73,8 @@ function errorMessage(error: unknown): string {
 /**
  * A {@link RevocationStore} shared by every instance of an app through Redis (standalone, Redis
  * Cluster or Sentinel). Revoked `jti`s are Redis keys that expire with the token; subject
- * cut-offs are keys too; all of them, and the channel, live in one hash slot. Each instance keeps
+ * cut-offs and revoked sessions (`revokeSession`, expiring 24 hours or `maxTokenLifetime` after
+ * the logout) are keys too; all of them, and the channel, live in one hash slot. Each instance keeps
  * a local copy, loaded at start, kept fresh by pub/sub and reloaded after every reconnect, so
  * `isRevoked` answers synchronously from memory.
  *
@@ -64,8 +85,8 @@ function errorMessage(error: unknown): string {
  *
  * While the pub/sub connection is down the copy may miss revocations made elsewhere: `isRevoked`
  * then throws an `AuthError` `revocation_unavailable` (503 with `Retry-After`) until the store
- * has reconnected, reloaded and written back, unless `failOpen` is set. `revoke` and
- * `revokeSubject` reject with the same error when Redis cannot record the revocation.
+ * has reconnected, reloaded and written back, unless `failOpen` is set. `revoke`,
+ * `revokeSubject` and `revokeSession` reject with the same error when Redis cannot record the revocation.
  * Configuration mistakes throw `TypeError` here.
  *
  * @example
@@ -149,7 +170,11 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
     }
   }
 
-  const mirror = new RevocationMirror(maxTokenLifetime);
+  // Every change of the copy, wherever it came from, is announced to `subscribe`rs (watchAuth).
+  const changes = createRevocationChanges();
+  const mirror = new RevocationMirror(maxTokenLifetime, (entry) =>
+    changes.notify({ claim: entry.kind, value: entry.id }),
+  );
   const machine = startSyncMachine({
     port: commands,
     mirror,
@@ -190,6 +215,9 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
     get subjectCount() {
       return mirror.subjectCount;
     },
+    get sessionCount() {
+      return mirror.sessionCount;
+    },
     async revoke(jti: string, until: Instant) {
       validateRevocationId(jti, 'revoke', 'jti');
       const entry: RevocationEntry = { kind: 'jti', id: jti, value: toEpochSeconds(until) };
@@ -201,6 +229,12 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
       const entry: RevocationEntry = { kind: 'sub', id: sub, value: toEpochSeconds(issuedBefore) };
       const expiresAt = entryExpiresAt(entry, maxTokenLifetime);
       if (expiresAt !== undefined && expiresAt <= now() / 1000) return;
+      await write(entry);
+    },
+    async revokeSession(sid: string, issuedBefore: Instant = new Date(now())) {
+      validateRevocationId(sid, 'revokeSession', 'sid');
+      const entry: RevocationEntry = { kind: 'sid', id: sid, value: toEpochSeconds(issuedBefore) };
+      if (entryExpiresAt(entry, maxTokenLifetime)! <= now() / 1000) return;
       await write(entry);
     },
     isRevoked(auth: AuthContext<any>, check?: RevocationCheck): boolean {
@@ -221,6 +255,7 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
       }
       return mirror.isRevoked(auth, now() / 1000, check?.clockTolerance);
     },
+    subscribe: changes.subscribe,
     ready() {
       const status = machine.state.status;
       if (status === 'ready') return Promise.resolve();

@@ -112,6 +112,7 @@ export function authFor(claims: JwtClaims): AuthContext<JwtClaims> {
     scopes: new Set(),
     roles: new Set(),
     expiresAt: claims.exp,
+    tokenType: 'jwt',
     binding: 'bearer',
     jkt: undefined,
   };

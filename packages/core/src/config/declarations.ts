@@ -8,23 +8,27 @@ import { validateRealm } from '../errors/challenge.js';
  * resource's extras) are made by the resolvers that read the resolved values.
  */
 import {
+  validateCertificatesUriOption,
   validateJwksOption,
   validateJwksUriOption,
   validatePublicKeyOption,
   validateSecretOption,
 } from '../keys/from-options.js';
+import { validateKeyCache } from '../keys/remote/key-cache.js';
 import { validateDpop } from '../oauth/dpop/options.js';
+import { validateIntrospection } from '../oauth/introspection/options.js';
 import { resolveResource } from '../oauth/resource.js';
 import {
   validateResourceDocumentation,
   validateResourceName,
   validateScopesSupported,
 } from '../oauth/resource-metadata.js';
-import { DEFAULT_ROLE_CLAIMS, DEFAULT_SCOPE_CLAIMS } from '../policy/claim-paths.js';
+import { DEFAULT_ROLE_CLAIMS, DEFAULT_SCOPE_CLAIMS, validateClaimPath } from '../policy/claim-paths.js';
 import { validateTokenSources } from '../request/token-sources.js';
 import { validateRevocationStore } from '../revocation/store.js';
 import { validateAlgorithms } from '../token/algorithms.js';
 import { DEFAULT_TYP, normalizeTyp } from '../token/claims.js';
+import { isIssuerTemplate, resolveIssuerTemplate } from '../token/issuer-template.js';
 import { validateClaimsSchema } from '../token/schema.js';
 import {
   type OptionScope,
@@ -35,7 +39,7 @@ import {
   resolveOptions,
 } from './declare.js';
 import { REMOTE_TIMINGS, toMilliseconds, validateSeconds } from './duration.js';
-import type { IssuerOptions } from './issuer-options.js';
+import type { ClaimCheck, IssuerOptions } from './issuer-options.js';
 import type { CacheOptions, TokengateOptions } from './options.js';
 import {
   list,
@@ -46,7 +50,22 @@ import {
   validateStringSet,
 } from './validate.js';
 
-const claimPaths = (value: unknown, label: string) => [...validateStringSet(value, label)];
+const claimPaths = (value: unknown, label: string) =>
+  [...validateStringSet(value, label)].map((path) => validateClaimPath(path, label));
+
+/** `issuer`: spellings, each a literal or a `{claim}` template (checked here, used by the policy). */
+function validateIssuers(value: unknown, label: string): ReadonlySet<string> {
+  const issuers = validateStringSet(value, label);
+  for (const issuer of issuers) if (isIssuerTemplate(issuer)) resolveIssuerTemplate(issuer, label);
+  return issuers;
+}
+
+function validateClaimChecks(value: unknown, label: string): readonly ClaimCheck[] {
+  const checks = list(value)!;
+  if (checks.some((c) => typeof c !== 'function'))
+    throw new TypeError(`tokengate: ${label} must be a function or a list of functions`);
+  return checks as readonly ClaimCheck[];
+}
 
 /** The options of one issuer profile (top level, or an `issuers` entry). */
 export const ISSUER_OPTIONS = {
@@ -54,7 +73,8 @@ export const ISSUER_OPTIONS = {
   publicKey: option(validatePublicKeyOption),
   jwks: option(validateJwksOption),
   jwksUri: option(validateJwksUriOption),
-  issuer: option(validateStringSet),
+  certificatesUri: option(validateCertificatesUriOption),
+  issuer: option(validateIssuers),
   audience: option(validateStringSet),
   algorithms: option(validateAlgorithms),
   clockTolerance: optionWithDefault(validateSeconds, 5),
@@ -77,6 +97,8 @@ export const ISSUER_OPTIONS = {
   }, DEFAULT_TYP),
   scopeClaim: optionWithDefault(claimPaths, DEFAULT_SCOPE_CLAIMS),
   rolesClaim: optionWithDefault(claimPaths, DEFAULT_ROLE_CLAIMS),
+  introspection: option(validateIntrospection),
+  claimCheck: option(validateClaimChecks),
 } satisfies OptionTable<IssuerOptions>;
 
 /** The options of the verified-token cache (`cache: { … }`). */
@@ -105,8 +127,9 @@ const remoteTiming = (name: keyof typeof REMOTE_TIMINGS) =>
 /** The options that are not per issuer. */
 const VERIFIER_OPTIONS = {
   issuers: option((value, label) => {
+    if (typeof value === 'function') return value as NonNullable<TokengateOptions['issuers']>;
     if (!Array.isArray(value) || value.length === 0) {
-      throw new TypeError(`tokengate: ${label} must be a non-empty array`);
+      throw new TypeError(`tokengate: ${label} must be a non-empty array or a function`);
     }
     return value as NonNullable<TokengateOptions['issuers']>;
   }),
@@ -115,6 +138,7 @@ const VERIFIER_OPTIONS = {
   getToken: option(validateFunction<(request: any) => unknown>),
   credentialsRequired: optionWithDefault(validateBoolean, true),
   invalidTokens: optionWithDefault(oneOf('reject', 'anonymous'), 'reject'),
+  refusals: optionWithDefault(oneOf('error', 'respond'), 'error'),
   isRevoked: option(validateFunction<(auth: any) => boolean | Promise<boolean>>),
   revocation: option(validateRevocationStore),
   cache: optionWithDefault(validateCache, validateCache(true)),
@@ -139,6 +163,7 @@ const VERIFIER_OPTIONS = {
   resourceName: option(validateResourceName),
   resourceDocumentation: option(validateResourceDocumentation),
   dpop: option(validateDpop),
+  keyCache: option((value, label) => validateKeyCache(value, label)),
 } satisfies OptionTable<Omit<TokengateOptions<any, any>, keyof IssuerOptions>>;
 
 /** Every top-level option: the issuer options (defaults for each `issuers` entry) and the rest. */

@@ -3,6 +3,7 @@
  * they take. Their validation and defaults: `ISSUER_OPTIONS` in `declarations.ts`.
  */
 import type { JwtClaims, JwtHeader } from '../context/types.js';
+import type { IntrospectionOptions } from '../oauth/introspection/options.js';
 import type { Algorithm } from '../token/algorithms.js';
 import type { Duration } from './duration.js';
 
@@ -37,6 +38,15 @@ export interface KeyObjectLike {
   export: (...args: any[]) => unknown;
 }
 
+/**
+ * A check of the decoded claims that the issuer's own libraries make (a `token_use`, a
+ * `client_id`, an `azp`): `true` or `undefined` accepts; `false` or a string refuses the token
+ * with 401 `invalid_token`, reason `claims`, the string being the message (it may reach a
+ * client: never put a claim's value in it). Run on every token before the signature check, so it
+ * must be a pure function of the claims (the verified-token cache reuses its answer).
+ */
+export type ClaimCheck = (claims: JwtClaims, header: JwtHeader) => boolean | string | undefined;
+
 /** A JSON Web Key Set (RFC 7517 §5). */
 export interface JsonWebKeySet {
   keys: JsonWebKey[];
@@ -66,8 +76,24 @@ export interface IssuerOptions {
    */
   jwksUri?: string | URL;
   /**
-   * Expected `iss` (exact, case-sensitive). Given without any key option, the keys come from
-   * OIDC discovery (`{issuer}/.well-known/openid-configuration`, then RFC 8414).
+   * URL of a remote X.509 certificate map, `{ "<kid>": "-----BEGIN CERTIFICATE-----…" }`, as
+   * Google and Firebase publish their keys; fetched, cached and refreshed by the same rules as
+   * `jwksUri`. Exclusive with the other public-key options; may stand beside `secret`.
+   *
+   * @example `certificatesUri: 'https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com'`
+   */
+  certificatesUri?: string | URL;
+  /**
+   * Expected `iss` (exact, case-sensitive): one issuer, or several spellings of one issuer
+   * sharing its key source (`['accounts.google.com', 'https://accounts.google.com']`). Given
+   * without any key option, the keys come from OIDC discovery
+   * (`{issuer}/.well-known/openid-configuration`, then RFC 8414), which needs exactly one.
+   *
+   * An issuer may be a **template** whose `{claim}` part must equal that claim of the token:
+   * `https://login.microsoftonline.com/{tid}/v2.0` accepts a token whose `iss` is that URL with
+   * its own `tid` in place (the claim's value must be URL-safe: letters, digits, `-._~`). A
+   * template needs a key source (`jwksUri`, `certificatesUri`, `jwks`, `publicKey`, `secret`):
+   * discovery per made-up tenant would let any token choose what we fetch.
    */
   issuer?: string | readonly string[];
   /** Expected `aud`: the token's `aud` (string or array) must contain one of these. */
@@ -101,8 +127,58 @@ export interface IssuerOptions {
    * `'at+jwt'` for RFC 9068 access tokens. By default `JWT`, `at+jwt` or no `typ` is accepted.
    */
   typ?: string | readonly string[];
-  /** Where scopes live (a claim name or dotted path, or several). @default ['scope', 'scp'] */
+  /**
+   * Where scopes live: a claim name, a dotted path, or an RFC 6901 JSON Pointer starting with `/`
+   * (for names that contain dots: `/resource_access/com.example.app/roles`), or several.
+   * @default ['scope', 'scp']
+   */
   scopeClaim?: string | readonly string[];
-  /** Where roles live (a claim name or dotted path, or several). @default ['roles', 'role', 'groups'] */
+  /**
+   * Where roles live: a claim name, a dotted path, or a JSON Pointer starting with `/`, or several.
+   * @default ['roles', 'role', 'groups']
+   */
   rolesClaim?: string | readonly string[];
+  /**
+   * Opaque access tokens (RFC 7662): a credential that is not a compact JWS (not three
+   * dot-separated parts) is sent to the authorization server's introspection endpoint, whose
+   * answer is checked as a JWT's claims are (`exp`, `aud` against `audience`/`resource`, `iss`
+   * when present, `token_type`), cached by a hash of the token, and becomes the same
+   * `AuthContext` (`tokenType: 'opaque'`). A JWS is still verified locally; without any local key
+   * source (no `issuer`, no key option) every token is introspected. With `issuers`, one entry
+   * at most may carry it: an opaque token does not say who issued it.
+   *
+   * `active: false` is 401 `invalid_token` (reason `inactive`); a server that cannot answer is
+   * 503 `introspection_unavailable` with `Retry-After`, within `timeoutDuration`.
+   * @example `introspection: { clientId: 'orders-api', clientSecret: process.env.INTROSPECTION_SECRET }`
+   * @see https://www.rfc-editor.org/rfc/rfc7662
+   */
+  introspection?: IntrospectionOptions;
+  /**
+   * Checks of the decoded claims that refuse a token as 401 `invalid_token` (reason `claims`)
+   * rather than as a 403 from a guard: what an identity provider's own libraries refuse (an ID
+   * token where an access token belongs, another client's `client_id`). Presets set it; when you
+   * add yours to a preset's, keep the preset's: `claimCheck: [...preset.claimCheck, mine]`.
+   *
+   * @example `claimCheck: (claims) => claims.token_use === 'access' || '"token_use" is not "access"'`
+   */
+  claimCheck?: ClaimCheck | readonly ClaimCheck[];
 }
+
+/** What an `issuers` function receives: the decoded, NOT yet verified token. */
+export interface IssuerResolverInput {
+  /** The token's `iss`. */
+  iss: string;
+  /** The unverified protected header. */
+  header: JwtHeader;
+  /** The unverified claims: use them only to choose the issuer's options. */
+  payload: JwtClaims;
+}
+
+/**
+ * `issuers` as a function: the options of the token's issuer, or `undefined` to refuse it.
+ * Called once per `iss` (cached), so binding an issuer to a claim such as `tid` is a template's
+ * job, not the resolver's.
+ */
+export type IssuerResolver = (
+  input: IssuerResolverInput,
+) => IssuerOptions | undefined | Promise<IssuerOptions | undefined>;

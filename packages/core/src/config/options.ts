@@ -6,15 +6,19 @@ import type { AuthContext, PublicAuthContext, RegisteredClaims } from '../contex
 import type { CryptoPreference } from '../crypto/index.js';
 import type { AuthError } from '../errors/auth-error.js';
 import type { KeySourceEventOption } from '../keys/remote/events.js';
+import type { KeyCache } from '../keys/remote/key-cache.js';
 import type { DpopOptions } from '../oauth/dpop/options.js';
 import type { TokenSource } from '../request/token-sources.js';
 import type { RevocationStore } from '../revocation/store.js';
 import type { StandardSchemaV1 } from '../token/schema.js';
 import type { Duration } from './duration.js';
-import type { IssuerOptions } from './issuer-options.js';
+import type { IssuerOptions, IssuerResolver } from './issuer-options.js';
 
 export type {
+  ClaimCheck,
   IssuerOptions,
+  IssuerResolver,
+  IssuerResolverInput,
   JsonWebKeySet,
   KeyObjectLike,
   PublicKeyInput,
@@ -68,8 +72,20 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
   /**
    * Several trusted issuers (multi-tenant), each with its own keys, audience and options; the
    * token's unverified `iss` only selects among them. Top-level options are defaults for each.
+   * An entry's `issuer` may list several spellings or be a template (`{tid}`, see `issuer`).
+   *
+   * Or a function of the decoded token returning the options of its issuer, or `undefined` to
+   * refuse it (401 `issuer`, nothing fetched): called once per `iss` (answers cached, at most
+   * 1,000 issuers; a refusal is remembered for a minute), concurrent calls for one `iss` share
+   * one call. Its answer need not repeat `issuer`. Throwing is the app's bug and reaches the
+   * framework's error path unchanged.
+   *
+   * @example
+   * ```ts
+   * issuers: async ({ iss }) => (await tenants.byIssuer(iss)) && { audience: 'api://orders' }
+   * ```
    */
-  issuers?: readonly (IssuerOptions & { issuer: string })[];
+  issuers?: readonly (IssuerOptions & { issuer: string | readonly string[] })[] | IssuerResolver;
   /**
    * A Standard Schema (zod, valibot, arktype…) that validates the claims; what it returns is
    * `auth.claims` (typed by it). It does not change policy: revocation, scopes, roles,
@@ -77,8 +93,17 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
    */
   claims?: S;
   /**
-   * Where to find the token, in order; the first source that holds one wins.
+   * Where to find the token, in order; the first source that holds one wins: `'header'`
+   * (`Authorization: Bearer`), `{ cookie: name }`, `{ query: name }`, or `{ protocol: prefix }`,
+   * the `Sec-WebSocket-Protocol` entry that starts with `prefix` (the token is the rest of it;
+   * browsers cannot set `Authorization` on a WebSocket). A server must never choose that entry
+   * as the subprotocol it answers with: see `selectSubprotocol`.
    * @default ['header']
+   * @example
+   * ```ts
+   * jwtAuth({ issuer, audience, tokenSources: ['header', { protocol: 'bearer.' }] });
+   * // browser: new WebSocket(url, ['chat', `bearer.${token}`])
+   * ```
    */
   tokenSources?: readonly TokenSource[];
   /** A function that returns the token from the framework's request (may be async). Replaces `tokenSources`. */
@@ -95,6 +120,20 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
    * @default 'reject'
    */
   invalidTokens?: 'reject' | 'anonymous';
+  /**
+   * Where a refusal (401/400/403/503 from `jwtAuth` or a guard) goes. `'error'` hands the
+   * `AuthError` to the framework's error path: Express's error handlers (`next(err)`; answered in
+   * place when the app has none), Koa's `try`/`catch` around `next()` and `app.on('error')`, Hono's
+   * `app.onError`, Fastify's `setErrorHandler` (answered in place when the app has none).
+   * `'respond'` answers in place, always, with the same status, headers and JSON body
+   * (`{ error, code, error_description }`), and never throws: cheaper under a flood of bad tokens
+   * (a thrown error costs Koa and Hono their whole error path; on Hono's default handler, twice
+   * what the answer itself costs), but the app's error handlers never see a refusal, so they can
+   * neither reshape nor log it — use the `onError` hook for that. Errors that are not refusals
+   * (a throwing `secret` function) still go to the error path.
+   * @default 'error'
+   */
+  refusals?: 'error' | 'respond';
   /**
    * A predicate that revokes a verified token (checked on cache hits too). Read identifiers from
    * `auth.payload`: `auth.claims` is what a `claims` schema kept. If it throws or rejects, the
@@ -165,6 +204,32 @@ export interface TokengateOptions<S extends StandardSchemaV1 | undefined = undef
   onKeySourceEvent?: KeySourceEventOption;
   /** A `fetch` implementation for remote keys (proxies, custom agents). @default globalThis.fetch */
   fetch?: typeof globalThis.fetch;
+  /**
+   * A cache shared by the instances of the app (Workers isolates, Lambda functions, replicas)
+   * that keeps the key sets and discovery documents they fetched, with when they were fetched:
+   * a cold instance with a warm shared cache verifies its first token without fetching keys.
+   * `workersKeyCache(caches.default)` on Cloudflare Workers, `createRedisKeyCache({ url })` from
+   * `@tokengate/redis` elsewhere.
+   *
+   * The shared copies obey the rules of fetched ones: fresh for `cacheMaxAge` from the fetch
+   * (not from the read), an unknown `kid` refetches unless any instance fetched within
+   * `cooldownDuration`, and a copy past `cacheMaxAge` is served while refetching fails, up to
+   * `staleIfError`. Only documents fetched from the configured URLs (and the `jwks_uri` a
+   * configured issuer's discovery names) are stored, keyed by that URL, and each is checked
+   * again when read. A failing or slow cache costs at most 500 ms per read or write and is
+   * reported as a `key_cache_failed` key-source event; the keys are then fetched as without it.
+   *
+   * **Security:** whoever can write to this cache chooses the keys your app trusts: give it a
+   * store only your app writes to.
+   *
+   * @example
+   * ```ts
+   * // Cloudflare Workers, Hono
+   * app.use('/api/*', jwtAuth({ issuer, audience, keyCache: workersKeyCache(caches.default) }));
+   * ```
+   * @default none (each instance fetches its own keys)
+   */
+  keyCache?: KeyCache;
   /**
    * Signature implementation. `'auto'`: node:crypto where the runtime has it (Node, Bun, Deno,
    * Workers with `nodejs_compat`) for each key type whose built-in self-test it passes there

@@ -14,6 +14,8 @@ export interface RequestSettings {
   readonly credentialsRequired: boolean;
   /** The `invalidTokens` option (default `'reject'`). */
   readonly invalidTokens: 'reject' | 'anonymous';
+  /** The `refusals` option (default `'error'`). */
+  readonly refusals: 'error' | 'respond';
   /** The `realm` option. */
   readonly realm: string | undefined;
   /** The RFC 9728 metadata URL derived from the `resource` option, announced in challenges. */
@@ -45,6 +47,7 @@ export function resolveSettings(options: ResolvedTokengateOptions, backend: Cryp
     getToken: options.getToken,
     credentialsRequired: options.credentialsRequired,
     invalidTokens: options.invalidTokens,
+    refusals: options.refusals,
     realm: options.realm,
     resourceMetadata: options.resource?.metadataUrl,
     maxTokenLength: options.maxTokenLength,

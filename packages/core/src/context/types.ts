@@ -61,9 +61,16 @@ export type RegisteredClaims = Register extends { claims: infer C } ? StandardCl
  * @typeParam C - the claims type: from a `claims` schema, from {@link Register}, or {@link JwtClaims}.
  */
 export interface AuthContext<C = RegisteredClaims> {
-  /** The raw compact JWS as received. Never passed to hooks. */
+  /** The raw token as received (a compact JWS, or an opaque token). Never passed to hooks. */
   readonly token: string;
-  /** The verified protected header. */
+  /**
+   * How the token was checked: `'jwt'`, a JWS verified here; `'opaque'`, a token the
+   * authorization server vouched for by introspection (RFC 7662), whose answer is `payload`.
+   */
+  readonly tokenType: 'jwt' | 'opaque';
+  /**
+   * The verified protected header. An opaque token has none: an empty object (no `alg`).
+   */
   readonly header: JwtHeader;
   /**
    * What the `claims` schema returned, typed by it (or by {@link Register}); without a schema, the
@@ -72,7 +79,8 @@ export interface AuthContext<C = RegisteredClaims> {
    */
   readonly claims: C;
   /**
-   * The verified payload exactly as the token carried it, whatever the schema returned. Every
+   * The verified payload exactly as the token carried it (for an opaque token, the members of
+   * the introspection answer: `active`, `sub`, `scope`, `aud`, `exp`, `cnf`…), whatever the schema returned. Every
    * policy reads this, never `claims`: revocation (`jti`, `sub`, `iat`), scopes, roles,
    * `requiredClaims` and `requireClaims({ … })`, so a schema cannot switch a check off. Frozen.
    */

@@ -20,6 +20,7 @@
  * | `invalid_dpop_proof` | 401 | the `DPoP` proof is missing, malformed or fails an RFC 9449 §4.3 check |
  * | `use_dpop_nonce` | 401 | the proof lacks the current server nonce (RFC 9449 §8); `DPoP-Nonce` names it |
  * | `replay_unavailable` | 503 | the DPoP replay store cannot be trusted (fail closed) |
+ * | `introspection_unavailable` | 503 | the authorization server could not say whether an opaque token is active (RFC 7662) |
  */
 export type AuthErrorCode =
   | 'missing_token'
@@ -32,7 +33,8 @@ export type AuthErrorCode =
   | 'revocation_unavailable'
   | 'invalid_dpop_proof'
   | 'use_dpop_nonce'
-  | 'replay_unavailable';
+  | 'replay_unavailable'
+  | 'introspection_unavailable';
 
 /**
  * Finer reason for an `invalid_token` (and a few other) failures, for logs and clients that want
@@ -57,7 +59,8 @@ export type AuthErrorReason =
   | 'method'
   | 'url'
   | 'ath'
-  | 'replayed';
+  | 'replayed'
+  | 'inactive';
 
 /**
  * The `error` token used in `WWW-Authenticate` and in JSON bodies: RFC 6750 §3.1's, and RFC 9449
@@ -83,6 +86,7 @@ export const STATUS: Record<AuthErrorCode, 400 | 401 | 403 | 503> = {
   invalid_dpop_proof: 401,
   use_dpop_nonce: 401,
   replay_unavailable: 503,
+  introspection_unavailable: 503,
 };
 
 /** The RFC 6750 / RFC 9449 `error` token of each code (none without credentials, and on 503s). */
@@ -98,6 +102,7 @@ export const BEARER_ERROR: Record<AuthErrorCode, BearerErrorToken | undefined> =
   invalid_dpop_proof: 'invalid_dpop_proof',
   use_dpop_nonce: 'use_dpop_nonce',
   replay_unavailable: undefined,
+  introspection_unavailable: undefined,
 };
 
 /** What clients are told on a 503 (the message, with URLs and network errors, is for operators). */
@@ -105,4 +110,5 @@ export const UNAVAILABLE: Partial<Record<AuthErrorCode, string>> = {
   key_source_unavailable: 'the keys needed to verify the token are temporarily unavailable',
   revocation_unavailable: 'the revocation status of the token cannot be checked right now',
   replay_unavailable: 'the DPoP proof cannot be checked for replay right now',
+  introspection_unavailable: 'the authorization server cannot be asked about the token right now',
 };

@@ -107,18 +107,22 @@ function importPublic(
   return imported instanceof Promise ? imported.then(finish, backendRefusal) : finish(imported);
 }
 
-/** Imports PEM text: an SPKI `PUBLIC KEY`, a PKCS#1 `RSA PUBLIC KEY` or an X.509 `CERTIFICATE`. */
+/**
+ * Imports PEM text: an SPKI `PUBLIC KEY`, a PKCS#1 `RSA PUBLIC KEY` or an X.509 `CERTIFICATE`;
+ * `kid` travels with the key (a certificate map's name for it).
+ */
 export function importPemKey(
   pem: string,
   backend: CryptoBackend,
   allowed: readonly Algorithm[] | undefined,
+  kid?: string,
 ): MaybePromise<KeyImport> {
   if (!pem.includes('-----BEGIN')) {
     return new KeyRefusal(
       'expected PEM text (SPKI "PUBLIC KEY" or a "CERTIFICATE"); for an HMAC secret use option "secret"',
     );
   }
-  return importPublic(() => backend.importPem(pem), {}, allowed);
+  return importPublic(() => backend.importPem(pem), { kid }, allowed);
 }
 
 /** Imports one public JWK; its `kid` and `alg` travel with the key. */
@@ -245,6 +249,15 @@ export function importJwks(
       imports.push(importJwkKey(jwk, backend, allowed));
     }
   }
+  return collectImports(imports, names, skipped);
+}
+
+/** The keys of several imports (values or promises), with why the others were skipped. */
+function collectImports(
+  imports: readonly MaybePromise<KeyImport>[],
+  names: readonly string[],
+  skipped: string[],
+): MaybePromise<ImportedKeySet> {
   const finish = (imported: readonly KeyImport[]): ImportedKeySet => {
     const keys: VerificationKey[] = [];
     imported.forEach((key, i) => {
@@ -256,4 +269,30 @@ export function importJwks(
   return imports.some((key) => key instanceof Promise)
     ? Promise.all(imports).then(finish)
     : finish(imports as KeyImport[]);
+}
+
+/**
+ * Imports an X.509 certificate map (`{ "<kid>": "-----BEGIN CERTIFICATE-----…" }`, as Google and
+ * Firebase publish keys), given as its `[kid, pem]` entries: each certificate's public key under
+ * its `kid`, bound to the algorithms its type implies (synchronously on node:crypto). Anything
+ * but a certificate is skipped and described in `skipped`.
+ */
+export function importCertificates(
+  entries: readonly (readonly [kid: string, pem: string])[],
+  backend: CryptoBackend,
+  allowed: readonly Algorithm[] | undefined,
+): MaybePromise<ImportedKeySet> {
+  const skipped: string[] = [];
+  const names: string[] = [];
+  const imports: MaybePromise<KeyImport>[] = [];
+  for (const [kid, pem] of entries) {
+    const name = `kid ${JSON.stringify(kid)}`;
+    if (typeof pem !== 'string' || !pem.includes('-----BEGIN CERTIFICATE-----')) {
+      skipped.push(`${name}: not a PEM certificate`);
+      continue;
+    }
+    names.push(name);
+    imports.push(importPemKey(pem, backend, allowed, kid));
+  }
+  return collectImports(imports, names, skipped);
 }

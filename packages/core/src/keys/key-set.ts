@@ -37,6 +37,15 @@ export interface KeySource {
   readonly fixed: boolean;
   /** Resolves when the keys are loaded (fetches remote keys); rejects with what went wrong. */
   ready(): Promise<void>;
+  /**
+   * Calls `listener` after each change of the keys this source selects from (a remote key set
+   * fetched with different content), until the returned function is called. While anything
+   * listens, the source also refreshes itself when it is due (`cacheMaxAge`), as a request
+   * would, so a key withdrawn by the identity provider is noticed without traffic. Absent on
+   * fixed sources (configured keys never change) and on a `secret` function (asked per request,
+   * never in between). Used by `watchAuth`.
+   */
+  onChange?(listener: () => void): () => void;
 }
 
 /** The refusal of a token whose key is not held: 401 `invalid_token`, reason `unknown_key`. */

@@ -2,6 +2,7 @@ import type { TokengateOptions } from '../config/options.js';
 import { guardScopes, guardScopesVersion } from '../policy/known-scopes.js';
 import { pathOfTarget } from '../request/target.js';
 import type { TokenSource } from '../request/token-sources.js';
+import { isIssuerTemplate } from '../token/issuer-template.js';
 import { dpopMetadata } from './dpop/options.js';
 import { parseResource, type ResolvedResource, resolveResource, upperEscapes } from './resource.js';
 
@@ -144,9 +145,12 @@ function bearerMethods(
 function authorizationServers(options: TokengateOptions<any, any>): string[] {
   const issuers = [
     ...list(options.issuer),
-    ...(Array.isArray(options.issuers) ? options.issuers.map((entry) => entry?.issuer) : []),
+    ...(Array.isArray(options.issuers) ? options.issuers.flatMap((entry) => list(entry?.issuer) ?? []) : []),
   ];
-  return [...new Set(issuers.filter((i): i is string => typeof i === 'string' && i !== ''))];
+  // A template (`{tid}`) names no one server: it is not announced.
+  return [
+    ...new Set(issuers.filter((i): i is string => typeof i === 'string' && i !== '' && !isIssuerTemplate(i))),
+  ];
 }
 
 /**

@@ -1,6 +1,10 @@
 import { ReadOnlySet } from '../context/immutable.js';
 
-/** A resolved list of claim paths: each is tried as a literal key first, then as a dotted path. */
+/**
+ * A resolved list of claim paths. A path that starts with `/` is an RFC 6901 JSON Pointer
+ * (`/resource_access/com.example.app/roles`, `~1` for `/` and `~0` for `~` inside a name); any
+ * other path is tried as a literal key first, then as a dotted path.
+ */
 export type ClaimPaths = readonly string[];
 
 /** Default scope claims: `scope` (space-delimited, RFC 8693 §4.2) and `scp` (array or string). */
@@ -8,8 +12,52 @@ export const DEFAULT_SCOPE_CLAIMS: ClaimPaths = ['scope', 'scp'];
 /** Default role claims: `roles`, `role` and `groups` (RFC 9068 §7.2 / SCIM). */
 export const DEFAULT_ROLE_CLAIMS: ClaimPaths = ['roles', 'role', 'groups'];
 
-/** Reads a claim by literal key (Auth0 namespaced claims contain dots), then by dotted path. */
+/**
+ * Validates one claim path: a JSON Pointer's `~` must start `~0` or `~1` (RFC 6901 §3), and the
+ * pointer must name a claim (`/` alone names the claim `""`, which no issuer sends: refused).
+ * @throws TypeError naming `label`.
+ */
+export function validateClaimPath(path: string, label: string): string {
+  if (!path.startsWith('/')) return path;
+  if (path === '/' || /~(?![01])/.test(path)) {
+    throw new TypeError(
+      `tokengate: ${label} has an invalid JSON Pointer ${JSON.stringify(path)} (RFC 6901: "~" must be followed by 0 or 1)`,
+    );
+  }
+  return path;
+}
+
+/** The reference tokens of a JSON Pointer, unescaped (`~1` → `/`, then `~0` → `~`, RFC 6901 §4). */
+function pointerTokens(pointer: string): string[] {
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((token) => (token.includes('~') ? token.replaceAll('~1', '/').replaceAll('~0', '~') : token));
+}
+
+function step(current: unknown, name: string): unknown {
+  if (typeof current !== 'object' || current === null) return undefined;
+  if (Array.isArray(current)) {
+    // RFC 6901 §4: an array index is "0" or a decimal without a leading zero.
+    if (!/^(0|[1-9]\d*)$/.test(name)) return undefined;
+    return current[Number(name)];
+  }
+  return Object.hasOwn(current, name) ? (current as Record<string, unknown>)[name] : undefined;
+}
+
+/**
+ * Reads a claim: by JSON Pointer when the path starts with `/`; otherwise by literal key (Auth0
+ * namespaced claims contain dots), then by dotted path.
+ */
 export function readClaim(claims: Record<string, unknown>, path: string): unknown {
+  if (path.charCodeAt(0) === 47 /* / */) {
+    let current: unknown = claims;
+    for (const name of pointerTokens(path)) {
+      current = step(current, name);
+      if (current === undefined) return undefined;
+    }
+    return current;
+  }
   if (Object.hasOwn(claims, path)) return claims[path];
   if (!path.includes('.')) return undefined;
   let current: unknown = claims;

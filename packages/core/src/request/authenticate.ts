@@ -1,6 +1,7 @@
 import { publicContext } from '../context/build.js';
 import type { AuthContext } from '../context/types.js';
 import { AuthError, isAuthError } from '../errors/auth-error.js';
+import { isFailOpen } from '../oauth/introspection/introspector.js';
 import type { Verifier } from '../verifier.js';
 import { callHook } from './hooks.js';
 import { type AuthOutcome, attachOutcome } from './outcome.js';
@@ -34,8 +35,11 @@ export async function authenticate<C>(verifier: Verifier<C>, request: RequestLik
   if (isPreflight(request)) return attachOutcome(request.raw, undefined, undefined, settings);
   const dpop = settings.dpop;
   let scheme: 'bearer' | 'dpop' | undefined;
+  let token: string | undefined;
+  // Set while the token is being verified, when its RFC 6750 syntax was not checked yet: a
+  // credential that is not one b64token is a malformed request (400), not a bad token.
+  let checkSyntaxOnRefusal = false;
   try {
-    let token: string | undefined;
     let syntaxUnchecked = false;
     if (settings.getToken) {
       let value = settings.getToken(request.raw);
@@ -63,14 +67,10 @@ export async function authenticate<C>(verifier: Verifier<C>, request: RequestLik
         reason: 'dpop_required',
       });
     }
-    let auth: AuthContext<C>;
-    try {
-      auth = await verifier.verify(token);
-    } catch (error) {
-      // A credential that is not one b64token is a malformed request (400), not a bad token.
-      if (syntaxUnchecked && isAuthError(error)) checkBearerSyntax(token);
-      throw error;
-    }
+    // One try for the whole request: a refusal is thrown once, not caught and thrown again here.
+    checkSyntaxOnRefusal = syntaxUnchecked;
+    const auth: AuthContext<C> = await verifier.verify(token);
+    checkSyntaxOnRefusal = false;
     // RFC 9449 §7: the proof is checked on every request, after the (possibly cached) token.
     if (scheme === 'dpop') {
       if (auth.binding !== 'dpop') {
@@ -90,14 +90,17 @@ export async function authenticate<C>(verifier: Verifier<C>, request: RequestLik
       );
     }
     return attachOutcome(request.raw, auth, undefined, settings);
-  } catch (caught) {
-    if (!isAuthError(caught)) throw caught;
+  } catch (thrown) {
+    if (!isAuthError(thrown)) throw thrown;
+    const caught = checkSyntaxOnRefusal ? malformedRequestOr(token!, thrown) : thrown;
     const error = caught.withChallenge(
       settings.realm,
       settings.resourceMetadata,
       dpop?.challenges[scheme ?? 'none'],
     );
     callHook(settings.onError, { error, request: request.raw }, 'onError');
+    // `introspection.failOpen`: the server could not answer; through unauthenticated (no context).
+    if (isFailOpen(caught)) return attachOutcome(request.raw, undefined, error, settings);
     if (!settings.credentialsRequired && settings.invalidTokens === 'anonymous' && error.status < 500) {
       return attachOutcome(request.raw, undefined, error, settings);
     }
@@ -105,4 +108,15 @@ export async function authenticate<C>(verifier: Verifier<C>, request: RequestLik
     attachOutcome(request.raw, undefined, error, settings);
     throw error;
   }
+}
+
+/** The 400 for a credential that is not one RFC 6750 b64token, else the verifier's refusal. */
+function malformedRequestOr(token: string, refusal: AuthError): AuthError {
+  try {
+    checkBearerSyntax(token);
+  } catch (error) {
+    if (isAuthError(error)) return error;
+    throw error;
+  }
+  return refusal;
 }

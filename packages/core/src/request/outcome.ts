@@ -9,6 +9,8 @@ import type { DpopChallenge } from '../errors/challenge.js';
 export interface ChallengeSettings {
   /** The `realm` option. */
   readonly realm: string | undefined;
+  /** The `refusals` option: `'respond'` when a refusal is answered in place, never thrown. */
+  readonly refusals?: 'error' | 'respond';
   /** The RFC 9728 metadata URL derived from the `resource` option. */
   readonly resourceMetadata: string | undefined;
   /** With DPoP on: the challenge that goes with each way a token was (or was not) presented. */
@@ -128,4 +130,12 @@ export function outcomeOf(request: unknown): AuthOutcome<RegisteredClaims> | und
   if (typeof request !== 'object' || request === null) return undefined;
   const outcome = (request as { [OUTCOME]?: unknown })[OUTCOME];
   return Outcome.is(outcome) ? outcome : undefined;
+}
+
+/**
+ * Whether a refusal of `request` is answered in place (the `refusals: 'respond'` option of the
+ * `jwtAuth` that looked at it) rather than handed to the framework's error path.
+ */
+export function answersRefusals(request: unknown): boolean {
+  return outcomeOf(request)?.challenge.refusals === 'respond';
 }

@@ -1,10 +1,12 @@
 import { AuthError } from '../errors/auth-error.js';
 
 /**
- * A place to look for the token: the `Authorization: Bearer` header, a cookie, or (only when
- * asked for explicitly, RFC 6750 §2.3 says SHOULD NOT) a query parameter.
+ * A place to look for the token: the `Authorization: Bearer` header, a cookie, (only when asked
+ * for explicitly, RFC 6750 §2.3 says SHOULD NOT) a query parameter, or the entry of a WebSocket
+ * upgrade's `Sec-WebSocket-Protocol` list that starts with `protocol` (RFC 6455 §11.3.4; the
+ * token is the rest of that entry).
  */
-export type TokenSource = 'header' | { cookie: string } | { query: string };
+export type TokenSource = 'header' | { cookie: string } | { query: string } | { protocol: string };
 
 /**
  * What the core needs from a request. Adapters build it from their framework's request; only
@@ -164,18 +166,23 @@ export function extractToken(
     const source = sources[i]!;
     const found = readSource(request, source, maxLength, deferSyntax, dpop);
     if (!found) continue;
-    if (source === 'header' || 'query' in source) {
+    if (isMethod(source)) {
       for (let j = i + 1; j < sources.length; j++) {
         const other = sources[j]!;
-        if (other !== 'header' && !('query' in other)) continue;
+        if (!isMethod(other)) continue;
         if (readSource(request, other, maxLength, true, dpop)) {
-          throw invalidRequest('the token is sent in more than one way (header and query)');
+          throw invalidRequest('the token is sent in more than one way (header, query or protocol)');
         }
       }
     }
     return found;
   }
   return undefined;
+}
+
+/** Whether a source is one of RFC 6750's methods of sending a token (a cookie is not: see above). */
+function isMethod(source: TokenSource): boolean {
+  return source === 'header' || 'query' in source || 'protocol' in source;
 }
 
 function readSource(
@@ -191,12 +198,41 @@ function readSource(
     }
     return parseAuthorization(request.header('authorization'), maxLength, deferSyntax, dpop);
   }
+  if ('protocol' in source)
+    return readProtocol(request.header('sec-websocket-protocol'), source.protocol, maxLength);
   const value =
     'cookie' in source
       ? readCookie(request.header('cookie'), source.cookie)
       : readQuery(request.url, source.query);
   return value ? { token: value } : undefined;
 }
+
+/**
+ * Reads the token from a `Sec-WebSocket-Protocol` list (comma-separated, possibly over several
+ * lines joined with `, `): the rest of the one entry that starts with `prefix`. Two such entries,
+ * or one with nothing after the prefix, are a 400 `invalid_request`.
+ */
+export function readProtocol(header: string | undefined, prefix: string, maxLength: number): Extracted {
+  if (!header || !header.includes(prefix)) return undefined;
+  let found: string | undefined;
+  for (const part of header.split(',')) {
+    const entry = part.trim();
+    if (!entry.startsWith(prefix)) continue;
+    if (found !== undefined) throw invalidRequest('more than one token in the Sec-WebSocket-Protocol header');
+    found = entry.slice(prefix.length);
+  }
+  if (found === undefined) return undefined;
+  if (found === '') throw invalidRequest('the token in the Sec-WebSocket-Protocol header is empty');
+  if (found.length > maxLength) {
+    throw new AuthError('invalid_token', `token is longer than ${maxLength} characters`, {
+      reason: 'too_large',
+    });
+  }
+  return { token: found };
+}
+
+/** RFC 9110 `token` characters: what a subprotocol name (and so a prefix) is made of. */
+const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** Validates the `tokenSources` option at start-up; throws a `TypeError` starting `tokengate: ${label}`. */
 export function validateTokenSources(sources: unknown, label: string): readonly TokenSource[] {
@@ -209,9 +245,12 @@ export function validateTokenSources(sources: unknown, label: string): readonly 
       (typeof source === 'object' &&
         source !== null &&
         ((typeof source.cookie === 'string' && source.cookie !== '') ||
-          (typeof source.query === 'string' && source.query !== '')));
+          (typeof source.query === 'string' && source.query !== '') ||
+          (typeof source.protocol === 'string' && HTTP_TOKEN.test(source.protocol))));
     if (!ok) {
-      throw new TypeError(`tokengate: ${label}: expected 'header', { cookie: name } or { query: name }`);
+      throw new TypeError(
+        `tokengate: ${label}: expected 'header', { cookie: name }, { query: name } or { protocol: prefix } (a prefix of HTTP token characters)`,
+      );
     }
   }
   return sources as TokenSource[];

@@ -1,7 +1,10 @@
 import {
+  createRevocationChanges,
+  type Instant,
   isRevokedBy,
   REVOCATION_LEEWAY_SECONDS,
   type RevocationStore,
+  SESSION_RETENTION_SECONDS,
   toEpochSeconds,
   validateRevocationId,
 } from './store.js';
@@ -9,7 +12,8 @@ import {
 /** Options of {@link createMemoryRevocationStore}. */
 export interface MemoryRevocationStoreOptions {
   /**
-   * Most revoked `jti`s kept; past it the entries closest to expiry are dropped first.
+   * Most revoked `jti`s kept; past it the entries closest to expiry are dropped first. Revoked
+   * sessions have a bound of their own of the same size (the oldest cut-off is dropped first).
    * @default 100000
    */
   maxEntries?: number;
@@ -37,6 +41,14 @@ export interface MemoryRevocationStoreOptions {
 export function createMemoryRevocationStore(options: MemoryRevocationStoreOptions = {}): RevocationStore & {
   /** Number of revoked `jti`s held. */
   readonly size: number;
+  /** Number of revoked sessions held. */
+  readonly sessionCount: number;
+  /**
+   * Revokes a login session's tokens (see `RevocationStore.revokeSession`); remembered
+   * `SESSION_RETENTION_SECONDS` (24 hours, plus two leeways) past the cut-off, at most `maxEntries`
+   * sessions (the oldest cut-off is forgotten first).
+   */
+  revokeSession(sid: string, issuedBefore?: Instant): Promise<void>;
 } {
   const maxEntries = options.maxEntries ?? 100_000;
   if (!Number.isInteger(maxEntries) || maxEntries < 1) {
@@ -46,6 +58,24 @@ export function createMemoryRevocationStore(options: MemoryRevocationStoreOption
   const jtis = new Map<string, number>();
   const byExpiry = new ExpiryHeap();
   const subjects = new Map<string, number>();
+  /** Session cut-offs in insertion order: revoked at `now` as a rule, so oldest first. */
+  const sessions = new Map<string, number>();
+  const sessionLife = SESSION_RETENTION_SECONDS + 2 * REVOCATION_LEEWAY_SECONDS;
+
+  /** Forgets sessions whose tokens have all expired, and the oldest past the bound. */
+  function pruneSessions(nowSeconds: number): void {
+    for (const [sid, cutoff] of sessions) {
+      if (cutoff + sessionLife > nowSeconds && sessions.size < maxEntries) break;
+      sessions.delete(sid);
+    }
+  }
+  /** The clock of the `isRevoked` call in progress: read once per call. */
+  let checkedAt = 0;
+  const sessionCutoff = (sid: string): number | undefined => {
+    const cutoff = sessions.get(sid);
+    return cutoff !== undefined && cutoff + sessionLife > checkedAt ? cutoff : undefined;
+  };
+  const changes = createRevocationChanges();
 
   /** Drops heap entries that no longer describe the table (the jti was revoked again, later). */
   function current(entry: HeapEntry): boolean {
@@ -66,6 +96,9 @@ export function createMemoryRevocationStore(options: MemoryRevocationStoreOption
     get size() {
       return jtis.size;
     },
+    get sessionCount() {
+      return sessions.size;
+    },
     async revoke(jti, until) {
       validateRevocationId(jti, 'revoke', 'jti');
       const untilSeconds = toEpochSeconds(until);
@@ -81,24 +114,42 @@ export function createMemoryRevocationStore(options: MemoryRevocationStoreOption
       if (byExpiry.size > 2 * jtis.size + 64) {
         byExpiry.rebuild([...jtis].map(([id, value]) => ({ jti: id, until: value })));
       }
+      changes.notify({ claim: 'jti', value: jti });
     },
     async revokeSubject(sub, issuedBefore = new Date(now())) {
       validateRevocationId(sub, 'revokeSubject', 'sub');
       const cutoff = toEpochSeconds(issuedBefore);
       subjects.set(sub, Math.max(cutoff, subjects.get(sub) ?? Number.NEGATIVE_INFINITY));
+      changes.notify({ claim: 'sub', value: sub });
     },
+    async revokeSession(sid, issuedBefore = new Date(now())) {
+      validateRevocationId(sid, 'revokeSession', 'sid');
+      const cutoff = toEpochSeconds(issuedBefore);
+      const nowSeconds = now() / 1000;
+      if (cutoff + sessionLife <= nowSeconds) return;
+      const previous = sessions.get(sid);
+      if (previous !== undefined && previous >= cutoff) return;
+      sessions.delete(sid); // re-inserted last: the map stays in (roughly) cut-off order
+      pruneSessions(nowSeconds);
+      sessions.set(sid, cutoff);
+      changes.notify({ claim: 'sid', value: sid });
+    },
+    subscribe: changes.subscribe,
     isRevoked(auth, check) {
+      checkedAt = now() / 1000;
       return isRevokedBy(
         auth,
         (jti) => jtis.get(jti),
         (sub) => subjects.get(sub),
-        now() / 1000,
+        checkedAt,
         check?.clockTolerance,
+        sessionCutoff,
       );
     },
     async close() {
       jtis.clear();
       subjects.clear();
+      sessions.clear();
       byExpiry.rebuild([]);
     },
   };

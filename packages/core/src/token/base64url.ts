@@ -5,7 +5,7 @@ for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
 const ALPHABET_ONLY = /^[A-Za-z0-9_-]*$/;
 
 type BufferLike = {
-  from(input: string, encoding: string): Uint8Array;
+  from(input: string, encoding: string): Uint8Array & { toString(encoding: 'base64url'): string };
   allocUnsafe(size: number): Uint8Array & { toString(encoding: 'latin1'): string };
 };
 const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
@@ -100,6 +100,22 @@ export function decodeCanonicalBase64url(segment: string): Uint8Array | undefine
     if (rest === 3) out[j++] = (n >> 8) & 0xff;
   }
   return wide > 0x7f || bad < 0 ? undefined : out;
+}
+
+/**
+ * {@link decodeCanonicalBase64url} through Node's native decoder: `Buffer.from` decodes
+ * leniently (it skips stray characters and accepts padding and the `+`/`/` alphabet), so the
+ * bytes are encoded again and must give back `segment` exactly. Only a canonical spelling is the
+ * encoding of its own decoding, so this accepts exactly what {@link decodeCanonicalBase64url}
+ * accepts, with the same bytes (a differential test holds them equal). For a token's payload
+ * before an HMAC it is ~3× faster than the JavaScript loop (0.3 against 0.9 µs for 400
+ * characters, bench/payload.mjs); before asymmetric checks the loop stays (see there). Off Node,
+ * the loop.
+ */
+export function decodeCanonicalBase64urlNative(segment: string): Uint8Array | undefined {
+  if (!NodeBuffer) return decodeCanonicalBase64url(segment);
+  const bytes = NodeBuffer.from(segment, 'base64url');
+  return bytes.toString('base64url') === segment ? bytes : undefined;
 }
 
 /**

@@ -1,12 +1,20 @@
+import type { ClaimCheck } from '../config/issuer-options.js';
 import type { JwtClaims, JwtHeader } from '../context/types.js';
 import { AuthError } from '../errors/auth-error.js';
 import type { AuthErrorReason } from '../errors/codes.js';
 import { isWellFormedString } from '../revocation/store.js';
+import { type IssuerTemplate, matchesAnyTemplate } from './issuer-template.js';
 
 /** The claims rules of one issuer profile, resolved once from the options. */
 export interface ClaimsPolicy {
-  /** Accepted `iss` values; undefined = any. */
+  /** Accepted `iss` values (with {@link ClaimsPolicy.issuerTemplates}); undefined = any. */
   readonly issuers: ReadonlySet<string> | undefined;
+  /** Issuer templates (`{tid}`): an `iss` not in `issuers` may fill one of them. */
+  readonly issuerTemplates?: readonly IssuerTemplate[] | undefined;
+  /** `typ: 'at+jwt'` was configured: an `at+jwt` token must carry RFC 9068 §2.2's claims. */
+  readonly accessTokenClaims?: boolean;
+  /** The `claimCheck` functions. */
+  readonly checks?: readonly ClaimCheck[];
   /** Accepted `aud` values; undefined = any. */
   readonly audiences: ReadonlySet<string> | undefined;
   /** Seconds. */
@@ -91,7 +99,24 @@ export function timeFault(
   return undefined;
 }
 
-const IDENTITY_CLAIMS = ['iss', 'sub', 'jti'] as const;
+/**
+ * Throws the refusal of {@link timeFault}, if any: what a cached answer that passed every other
+ * check once needs on each later use (the introspection cache).
+ * @throws AuthError `invalid_token`.
+ */
+export function checkTimes(
+  exp: number | undefined,
+  nbf: number | undefined,
+  iat: number | undefined,
+  policy: ClaimsPolicy,
+  now: number,
+): void {
+  const fault = timeFault(exp, nbf, iat, policy, now);
+  if (fault !== undefined) throw TIME_FAULTS[fault]();
+}
+
+// `sid` (OpenID Connect's session id, a string) is one too: `revokeSession` keys revocations by it.
+const IDENTITY_CLAIMS = ['iss', 'sub', 'jti', 'sid'] as const;
 
 /**
  * Checks the registered claims of an (unverified or verified) payload against the policy at
@@ -121,7 +146,14 @@ export function checkClaims(payload: JwtClaims, policy: ClaimsPolicy, now: numbe
       throw fail('claims', 'token lifetime ("exp" - "iat") is longer than allowed');
   }
   if (policy.issuers !== undefined) {
-    if (typeof payload.iss !== 'string' || !policy.issuers.has(payload.iss))
+    const iss = payload.iss;
+    if (
+      typeof iss !== 'string' ||
+      !(
+        policy.issuers.has(iss) ||
+        (policy.issuerTemplates !== undefined && matchesAnyTemplate(policy.issuerTemplates, iss, payload))
+      )
+    )
       throw fail('issuer', 'token issuer is not accepted');
   }
   if (policy.audiences !== undefined) checkAudience(payload.aud, policy.audiences);
@@ -142,4 +174,37 @@ function checkAudience(aud: unknown, accepted: ReadonlySet<string>): void {
     throw fail('claims', '"aud" claim must be a string or an array of strings');
   }
   throw fail('audience', 'token audience is not accepted');
+}
+
+/** The claims RFC 9068 §2.2 requires of a JWT access token, `client_id` a string among them. */
+const ACCESS_TOKEN_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'] as const;
+
+/**
+ * RFC 9068 whole, for a token whose `typ` is `at+jwt` when `typ: 'at+jwt'` is configured: every
+ * claim §2.2 requires is present, and `client_id` is a string (as auth0's library checks).
+ * @throws AuthError `invalid_token`, reason `claims`.
+ */
+export function checkAccessTokenClaims(header: JwtHeader, payload: JwtClaims): void {
+  if (typeof header.typ !== 'string' || normalizeTyp(header.typ) !== 'at+jwt') return;
+  for (const name of ACCESS_TOKEN_CLAIMS) {
+    if (payload[name] === undefined || payload[name] === null)
+      throw fail('claims', `access token (RFC 9068) lacks the required claim "${name}"`);
+  }
+  if (typeof payload.client_id !== 'string')
+    throw fail('claims', 'access token (RFC 9068) "client_id" claim is not a string');
+}
+
+/**
+ * Runs the profile's `claimCheck` functions on the decoded claims.
+ * @throws AuthError `invalid_token`, reason `claims`, with the check's message.
+ */
+export function runClaimChecks(checks: readonly ClaimCheck[], payload: JwtClaims, header: JwtHeader): void {
+  for (const check of checks) {
+    const verdict = check(payload, header);
+    if (verdict === true || verdict === undefined) continue;
+    throw fail(
+      'claims',
+      typeof verdict === 'string' && verdict !== '' ? verdict : 'token claims are refused',
+    );
+  }
 }

@@ -1,7 +1,7 @@
 import { freezeParsed } from '../context/immutable.js';
 import type { JwtClaims, JwtHeader } from '../context/types.js';
 import { AuthError } from '../errors/auth-error.js';
-import { asciiText, decodeCanonicalBase64url } from './base64url.js';
+import { asciiText, decodeCanonicalBase64url, decodeCanonicalBase64urlNative } from './base64url.js';
 
 /** A compact JWS split and decoded, before any signature or claims check. */
 export interface DecodedJwt {
@@ -102,9 +102,25 @@ function decodeSegment(
   maxDepth: number,
   asymmetric = false,
 ): Record<string, unknown> {
+  return parseSegment(segmentBytes(segment, what, asymmetric), what, maxDepth, asymmetric);
+}
+
+/** A segment's bytes: canonical base64url, or the token is malformed. */
+function segmentBytes(segment: string, what: 'header' | 'payload', asymmetric: boolean): Uint8Array {
   if (segment.length === 0) throw malformed(`token ${what} is empty`);
-  const bytes = decodeCanonicalBase64url(segment);
+  // Before an HMAC, Node's native decoder; before asymmetric checks, the loop (see both).
+  const bytes = asymmetric ? decodeCanonicalBase64url(segment) : decodeCanonicalBase64urlNative(segment);
   if (bytes === undefined) throw malformed(`token ${what} is not canonical base64url`);
+  return bytes;
+}
+
+/** A segment's bytes as a JSON object: UTF-8 without a BOM, no duplicate member names. */
+function parseSegment(
+  bytes: Uint8Array,
+  what: 'header' | 'payload',
+  maxDepth: number,
+  asymmetric: boolean,
+): Record<string, unknown> {
   let first = 0;
   while (
     first < bytes.length &&
@@ -180,6 +196,34 @@ function decodeHeader(segment: string): JwtHeader {
  * ```
  */
 export function decodeJwt(token: string): DecodedJwt {
+  const split = splitJwt(token);
+  return {
+    header: split.header,
+    payload: decodePayload(split),
+    signingInput: split.signingInput,
+    signature: split.signature,
+  };
+}
+
+/** A compact JWS split, its header and signature decoded, its payload not yet. */
+export interface SplitJwt {
+  /** The protected header (a JSON object with a string `alg`). */
+  readonly header: JwtHeader;
+  /** `BASE64URL(header) '.' BASE64URL(payload)`, the bytes the signature covers. */
+  readonly signingInput: string;
+  /** The decoded signature. */
+  readonly signature: Uint8Array;
+  /** The payload's bytes (canonical base64url decoded), not yet parsed. */
+  readonly payloadBytes: Uint8Array;
+}
+
+/**
+ * The first half of {@link decodeJwt}: the structure, the header and the signature, strictly as
+ * there. A verifier that checks the signature before reading the claims decodes the payload
+ * afterwards with {@link decodePayload}, and only for a token whose signature holds.
+ * @throws AuthError `invalid_token` with reason `malformed` (or `alg_not_allowed` for `none`).
+ */
+export function splitJwt(token: string): SplitJwt {
   if (typeof token !== 'string' || token.length === 0) throw malformed('token is empty');
   const first = token.indexOf('.');
   const second = first < 0 ? -1 : token.indexOf('.', first + 1);
@@ -193,24 +237,26 @@ export function decodeJwt(token: string): DecodedJwt {
     );
   }
   const header = decodeHeader(token.slice(0, first));
-  // An asymmetric check follows: read ASCII text without the vectorised validator (see asciiText).
-  const asymmetric = !header.alg.startsWith('HS');
-  const payload = decodeSegment(
-    token.slice(first + 1, second),
-    'payload',
-    Number.POSITIVE_INFINITY,
-    asymmetric,
-  );
+  const payloadBytes = segmentBytes(token.slice(first + 1, second), 'payload', isAsymmetric(header));
   const signatureSegment = token.slice(second + 1);
   if (signatureSegment.length === 0) throw malformed('token has no signature');
   const signature = decodeCanonicalBase64url(signatureSegment);
   if (signature === undefined) throw malformed('token signature is not canonical base64url');
-  return {
-    header: header as JwtHeader,
-    payload: payload as JwtClaims,
-    signingInput: token.slice(0, second),
-    signature,
-  };
+  return { header, signingInput: token.slice(0, second), signature, payloadBytes };
+}
+
+/**
+ * The second half of {@link decodeJwt}: the payload of a split token, strictly as there.
+ * @throws AuthError `invalid_token` with reason `malformed`.
+ */
+export function decodePayload(split: SplitJwt): JwtClaims {
+  const asymmetric = isAsymmetric(split.header);
+  return parseSegment(split.payloadBytes, 'payload', Number.POSITIVE_INFINITY, asymmetric) as JwtClaims;
+}
+
+/** An asymmetric check follows: read ASCII text without the vectorised validator (see asciiText). */
+function isAsymmetric(header: JwtHeader): boolean {
+  return !header.alg.startsWith('HS');
 }
 
 /**

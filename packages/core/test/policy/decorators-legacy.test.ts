@@ -116,6 +116,7 @@ function context(scopes: string[]): AuthContext<any> {
     scopes: new Set(scopes),
     roles: new Set(),
     payload: {},
+    tokenType: 'jwt',
     binding: 'bearer',
   } as unknown as AuthContext<any>;
 }

@@ -39,6 +39,7 @@ function context(
     scopes: new Set(scopes),
     roles: new Set(roles),
     expiresAt: undefined,
+    tokenType: 'jwt',
     binding: 'bearer',
     jkt: undefined,
   };

@@ -23,6 +23,7 @@ function ctx(claims: Record<string, unknown>, scopes: string[] = [], roles: stri
     scopes: new Set(scopes),
     roles: new Set(roles),
     expiresAt: undefined,
+    tokenType: 'jwt',
     binding: 'bearer',
     jkt: undefined,
   };

@@ -27,6 +27,7 @@ export function forgedContext(): Record<string, unknown> {
     scopes: new Set(['orders:read', 'orders:write']),
     roles: new Set(['admin']),
     expiresAt: undefined,
+    tokenType: 'jwt',
     binding: 'bearer',
     jkt: undefined,
   };

@@ -1,9 +1,9 @@
 /**
  * The differential, model-based test of the verified-token cache (issue 11): a verifier with the
  * cache on must answer exactly what the same verifier with `cache: false` answers, at every step
- * of any sequence of token signing (random `exp`/`nbf`/`iat`/`jti`/`sub`), clock changes, key
+ * of any sequence of token signing (random `exp`/`nbf`/`iat`/`jti`/`sub`/`sid`), clock changes, key
  * changes (rotation and withdrawal on a real JWKS server on 127.0.0.1, and in a `secret`
- * function), revocations (memory store, `isRevoked`), and claims schemas that strip claims.
+ * function), revocations (memory store: `revoke`, `revokeSubject`, `revokeSession`; `isRevoked`), and claims schemas that strip claims.
  *
  * Two checks per verification:
  * - **differential**: the cached and the uncached side give the same verdict (status, code,
@@ -126,6 +126,7 @@ export interface RemoteIdp {
 interface TokenRecord {
   token: string;
   sub: string | undefined;
+  sid: string | undefined;
   jti: string | undefined;
   iat: number | undefined;
   exp: number | undefined;
@@ -144,6 +145,8 @@ class World {
   readonly revokedJti = new Map<string, number>();
   /** sub → cut-off (seconds) and the clock when it was revoked. */
   readonly revokedSub = new Map<string, { cutoff: number; at: number }>();
+  /** sid → cut-off (seconds): `revokeSession` (back-channel logout). */
+  readonly revokedSid = new Map<string, number>();
   /** Static secrets (`secret: [s0, s1]`). */
   readonly staticSecrets = [randomBytes(32).toString('base64url'), randomBytes(32).toString('base64url')];
   /** The secret function's state: the secrets it returns (newest first), or none when stopped. */
@@ -220,6 +223,13 @@ class World {
         if (INCLUDE_CONTEXT_CASES && t.iat <= cut.cutoff + c.clockTolerance) return true;
       }
     }
+    if (t.sid !== undefined) {
+      const cutoff = this.revokedSid.get(t.sid);
+      // Kept SESSION_RETENTION_SECONDS plus two leeways past the cut-off, then forgotten.
+      if (cutoff !== undefined && cutoff + 86_400 + 600 > now) {
+        if (t.iat === undefined || t.iat <= cutoff + c.clockTolerance) return true;
+      }
+    }
     return false;
   }
 
@@ -230,7 +240,8 @@ class World {
     if (c.revocation !== 'store' && c.revocation !== 'both') return false;
     return (
       (t.jti !== undefined && this.revokedJti.has(t.jti)) ||
-      (t.sub !== undefined && this.revokedSub.has(t.sub))
+      (t.sub !== undefined && this.revokedSub.has(t.sub)) ||
+      (t.sid !== undefined && this.revokedSid.has(t.sid))
     );
   }
 }
@@ -242,6 +253,7 @@ class World {
 interface SignSpec {
   key: 'current' | 'other' | 'wrong';
   sub: string | undefined;
+  sid: string | undefined;
   jti: string | undefined;
   iat: number | undefined;
   nbf: number | undefined;
@@ -255,6 +267,7 @@ const offset = (values: number[]) => fc.option(fc.constantFrom(...values), { nil
 const signSpecArb: fc.Arbitrary<SignSpec> = fc.record({
   key: fc.constantFrom('current', 'current', 'current', 'other', 'wrong'),
   sub: fc.constantFrom('alice', 'bob', 'mallory', undefined),
+  sid: fc.constantFrom('s1', 's2', undefined),
   jti: fc.constantFrom('j1', 'j2', 'j3', undefined),
   // Relative to the clock, in seconds (applied with Math.floor: NumericDates are integers here).
   iat: offset(
@@ -285,6 +298,7 @@ async function sign(world: World, spec: SignSpec): Promise<TokenRecord> {
   const jti = spec.jti;
   const claims: Record<string, unknown> = {
     sub: spec.sub,
+    sid: spec.sid,
     jti,
     iat,
     nbf,
@@ -311,7 +325,7 @@ async function sign(world: World, spec: SignSpec): Promise<TokenRecord> {
           : randomBytes(32).toString('base64url');
     token = hs256(secret, JSON.parse(JSON.stringify(claims)));
   }
-  return { token, sub: spec.sub, jti, iat, exp, signedAt: world.nowSeconds };
+  return { token, sub: spec.sub, sid: spec.sid, jti, iat, exp, signedAt: world.nowSeconds };
 }
 
 type Cmd = fc.AsyncCommand<object, World>;
@@ -429,6 +443,17 @@ class RevokeSubject implements Cmd {
   toString = () => `revokeSubject(${this.sub})`;
 }
 
+class RevokeSession implements Cmd {
+  constructor(readonly sid: string) {}
+  check = () => true;
+  async run(_m: object, world: World) {
+    const now = world.nowSeconds;
+    await world.store.revokeSession!(this.sid);
+    world.revokedSid.set(this.sid, Math.max(now, world.revokedSid.get(this.sid) ?? 0));
+  }
+  toString = () => `revokeSession(${this.sid})`;
+}
+
 /**
  * Which tokens of the pool a verify step presents, in order: indexes counted from the newest
  * (modulo the pool size), biased toward the newest few so that tokens are seen again.
@@ -450,6 +475,7 @@ export function commandsArb(keys: KeyMode, maxCommands: number) {
     fc.constantFrom(0.25, 0.999, 1, 2.5, 4, 5, 6, 29, 31, 61, 301, 650, 1000).map((s) => new Advance(s)),
     fc.constantFrom('j1', 'j2', 'j3').map((j) => new RevokeJti(j)),
     fc.constantFrom('alice', 'bob', 'mallory').map((s) => new RevokeSubject(s)),
+    fc.constantFrom('s1', 's2').map((s) => new RevokeSession(s)),
   ];
   if (INCLUDE_CONTEXT_CASES) {
     common.push(fc.tuple(picksArb, fc.boolean()).map(([p, f]) => new Verify(p, f, true)));

@@ -158,11 +158,27 @@ class DiscoverySource {
     const urls = discoveryUrls(issuer);
     this.issuer = issuer;
     this.url = urls.openid;
-    this.cache = new RemoteCache(
+    this.cache = new RemoteCache<IssuerMetadata>(
       urls.openid,
       () => loadMetadata(issuer, urls, options),
       options,
       (event) => this.hub.emit(event),
+      {
+        key: `v1:discovery:${issuer}`,
+        encode: (found) => ({ url: found.url, metadata: found.metadata }),
+        decode: (document) => {
+          // read from one of this issuer's two locations, and checked again as if just fetched
+          const { url, metadata } = (document ?? {}) as { url?: unknown; metadata?: unknown };
+          if (url !== urls.openid && url !== urls.oauth) {
+            throw new KeySourceError(
+              'wrong_shape',
+              urls.openid,
+              `stored discovery metadata of ${issuer} names no discovery URL of it`,
+            );
+          }
+          return checkMetadata(issuer, url, metadata);
+        },
+      },
     );
   }
 }

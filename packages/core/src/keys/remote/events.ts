@@ -12,13 +12,16 @@ import type { KeySourceError } from './key-source-error.js';
  * - `fetch_failed`: a fetch failed (`error` names the URL and the defect, `kind` classifies it);
  * - `stale_keys`: keys older than `cacheMaxAge` are being served because refetching fails
  *   (`ageMs` is their age); sent once per failed fetch, not per request;
- * - `recovered`: a fetch succeeded after one or more failures.
+ * - `recovered`: a fetch succeeded after one or more failures (or, with a `keyCache`, another
+ *   instance's fresh copy was found there);
+ * - `key_cache_failed`: the shared `keyCache` failed, answered late or held an entry that is
+ *   not a valid document (`error` says which); the keys were fetched instead.
  */
 export interface KeySourceEvent {
-  type: 'fetched' | 'fetch_failed' | 'stale_keys' | 'recovered';
+  type: 'fetched' | 'fetch_failed' | 'stale_keys' | 'recovered' | 'key_cache_failed';
   /** The URL fetched (JWKS or discovery document). */
   url: string;
-  /** For `fetch_failed` (and `stale_keys`): what failed, never key material. */
+  /** For `fetch_failed`, `stale_keys` and `key_cache_failed`: what failed, never key material. */
   error?: string;
   /** For `fetch_failed`: the classification of {@link KeySourceError.kind}. */
   kind?: KeySourceError['kind'];
@@ -68,6 +71,7 @@ export function createKeySourceLog(sink: KeySourceLogSink = console): KeySourceL
   const failing = new Map<string, string>();
   const stale = new Set<string>();
   const logged = new Set<string>();
+  const cacheFailing = new Set<string>();
   const listener = (event: KeySourceEvent): void => {
     const url = withoutQueries(event.url);
     if (event.type === 'fetch_failed') {
@@ -85,6 +89,12 @@ export function createKeySourceLog(sink: KeySourceLogSink = console): KeySourceL
       const age = event.ageMs === undefined ? '' : `, ${Math.round(event.ageMs / 1000)} s old`;
       sink.warn(
         `tokengate: serving the last good keys from ${url}${age}, because refetching them fails (until staleIfError runs out)`,
+      );
+    } else if (event.type === 'key_cache_failed') {
+      if (cacheFailing.has(url)) return;
+      cacheFailing.add(url);
+      sink.warn(
+        `tokengate: shared key cache not used for ${url}: ${withoutQueries(event.error ?? 'it failed')}; fetching the keys instead (logged once; ${HINT})`,
       );
     } else if (event.type === 'recovered') {
       if (!failing.has(url) && !stale.has(url)) return;

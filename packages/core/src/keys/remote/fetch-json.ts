@@ -98,7 +98,8 @@ async function exchange(url: string, options: FetchJsonOptions, signal: AbortSig
   }
 }
 
-async function readCapped(url: string, what: string, response: Response): Promise<string> {
+/** Reads a response body as text, at most {@link MAX_RESPONSE_BYTES}. @throws KeySourceError */
+export async function readCapped(url: string, what: string, response: Response): Promise<string> {
   const tooLarge = () =>
     new KeySourceError('too_large', url, `${what} from ${url} is larger than ${MAX_RESPONSE_BYTES} bytes`);
   const declared = Number(response.headers.get('content-length'));
@@ -137,7 +138,7 @@ async function readCapped(url: string, what: string, response: Response): Promis
 }
 
 /** A short reason from a fetch failure (undici hides the useful part in `cause.code`). */
-function describeNetworkError(error: Error): string {
+export function describeNetworkError(error: Error): string {
   const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
   const code = typeof cause?.code === 'string' ? cause.code : undefined;
   return code ? `${error.message} (${code})` : error.message;

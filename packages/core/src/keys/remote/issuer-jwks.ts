@@ -40,6 +40,12 @@ export function getIssuerJwks(issuer: string, options: RemoteJwksOptions = {}): 
       const metadata = discovery.peek();
       return metadata && jwks(metadata).peek();
     },
+    subscribe(listener: () => void): () => void {
+      // The key set of the discovered `jwks_uri` (a context is watched after its token was
+      // verified, so discovery has completed); before that there is no set to follow.
+      const metadata = discovery.peek();
+      return metadata ? jwks(metadata).subscribe(listener) : () => {};
+    },
     get stats() {
       return bound
         ? bound.jwks.stats

@@ -1,10 +1,11 @@
 import type { CryptoBackend } from '../../crypto/index.js';
 import type { Algorithm } from '../../token/algorithms.js';
-import { importJwks } from '../import.js';
+import { importCertificates, importJwks } from '../import.js';
 import { type KeySource, selectKeys, type VerificationKey } from '../key-set.js';
+import { isCertificateEntry } from './certificate-map.js';
 import { getIssuerJwks } from './issuer-jwks.js';
 import type { RemoteJwksOptions } from './options.js';
-import { getRemoteJwks, type RemoteJwk, type RemoteJwks } from './remote-jwks.js';
+import { getRemoteCertificates, getRemoteJwks, type RemoteJwk, type RemoteJwks } from './remote-jwks.js';
 
 /**
  * The verifier's view of remote keys: a `jwksUri` or an issuer's discovered keys as a
@@ -16,6 +17,8 @@ import { getRemoteJwks, type RemoteJwk, type RemoteJwks } from './remote-jwks.js
 export interface RemoteKeySourceOptions {
   /** A JWKS URL, or… */
   jwksUri?: string | URL;
+  /** …an X.509 certificate map's URL, or… */
+  certificatesUri?: string | URL;
   /** …an issuer whose keys are found by OIDC discovery. */
   issuer?: string;
   /** The signature backend that imports the keys. */
@@ -35,17 +38,22 @@ export function createRemoteKeySource(options: RemoteKeySourceOptions): KeySourc
   const remote: RemoteJwks =
     options.jwksUri !== undefined
       ? getRemoteJwks(options.jwksUri, options.fetchOptions)
-      : getIssuerJwks(options.issuer!, options.fetchOptions);
+      : options.certificatesUri !== undefined
+        ? getRemoteCertificates(options.certificatesUri, options.fetchOptions)
+        : getIssuerJwks(options.issuer!, options.fetchOptions);
   const imported = new WeakMap<readonly RemoteJwk[], VerificationKey[] | Promise<VerificationKey[]>>();
 
   function keysOf(jwks: readonly RemoteJwk[]): VerificationKey[] | Promise<VerificationKey[]> {
     let keys = imported.get(jwks);
     if (keys === undefined) {
-      const result = importJwks(
-        { keys: jwks as unknown as JsonWebKey[] },
-        options.backend,
-        options.algorithms,
-      );
+      const result =
+        options.certificatesUri !== undefined
+          ? importCertificates(
+              jwks.filter(isCertificateEntry).map((c) => [c.kid, c.pem] as const),
+              options.backend,
+              options.algorithms,
+            )
+          : importJwks({ keys: jwks as unknown as JsonWebKey[] }, options.backend, options.algorithms);
       keys = result instanceof Promise ? result.then((r) => r.keys) : result.keys;
       imported.set(jwks, keys);
     }
@@ -66,6 +74,7 @@ export function createRemoteKeySource(options: RemoteKeySourceOptions): KeySourc
       return remote.getKeys(kid).then(async (set) => selectKeys(await keysOf(set.keys), header, true));
     },
     fixed: false,
+    onChange: (listener) => remote.subscribe(listener),
     async ready() {
       const set = await remote.getKeys();
       const keys = await keysOf(set.keys);

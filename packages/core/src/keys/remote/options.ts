@@ -1,6 +1,7 @@
 import { type Duration, REMOTE_TIMINGS, toMilliseconds } from '../../config/duration.js';
 import { nearestName } from '../../config/nearest.js';
 import type { KeySourceEvent } from './events.js';
+import { type KeyCache, validateKeyCache } from './key-cache.js';
 
 /**
  * The timing and transport options of remote key sources (a JWKS URL, an issuer's discovery
@@ -59,6 +60,13 @@ export interface RemoteJwksOptions {
    */
   onEvent?: (event: KeySourceEvent) => void;
   /**
+   * A cache shared by several instances (Workers isolates, Lambda functions) where fetched key
+   * sets and discovery documents are kept with their fetch time, so a cold instance starts from
+   * them instead of fetching; the same freshness, cooldown and stale-while-down rules apply to
+   * them. See {@link KeyCache}.
+   */
+  keyCache?: KeyCache;
+  /**
    * Clock in milliseconds since the epoch, for tests.
    * @default Date.now
    */
@@ -73,6 +81,7 @@ export interface ResolvedRemoteOptions {
   readonly staleIfError: number;
   readonly fetch: typeof fetch | undefined;
   readonly headers: Readonly<Record<string, string>> | undefined;
+  readonly keyCache: KeyCache | undefined;
   readonly now: () => number;
 }
 
@@ -84,6 +93,7 @@ const OPTION_NAMES = new Set([
   'fetch',
   'headers',
   'onEvent',
+  'keyCache',
   'now',
 ]);
 
@@ -131,6 +141,7 @@ export function resolveRemoteOptions(options: RemoteJwksOptions = {}): ResolvedR
     staleIfError: duration(options, 'staleIfError'),
     fetch: options.fetch,
     headers: headers && { ...headers },
+    keyCache: options.keyCache === undefined ? undefined : validateKeyCache(options.keyCache),
     now: options.now ?? Date.now,
   };
 }

@@ -38,6 +38,7 @@ export function optionsKey(options: ResolvedRemoteOptions): string {
     options.staleIfError,
     identity(options.fetch),
     identity(options.now),
+    identity(options.keyCache),
     headers,
   ]);
 }

@@ -1,12 +1,22 @@
 import { AuthError } from '../../errors/auth-error.js';
 import type { KeySourceEvent } from './events.js';
+import { type Flight, waitForFlight } from './flight.js';
+import {
+  KEY_CACHE_TIMEOUT_MS,
+  keyCacheTtl,
+  readKeyCache,
+  type SharedDocument,
+  writeKeyCache,
+} from './key-cache.js';
 import { KeySourceError } from './key-source-error.js';
 import type { ResolvedRemoteOptions } from './options.js';
 
 /**
  * When a remote value (a key set, a discovery document) is fetched, how long it is kept, when it
  * is fetched again, and when it is still served while fetches fail: one state machine per URL,
- * whatever is fetched. Its counters are the stats apps read.
+ * whatever is fetched. Its counters are the stats apps read. With a shared `keyCache`, a fetch
+ * is preceded by a look there (a copy another instance fetched) and followed by a write there,
+ * under the same rules.
  */
 
 /** Counters of a remote key source. */
@@ -29,19 +39,6 @@ export interface RemoteKeySourceStats {
  */
 export const FIRST_RETRY_MS = 1_000;
 
-/** A fetch in flight: settles when the fetch has (it never rejects), due by `deadline` (`Date.now()`). */
-interface Flight {
-  readonly done: Promise<void>;
-  readonly deadline: number;
-}
-
-/**
- * How long past a fetch's deadline its waiters keep waiting before they conclude the runtime
- * cancelled it (the fetch's own timeout fires at the deadline and settles it on every runtime
- * that does not).
- */
-const ABANDON_GRACE_MS = 100;
-
 /** A value held by a {@link RemoteCache}, with whether it is served stale. */
 export interface CachedValue<T> {
   readonly value: T;
@@ -60,9 +57,12 @@ export class RemoteCache<T> {
   readonly #load: () => Promise<T>;
   readonly #options: ResolvedRemoteOptions;
   readonly #emit: (event: KeySourceEvent) => void;
+  readonly #shared: SharedDocument<T> | undefined;
   #value: T | undefined;
   #fetchedAt = 0;
   #lastAttemptAt: number | undefined;
+  /** When the newest copy taken from the shared cache was fetched (by another instance). */
+  #sharedFetchedAt: number | undefined;
   #lastSuccessAt: number | undefined;
   #lastError: KeySourceError | undefined;
   #inflight: Flight | undefined;
@@ -76,11 +76,13 @@ export class RemoteCache<T> {
     load: () => Promise<T>,
     options: ResolvedRemoteOptions,
     emit: (event: KeySourceEvent) => void,
+    shared?: SharedDocument<T>,
   ) {
     this.url = url;
     this.#load = load;
     this.#options = options;
     this.#emit = emit;
+    this.#shared = options.keyCache ? shared : undefined;
   }
 
   /** The value held (fresh or not), for builders that compare with the previous one. */
@@ -122,41 +124,21 @@ export class RemoteCache<T> {
     if (!this.#inflight) {
       if (this.#inCooldown(now) && (this.#lastError || this.#isFresh(now))) return this.#settle(now);
       const flight: Flight = {
-        done: this.#fetch(now).finally(() => {
+        done: this.#refresh(now, refresh).finally(() => {
           if (this.#inflight === flight) this.#inflight = undefined;
         }),
-        deadline: Date.now() + this.#options.timeoutDuration,
+        // the shared cache's read and write each get KEY_CACHE_TIMEOUT_MS on top of the fetch
+        deadline: Date.now() + this.#options.timeoutDuration + (this.#shared ? 2 * KEY_CACHE_TIMEOUT_MS : 0),
       };
       this.#inflight = flight;
     }
-    const abandoned = await this.#wait(this.#inflight);
+    const current = this.#inflight;
+    const abandoned = await waitForFlight(current);
+    if (abandoned && this.#inflight === current) this.#inflight = undefined;
     return this.#settle(
       this.#options.now(),
       abandoned ? `no answer from ${this.url} within ${this.#options.timeoutDuration} ms` : undefined,
     );
-  }
-
-  /**
-   * Waits for the fetch in flight, but not past its deadline. Every fetch settles by then on its
-   * own (`fetchJson` races a timer), except where the runtime cancels it: on Cloudflare Workers a
-   * fetch is I/O of the request that started it, and it never settles once that request has
-   * ended (a `hono/timeout`, a client that went away). The other requests waiting for it then
-   * stop waiting at the deadline (and answer with what is held, or 503), and the fetch is
-   * forgotten, so the next request starts a new one instead of joining a fetch that never ends.
-   * @returns whether the fetch was given up.
-   */
-  async #wait(flight: Flight): Promise<boolean> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<true>((resolve) => {
-      timer = setTimeout(() => resolve(true), Math.max(0, flight.deadline - Date.now()) + ABANDON_GRACE_MS);
-    });
-    try {
-      const abandoned = await Promise.race([flight.done.then(() => false), expired]);
-      if (abandoned && this.#inflight === flight) this.#inflight = undefined;
-      return abandoned;
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /** The `key_source_unavailable` error for the current state. */
@@ -182,8 +164,13 @@ export class RemoteCache<T> {
     );
   }
 
+  /**
+   * Whether a fetch now would come too soon after the last one: this instance's last attempt,
+   * or the fetch (by any instance) of the newest copy taken from the shared cache.
+   */
   #inCooldown(now: number): boolean {
-    return this.#lastAttemptAt !== undefined && now - this.#lastAttemptAt < this.#retryDelay();
+    const last = Math.max(this.#lastAttemptAt ?? -Infinity, this.#sharedFetchedAt ?? -Infinity);
+    return now - last < this.#retryDelay();
   }
 
   /**
@@ -222,6 +209,57 @@ export class RemoteCache<T> {
       );
     }
     throw this.unavailable(abandoned);
+  }
+
+  /** What a due fetch does: first the shared cache's copy, when it makes the fetch unneeded. */
+  async #refresh(now: number, refresh: boolean): Promise<void> {
+    if (this.#shared && (await this.#adoptShared(this.#shared, refresh))) return;
+    await this.#fetch(now);
+    if (this.#shared && this.#lastError === undefined) await this.#writeShared(this.#shared);
+  }
+
+  /**
+   * Takes the shared cache's copy when it is newer than the value held, and says whether it
+   * replaces the fetch: it does when it is fresh and, for a refresh (an unknown `kid`), when it
+   * was fetched within `cooldownDuration` — as soon as this instance would be allowed to fetch.
+   * A copy that does not replace the fetch is still kept, to be served stale if the fetch fails.
+   */
+  async #adoptShared(shared: SharedDocument<T>, refresh: boolean): Promise<boolean> {
+    const report = (message: string) =>
+      this.#emit({ type: 'key_cache_failed', url: this.url, error: message });
+    const entry = await readKeyCache(this.#options.keyCache!, shared.key, this.#options.now(), report);
+    if (entry === undefined || (this.#value !== undefined && entry.fetchedAt <= this.#fetchedAt))
+      return false;
+    let value: T;
+    try {
+      value = shared.decode(entry.document, this.#value, entry.fetchedAt);
+    } catch (error) {
+      report(`key cache entry ignored: ${error instanceof Error ? error.message : String(error)}`);
+      return false;
+    }
+    this.#value = value;
+    this.#fetchedAt = entry.fetchedAt;
+    this.#sharedFetchedAt = entry.fetchedAt;
+    const now = this.#options.now();
+    const replaces =
+      this.#isFresh(now) && (!refresh || now - entry.fetchedAt < this.#options.cooldownDuration);
+    if (replaces && this.#lastError !== undefined) {
+      // another instance fetched it since this one last failed: the source answers again
+      this.#lastError = undefined;
+      this.#consecutiveFailures = 0;
+      this.#emit({ type: 'recovered', url: this.url });
+    }
+    return replaces;
+  }
+
+  async #writeShared(shared: SharedDocument<T>): Promise<void> {
+    const report = (message: string) =>
+      this.#emit({ type: 'key_cache_failed', url: this.url, error: message });
+    const document = shared.encode(this.#value!);
+    if (document === undefined) return;
+    const entry = { fetchedAt: this.#fetchedAt, document };
+    const ttl = keyCacheTtl(this.#options.cacheMaxAge, this.#options.staleIfError);
+    await writeKeyCache(this.#options.keyCache!, shared.key, entry, ttl, report);
   }
 
   async #fetch(now: number): Promise<void> {

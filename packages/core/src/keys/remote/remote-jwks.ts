@@ -1,3 +1,4 @@
+import { CERTIFICATES_ACCEPT, certificateEntries } from './certificate-map.js';
 import { EventHub } from './event-hub.js';
 import type { KeySourceEvent } from './events.js';
 import { fetchJson } from './fetch-json.js';
@@ -71,18 +72,30 @@ export interface RemoteJwks {
   peek(): RemoteKeySet | undefined;
   /** Fetch counters (shared by every handle on the same URL and options). */
   readonly stats: RemoteKeySourceStats;
+  /**
+   * Calls `listener` each time a fetch brings a key set with different content (a new
+   * `version`), until the returned function is called. While any listener is subscribed, the set
+   * is refetched when it is due (every `cacheMaxAge`; never with `cacheMaxAge: Infinity`), with
+   * one timer per key set, so changes are seen without requests. A throwing listener is ignored.
+   */
+  subscribe(listener: () => void): () => void;
 }
 
 const JWKS_ACCEPT = 'application/jwk-set+json, application/json';
 
-/** Validates a JWKS document and builds the next {@link RemoteKeySet}. */
+/** The document a remote key set is read from: a JWKS, or an X.509 certificate map. */
+export type KeySetFormat = 'jwks' | 'certificates';
+
+/** Validates a JWKS document (or a certificate map) and builds the next {@link RemoteKeySet}. */
 function toKeySet(
   url: string,
   json: unknown,
   previous: RemoteKeySet | undefined,
   fetchedAt: number,
+  format: KeySetFormat = 'jwks',
 ): RemoteKeySet {
-  const keys = (json as { keys?: unknown } | null)?.keys;
+  const keys =
+    format === 'certificates' ? certificateEntries(url, json) : (json as { keys?: unknown } | null)?.keys;
   if (typeof json !== 'object' || json === null || Array.isArray(json) || !Array.isArray(keys)) {
     throw new KeySourceError(
       'wrong_shape',
@@ -110,9 +123,26 @@ class JwksSource {
   readonly hub = new EventHub();
   readonly cache: RemoteCache<RemoteKeySet>;
   readonly #staleViews = new WeakMap<RemoteKeySet, RemoteKeySet>();
+  /** The document each set was read from, as fetched: what the shared `keyCache` stores. */
+  readonly #documents = new WeakMap<RemoteKeySet, unknown>();
+  readonly #changeListeners = new Set<() => void>();
+  readonly #options: ResolvedRemoteOptions;
+  #seenVersion = 0;
+  #refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(url: string, options: ResolvedRemoteOptions) {
+  constructor(url: string, options: ResolvedRemoteOptions, format: KeySetFormat = 'jwks') {
     this.url = url;
+    this.#options = options;
+    const read = (document: unknown, previous: RemoteKeySet | undefined, fetchedAt: number) => {
+      const set = toKeySet(url, document, previous, fetchedAt, format);
+      this.#documents.set(set, document);
+      // Fetched or adopted from the shared key cache: listeners hear of new content once the
+      // cache holds it (after this returns), so they read the new set.
+      if (this.#changeListeners.size > 0 && set.version !== previous?.version) {
+        setTimeout(() => this.#changed(set.version), 0);
+      }
+      return set;
+    };
     this.cache = new RemoteCache<RemoteKeySet>(
       url,
       async () => {
@@ -120,14 +150,68 @@ class JwksSource {
           timeoutDuration: options.timeoutDuration,
           fetch: options.fetch,
           headers: options.headers,
-          accept: JWKS_ACCEPT,
-          what: 'JWKS',
+          accept: format === 'jwks' ? JWKS_ACCEPT : CERTIFICATES_ACCEPT,
+          what: format === 'jwks' ? 'JWKS' : 'certificates',
         });
-        return toKeySet(url, json, this.cache.current, options.now());
+        return read(json, this.cache.current, options.now());
       },
       options,
       (event) => this.hub.emit(event),
+      // A certificate map is its own document under its own key (never read as a JWKS).
+      {
+        key: format === 'jwks' ? `v1:jwks:${url}` : `v1:certificates:${url}`,
+        encode: (set) => this.#documents.get(set),
+        decode: read,
+      },
     );
+  }
+
+  #changed(version: number | undefined): void {
+    if (version === undefined || version === this.#seenVersion) return;
+    const first = this.#seenVersion === 0;
+    this.#seenVersion = version;
+    if (first) return;
+    for (const listener of [...this.#changeListeners]) {
+      try {
+        listener();
+      } catch {
+        // A listener's failure is its own; the fetch and the other listeners go on.
+      }
+    }
+  }
+
+  subscribe(listener: () => void): () => void {
+    if (this.#seenVersion === 0) this.#seenVersion = this.cache.current?.version ?? 0;
+    this.#changeListeners.add(listener);
+    this.#scheduleRefresh();
+    return () => {
+      this.#changeListeners.delete(listener);
+      if (this.#changeListeners.size === 0 && this.#refreshTimer !== undefined) {
+        clearTimeout(this.#refreshTimer);
+        this.#refreshTimer = undefined;
+      }
+    };
+  }
+
+  /** While anything listens: fetch when due (`get` answers from the cache until then). */
+  #scheduleRefresh(): void {
+    if (this.#refreshTimer !== undefined || this.#changeListeners.size === 0) return;
+    const { cacheMaxAge, now } = this.#options;
+    if (!Number.isFinite(cacheMaxAge)) return;
+    // When the held set is due (or a second from now, if it is already: the cooldown governs).
+    const fetchedAt = this.cache.current?.fetchedAt ?? now();
+    const delay = Math.max(1_000, fetchedAt + cacheMaxAge - now());
+    this.#refreshTimer = setTimeout(
+      () => {
+        this.#refreshTimer = undefined;
+        this.cache.get(false).then(
+          () => this.#scheduleRefresh(),
+          () => this.#scheduleRefresh(),
+        );
+      },
+      Math.min(delay, 2 ** 31 - 1),
+    );
+    (this.#refreshTimer as { unref?: () => void }).unref?.();
   }
 
   /** The set as callers see it: the held object, or (served stale) one frozen copy marked `stale`. */
@@ -163,6 +247,7 @@ class JwksSource {
       url: this.url,
       getKeys: (kid) => this.getKeys(kid),
       peek: () => this.peek(),
+      subscribe: (listener) => this.subscribe(listener),
       get stats(): RemoteKeySourceStats {
         return cache.stats;
       },
@@ -221,4 +306,27 @@ export function getRemoteJwks(url: string | URL, options: RemoteJwksOptions = {}
     defaultHandles.set(source, shared);
   }
   return shared;
+}
+
+/**
+ * The process-wide remote X.509 certificate map at `url` (`{ "<kid>": "<PEM>" }`, Google and
+ * Firebase), shared and refreshed exactly as {@link getRemoteJwks}: its set's entries are
+ * certificates (`certificate-map.ts`), imported by `importCertificates`.
+ * @throws TypeError for a non-https, non-loopback URL or bad options (a start-up error).
+ */
+export function getRemoteCertificates(url: string | URL, options: RemoteJwksOptions = {}): RemoteJwks {
+  const resolved = resolveRemoteOptions(options);
+  const href = validateKeySourceUrl(url, 'certificatesUri').href;
+  const source = registry.get(
+    `certificates ${href}`,
+    resolved,
+    () => new JwksSource(href, resolved, 'certificates'),
+  );
+  return options.onEvent ? source.handle(options.onEvent) : (defaultHandles.get(source) ?? remember(source));
+}
+
+function remember(source: JwksSource): RemoteJwks {
+  const handle = source.handle();
+  defaultHandles.set(source, handle);
+  return handle;
 }

@@ -1,6 +1,8 @@
 import { encodeBase64url } from '../../token/base64url.js';
 
 type NodeHashing = {
+  /** One-shot hashing (Node ≥ 20.12, Bun, Deno): about twice as fast as `createHash` for short texts. */
+  hash?(alg: 'sha256', data: string, encoding: 'base64url'): string;
   createHash(alg: 'sha256'): { update(data: string | Uint8Array, enc?: string): { digest(): Uint8Array } };
   createHmac(alg: 'sha256', key: Uint8Array): { update(data: string, enc: string): { digest(): Uint8Array } };
 };
@@ -16,6 +18,7 @@ const encoder = new TextEncoder();
  * with WebCrypto elsewhere (RFC 9449 `ath`, RFC 7638 thumbprints).
  */
 export function sha256Base64url(text: string): string | Promise<string> {
+  if (node?.hash) return node.hash('sha256', text, 'base64url');
   if (node) return encodeBase64url(node.createHash('sha256').update(text, 'utf8').digest());
   return crypto.subtle
     .digest('SHA-256', encoder.encode(text))

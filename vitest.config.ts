@@ -51,7 +51,9 @@ function typescriptDecorators(): Plugin {
           sourceMap: true,
           ...projectDecorators(id),
           ...(code.includes('@experimentalDecorators') ? { experimentalDecorators: true } : {}),
-          ...(code.includes("from '@nestjs/") ? { experimentalDecorators: true, emitDecoratorMetadata: true } : {}),
+          ...(code.includes("from '@nestjs/")
+            ? { experimentalDecorators: true, emitDecoratorMetadata: true }
+            : {}),
         },
       });
       return { code: out.outputText, map: out.sourceMapText ?? null };

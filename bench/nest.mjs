@@ -4,7 +4,7 @@
 // req/s. On an idle machine a CPU-bound server's throughput is inversely proportional to it, so
 // "× bare" = CPU per bare request / CPU per request of the cell (1.00× = free).
 //
-//   node bench/nest.mjs [--rounds N] [--requests N] [--connections N]
+//   node bench/nest.mjs [--rounds N] [--requests N] [--connections N] [--cells tokengate,...]
 //
 // Every server runs in its own child process (bench/lib/server.mjs, the cells of bench/http.mjs);
 // rounds interleave the cells (order reversed every other round); the figure is the median of
@@ -27,6 +27,11 @@ const CELLS = [
   { middleware: '@nestjs/passport', alg: 'HS256' },
   { middleware: '@nestjs/passport', alg: 'RS256' },
 ];
+// --cells tokengate,bare: only the cells whose middleware is listed (the bare route always).
+if (typeof args.cells === 'string') {
+  const wanted = new Set(['bare', ...args.cells.split(',')]);
+  CELLS.splice(0, CELLS.length, ...CELLS.filter((cell) => wanted.has(cell.middleware)));
+}
 const SERVER_JS = fileURLToPath(new URL('./lib/server.mjs', import.meta.url));
 exitWithParent();
 

@@ -9,7 +9,8 @@ const DECORATOR_LINE = /^\s*@[A-Za-z_$][\w$]*/m;
  * test files that use decorators are compiled by TypeScript itself (as users' builds would).
  * A file containing the pragma `@experimentalDecorators`, or whose nearest tsconfig.json sets
  * `experimentalDecorators` (examples/decorators: routing-controllers), is compiled in legacy mode
- * instead, with that tsconfig's `emitDecoratorMetadata`.
+ * instead, with that tsconfig's `emitDecoratorMetadata`; so is a file importing NestJS (whose
+ * decorators are legacy only), with `emitDecoratorMetadata` as Nest apps set it.
  */
 const projects = new Map<string, ts.CompilerOptions>();
 
@@ -50,6 +51,9 @@ function typescriptDecorators(): Plugin {
           sourceMap: true,
           ...projectDecorators(id),
           ...(code.includes('@experimentalDecorators') ? { experimentalDecorators: true } : {}),
+          ...(code.includes("from '@nestjs/")
+            ? { experimentalDecorators: true, emitDecoratorMetadata: true }
+            : {}),
         },
       });
       return { code: out.outputText, map: out.sourceMapText ?? null };

@@ -66,9 +66,17 @@ export const SERVERS = [
   },
   { framework: 'fastify', middleware: '@fastify/jwt (cache)', algs: ['HS256', 'RS256', 'ES256'] },
   { framework: 'fastify', middleware: '@fastify/jwt', algs: ['HS256', 'RS256', 'ES256'] },
+  // NestJS (issue 21) on platform-express: @tokengate/nestjs's global guard against the bare route
+  // and @nestjs/passport + passport-jwt (bench/lib/nest.mjs).
+  { framework: 'nestjs', middleware: 'bare', algs: ['HS256'] },
+  { framework: 'nestjs', middleware: 'tokengate', algs: ['HS256', 'RS256'], tokengate: 'nestjs' },
+  { framework: 'nestjs', middleware: '@nestjs/passport', algs: ['HS256', 'RS256'] },
 ];
 
-export const FRAMEWORKS = ['express', 'koa', 'hono', 'fastify'];
+export const FRAMEWORKS = ['express', 'koa', 'hono', 'fastify', 'nestjs'];
+
+/** What each adapter exports that makes it benchmarkable (`jwtAuth`; the Nest module). */
+const ENTRY = { nestjs: 'TokengateModule' };
 
 /** The bare route and the no-op middleware: the floors every middleware is measured against. */
 function isFloor(middleware) {
@@ -199,9 +207,9 @@ export async function runHttp({
   for (const name of FRAMEWORKS) {
     const loaded = await loadTokengate(name);
     tokengate[name] =
-      loaded.mod && typeof loaded.mod.jwtAuth === 'function'
+      loaded.mod && typeof loaded.mod[ENTRY[name] ?? 'jwtAuth'] === 'function'
         ? { present: true, version: loaded.version }
-        : { pending: loaded.pending ?? `@tokengate/${name} does not export jwtAuth yet` };
+        : { pending: loaded.pending ?? `@tokengate/${name} does not export ${ENTRY[name] ?? 'jwtAuth'} yet` };
   }
 
   // cells: one per (server config, alg, path).
@@ -351,6 +359,9 @@ export async function runHttp({
       'koa-jwt': versionOf('koa-jwt'),
       fastify: versionOf('fastify'),
       '@fastify/jwt': versionOf('@fastify/jwt'),
+      '@nestjs/core': versionOf('@nestjs/core'),
+      '@nestjs/passport': versionOf('@nestjs/passport'),
+      'passport-jwt': versionOf('passport-jwt'),
       autocannon: versionOf('autocannon'),
     },
     tokengate,

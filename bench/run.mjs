@@ -218,6 +218,42 @@ function evaluateTargets(micro, http, memory) {
     ['RS256', 'ES256'],
   );
 
+  // Issue 21: NestJS, a cached valid request through @tokengate/nestjs's global guard against the
+  // same Nest route bare, beside @nestjs/passport + passport-jwt in the same run.
+  {
+    const nest = (middleware, alg) =>
+      http.cells.find(
+        (c) => c.framework === 'nestjs' && c.middleware === middleware && c.alg === alg && c.path === 'valid',
+      );
+    const label = 'HTTP nestjs: valid cached through the guard ≥ 0.9× bare, beside @nestjs/passport';
+    const pairs = ['HS256', 'RS256'].map((alg) => ({
+      alg,
+      tg: nest('tokengate', alg),
+      peer: nest('@nestjs/passport', alg),
+    }));
+    const missing = pairs.find((p) => p.tg?.rps === undefined || p.peer?.rps === undefined);
+    if (missing)
+      add(
+        label,
+        'pending',
+        missing.tg?.pending ?? missing.tg?.error ?? missing.peer?.error ?? 'not measured',
+      );
+    else {
+      const problems = pairs.flatMap(({ alg, tg }) =>
+        tg.ratio < 0.9 ? [`${alg} ${fmtRatio(tg.ratio)} of bare`] : [],
+      );
+      add(
+        label,
+        problems.length ? 'missed' : 'met',
+        pairs
+          .map(
+            ({ alg, tg, peer }) => `${alg} ${fmtRatio(tg.ratio)} (@nestjs/passport ${fmtRatio(peer.ratio)})`,
+          )
+          .join(', ') + (problems.length ? ` — ${problems.join('; ')}` : ''),
+      );
+    }
+  }
+
   // Issue 12: a flood of bad-signature tokens is a denial-of-service tool; refusing one must stay
   // cheap on every framework.
   for (const fw of ['express', 'koa', 'hono', 'fastify']) {

@@ -249,7 +249,26 @@ try {
     ['koa', 'examples/readme/koa-quickstart.mjs', '/orders'],
     ['hono', 'examples/readme/hono-quickstart.mjs', '/api/orders'],
     ['fastify', 'examples/readme/fastify-quickstart.mjs', '/orders'],
+    ['nestjs', 'examples/readme/nestjs-quickstart.ts', '/orders'],
   ];
+  /**
+   * A TypeScript quick start (NestJS: legacy decorators) is compiled first, as a Nest project
+   * compiles it (experimentalDecorators, emitDecoratorMetadata), against the project's packages.
+   */
+  const compiled = async (cwd, file) => {
+    if (!file.endsWith('.ts')) return basename(file);
+    const out = join(cwd, 'compiled');
+    await run(
+      bin('tsc'),
+      [
+        basename(file),
+        ...['--outDir', out, '--target', 'ES2022', '--module', 'NodeNext', '--moduleResolution', 'NodeNext'],
+        ...['--experimentalDecorators', '--emitDecoratorMetadata', '--skipLibCheck', '--types', 'node'],
+      ],
+      { cwd },
+    );
+    return join('compiled', basename(file).replace(/\.ts$/, '.js'));
+  };
   const cli = async (cwd) => {
     const tokengate = (...args) => run(join(cwd, 'node_modules', '.bin', 'tokengate'), args, { cwd });
     await tokengate('keygen', '--alg', 'ES256', '--out', 'keys');
@@ -269,7 +288,7 @@ try {
       ...quickStarts.map(([framework, file, path]) =>
         check(`${basename(cwd)}: ${framework} quick start from the tarballs`, async () => {
           cpSync(join(root, file), join(cwd, basename(file)));
-          await run(process.execPath, ['run-app.mjs', basename(file), framework, path], {
+          await run(process.execPath, ['run-app.mjs', await compiled(cwd, file), framework, path], {
             cwd,
             timeout: 30_000,
           });
@@ -348,7 +367,7 @@ try {
         .concat('snippets/commonjs.cts'),
     }),
   );
-  // routing-controllers' snippets (examples/decorators) need legacy decorators, as its apps do.
+  // routing-controllers' and NestJS's snippets need legacy decorators, as their apps do.
   writeFileSync(
     join(pnpmDir, 'tsconfig.legacy-decorators.json'),
     JSON.stringify({
@@ -399,7 +418,10 @@ console.log(
 );
 process.exit(failures.length === 0 ? 0 : 1);
 
-/** A snippet written for `experimentalDecorators` (routing-controllers' apps, examples/decorators). */
+/**
+ * A snippet written for `experimentalDecorators`: routing-controllers' apps (examples/decorators)
+ * and NestJS's (examples/readme/nestjs-*.ts).
+ */
 function legacyDecorators(file) {
-  return file.startsWith('examples/decorators/');
+  return file.startsWith('examples/decorators/') || /^examples\/readme\/nestjs-[\w-]+\.ts$/.test(file);
 }

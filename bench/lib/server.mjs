@@ -243,10 +243,13 @@ process.on('message', async (msg) => {
       issuer: ISSUER,
       audience: AUDIENCE,
     };
-    const factory = MIDDLEWARES[framework]?.[middleware];
+    const nest = framework === 'nestjs' ? await import('./nest.mjs') : undefined;
+    const factory = nest ? nest.NEST_MIDDLEWARES[middleware] : MIDDLEWARES[framework]?.[middleware];
     if (!factory) throw new Error(`unknown cell ${framework}/${middleware}`);
     const built = await factory({ alg, key, jwksUri, tokengateOptions });
-    const start = { express: startExpress, koa: startKoa, hono: startHono, fastify: startFastify }[framework];
+    const start = nest
+      ? nest.startNest
+      : { express: startExpress, koa: startKoa, hono: startHono, fastify: startFastify }[framework];
     const port = await start(built);
     process.send({ type: 'ready', port });
   } catch (err) {

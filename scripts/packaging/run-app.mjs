@@ -1,5 +1,5 @@
 // Runs one README quick-start app, installed from the packed tarballs, against a local identity
-// provider: node run-app.mjs <snippet file> <express|koa|hono|fastify> <path>. Exits non-zero on any
+// provider: node run-app.mjs <snippet file> <express|koa|hono|fastify|nestjs> <path>. Exits non-zero on any
 // wrong answer. Copied into each fresh project by scripts/check-packages.mjs.
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,8 @@ const source = readFileSync(file, 'utf8')
   .replaceAll("'https://idp.example.com/'", JSON.stringify(provider.issuer))
   .replace(/^app\.listen\(3000\);$/m, 'export default app;')
   .replace(/^serve\(\{ fetch: app\.fetch, port: 3000 \}\);$/m, 'export default app;')
-  .replace(/^await app\.listen\(\{ port: 3000 \}\);$/m, 'export default app;');
+  .replace(/^await app\.listen\(\{ port: 3000 \}\);$/m, 'export default app;')
+  .replace(/^await app\.listen\(3000\);$/m, 'export default app;');
 assert.match(source, /export default app;/, `${file}: no app.listen(3000) / serve(…) line to replace`);
 const target = `${file}.run.mjs`;
 writeFileSync(target, source);
@@ -26,6 +27,11 @@ else if (framework === 'koa') listener = app.callback();
 else if (framework === 'fastify') {
   await app.ready();
   listener = (req, res) => app.routing(req, res);
+} else if (framework === 'nestjs') {
+  // A Nest app from NestFactory.create (platform-express): initialised, then its Express app.
+  app.useLogger(false);
+  await app.init();
+  listener = app.getHttpAdapter().getInstance();
 } else listener = (await import('@hono/node-server')).getRequestListener(app.fetch);
 const server = createServer(listener).listen(0, '127.0.0.1');
 await new Promise((resolve) => server.once('listening', resolve));

@@ -141,7 +141,7 @@ describe('install lines', () => {
     const own = sectionsOf(doc);
     const section = own.sectionOf.get(file);
     const allowed = new Set<string>();
-    for (const adapter of imported.filter((p) => /^@tokengate\/(express|koa|hono|fastify)$/.test(p)))
+    for (const adapter of imported.filter((p) => /^@tokengate\/(express|koa|hono|fastify|nestjs)$/.test(p)))
       for (const p of frameworkLine(adapter)?.packages ?? []) allowed.add(p);
     for (const line of own.lines)
       if (!line.dev && (doc.startsWith('packages/') || line.section === section))
@@ -175,7 +175,8 @@ async function loadModule(file: string, replacements: Record<string, string> = {
     .replaceAll("'https://idp.example.com/'", JSON.stringify(server.issuer))
     .replace(/^app\.listen\(3000\);$/m, 'export default app;')
     .replace(/^serve\(\{ fetch: app\.fetch, port: 3000 \}\);$/m, 'export default app;')
-    .replace(/^await app\.listen\(\{ port: 3000 \}\);$/m, 'export default app;');
+    .replace(/^await app\.listen\(\{ port: 3000 \}\);$/m, 'export default app;')
+    .replace(/^await app\.listen\(3000\);$/m, 'export default app;');
   const ext = file.endsWith('.ts') ? 'ts' : 'mjs';
   // A fresh file name per load: the module cache would return an earlier load of the same file.
   const target = `${snippetPath(file).replace(/\.(mjs|ts)$/, '')}.run-${process.pid}-${++loads}.${ext}`;
@@ -253,6 +254,70 @@ describe('README and guide snippets run', () => {
     expect(denied.statusCode).toBe(403);
     expect(denied.headers['www-authenticate']).toContain('scope="orders:read"');
     await app.close();
+  });
+
+  it('nestjs quick start (and the filter of docs/frameworks.md)', async () => {
+    const app = await load('examples/readme/nestjs-quickstart.ts');
+    const { AllExceptionsFilter } = await loadModule('examples/readme/nestjs-filter.ts');
+    app.useLogger(false);
+    app.useGlobalFilters(new AllExceptionsFilter(app.getHttpAdapter()));
+    await app.init();
+    try {
+      const http = () => request(app.getHttpServer());
+      const reader = await idp.sign({ sub: 'nia', scope: 'orders:read' });
+      expect((await http().get('/orders').set(bearer(reader))).body).toEqual({ user: 'nia' });
+      const none = await http().get('/orders');
+      expect(none.status).toBe(401);
+      expect(none.headers['www-authenticate']).toBe('Bearer');
+      expect(none.body).toMatchObject({ code: 'missing_token', error: 'unauthorized' });
+      // The class requirement and the method's both apply.
+      const admin = await idp.sign({ sub: 'nia', roles: ['admin'] });
+      expect((await http().delete('/orders/1').set(bearer(admin))).status).toBe(403);
+      expect((await http().delete('/orders/1').set(bearer(reader))).body.code).toBe('insufficient_role');
+      const both = await idp.sign({ scope: 'orders:read', roles: ['admin'] });
+      expect((await http().delete('/orders/1').set(bearer(both))).body).toEqual({ deleted: '1' });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('nestjs forRootAsync with ConfigService, credentialsRequired: false', async () => {
+    // Nest as the snippet resolves it (from the tarballs under scripts/check-packages.mjs): an app
+    // made by another copy of @nestjs/core would not recognise the snippet's exceptions.
+    const { createRequire } = await import('node:module');
+    const { pathToFileURL } = await import('node:url');
+    const core = createRequire(`${snippetDir}/snippet.js`).resolve('@nestjs/core');
+    const { NestFactory } = await import(pathToFileURL(core).href);
+    process.env.OIDC_ISSUER = server.issuer;
+    process.env.API_AUDIENCE = 'api://orders';
+    const { AppModule } = await loadModule('examples/readme/nestjs-config.ts');
+    const app = await NestFactory.create(AppModule, { logger: false });
+    await app.init();
+    try {
+      const http = () => request(app.getHttpServer());
+      expect((await http().get('/feed')).body).toEqual({ personalized: false });
+      expect(
+        (
+          await http()
+            .get('/feed')
+            .set(bearer(await idp.sign({ sub: 'x' })))
+        ).body,
+      ).toEqual({
+        personalized: true,
+      });
+      expect(
+        (
+          await http()
+            .get('/feed')
+            .set(bearer(await idp.sign({}, { defect: 'expired' })))
+        ).status,
+      ).toBe(401);
+      expect((await http().get('/health')).text).toBe('ok');
+    } finally {
+      await app.close();
+      delete process.env.OIDC_ISSUER;
+      delete process.env.API_AUDIENCE;
+    }
   });
 
   it('typed claims: the schema output, the Register view and the payload agree at run time', async () => {

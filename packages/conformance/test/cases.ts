@@ -63,6 +63,12 @@ export interface Case {
   expect: Expected;
   /** Extra assertions (hook events). */
   check?(env: CaseEnv, response: CaseResponse): void;
+  /**
+   * The request's path has no route: `jwtAuth` answers it as app-wide middleware does, but on a
+   * driver that authenticates routes only (`Driver.routesOnly`: Nest's guard) it is the
+   * framework's 404, without a challenge.
+   */
+  unrouted?: true;
 }
 
 export const BEARER = 'Bearer';

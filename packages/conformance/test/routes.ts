@@ -128,4 +128,9 @@ export interface Driver {
   /** Whether `raw` is the framework's own request object. */
   isNative(raw: unknown): boolean;
   start(options: TokengateOptions<any>, inner?: TokengateOptions<any>): Promise<Target>;
+  /**
+   * Authentication runs on routes only (Nest's global guard): a path without a route is the
+   * framework's 404 before any token is looked at (cases marked `unrouted`).
+   */
+  readonly routesOnly?: boolean;
 }

@@ -213,7 +213,7 @@ function readSource(
  * or one with nothing after the prefix, are a 400 `invalid_request`.
  */
 export function readProtocol(header: string | undefined, prefix: string, maxLength: number): Extracted {
-  if (!header || !header.includes(prefix)) return undefined;
+  if (!header?.includes(prefix)) return undefined;
   let found: string | undefined;
   for (const part of header.split(',')) {
     const entry = part.trim();

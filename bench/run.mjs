@@ -163,7 +163,9 @@ function evaluateTargets(micro, http, memory) {
           x.framework === fw &&
           x.alg === c.alg &&
           x.path === 'valid' &&
-          !['bare', 'tokengate', 'tokengate (cache: false)'].includes(x.middleware),
+          // Peers only: not the floors (bare, no-op) nor tokengate's own variants.
+          !['bare', 'no-op'].includes(x.middleware) &&
+          !x.middleware.startsWith('tokengate'),
       )) {
         if (p.rps !== undefined && p.rps >= c.rps) problems.push(`${c.alg} behind ${p.middleware}`);
       }

@@ -1,3 +1,4 @@
+// The CLI's command specifications, one table per command; over 300 lines by their help texts alone.
 import { ALGORITHMS } from '@tokengate/core';
 import type { CommandSpec } from './args.js';
 

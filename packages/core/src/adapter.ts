@@ -53,13 +53,12 @@ export { isPreflight } from './request/authenticate.js';
 export { type BodyRead, type NodeBodySource, readNodeBody, readWebBody } from './request/form-body.js';
 // Reading a request: the token, the wrapper Express and Koa (and Hono on Node) use, hooks.
 export { callHook } from './request/hooks.js';
+export { type NodeRequestShape, nodeRequest } from './request/node-request.js';
 export { answersRefusals, OUTCOME_SLOT, outcomeOf } from './request/outcome.js';
 export {
   checkBearerSyntax,
   type Extracted,
   extractToken,
-  type NodeRequestShape,
-  nodeRequest,
   parseAuthorization,
   readCookie,
   readProtocol,

@@ -1,3 +1,5 @@
+// One remote key set: its document read into keys, its fetching, sharing and watching. Over 300 lines
+// because JwksSource keeps those together (one state per URL); the fetch rules are remote-cache.ts.
 import { CERTIFICATES_ACCEPT, certificateEntries } from './certificate-map.js';
 import { EventHub } from './event-hub.js';
 import type { KeySourceEvent } from './events.js';

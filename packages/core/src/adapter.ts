@@ -49,7 +49,7 @@ export {
   type RoutingControllersBinding,
   type RoutingControllersRefusal,
 } from './policy/routing-controllers.js';
-export { isPreflight } from './request/authenticate.js';
+export { authenticateNow, isPreflight } from './request/authenticate.js';
 export { type BodyRead, type NodeBodySource, readNodeBody, readWebBody } from './request/form-body.js';
 // Reading a request: the token, the wrapper Express and Koa (and Hono on Node) use, hooks.
 export { callHook } from './request/hooks.js';

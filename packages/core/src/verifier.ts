@@ -92,30 +92,88 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   // A revocation check that cannot answer (an `isRevoked` whose database is down, a store that
   // throws a plain error) fails closed as the stores do: 503 `revocation_unavailable` with
   // `Retry-After`, the error kept as `cause` for `onError` and logs, never a 500 or a pass.
-  async function checkRevocation(auth: AuthContext<any>, profile: Profile): Promise<void> {
-    let revoked: boolean;
+  // Synchronous while the predicate and the store answer synchronously (no store, the memory
+  // store): a cached context is then served without a promise (see `verifyNow`).
+  function checkRevocation(auth: AuthContext<any>, profile: Profile): void | Promise<void> {
+    let predicate: boolean | Promise<boolean>;
     try {
-      let predicate = isRevoked ? isRevoked(auth) : false;
-      if (predicate instanceof Promise) predicate = await predicate;
-      revoked = predicate;
-      if (!revoked && revocation) {
-        let stored = revocation.isRevoked(auth, { clockTolerance: profile.policy.tolerance });
-        if (stored instanceof Promise) stored = await stored;
-        revoked = stored;
-      }
+      predicate = isRevoked ? isRevoked(auth) : false;
     } catch (error) {
-      if (isAuthError(error)) throw error;
-      throw new AuthError(
-        'revocation_unavailable',
-        `the revocation check failed: ${(error as Error)?.message ?? String(error)}`,
-        { cause: error },
+      throw revocationUnavailable(error);
+    }
+    if (predicate instanceof Promise) {
+      return predicate.then(
+        (revoked) => checkStore(auth, profile, revoked),
+        (error: unknown) => {
+          throw revocationUnavailable(error);
+        },
       );
     }
-    if (revoked === true)
-      throw new AuthError('invalid_token', 'token has been revoked', { reason: 'revoked' });
+    return checkStore(auth, profile, predicate);
   }
 
-  async function verify(token: string): Promise<AuthContext<ClaimsOf<S>>> {
+  function checkStore(auth: AuthContext<any>, profile: Profile, revoked: boolean): void | Promise<void> {
+    if (revoked || !revocation) return refuseRevoked(revoked);
+    let stored: boolean | Promise<boolean>;
+    try {
+      stored = revocation.isRevoked(auth, { clockTolerance: profile.policy.tolerance });
+    } catch (error) {
+      throw revocationUnavailable(error);
+    }
+    if (stored instanceof Promise) {
+      return stored.then(refuseRevoked, (error: unknown) => {
+        throw revocationUnavailable(error);
+      });
+    }
+    return refuseRevoked(stored);
+  }
+
+  /**
+   * The verification of `token`, synchronous when the cache holds it and nothing else needs to
+   * wait (the key source is fixed or answers from memory, revocation answers synchronously): the
+   * fast lane adapters take for a repeated token. Otherwise the promise `verify` returns.
+   */
+  function verifyNow(token: string): AuthContext<ClaimsOf<S>> | Promise<AuthContext<ClaimsOf<S>>> {
+    if (
+      cache === undefined ||
+      introspecting !== undefined ||
+      typeof token !== 'string' ||
+      token.length === 0 ||
+      token.length > settings.maxTokenLength
+    ) {
+      return verify(token);
+    }
+    const now = Date.now() / 1000;
+    let found: ReturnType<TokenCache['lookup']>;
+    try {
+      found = cache.lookup(token, now);
+    } catch (error) {
+      return rejectLater(error);
+    }
+    if (found === undefined || found instanceof Promise || Array.isArray(found))
+      return verifyAfter(token, now, found);
+    const cached = found as AuthContext<ClaimsOf<S>>;
+    if (!(isRevoked || revocation)) return cached;
+    try {
+      const profile = profiles.select(cached.payload, cached.header);
+      if (profile instanceof Promise) return verifyAfter(token, now, cached);
+      const pending = checkRevocation(cached, profile);
+      return pending === undefined ? cached : pending.then(() => cached);
+    } catch (error) {
+      return rejectLater(error);
+    }
+  }
+
+  function verify(token: string): Promise<AuthContext<ClaimsOf<S>>> {
+    return verifyAfter(token, Date.now() / 1000, NOT_LOOKED_UP);
+  }
+
+  /** `verify`, after `verifyNow` looked `token` up in the cache at `now` (`found`), or before. */
+  async function verifyAfter(
+    token: string,
+    now: number,
+    lookedUp: ReturnType<TokenCache['lookup']> | typeof NOT_LOOKED_UP,
+  ): Promise<AuthContext<ClaimsOf<S>>> {
     // A refusal is ordinary control flow and must cost no more than a verification. Thrown
     // before the first `await`, it would reject the returned promise before the caller could
     // listen, and Node tracks every such promise as a possible unhandled rejection (~1 µs, about
@@ -131,7 +189,6 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
           reason: 'too_large',
         });
       }
-      const now = Date.now() / 1000;
       // An opaque token (RFC 7662): the authorization server's answer, checked as claims are, is
       // the payload; the rest (schema, revocation, DPoP in `authenticate`) is the JWT's path.
       if (introspecting !== undefined && (introspecting.introspectAll || isOpaque(token))) {
@@ -153,7 +210,7 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
       }
       let keys: readonly VerificationKey[] | undefined;
       if (cache) {
-        let found = cache.lookup(token, now);
+        let found = lookedUp === NOT_LOOKED_UP ? cache.lookup(token, now) : lookedUp;
         if (found instanceof Promise) found = await found;
         if (Array.isArray(found)) keys = found;
         else if (found !== undefined) {
@@ -213,6 +270,7 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     },
     settings,
   };
+  fastLanes.set(verifier, verifyNow);
   if (resolved.warmup) {
     const reportKeyError = (error: AuthError) =>
       callHook(settings.onError, { error, request: undefined }, 'onError');
@@ -224,4 +282,42 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     });
   }
   return verifier;
+}
+
+/** `verify` was not preceded by a cache lookup (see `verifyAfter`). */
+const NOT_LOOKED_UP: unique symbol = Symbol('not looked up');
+
+/** Each verifier's `verifyNow` (private: the `Verifier` interface stays promise-only). */
+const fastLanes = new WeakMap<object, (token: string) => AuthContext<any> | Promise<AuthContext<any>>>();
+
+/**
+ * Verifies `token` with `verifier`: the context itself when the verifier can answer at once (a
+ * cached token whose revocation check is synchronous), else the promise `verifier.verify` returns.
+ * A refusal is always a rejected promise, never a synchronous throw. Answers as `verify` does
+ * (`packages/core/test/token/verify-now.test.ts`).
+ */
+export function verifyNow<C>(verifier: Verifier<C>, token: string): AuthContext<C> | Promise<AuthContext<C>> {
+  const lane = fastLanes.get(verifier);
+  return lane === undefined ? verifier.verify(token) : lane(token);
+}
+
+function revocationUnavailable(error: unknown): unknown {
+  if (isAuthError(error)) return error;
+  return new AuthError(
+    'revocation_unavailable',
+    `the revocation check failed: ${(error as Error)?.message ?? String(error)}`,
+    {
+      cause: error,
+    },
+  );
+}
+
+function refuseRevoked(revoked: unknown): void {
+  if (revoked === true) throw new AuthError('invalid_token', 'token has been revoked', { reason: 'revoked' });
+}
+
+/** A rejection delivered after one turn, when the caller listens (see `verifyAfter`). */
+async function rejectLater(error: unknown): Promise<never> {
+  await undefined;
+  throw error;
 }

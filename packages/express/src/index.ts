@@ -1,7 +1,7 @@
 import {
   type AuthContext,
   type AuthError,
-  authenticate,
+  type AuthOutcome,
   type ClaimsOf,
   AuthError as CoreAuthError,
   checkRequest,
@@ -16,6 +16,7 @@ import {
 } from '@tokengate/core';
 import {
   answersRefusals,
+  authenticateNow,
   createGuardSet,
   createResourceMetadataEndpoint,
   type GuardBinding,
@@ -96,13 +97,14 @@ export function jwtAuth<S extends StandardSchemaV1 | undefined = undefined>(
 ): AuthMiddleware<ClaimsOf<S>> {
   const verifier = createVerifier(options);
   const middleware = function tokengate(req: Request, res: Response, next: NextFunction): void {
-    authenticate(verifier, nodeRequest(req, req, req.originalUrl)).then(
-      (outcome) => {
-        // Both slots, always: what this middleware concluded replaces an earlier one's context.
-        req.auth = outcome.auth as AuthContext<RegisteredClaims> | undefined;
-        req.authError = outcome.error;
-        next();
-      },
+    // A cached token is answered at once: `next()` in this turn, no promise (authenticateNow).
+    const outcome = authenticateNow(verifier, nodeRequest(req, req, req.originalUrl));
+    if (!(outcome instanceof Promise)) {
+      pass(outcome, req, next);
+      return;
+    }
+    outcome.then(
+      (settled) => pass(settled, req, next),
       (error: unknown) => fail(error, req, res, next),
     );
   };
@@ -110,6 +112,13 @@ export function jwtAuth<S extends StandardSchemaV1 | undefined = undefined>(
     verifier,
     getAuth: (req: Request) => getAuth(req) as AuthContext<ClaimsOf<S>>,
   });
+}
+
+/** Records what `jwtAuth` concluded (both slots, always: it replaces an earlier one's context). */
+function pass(outcome: AuthOutcome<unknown>, req: Request, next: NextFunction): void {
+  req.auth = outcome.auth as AuthContext<RegisteredClaims> | undefined;
+  req.authError = outcome.error;
+  next();
 }
 
 /**

@@ -2,7 +2,7 @@
 import {
   type AuthContext,
   type AuthError,
-  authenticate,
+  type AuthOutcome,
   type ClaimsOf,
   AuthError as CoreAuthError,
   checkRequest,
@@ -15,6 +15,7 @@ import {
   type Verifier,
 } from '@tokengate/core';
 import {
+  authenticateNow,
   createGuardSet,
   createResourceMetadataEndpoint,
   type GuardBinding,
@@ -106,13 +107,14 @@ export function jwtAuth<S extends StandardSchemaV1 | undefined = undefined>(
 ): AuthMiddleware<ClaimsOf<S>> {
   const verifier = createVerifier(options);
   const hook: AuthHook = function tokengate(request, reply, done) {
-    authenticate(verifier, nodeRequest(request.raw, request, originalUrl(request))).then(
-      (outcome) => {
-        // Both slots, always: what this hook concluded replaces an earlier one's context.
-        request.auth = outcome.auth as AuthContext<RegisteredClaims> | undefined;
-        request.authError = outcome.error;
-        done();
-      },
+    // A cached token is answered at once: `done()` in this turn, no promise (authenticateNow).
+    const outcome = authenticateNow(verifier, nodeRequest(request.raw, request, originalUrl(request)));
+    if (!(outcome instanceof Promise)) {
+      pass(outcome, request, done);
+      return;
+    }
+    outcome.then(
+      (settled) => pass(settled, request, done),
       (error: unknown) => fail(error, request, reply, done),
     );
   };
@@ -120,6 +122,13 @@ export function jwtAuth<S extends StandardSchemaV1 | undefined = undefined>(
     verifier,
     getAuth: (request: FastifyRequest) => getAuth(request) as AuthContext<ClaimsOf<S>>,
   });
+}
+
+/** Records what `jwtAuth` concluded (both slots, always: it replaces an earlier one's context). */
+function pass(outcome: AuthOutcome<unknown>, request: FastifyRequest, done: HookHandlerDoneFunction): void {
+  request.auth = outcome.auth as AuthContext<RegisteredClaims> | undefined;
+  request.authError = outcome.error;
+  done();
 }
 
 /**

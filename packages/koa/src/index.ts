@@ -1,7 +1,7 @@
 import {
   type AuthContext,
   type AuthError,
-  authenticate,
+  type AuthOutcome,
   type ClaimsOf,
   AuthError as CoreAuthError,
   checkRequest,
@@ -16,6 +16,7 @@ import {
 } from '@tokengate/core';
 import {
   answersRefusals,
+  authenticateNow,
   createGuardSet,
   createResourceMetadataEndpoint,
   type GuardBinding,
@@ -92,13 +93,11 @@ export function jwtAuth<S extends StandardSchemaV1 | undefined = undefined>(
   // A plain function returning the chain (no async wrapper): one promise and one suspension less
   // per request on the hot path.
   const middleware = function tokengate(ctx: Context, next: Next): Promise<unknown> {
-    return authenticate(verifier, nodeRequest(ctx.req, ctx, ctx.originalUrl)).then(
-      (outcome) => {
-        // Both slots, always: what this middleware concluded replaces an earlier one's context.
-        ctx.state.auth = outcome.auth as AuthContext<RegisteredClaims> | undefined;
-        ctx.state.authError = outcome.error;
-        return next();
-      },
+    // A cached token is answered at once, without a promise of its own (authenticateNow).
+    const outcome = authenticateNow(verifier, nodeRequest(ctx.req, ctx, ctx.originalUrl));
+    if (!(outcome instanceof Promise)) return pass(outcome, ctx, next);
+    return outcome.then(
+      (settled) => pass(settled, ctx, next),
       (error: unknown) => refuse(error, ctx),
     );
   };
@@ -106,6 +105,13 @@ export function jwtAuth<S extends StandardSchemaV1 | undefined = undefined>(
     verifier,
     getAuth: (ctx: Context) => getAuth(ctx) as AuthContext<ClaimsOf<S>>,
   });
+}
+
+/** Records what `jwtAuth` concluded (both slots, always: it replaces an earlier one's context). */
+function pass(outcome: AuthOutcome<unknown>, ctx: Context, next: Next): Promise<unknown> {
+  ctx.state.auth = outcome.auth as AuthContext<RegisteredClaims> | undefined;
+  ctx.state.authError = outcome.error;
+  return next();
 }
 
 /**

@@ -4,12 +4,12 @@ import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import {
   type AuthContext,
   type AuthError,
-  authenticate,
+  type AuthOutcome,
   checkRequest,
   isAuthError,
   type Verifier,
 } from '@tokengate/core';
-import { nodeRequest } from '@tokengate/core/adapter';
+import { authenticateNow, nodeRequest } from '@tokengate/core/adapter';
 import { refusal } from './errors.js';
 import { type RoutePlan, readPlan } from './metadata.js';
 
@@ -99,23 +99,36 @@ export class TokengateGuard implements CanActivate {
         'tokengate: the request is neither an Express nor a Fastify request (use @nestjs/platform-express or @nestjs/platform-fastify)',
       );
     }
-    // One `then`, no async function around it: a cached valid request costs a single promise here.
-    return authenticate(plan.verifier ?? this.#verifier, like).then(
-      (outcome) => {
-        // Both slots, always: what this guard concluded replaces anything there before.
-        request.auth = outcome.auth;
-        request.authError = outcome.error;
-        const requirements = plan.requirements;
-        for (let i = 0; i < requirements.length; i++) {
-          const denied = checkRequest(requirements[i]!, request);
-          if (denied) throw refusal(denied, context.getArgByIndex(1));
-        }
-        return true;
-      },
+    // A cached token is answered at once (authenticateNow): a boolean, no promise.
+    const outcome = authenticateNow(plan.verifier ?? this.#verifier, like);
+    if (!(outcome instanceof Promise)) return admit(outcome, plan, request, context);
+    return outcome.then(
+      (settled) => admit(settled, plan, request, context),
       (error: unknown) => {
         // Not a refusal (a throwing `secret` function): the app's bug, Nest's 500.
         throw isAuthError(error) ? refusal(error, context.getArgByIndex(1)) : error;
       },
     );
   }
+}
+
+/**
+ * Records what the guard concluded (both slots, always: it replaces anything there before), then
+ * holds the request to the route's requirements.
+ * @throws the refusal of the first requirement the request does not meet.
+ */
+function admit(
+  outcome: AuthOutcome<unknown>,
+  plan: RoutePlan,
+  request: Slots,
+  context: ExecutionContext,
+): true {
+  request.auth = outcome.auth as Slots['auth'];
+  request.authError = outcome.error;
+  const requirements = plan.requirements;
+  for (let i = 0; i < requirements.length; i++) {
+    const denied = checkRequest(requirements[i]!, request);
+    if (denied) throw refusal(denied, context.getArgByIndex(1));
+  }
+  return true;
 }

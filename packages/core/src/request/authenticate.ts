@@ -1,8 +1,9 @@
+import type { RequestSettings } from '../config/settings.js';
 import { publicContext } from '../context/build.js';
 import type { AuthContext } from '../context/types.js';
 import { AuthError, isAuthError } from '../errors/auth-error.js';
 import { isFailOpen } from '../oauth/introspection/introspector.js';
-import type { Verifier } from '../verifier.js';
+import { type Verifier, verifyNow } from '../verifier.js';
 import { callHook } from './hooks.js';
 import { type AuthOutcome, attachOutcome } from './outcome.js';
 import { checkBearerSyntax, extractToken, type RequestLike } from './token-sources.js';
@@ -78,36 +79,101 @@ export async function authenticate<C>(verifier: Verifier<C>, request: RequestLik
       }
       await dpop!.check(request, token, auth.jkt!);
     } else if (auth.binding === 'dpop') {
-      throw new AuthError('invalid_token', 'a DPoP-bound token was presented as a bearer token', {
-        reason: 'dpop_bound',
-      });
+      throw boundAsBearer();
     }
-    if (settings.onAuthenticated) {
-      callHook(
-        settings.onAuthenticated,
-        { auth: publicContext(auth), request: request.raw },
-        'onAuthenticated',
-      );
-    }
-    return attachOutcome(request.raw, auth, undefined, settings);
+    return accepted(request, auth, settings);
   } catch (thrown) {
-    if (!isAuthError(thrown)) throw thrown;
-    const caught = checkSyntaxOnRefusal ? malformedRequestOr(token!, thrown) : thrown;
-    const error = caught.withChallenge(
-      settings.realm,
-      settings.resourceMetadata,
-      dpop?.challenges[scheme ?? 'none'],
-    );
-    callHook(settings.onError, { error, request: request.raw }, 'onError');
-    // `introspection.failOpen`: the server could not answer; through unauthenticated (no context).
-    if (isFailOpen(caught)) return attachOutcome(request.raw, undefined, error, settings);
-    if (!settings.credentialsRequired && settings.invalidTokens === 'anonymous' && error.status < 500) {
-      return attachOutcome(request.raw, undefined, error, settings);
-    }
-    // Refused: an earlier jwtAuth's context must not survive on this request either.
-    attachOutcome(request.raw, undefined, error, settings);
-    throw error;
+    return refused(thrown, request, settings, token, scheme, checkSyntaxOnRefusal);
   }
+}
+
+/**
+ * {@link authenticate}, answering at once when it can: for a bearer token from the token sources
+ * (no `getToken`, no DPoP) that the verifier holds in its cache and whose revocation check is
+ * synchronous, the outcome itself; otherwise the promise `authenticate` returns. A refusal is
+ * always a rejected promise. Adapters whose framework continues synchronously (a callback hook,
+ * `next()`) use it so that a repeated token costs no promise; the cache differential tests run
+ * every adapter on it against `cache: false`.
+ */
+export function authenticateNow<C>(
+  verifier: Verifier<C>,
+  request: RequestLike,
+): AuthOutcome<C> | Promise<AuthOutcome<C>> {
+  const settings = verifier.settings;
+  if (settings.getToken !== undefined || settings.dpop !== undefined || isPreflight(request)) {
+    return authenticate(verifier, request);
+  }
+  let found: ReturnType<typeof extractToken>;
+  try {
+    found = extractToken(request, settings.tokenSources, settings.maxTokenLength, true, false);
+  } catch {
+    return authenticate(verifier, request);
+  }
+  if (found === undefined) return authenticate(verifier, request);
+  const token = found.token;
+  const checkSyntax = found.syntaxUnchecked === true;
+  const auth = verifyNow(verifier, token);
+  if (auth instanceof Promise) {
+    return auth.then(
+      (verified) =>
+        verified.binding === 'dpop'
+          ? refused(boundAsBearer(), request, settings, token, 'bearer', false)
+          : accepted(request, verified, settings),
+      (thrown: unknown) => refused(thrown, request, settings, token, 'bearer', checkSyntax),
+    );
+  }
+  if (auth.binding === 'dpop') return authenticate(verifier, request);
+  return accepted(request, auth, settings);
+}
+
+function boundAsBearer(): AuthError {
+  return new AuthError('invalid_token', 'a DPoP-bound token was presented as a bearer token', {
+    reason: 'dpop_bound',
+  });
+}
+
+/** An accepted request: `onAuthenticated`, then the outcome recorded on the request. */
+function accepted<C>(request: RequestLike, auth: AuthContext<C>, settings: RequestSettings): AuthOutcome<C> {
+  if (settings.onAuthenticated) {
+    callHook(
+      settings.onAuthenticated,
+      { auth: publicContext(auth), request: request.raw },
+      'onAuthenticated',
+    );
+  }
+  return attachOutcome(request.raw, auth, undefined, settings);
+}
+
+/**
+ * What a refusal of `token` (`thrown`) concludes: the outcome of a request let through
+ * unauthenticated (`credentialsRequired: false`, `introspection.failOpen`), or the challenge-bearing
+ * `AuthError` thrown for the adapter to render. Anything but an `AuthError` passes through.
+ */
+function refused<C>(
+  thrown: unknown,
+  request: RequestLike,
+  settings: RequestSettings,
+  token: string | undefined,
+  scheme: 'bearer' | 'dpop' | undefined,
+  checkSyntaxOnRefusal: boolean,
+): AuthOutcome<C> {
+  if (!isAuthError(thrown)) throw thrown;
+  const dpop = settings.dpop;
+  const caught = checkSyntaxOnRefusal ? malformedRequestOr(token!, thrown) : thrown;
+  const error = caught.withChallenge(
+    settings.realm,
+    settings.resourceMetadata,
+    dpop?.challenges[scheme ?? 'none'],
+  );
+  callHook(settings.onError, { error, request: request.raw }, 'onError');
+  // `introspection.failOpen`: the server could not answer; through unauthenticated (no context).
+  if (isFailOpen(caught)) return attachOutcome(request.raw, undefined, error, settings);
+  if (!settings.credentialsRequired && settings.invalidTokens === 'anonymous' && error.status < 500) {
+    return attachOutcome(request.raw, undefined, error, settings);
+  }
+  // Refused: an earlier jwtAuth's context must not survive on this request either.
+  attachOutcome(request.raw, undefined, error, settings);
+  throw error;
 }
 
 /** The 400 for a credential that is not one RFC 6750 b64token, else the verifier's refusal. */

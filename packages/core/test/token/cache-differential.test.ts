@@ -13,6 +13,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createVerifier } from '../../src/index.js';
+import { verifyNow } from '../../src/verifier.js';
 import { createTestIssuer } from '../../src/testing/index.js';
 import {
   type KeyMode,
@@ -42,11 +43,20 @@ afterAll(async () => {
 const core: PairFactory = async (optionsFor) => {
   const cached = createVerifier(optionsFor('cached'));
   const uncached = createVerifier({ ...optionsFor('uncached'), cache: false });
+  // The fast lane adapters take (`verifyNow`: a cached context without a promise) on a verifier
+  // of its own, against `cache: false` too.
+  const lane = createVerifier(optionsFor('lane'));
+  const laneUncached = createVerifier({ ...optionsFor('lane-uncached'), cache: false });
   return [
     {
       name: 'core',
       cached: (token, mutate) => verdictOf(() => cached.verify(token), mutate),
       uncached: (token, mutate) => verdictOf(() => uncached.verify(token), mutate),
+    },
+    {
+      name: 'core verifyNow',
+      cached: (token, mutate) => verdictOf(() => Promise.resolve(verifyNow(lane, token)), mutate),
+      uncached: (token, mutate) => verdictOf(() => laneUncached.verify(token), mutate),
     },
   ];
 };

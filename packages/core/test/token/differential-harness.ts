@@ -44,6 +44,8 @@ export interface RunConfig {
   maxTokenAge: number | undefined;
   schema: 'none' | 'keeps-ids' | 'strips-ids';
   revocation: 'none' | 'store' | 'predicate' | 'both';
+  /** `isRevoked` answers with a promise (the cached fast lane then waits for it). */
+  asyncPredicate: boolean;
   requireSub: boolean;
   cacheMaxEntries: number;
   /** Remote keys only, in ms. */
@@ -65,6 +67,7 @@ export function configArb(
       ...(['none', 'keeps-ids', ...(INCLUDE_CONTEXT_CASES ? ['strips-ids'] : [])] as RunConfig['schema'][]),
     ),
     revocation: fc.constantFrom('none', 'store', 'predicate', 'both'),
+    asyncPredicate: fc.boolean(),
     requireSub: fc.boolean(),
     cacheMaxEntries: fc.constantFrom(3, 10_000),
     // Short key-set lifetimes make many refresh episodes, each with few requests.
@@ -178,7 +181,9 @@ class World {
     if (schema) options.claims = schema;
     if (c.revocation === 'store' || c.revocation === 'both') options.revocation = this.store;
     if (c.revocation === 'predicate' || c.revocation === 'both')
-      options.isRevoked = (auth) => auth.subject === 'mallory';
+      options.isRevoked = c.asyncPredicate
+        ? async (auth) => auth.subject === 'mallory'
+        : (auth) => auth.subject === 'mallory';
     if (c.keys === 'secret') options.secret = this.staticSecrets;
     else if (c.keys === 'secretFn') options.secret = () => (this.fnStopped ? undefined : [...this.fnSecrets]);
     else {

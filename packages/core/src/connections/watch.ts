@@ -1,6 +1,6 @@
 import { originOf } from '../context/build.js';
 import type { AuthContext } from '../context/types.js';
-import { startWatch, stopWatch, Watch, type WatchEndReason } from './watchers.js';
+import { cancelWatch, startWatch, Watch, type WatchEndReason } from './watchers.js';
 
 export type { WatchEndReason } from './watchers.js';
 
@@ -62,5 +62,5 @@ export function watchAuth(auth: AuthContext<any>, options: WatchAuthOptions): ()
   const exp = auth.expiresAt;
   const watch = new Watch(auth, typeof exp === 'number' ? exp * 1000 : Number.POSITIVE_INFINITY, onEnd);
   startWatch(watch, origin);
-  return () => stopWatch(watch);
+  return () => cancelWatch(watch);
 }

@@ -7,12 +7,14 @@ import type { Algorithm } from '../token/algorithms.js';
 import { decodeJwt } from '../token/jws.js';
 import { checkSignature } from '../token/verify-uncached.js';
 import { type Deadline, DeadlineHeap } from './deadline-heap.js';
+import { RequestBoundEnd, requestScopedIo } from './request-scoped.js';
 
 /**
  * The process's watched connections (see `watch.ts` for the promise): one {@link DeadlineHeap}
  * for every expiry, one listener per revocation store (with the watches indexed by the claims
  * stores name in their changes), one listener per key source. A watch costs a few map entries,
- * never a timer or a listener of its own.
+ * never a timer or a listener of its own — except on workerd, where I/O belongs to a request:
+ * there each watch arms its own timer in its own request (`request-scoped.ts` says why).
  */
 
 /** Why a watched connection must end. */
@@ -24,12 +26,17 @@ export class Watch implements Deadline {
   ended = false;
   store: StoreGroup | undefined;
   keys: KeyGroup | undefined;
+  /** On workerd: this watch's own timer and the way back into its request; elsewhere undefined. */
+  readonly bound: RequestBoundEnd<WatchEndReason> | undefined;
 
+  /** Made in the request that holds the connection (on workerd, that is where `onEnd` runs). */
   constructor(
     readonly auth: AuthContext<any>,
     readonly deadline: number,
     readonly onEnd: (reason: WatchEndReason) => void,
-  ) {}
+  ) {
+    this.bound = requestScopedIo() ? new RequestBoundEnd((reason) => callOnEnd(this, reason)) : undefined;
+  }
 }
 
 type Bucket = Watch | Set<Watch>;
@@ -64,7 +71,10 @@ export function watchCount(): number {
 /** Starts watching: expiry, revocation (when the store announces changes), key changes. */
 export function startWatch(watch: Watch, origin: ContextOrigin): void {
   active++;
-  if (Number.isFinite(watch.deadline)) heap.add(watch);
+  if (Number.isFinite(watch.deadline)) {
+    if (watch.bound) watch.bound.arm(watch.deadline, () => end(watch, 'expired'));
+    else heap.add(watch);
+  }
   const store = origin.revocation;
   if (store?.subscribe) {
     watch.store = storeGroup(store);
@@ -81,12 +91,19 @@ export function startWatch(watch: Watch, origin: ContextOrigin): void {
   }
 }
 
-/** Stops watching; `onEnd` is never called afterwards. */
-export function stopWatch(watch: Watch): void {
+/** The caller stops watching; `onEnd` is never called afterwards. */
+export function cancelWatch(watch: Watch): void {
+  watch.bound?.cancel();
+  stopWatch(watch);
+}
+
+/** Stops watching (the caller did, or the watch ended). */
+function stopWatch(watch: Watch): void {
   if (watch.ended) return;
   active--;
   watch.ended = true;
-  heap.remove(watch);
+  if (watch.bound) watch.bound.disarm();
+  else heap.remove(watch);
   const store = watch.store;
   if (store) {
     watch.store = undefined;
@@ -111,6 +128,11 @@ export function stopWatch(watch: Watch): void {
 function end(watch: Watch, reason: WatchEndReason): void {
   if (watch.ended) return;
   stopWatch(watch);
+  if (watch.bound) watch.bound.deliver(reason);
+  else callOnEnd(watch, reason);
+}
+
+function callOnEnd(watch: Watch, reason: WatchEndReason): void {
   try {
     watch.onEnd(reason);
   } catch (error) {

@@ -8,11 +8,16 @@ const app = createApp(config);
 // Its revocations are this isolate's memory store, revoked through `/revoke` by another request.
 const revocation = createMemoryRevocationStore();
 webSocketRoute(app, { secret: config.secret, audience: config.audience, revocation });
-app.post('/revoke', jwtAuth({ secret: config.secret, audience: config.audience }), requireScope('admin'), async (c) => {
-  const { jti, exp } = await c.req.json<{ jti: string; exp: number }>();
-  await revocation.revoke(jti, exp);
-  return c.json({ revoked: jti, by: getAuth(c).subject });
-});
+app.post(
+  '/revoke',
+  jwtAuth({ secret: config.secret, audience: config.audience }),
+  requireScope('admin'),
+  async (c) => {
+    const { jti, exp } = await c.req.json<{ jti: string; exp: number }>();
+    await revocation.revoke(jti, exp);
+    return c.json({ revoked: jti, by: getAuth(c).subject });
+  },
+);
 
 /** Cloudflare Workers (workerd): the app is the module's default export. */
 export default app;

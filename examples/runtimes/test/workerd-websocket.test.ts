@@ -153,7 +153,9 @@ describe.each(['workerd', 'workerd (nodejs_compat)'])('%s: a WebSocket held to i
     const browser = new BrowserWebSocket(wsUrl(), ['chat', `bearer.${token}`]);
     const browserGreeting = await new Promise<string>((resolve, reject) => {
       browser.addEventListener('message', (event) => resolve(String(event.data)), { once: true });
-      browser.addEventListener('error', () => reject(new Error(`no WebSocket; ${context()}`)), { once: true });
+      browser.addEventListener('error', () => reject(new Error(`no WebSocket; ${context()}`)), {
+        once: true,
+      });
     });
     expect(browser.protocol).toBe('chat');
     expect(browserGreeting).toBe('hello alice');
@@ -208,7 +210,10 @@ describe.each(['workerd', 'workerd (nodejs_compat)'])('%s: a WebSocket held to i
     expect(revoked.status).toBe(200);
     const closed = await closedBy(opened, Date.now() + 1000);
     if (closed === 'still open') expect.fail(`open a second after the revocation; ${context()}`);
-    expect({ code: closed.code, reason: closed.reason }, context()).toEqual({ code: 4401, reason: 'revoked' });
+    expect({ code: closed.code, reason: closed.reason }, context()).toEqual({
+      code: 4401,
+      reason: 'revoked',
+    });
     expect(other.socket.readyState).toBe(WebSocket.OPEN);
     other.socket.close();
   });

@@ -19,7 +19,9 @@ const MAX_DELAY = 2 ** 31 - 1;
  * watch, so a test can stand in for workerd by stubbing `navigator`.
  */
 export function requestScopedIo(): boolean {
-  return (globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent === 'Cloudflare-Workers';
+  return (
+    (globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent === 'Cloudflare-Workers'
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createMemoryRevocationStore, getAuth, jwtAuth, requireScope } from '@tokengate/hono';
+import { Hono } from 'hono';
 import { createApp } from './app.js';
 import { config } from './config.js';
 import { webSocketRoute } from './workerd-websocket.js';
@@ -18,6 +19,17 @@ app.post(
     return c.json({ revoked: jti, by: getAuth(c).subject });
   },
 );
+
+// The same on a remote key set refetched every second: a socket ends when its key is withdrawn.
+const remoteKeys = new Hono();
+webSocketRoute(remoteKeys, {
+  jwksUri: config.jwksUri,
+  algorithms: ['PS256'],
+  audience: config.audience,
+  cacheMaxAge: '1s',
+  cooldownDuration: '1s',
+});
+app.route('/remote-keys', remoteKeys);
 
 /** Cloudflare Workers (workerd): the app is the module's default export. */
 export default app;

@@ -1,3 +1,4 @@
+import { createTestIssuer, type TestIssuer, type TestIssuerServer } from '@tokengate/core/testing';
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { WebSocket as BrowserWebSocket } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +11,8 @@ import { type Bundles, bundleApp, type RunningApp, startWorkerd } from './runtim
  * undici's WHATWG WebSocket (a browser's). The upgrade is refused with the ordinary 401 before any
  * socket exists; the 101 answers with the app's subprotocol, never the token; each socket closes
  * with 4401 within a second after its own `exp`, though workerd lets only the request that
- * accepted a socket close it; a revocation made by another request closes it too.
+ * accepted a socket close it; a revocation made by another request closes it too, and so does the
+ * withdrawal of its key from a remote key set, after the socket that first watched it has closed.
  */
 
 const AUDIENCE = 'api://runtimes';
@@ -19,6 +21,9 @@ const key = new TextEncoder().encode(SECRET);
 const now = () => Math.floor(Date.now() / 1000);
 
 let bundles: Bundles;
+/** The remote key set of `/remote-keys/ws` (PS256 tokens, refetched every second). */
+let idp: TestIssuer;
+let idpServer: TestIssuerServer;
 const runtimes: RunningApp[] = [];
 
 beforeAll(async () => {
@@ -27,11 +32,13 @@ beforeAll(async () => {
     const { publicKey } = await generateKeyPair(alg);
     return { keys: [{ ...(await exportJWK(publicKey)), kid: alg } as JsonWebKey] };
   };
+  idp = await createTestIssuer({ alg: 'RS256' });
+  idpServer = await idp.listen();
   bundles = await bundleApp({
     audience: AUDIENCE,
     secret: SECRET,
     jwks: { rs256: await jwks('RS256'), es256: await jwks('ES256'), eddsa: await jwks('EdDSA') },
-    jwksUri: 'http://127.0.0.1:9/jwks',
+    jwksUri: idpServer.jwksUri,
     issuer: 'http://127.0.0.1:9',
     sharedJwksUri: 'http://127.0.0.1:9/jwks',
   });
@@ -46,6 +53,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.allSettled(runtimes.map((runtime) => runtime.close()));
+  await idpServer?.close();
   bundles?.remove();
 });
 
@@ -216,5 +224,25 @@ describe.each(['workerd', 'workerd (nodejs_compat)'])('%s: a WebSocket held to i
     });
     expect(other.socket.readyState).toBe(WebSocket.OPEN);
     other.socket.close();
+  });
+
+  it('closes a socket with 4401 when its key is withdrawn, not when a key joins the set', async () => {
+    const url = `${app().url.replace('http', 'ws')}/remote-keys/ws`;
+    const token = (sub: string) => idp.sign({ sub }, { alg: 'PS256', audience: AUDIENCE });
+    // The first socket on the key set closes early: on workerd its request's timers die with it.
+    const first = await openWs(url, ['chat', `bearer.${await token('first')}`]);
+    const held = await openWs(url, ['chat', `bearer.${await token('held')}`]);
+    expect(await held.greeting).toBe('hello held');
+    first.socket.close();
+    await first.closed;
+    await idp.rotate({ keep: true });
+    expect(await closedBy(held, Date.now() + 2500), context()).toBe('still open');
+    await idp.rotate({ keep: false });
+    const closed = await closedBy(held, Date.now() + 3000);
+    if (closed === 'still open') expect.fail(`open 3 s after its key was withdrawn; ${context()}`);
+    expect({ code: closed.code, reason: closed.reason }, context()).toEqual({
+      code: 4401,
+      reason: 'key_withdrawn',
+    });
   });
 });

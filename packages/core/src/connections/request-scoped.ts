@@ -14,17 +14,6 @@
 const MAX_DELAY = 2 ** 31 - 1;
 
 /**
- * Whether the runtime scopes I/O to requests: `navigator.userAgent` is `'Cloudflare-Workers'` on
- * workerd (Cloudflare's documented test; Miniflare and `wrangler dev` run workerd too). Asked per
- * watch, so a test can stand in for workerd by stubbing `navigator`.
- */
-export function requestScopedIo(): boolean {
-  return (
-    (globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent === 'Cloudflare-Workers'
-  );
-}
-
-/**
  * The end of one watch, bound to the request that started it: its own expiry timer, and a
  * delivery that runs there whichever request ends the watch.
  */

@@ -115,4 +115,36 @@ describe('watchAuth on a request-scoped runtime', () => {
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(reasons).toEqual(['revoked']);
   });
+
+  it('ends on a key withdrawal as the shared listener does, each watch refreshing on its own', async () => {
+    const idp = await createTestIssuer({ alg: 'ES256' });
+    const server = await idp.listen();
+    try {
+      const verifier = createVerifier({
+        jwksUri: server.jwksUri,
+        issuer: idp.issuer,
+        cacheMaxAge: '1s',
+        cooldownDuration: '1s',
+        onKeySourceEvent: false,
+      });
+      const auth = await verifier.verify(await idp.sign({ sub: 'alice' }));
+      const ends: Record<string, WatchEndReason[]> = { heap: [], first: [], scoped: [] };
+      const watch = (into: WatchEndReason[], scoped: boolean) =>
+        asRuntime(scoped, () => watchAuth(auth, { onEnd: (reason) => into.push(reason) }));
+      watch(ends.heap!, false);
+      // The first request-scoped watch stops early: the others keep refreshing the set.
+      const stopFirst = watch(ends.first!, true);
+      watch(ends.scoped!, true);
+      stopFirst();
+      await idp.rotate({ keep: true });
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(ends).toEqual({ heap: [], first: [], scoped: [] });
+      await idp.rotate({ keep: false });
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(ends).toEqual({ heap: ['key_withdrawn'], first: [], scoped: ['key_withdrawn'] });
+      expect(watchCount()).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
 });

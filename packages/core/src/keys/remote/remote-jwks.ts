@@ -8,6 +8,7 @@ import { KeySourceError } from './key-source-error.js';
 import { type RemoteJwksOptions, type ResolvedRemoteOptions, resolveRemoteOptions } from './options.js';
 import { SharedRegistry } from './registry.js';
 import { type CachedValue, RemoteCache, type RemoteKeySourceStats } from './remote-cache.js';
+import { refreshInThisRequest } from './request-refresh.js';
 import { requestScopedIo } from './request-scoped-io.js';
 import { validateKeySourceUrl } from './url-rules.js';
 
@@ -188,7 +189,13 @@ class JwksSource {
     this.#changeListeners.add(listener);
     // On workerd a timer dies with the request that armed it: each listener (a watched
     // connection, in its own request) keeps its own refresh; elsewhere one timer serves all.
-    const own = requestScopedIo() ? this.#refreshLoop() : undefined;
+    const own = requestScopedIo()
+      ? refreshInThisRequest({
+          delay: () => this.#refreshDelay(),
+          refresh: () => this.cache.get(false),
+          settled: () => this.#changed(this.cache.current?.version),
+        })
+      : undefined;
     if (!own) this.#scheduleRefresh();
     return () => {
       this.#changeListeners.delete(listener);
@@ -221,35 +228,6 @@ class JwksSource {
       );
     }, delay);
     (this.#refreshTimer as { unref?: () => void }).unref?.();
-  }
-
-  /**
-   * A refresh of one listener's own, armed in the current request (workerd). After each turn it
-   * also tells of a set another request fetched: that request's own notice died with it if it
-   * ended first.
-   */
-  #refreshLoop(): { stop(): void } {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let stopped = false;
-    const arm = () => {
-      const delay = this.#refreshDelay();
-      if (stopped || delay === undefined) return;
-      timer = setTimeout(() => {
-        const settled = () => {
-          if (stopped) return;
-          this.#changed(this.cache.current?.version);
-          arm();
-        };
-        this.cache.get(false).then(settled, settled);
-      }, delay);
-    };
-    arm();
-    return {
-      stop: () => {
-        stopped = true;
-        clearTimeout(timer);
-      },
-    };
   }
 
   /** The set as callers see it: the held object, or (served stale) one frozen copy marked `stale`. */

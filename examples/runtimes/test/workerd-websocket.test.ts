@@ -176,6 +176,10 @@ describe.each(['workerd', 'workerd (nodejs_compat)'])('%s: a WebSocket held to i
     expect(await ws.greeting).toBe('hello alice');
     ws.socket.close();
 
+    // A plain request with a valid token is not an upgrade.
+    const plain = await fetch(`${app().url}/ws`, { headers: { authorization: `Bearer ${token}` } });
+    expect([plain.status, await plain.text()]).toEqual([426, 'WebSocket only']);
+
     // A non-browser client: the token in Authorization, with or without a subprotocol.
     const withHeader = await openWs(wsUrl(), ['chat'], { authorization: `Bearer ${token}` });
     expect(withHeader.answered['sec-websocket-protocol']).toBe('chat');

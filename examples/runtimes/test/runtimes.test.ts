@@ -236,8 +236,9 @@ describe.each(Object.keys(ABANDONED))('%s: a key fetch whose request ends first'
  * docs/connections.md on Bun and Deno: a WebSocket opened through Hono's own `upgradeWebSocket`,
  * authenticated by `jwtAuth` from the `bearer.<token>` subprotocol and held by `watchAuth`, is
  * closed with 4401 within a second after the token's `exp`; the token is never the subprotocol
- * the server answers with. (workerd is left out: Hono's helper there answers 101 without the
- * `Sec-WebSocket-Protocol` a client that offered some requires.)
+ * the server answers with. (workerd is test/workerd-websocket.test.ts: Hono's helper there answers
+ * 101 without the `Sec-WebSocket-Protocol` a client that offered some requires, so its route uses
+ * workerd's `WebSocketPair`.)
  */
 describe.each(['bun', 'deno'])('%s: a WebSocket held to its token', (name) => {
   it('is refused without a token, and closed with 4401 within a second after exp', async () => {

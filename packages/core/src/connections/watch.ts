@@ -1,6 +1,6 @@
 import { originOf } from '../context/build.js';
 import type { AuthContext } from '../context/types.js';
-import { startWatch, stopWatch, Watch, type WatchEndReason } from './watchers.js';
+import { cancelWatch, startWatch, Watch, type WatchEndReason } from './watchers.js';
 
 export type { WatchEndReason } from './watchers.js';
 
@@ -34,7 +34,10 @@ export interface WatchAuthOptions {
  * Give it the context `jwtAuth` stored (`req.auth`, `ctx.state.auth`, `c.var.auth`,
  * `request.auth`) or `verify` returned: the context leads privately to the verifier's store and
  * keys, so a look-alike object is refused. Cheap to hold by the thousand: every watch in the
- * process shares one timer and one listener per store and per key set.
+ * process shares one timer and one listener per store and per key set. On Cloudflare Workers,
+ * where only the request that accepted a socket may close it and a timer dies with its request,
+ * each watch has its own timer and key listener and `onEnd` runs in the request that called
+ * `watchAuth`: call it in the handler that accepts the socket.
  *
  * Not watched: the `isRevoked` option (an app function, asked once at connect); a `secret`
  * function and configured keys (they cannot be withdrawn without a restart); a store without
@@ -62,5 +65,5 @@ export function watchAuth(auth: AuthContext<any>, options: WatchAuthOptions): ()
   const exp = auth.expiresAt;
   const watch = new Watch(auth, typeof exp === 'number' ? exp * 1000 : Number.POSITIVE_INFINITY, onEnd);
   startWatch(watch, origin);
-  return () => stopWatch(watch);
+  return () => cancelWatch(watch);
 }

@@ -2,17 +2,21 @@ import { type ContextOrigin, originOf } from '../context/build.js';
 import type { AuthContext } from '../context/types.js';
 import { isAuthError } from '../errors/auth-error.js';
 import type { KeySource, VerificationKey } from '../keys/key-set.js';
+import { requestScopedIo } from '../keys/remote/request-scoped-io.js';
 import type { RevocationChange, RevocationStore } from '../revocation/store.js';
 import type { Algorithm } from '../token/algorithms.js';
 import { decodeJwt } from '../token/jws.js';
 import { checkSignature } from '../token/verify-uncached.js';
 import { type Deadline, DeadlineHeap } from './deadline-heap.js';
+import { RequestBoundEnd } from './request-scoped.js';
 
 /**
  * The process's watched connections (see `watch.ts` for the promise): one {@link DeadlineHeap}
  * for every expiry, one listener per revocation store (with the watches indexed by the claims
  * stores name in their changes), one listener per key source. A watch costs a few map entries,
- * never a timer or a listener of its own.
+ * never a timer or a listener of its own — except on workerd, where I/O belongs to a request:
+ * there each watch arms its own timer and listens to its key source from its own request
+ * (`request-scoped.ts` says why).
  */
 
 /** Why a watched connection must end. */
@@ -24,12 +28,17 @@ export class Watch implements Deadline {
   ended = false;
   store: StoreGroup | undefined;
   keys: KeyGroup | undefined;
+  /** On workerd: this watch's own timer and the way back into its request; elsewhere undefined. */
+  readonly bound: RequestBoundEnd<WatchEndReason> | undefined;
 
+  /** Made in the request that holds the connection (on workerd, that is where `onEnd` runs). */
   constructor(
     readonly auth: AuthContext<any>,
     readonly deadline: number,
     readonly onEnd: (reason: WatchEndReason) => void,
-  ) {}
+  ) {
+    this.bound = requestScopedIo() ? new RequestBoundEnd((reason) => callOnEnd(this, reason)) : undefined;
+  }
 }
 
 type Bucket = Watch | Set<Watch>;
@@ -64,7 +73,10 @@ export function watchCount(): number {
 /** Starts watching: expiry, revocation (when the store announces changes), key changes. */
 export function startWatch(watch: Watch, origin: ContextOrigin): void {
   active++;
-  if (Number.isFinite(watch.deadline)) heap.add(watch);
+  if (Number.isFinite(watch.deadline)) {
+    if (watch.bound) watch.bound.arm(watch.deadline, () => end(watch, 'expired'));
+    else heap.add(watch);
+  }
   const store = origin.revocation;
   if (store?.subscribe) {
     watch.store = storeGroup(store);
@@ -76,17 +88,25 @@ export function startWatch(watch: Watch, origin: ContextOrigin): void {
   // An introspected (opaque) token has no key to withdraw: its answer's `exp` and revocation hold.
   const source = origin.key === undefined ? undefined : origin.profile.keys;
   if (source?.onChange) {
-    watch.keys = keyGroup(source);
+    // On workerd each watch listens on its own, so the set is refreshed from its own request.
+    watch.keys = keyGroup(source, watch.bound !== undefined);
     watch.keys.watches.add(watch);
   }
 }
 
-/** Stops watching; `onEnd` is never called afterwards. */
-export function stopWatch(watch: Watch): void {
+/** The caller stops watching; `onEnd` is never called afterwards. */
+export function cancelWatch(watch: Watch): void {
+  watch.bound?.cancel();
+  stopWatch(watch);
+}
+
+/** Stops watching (the caller did, or the watch ended). */
+function stopWatch(watch: Watch): void {
   if (watch.ended) return;
   active--;
   watch.ended = true;
-  heap.remove(watch);
+  if (watch.bound) watch.bound.disarm();
+  else heap.remove(watch);
   const store = watch.store;
   if (store) {
     watch.store = undefined;
@@ -102,7 +122,7 @@ export function stopWatch(watch: Watch): void {
     watch.keys = undefined;
     keys.watches.delete(watch);
     if (keys.watches.size === 0) {
-      keySources.delete(keys.source);
+      if (keySources.get(keys.source) === keys) keySources.delete(keys.source);
       keys.unsubscribe();
     }
   }
@@ -111,6 +131,11 @@ export function stopWatch(watch: Watch): void {
 function end(watch: Watch, reason: WatchEndReason): void {
   if (watch.ended) return;
   stopWatch(watch);
+  if (watch.bound) watch.bound.deliver(reason);
+  else callOnEnd(watch, reason);
+}
+
+function callOnEnd(watch: Watch, reason: WatchEndReason): void {
   try {
     watch.onEnd(reason);
   } catch (error) {
@@ -198,13 +223,14 @@ function removeFromIndex(index: Map<string, Bucket>, watch: Watch, claim: string
   }
 }
 
-function keyGroup(source: KeySource): KeyGroup {
-  let group = keySources.get(source);
+/** The shared group of a key source, or (`own`) a group of one watch, held by no map. */
+function keyGroup(source: KeySource, own: boolean): KeyGroup {
+  let group = own ? undefined : keySources.get(source);
   if (!group) {
     const watches = new Set<Watch>();
     const unsubscribe = source.onChange!(() => void recheckKeys(source, watches));
     group = { source, watches, unsubscribe };
-    keySources.set(source, group);
+    if (!own) keySources.set(source, group);
   }
   return group;
 }

@@ -8,6 +8,8 @@ import { KeySourceError } from './key-source-error.js';
 import { type RemoteJwksOptions, type ResolvedRemoteOptions, resolveRemoteOptions } from './options.js';
 import { SharedRegistry } from './registry.js';
 import { type CachedValue, RemoteCache, type RemoteKeySourceStats } from './remote-cache.js';
+import { refreshInThisRequest } from './request-refresh.js';
+import { requestScopedIo } from './request-scoped-io.js';
 import { validateKeySourceUrl } from './url-rules.js';
 
 /**
@@ -185,9 +187,19 @@ class JwksSource {
   subscribe(listener: () => void): () => void {
     if (this.#seenVersion === 0) this.#seenVersion = this.cache.current?.version ?? 0;
     this.#changeListeners.add(listener);
-    this.#scheduleRefresh();
+    // On workerd a timer dies with the request that armed it: each listener (a watched
+    // connection, in its own request) keeps its own refresh; elsewhere one timer serves all.
+    const own = requestScopedIo()
+      ? refreshInThisRequest({
+          delay: () => this.#refreshDelay(),
+          refresh: () => this.cache.get(false),
+          settled: () => this.#changed(this.cache.current?.version),
+        })
+      : undefined;
+    if (!own) this.#scheduleRefresh();
     return () => {
       this.#changeListeners.delete(listener);
+      own?.stop();
       if (this.#changeListeners.size === 0 && this.#refreshTimer !== undefined) {
         clearTimeout(this.#refreshTimer);
         this.#refreshTimer = undefined;
@@ -195,24 +207,26 @@ class JwksSource {
     };
   }
 
+  /** When the held set is due (or a second from now, if it is already: the cooldown governs). */
+  #refreshDelay(): number | undefined {
+    const { cacheMaxAge, now } = this.#options;
+    if (!Number.isFinite(cacheMaxAge)) return undefined;
+    const fetchedAt = this.cache.current?.fetchedAt ?? now();
+    return Math.min(Math.max(1_000, fetchedAt + cacheMaxAge - now()), 2 ** 31 - 1);
+  }
+
   /** While anything listens: fetch when due (`get` answers from the cache until then). */
   #scheduleRefresh(): void {
     if (this.#refreshTimer !== undefined || this.#changeListeners.size === 0) return;
-    const { cacheMaxAge, now } = this.#options;
-    if (!Number.isFinite(cacheMaxAge)) return;
-    // When the held set is due (or a second from now, if it is already: the cooldown governs).
-    const fetchedAt = this.cache.current?.fetchedAt ?? now();
-    const delay = Math.max(1_000, fetchedAt + cacheMaxAge - now());
-    this.#refreshTimer = setTimeout(
-      () => {
-        this.#refreshTimer = undefined;
-        this.cache.get(false).then(
-          () => this.#scheduleRefresh(),
-          () => this.#scheduleRefresh(),
-        );
-      },
-      Math.min(delay, 2 ** 31 - 1),
-    );
+    const delay = this.#refreshDelay();
+    if (delay === undefined) return;
+    this.#refreshTimer = setTimeout(() => {
+      this.#refreshTimer = undefined;
+      this.cache.get(false).then(
+        () => this.#scheduleRefresh(),
+        () => this.#scheduleRefresh(),
+      );
+    }, delay);
     (this.#refreshTimer as { unref?: () => void }).unref?.();
   }
 

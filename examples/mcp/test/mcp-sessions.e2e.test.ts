@@ -1,0 +1,170 @@
+/**
+ * MCP sessions held to their token's life, end to end: the MCP SDK v2's own client
+ * (`StreamableHTTPClientTransport`, its standalone GET stream open) against the example's stateful
+ * server (streamable HTTP with sessions, the SDK's gate, `@tokengate/mcp`'s `watchMcpSession`) on
+ * Express and Hono; two instances behind one resource sharing a real redis-server for revocation;
+ * tokens from the test issuer (its JWKS server on 127.0.0.1, its key withdrawn on demand). At
+ * `exp`, on a revocation made through the other instance, and when the key is withdrawn, the
+ * session's GET stream ends and the session is gone; a fresh token of the same principal keeps it.
+ */
+import { createTestIssuer, type TestIssuer, type TestIssuerServer } from '@tokengate/core/testing';
+import { createRedisRevocationStore, type RedisRevocationStore } from '@tokengate/redis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { RedisServer, uniquePrefix } from '../../../packages/redis/test/helpers.js';
+import { type RunningMcpSessionsServer, SESSION_FRAMEWORKS, serveMcpSessions } from '../src/index.js';
+import {
+  connectClient,
+  type McpSessionClient,
+  nowSeconds,
+  payloadOf,
+  postOnSession,
+  sleep,
+} from './helpers.js';
+
+/** The one resource both instances serve (behind one address in production). */
+const RESOURCE = 'https://mcp.example.test/mcp';
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await RedisServer.start();
+});
+afterAll(() => redis?.kill());
+
+async function setUp(framework: (typeof SESSION_FRAMEWORKS)[number]) {
+  const idp: TestIssuer = await createTestIssuer({ alg: 'ES256', audience: RESOURCE });
+  const jwks: TestIssuerServer = await idp.listen();
+  const prefix = uniquePrefix();
+  const stores: RedisRevocationStore[] = [0, 1].map(() =>
+    createRedisRevocationStore({ url: redis.url, prefix }),
+  );
+  await Promise.all(stores.map((store) => store.ready()));
+  const instance = (revocation: RedisRevocationStore) =>
+    serveMcpSessions(framework, {
+      issuer: idp.issuer!,
+      resource: RESOURCE,
+      extra: { revocation, cacheMaxAge: '1s', cooldownDuration: '1s', onKeySourceEvent: false },
+    });
+  const [a, b] = [await instance(stores[0]!), await instance(stores[1]!)] as RunningMcpSessionsServer[];
+  const clients: McpSessionClient[] = [];
+  return {
+    idp,
+    a: a!,
+    b: b!,
+    /** Instance B's revocation store: a revocation made there reaches A through Redis. */
+    there: stores[1]!,
+    /** An RFC 9068 access token of `agent` for the resource, with `notes:read`. */
+    sign: (claims: Record<string, unknown> = {}, agent = 'agent-1') =>
+      idp.sign(
+        { sub: agent, client_id: agent, scope: 'notes:read notes:write', ...claims },
+        { typ: 'at+jwt' },
+      ),
+    async connect(url: string, token: string, refresh?: () => Promise<string>) {
+      const client = await connectClient(url, token, refresh);
+      clients.push(client);
+      return client;
+    },
+    async close() {
+      await Promise.all(clients.map((c) => c.close()));
+      await Promise.all([a!.close(), b!.close()]);
+      await Promise.all(stores.map((s) => s.close()));
+      await jwks.close();
+    },
+  };
+}
+
+describe.each(SESSION_FRAMEWORKS)('MCP sessions on %s, held to the token by watchMcpSession', (framework) => {
+  let env: Awaited<ReturnType<typeof setUp>>;
+  beforeAll(async () => {
+    env = await setUp(framework);
+  });
+  afterAll(() => env?.close());
+
+  it("ends the session and the client's GET stream within a second after exp; the session is gone", async () => {
+    const exp = nowSeconds() + 2;
+    const token = await env.sign({ exp });
+    const fresh = await env.sign({ exp: nowSeconds() + 60 });
+    const mcp = await env.connect(env.a.url, token, async () => fresh);
+    expect(mcp.stream.status).toBe(200);
+    expect((await mcp.client.listTools()).tools.length).toBeGreaterThan(0);
+    const ended = await mcp.stream.ended;
+    expect(ended).toBeGreaterThanOrEqual(exp * 1000);
+    expect(ended - exp * 1000).toBeLessThan(1000);
+    // The old token is refused by the gate; a fresh token of the same client finds no session.
+    expect(await postOnSession(env.a.url, token, mcp.sessionId)).toBe(401);
+    expect(await postOnSession(env.a.url, fresh, mcp.sessionId)).toBe(404);
+    // The SDK's client itself: 401 with the old token, a new token, then 404 (no session).
+    const before = mcp.sent.length;
+    await expect(mcp.client.listTools()).rejects.toThrow();
+    expect(
+      mcp.sent
+        .slice(before)
+        .filter((s) => s.method === 'POST')
+        .map((s) => s.status),
+    ).toEqual([401, 404]);
+  });
+
+  it('ends a session whose token is revoked on the other instance (Redis) within a second', async () => {
+    const token = await env.sign({ jti: `mcp-${Math.random()}` });
+    const mcp = await env.connect(env.a.url, token);
+    const bystander = await env.connect(env.a.url, await env.sign());
+    const { jti, exp } = payloadOf(token);
+    const revokedAt = Date.now();
+    await env.there.revoke(jti, exp);
+    const ended = await mcp.stream.ended;
+    expect(ended - revokedAt).toBeLessThan(1000);
+    expect(await postOnSession(env.a.url, token, mcp.sessionId)).toBe(401); // A refuses it
+    expect(await postOnSession(env.b.url, token, mcp.sessionId)).toBe(401); // and so does B
+    await sleep(100);
+    expect(bystander.stream.done()).toBe(false); // another token's session lives on
+    expect((await bystander.client.listTools()).tools.length).toBeGreaterThan(0);
+  });
+
+  it('keeps the session when the same client presents a fresh token before exp; refuses another client on it', async () => {
+    const exp = nowSeconds() + 2;
+    const mcp = await env.connect(env.a.url, await env.sign({ exp }));
+    mcp.use(await env.sign({ exp: nowSeconds() + 60 }));
+    await mcp.client.listTools(); // a request on the session with the fresh token: the watch follows it
+    await sleep(Math.max(0, exp * 1000 + 1200 - Date.now()));
+    expect(mcp.stream.done()).toBe(false);
+    expect((await mcp.client.listTools()).tools.length).toBeGreaterThan(0);
+    // A valid token of another client, naming this session: as if it did not exist.
+    expect(await postOnSession(env.a.url, await env.sign({}, 'agent-2'), mcp.sessionId)).toBe(404);
+    expect(mcp.stream.done()).toBe(false);
+  });
+
+  it('holds every session on one timer: opening sessions arms at most one tokengate timer', async () => {
+    const exp = nowSeconds() + 3;
+    const tokens = await Promise.all(Array.from({ length: 8 }, () => env.sign({ exp })));
+    const armed: string[] = [];
+    const realSetTimeout = globalThis.setTimeout;
+    const spy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((
+      ...args: Parameters<typeof setTimeout>
+    ) => {
+      const stack = new Error().stack ?? '';
+      // Armed by the watches (core's connections/, @tokengate/mcp's session.ts), not by key refreshes.
+      if (/[/\\]connections[/\\]|[/\\]session\.[jt]s/.test(stack)) armed.push(stack);
+      return realSetTimeout(...args);
+    }) as typeof setTimeout);
+    let sessions: McpSessionClient[];
+    try {
+      sessions = await Promise.all(tokens.map((token) => env.connect(env.a.url, token)));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(armed.length).toBeLessThanOrEqual(1); // the deadline heap's, re-armed for an earlier exp
+    // That one timer ends them all.
+    for (const ended of await Promise.all(sessions.map((s) => s.stream.ended))) {
+      expect(ended).toBeGreaterThanOrEqual(exp * 1000);
+      expect(ended - exp * 1000).toBeLessThan(1000);
+    }
+  });
+
+  it("ends a session whose token's key is withdrawn from the JWKS", async () => {
+    const mcp = await env.connect(env.a.url, await env.sign());
+    const withdrawnAt = Date.now();
+    await env.idp.rotate({ keep: false });
+    const ended = await mcp.stream.ended;
+    expect(ended - withdrawnAt).toBeLessThan(3000); // the key set is fetched again every cacheMaxAge (1 s)
+    expect(await postOnSession(env.a.url, await env.sign(), mcp.sessionId)).toBe(404);
+  });
+});

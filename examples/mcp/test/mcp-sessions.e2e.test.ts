@@ -79,6 +79,39 @@ describe.each(SESSION_FRAMEWORKS)('MCP sessions on %s, held to the token by watc
   });
   afterAll(() => env?.close());
 
+  it('answers requests no session takes with 400/404, and bad tokens with the gate 401, never a 500', async () => {
+    const token = await env.sign();
+    const mcp = await env.connect(env.a.url, token);
+    const send = (
+      headers: Record<string, string>,
+      body?: string,
+      method = body === undefined ? 'GET' : 'POST',
+    ) =>
+      fetch(env.a.url, {
+        method,
+        headers: {
+          accept: 'application/json, text/event-stream',
+          'content-type': 'application/json',
+          ...headers,
+        },
+        body,
+      }).then(async (response) => {
+        await response.body?.cancel();
+        return response.status;
+      });
+    const bearer = { authorization: `Bearer ${token}` };
+    const list = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
+    expect(await send({ 'mcp-session-id': mcp.sessionId }, list)).toBe(401); // no token
+    expect(await send({ authorization: 'Bearer x.y.z', 'mcp-session-id': mcp.sessionId }, list)).toBe(401);
+    expect(await send(bearer, list)).toBe(400); // no session ID, not an initialize request
+    expect(await send(bearer)).toBe(400); // a GET stream without a session
+    expect(await send({ ...bearer, 'mcp-session-id': 'no-such-session' }, list)).toBe(404);
+    expect(await send({ ...bearer, 'mcp-session-id': 'no-such-session' }, undefined, 'DELETE')).toBe(404);
+    expect(await send({ ...bearer, 'mcp-session-id': mcp.sessionId }, '{not json')).toBe(400);
+    expect(await send(bearer, '{not json')).toBe(400);
+    expect(mcp.stream.done()).toBe(false);
+  });
+
   it("ends the session and the client's GET stream within a second after exp; the session is gone", async () => {
     const exp = nowSeconds() + 2;
     const token = await env.sign({ exp });

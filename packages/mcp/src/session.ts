@@ -19,7 +19,8 @@ export interface McpSessionWatch {
   /**
    * Checks a later request on the session, given the `AuthInfo` the SDK's gate made for it.
    * `true`: the request is from the principal that opened the session (same `iss`, `sub` and
-   * client), and from now on the session is held to this request's token, so a client that
+   * client; a session opened by a token naming neither subject nor client takes only that
+   * token), and from now on the session is held to this request's token, so a client that
    * presents a fresh token before the old one expires keeps its session. `false`: refuse the
    * request as if the session did not exist (another principal's token, an `AuthInfo` this
    * verifier did not make, or a session already ended); the watch is unchanged.
@@ -29,8 +30,12 @@ export interface McpSessionWatch {
   stop(): void;
 }
 
-/** Who a session belongs to: a token of another principal never continues it. */
+/**
+ * Who a session belongs to: a token of another principal never continues it. A token that names
+ * neither a subject nor a client identifies nobody: its session is bound to that token alone.
+ */
 function principalOf(auth: AuthContext<unknown>, authInfo: AuthInfo): string {
+  if (auth.subject === undefined && authInfo.clientId === '') return JSON.stringify(['token', auth.token]);
   return JSON.stringify([auth.issuer ?? null, auth.subject ?? null, authInfo.clientId]);
 }
 

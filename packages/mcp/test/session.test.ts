@@ -99,6 +99,12 @@ describe('watchMcpSession', () => {
     );
     for (const authInfo of [otherSubject, otherClient, noClient, foreign, undefined])
       expect(session.renew(authInfo)).toBe(false);
+    // A token naming neither subject nor client identifies nobody: only that very token continues.
+    const anonymous = await info({ sub: undefined, client_id: undefined });
+    const bound = open(anonymous);
+    expect(bound.renew(await info({ sub: undefined, client_id: undefined }))).toBe(false);
+    expect(bound.renew(anonymous)).toBe(true);
+    bound.stop();
     // The watch still follows the first token.
     await revocation.revoke(payloadOf(first.token).jti, payloadOf(first.token).exp);
     await sleep(50);

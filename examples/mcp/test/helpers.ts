@@ -1,4 +1,9 @@
-import { type AuthProvider, Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import {
+  type AuthProvider,
+  Client,
+  type OAuthClientProvider,
+  StreamableHTTPClientTransport,
+} from '@modelcontextprotocol/client';
 
 /** One GET (the standalone SSE stream) the SDK's client opened: its status, and when its body ended. */
 export interface GetStream {
@@ -12,6 +17,7 @@ export interface GetStream {
 /** One exchange the SDK's client made: method, session it named, status. */
 export interface Sent {
   method: string;
+  url: string;
   session: string | null;
   status: number;
 }
@@ -24,8 +30,15 @@ function watchingFetch(sent: Sent[], streams: GetStream[]): typeof fetch {
   return async (input, init) => {
     const response = await fetch(input, init);
     const method = init?.method ?? 'GET';
-    sent.push({ method, session: new Headers(init?.headers).get('mcp-session-id'), status: response.status });
-    if (method !== 'GET' || !response.ok || !response.body) return response;
+    const url = String(input instanceof Request ? input.url : input);
+    sent.push({
+      method,
+      url,
+      session: new Headers(init?.headers).get('mcp-session-id'),
+      status: response.status,
+    });
+    const sse = response.headers.get('content-type')?.startsWith('text/event-stream') === true;
+    if (method !== 'GET' || !sse || !response.ok || !response.body) return response;
     const reader = response.body.getReader();
     let endedAt: number | undefined;
     let resolveEnded!: (at: number) => void;
@@ -78,24 +91,28 @@ export interface McpSessionClient {
 }
 
 /**
- * Connects the MCP SDK v2's client (`Client` + `StreamableHTTPClientTransport`) to `url` with a
- * bearer token (the SDK's `AuthProvider`); on a 401 it asks `refresh` for a new token, as a client
- * that renews its credentials does. Resolves once the session's GET stream is open.
+ * Connects the MCP SDK v2's client (`Client` + `StreamableHTTPClientTransport`) to `url`, and
+ * resolves once the session's GET stream is open. `auth` is a bearer token (given to the SDK as
+ * an `AuthProvider` that, on a 401, asks `refresh` for a new one, as a client renewing its
+ * credentials does) or the SDK's own `OAuthClientProvider` (discovery, registration, token).
  */
 export async function connectClient(
   url: string,
-  token: string,
-  refresh: () => Promise<string> = async () => token,
+  auth: string | OAuthClientProvider,
+  refresh?: () => Promise<string>,
 ): Promise<McpSessionClient> {
-  let current = token;
+  let current = typeof auth === 'string' ? auth : '';
   const sent: Sent[] = [];
   const streams: GetStream[] = [];
-  const authProvider: AuthProvider = {
-    token: async () => current,
-    onUnauthorized: async () => {
-      current = await refresh();
-    },
-  };
+  const authProvider: AuthProvider | OAuthClientProvider =
+    typeof auth === 'string'
+      ? {
+          token: async () => current,
+          onUnauthorized: async () => {
+            current = await (refresh ?? (async () => current))();
+          },
+        }
+      : auth;
   const transport = new StreamableHTTPClientTransport(new URL(url), {
     authProvider,
     fetch: watchingFetch(sent, streams),

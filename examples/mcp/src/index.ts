@@ -4,9 +4,11 @@ import { getRequestListener } from '@hono/node-server';
 import { expressApp } from './express.js';
 import { expressSessionsApp } from './express-sessions.js';
 import { fastifyApp } from './fastify.js';
+import { fastifySessionsApp } from './fastify-sessions.js';
 import { honoApp } from './hono.js';
 import { honoSessionsApp } from './hono-sessions.js';
 import { koaApp } from './koa.js';
+import { koaSessionsApp } from './koa-sessions.js';
 import type { McpSettings } from './notes.js';
 import type { McpSessions } from './sessions.js';
 
@@ -15,9 +17,11 @@ export { ClientCredentialsClient, type Exchange, recordingFetch } from './client
 export { expressApp } from './express.js';
 export { expressSessionsApp } from './express-sessions.js';
 export { fastifyApp } from './fastify.js';
+export { fastifySessionsApp } from './fastify-sessions.js';
 export { honoApp } from './hono.js';
 export { honoSessionsApp } from './hono-sessions.js';
 export { koaApp } from './koa.js';
+export { koaSessionsApp } from './koa-sessions.js';
 export {
   gateOptions,
   type McpSettings,
@@ -27,7 +31,7 @@ export {
   REQUIRED_SCOPES,
   TOOL_SCOPES,
 } from './notes.js';
-export { McpSessions, type SessionRefusal } from './sessions.js';
+export { McpSessions, type ReadBody, readBody, type SessionRefusal } from './sessions.js';
 
 /** The frameworks the example runs on. */
 export const FRAMEWORKS = ['express', 'hono', 'fastify', 'koa'] as const;
@@ -61,7 +65,7 @@ export async function serveMcp(framework: Framework, issuer: string): Promise<Ru
 }
 
 /** The frameworks the example runs with sessions (stateful streamable HTTP) on. */
-export const SESSION_FRAMEWORKS = ['express', 'hono'] as const;
+export const SESSION_FRAMEWORKS = ['express', 'hono', 'fastify', 'koa'] as const;
 
 /** A running MCP server with sessions. */
 export interface RunningMcpSessionsServer extends RunningMcpServer {
@@ -80,16 +84,34 @@ export async function serveMcpSessions(
   let sessions: McpSessions<any> | undefined;
   const running = await listen(async (url) => {
     const resolved = { ...settings, resource: settings.resource ?? url };
-    if (framework === 'express') {
-      const app = expressSessionsApp(resolved);
-      sessions = app.sessions;
-      return { handle: app, close: () => app.sessions.close() };
-    }
-    const app = honoSessionsApp(resolved);
-    sessions = app.sessions;
-    return { handle: getRequestListener(app.fetch), close: () => app.sessions.close() };
+    const built = await sessionsListener(framework, resolved);
+    sessions = built.sessions;
+    return built;
   });
   return { ...running, sessions: sessions! };
+}
+
+async function sessionsListener(framework: (typeof SESSION_FRAMEWORKS)[number], settings: McpSettings) {
+  if (framework === 'express') {
+    const app = expressSessionsApp(settings);
+    return { handle: app as RequestListener, sessions: app.sessions, close: () => app.sessions.close() };
+  }
+  if (framework === 'koa') {
+    const app = koaSessionsApp(settings);
+    return {
+      handle: app.callback() as RequestListener,
+      sessions: app.sessions,
+      close: () => app.sessions.close(),
+    };
+  }
+  if (framework === 'fastify') {
+    const app = fastifySessionsApp(settings);
+    await app.ready();
+    const handle: RequestListener = (req, res) => app.routing(req, res);
+    return { handle, sessions: app.sessions, close: () => app.sessions.close().then(() => app.close()) };
+  }
+  const app = honoSessionsApp(settings);
+  return { handle: getRequestListener(app.fetch), sessions: app.sessions, close: () => app.sessions.close() };
 }
 
 /** Listens on a free loopback port, then builds the handler for its own URL. */

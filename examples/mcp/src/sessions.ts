@@ -3,6 +3,7 @@ import {
   type AuthInfo,
   isInitializeRequest,
   type McpServer,
+  readRequestBody,
   type Transport,
   type WebStandardStreamableHTTPServerTransportOptions,
 } from '@modelcontextprotocol/server';
@@ -10,14 +11,37 @@ import { type McpSessionWatch, type McpTokenVerifier, watchMcpSession } from '@t
 
 /** A refusal in the SDK's own shape (JSON-RPC error body), for a request no session takes. */
 export interface SessionRefusal {
-  status: 400 | 404;
+  status: 400 | 404 | 413;
   body: { jsonrpc: '2.0'; error: { code: number; message: string }; id: null };
 }
 
-const refuse = (status: 400 | 404, message: string): SessionRefusal => ({
+const refuse = (status: SessionRefusal['status'], message: string, code = -32000): SessionRefusal => ({
   status,
-  body: { jsonrpc: '2.0', error: { code: -32000, message }, id: null },
+  body: { jsonrpc: '2.0', error: { code, message }, id: null },
 });
+
+/** A body read by {@link readBody}, or the refusal to answer. */
+export type ReadBody = { status?: undefined; body: unknown } | SessionRefusal;
+
+/**
+ * Reads a POST's JSON-RPC body once, for hosts without a body parser (Hono, Koa), bounded as the
+ * SDK's transports bound it (4 MiB): the body, or the SDK's 413 or 400 (parse error).
+ */
+export async function readBody(request: Request | Promise<Request>): Promise<ReadBody> {
+  let read: Awaited<ReturnType<typeof readRequestBody>>;
+  try {
+    read = await readRequestBody(await request);
+  } catch (error) {
+    if ((error as { status?: unknown }).status !== 413) throw error; // the node reader's own bound
+    read = { tooLarge: true };
+  }
+  if (read.tooLarge) return refuse(413, 'Payload Too Large');
+  try {
+    return { body: JSON.parse(read.text) };
+  } catch {
+    return refuse(400, 'Parse error', -32700);
+  }
+}
 
 /**
  * The stateful sessions of one MCP server (streamable HTTP with `sessionIdGenerator`), each held

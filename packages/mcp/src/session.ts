@@ -31,12 +31,75 @@ export interface McpSessionWatch {
 }
 
 /**
- * Who a session belongs to: a token of another principal never continues it. A token that names
- * neither a subject nor a client identifies nobody: its session is bound to that token alone.
+ * Who a session belongs to: `iss`, `sub` and client of the token that opened it (strings the
+ * context already holds). A token that names neither a subject nor a client identifies nobody:
+ * its session is bound to that token alone.
  */
-function principalOf(auth: AuthContext<unknown>, authInfo: AuthInfo): string {
-  if (auth.subject === undefined && authInfo.clientId === '') return JSON.stringify(['token', auth.token]);
-  return JSON.stringify([auth.issuer ?? null, auth.subject ?? null, authInfo.clientId]);
+interface Principal {
+  readonly issuer: string | undefined;
+  readonly subject: string | undefined;
+  readonly clientId: string;
+  /** Set when the opening token names nobody: only this token continues the session. */
+  readonly token: string | undefined;
+}
+
+function principalOf(auth: AuthContext<unknown>, authInfo: AuthInfo): Principal {
+  const anonymous = auth.subject === undefined && authInfo.clientId === '';
+  return {
+    issuer: auth.issuer,
+    subject: auth.subject,
+    clientId: authInfo.clientId,
+    token: anonymous ? auth.token : undefined,
+  };
+}
+
+function isPrincipal(principal: Principal, auth: AuthContext<unknown>, authInfo: AuthInfo): boolean {
+  if (principal.token !== undefined) return auth.token === principal.token;
+  return (
+    auth.issuer === principal.issuer &&
+    auth.subject === principal.subject &&
+    authInfo.clientId === principal.clientId
+  );
+}
+
+/** One watched session: a class, so that thousands cost a few fields each, not a nest of closures. */
+class SessionWatch implements McpSessionWatch {
+  #current: AuthContext<unknown>;
+  #stopCurrent: () => void;
+  #ended = false;
+  readonly #end: (reason: WatchEndReason) => void;
+
+  constructor(
+    private readonly verifier: Pick<McpTokenVerifier<any>, 'authContext'>,
+    private readonly principal: Principal,
+    first: AuthContext<unknown>,
+    onEnd: (reason: WatchEndReason) => void,
+  ) {
+    this.#end = (reason) => {
+      this.#ended = true;
+      onEnd(reason);
+    };
+    this.#current = first;
+    this.#stopCurrent = watchAuth(first, { onEnd: this.#end });
+  }
+
+  renew(next: AuthInfo | undefined): boolean {
+    if (this.#ended || next === undefined) return false;
+    const auth = this.verifier.authContext(next);
+    if (auth === undefined || !isPrincipal(this.principal, auth, next)) return false;
+    if (auth.token !== this.#current.token) {
+      const stopNext = watchAuth(auth, { onEnd: this.#end });
+      this.#stopCurrent();
+      this.#stopCurrent = stopNext;
+      this.#current = auth;
+    }
+    return true;
+  }
+
+  stop(): void {
+    this.#ended = true;
+    this.#stopCurrent();
+  }
 }
 
 /**
@@ -76,30 +139,5 @@ export function watchMcpSession(
     );
   const onEnd = options?.onEnd;
   if (typeof onEnd !== 'function') throw new TypeError('watchMcpSession: options.onEnd must be a function');
-  const principal = principalOf(first, authInfo);
-  let current = first;
-  let ended = false;
-  const end = (reason: WatchEndReason) => {
-    ended = true;
-    onEnd(reason);
-  };
-  let stopCurrent = watchAuth(current, { onEnd: end });
-  return {
-    renew(next) {
-      if (ended || next === undefined) return false;
-      const auth = verifier.authContext(next);
-      if (auth === undefined || principalOf(auth, next) !== principal) return false;
-      if (auth.token !== current.token) {
-        const stopNext = watchAuth(auth, { onEnd: end });
-        stopCurrent();
-        stopCurrent = stopNext;
-        current = auth;
-      }
-      return true;
-    },
-    stop() {
-      ended = true;
-      stopCurrent();
-    },
-  };
+  return new SessionWatch(verifier, principalOf(first, authInfo), first, onEnd);
 }

@@ -87,6 +87,25 @@ describe('watchMcpSession', () => {
     expect(session.renew(await info())).toBe(false); // ended: no token brings it back
   });
 
+  it('stop() after a renew stops the watch of the token it moved to; onEnd is called once at most', async () => {
+    const { revocation, ends, info, open } = setUp();
+    const first = await info();
+    const fresh = await info();
+    const session = open(first);
+    expect(session.renew(fresh)).toBe(true);
+    session.stop();
+    for (const token of [first.token, fresh.token])
+      await revocation.revoke(payloadOf(token).jti, payloadOf(token).exp);
+    await sleep(50);
+    expect(ends).toEqual([]);
+    const other = await info();
+    open(other);
+    await revocation.revoke(payloadOf(other.token).jti, payloadOf(other.token).exp);
+    await revocation.revokeSubject('agent-1', new Date(Date.now() + 1000));
+    await sleep(50);
+    expect(ends).toEqual(['revoked']);
+  });
+
   it("renew: another subject, another client, another verifier's AuthInfo, or none is refused and changes nothing", async () => {
     const { revocation, ends, info, open } = setUp();
     const first = await info();

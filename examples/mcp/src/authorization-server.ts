@@ -26,9 +26,12 @@ export interface AuthorizationServer {
 export async function startAuthorizationServer({
   scopes,
   resources,
+  accessTokenTTL = 300,
 }: {
   scopes: readonly string[];
   resources: Readonly<Record<string, readonly string[]>>;
+  /** Lifetime of the access tokens it issues, in seconds (short ones for tests of expiry). */
+  accessTokenTTL?: number;
 }): Promise<AuthorizationServer> {
   let handler: ReturnType<Provider['callback']> | undefined;
   const server = createServer(async (req, res) => {
@@ -45,7 +48,7 @@ export async function startAuthorizationServer({
     jwks: { keys: [{ ...key, alg: 'ES256', use: 'sig', kid: 'mcp-example' }] as never },
     scopes: ['openid', ...scopes],
     clientDefaults: { id_token_signed_response_alg: 'ES256' },
-    ttl: { ClientCredentials: 300 },
+    ttl: { ClientCredentials: accessTokenTTL },
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -60,7 +63,7 @@ export async function startAuthorizationServer({
           return {
             scope: granted.join(' '),
             audience: indicator,
-            accessTokenTTL: 300,
+            accessTokenTTL,
             accessTokenFormat: 'jwt',
             jwt: { sign: { alg: 'ES256' } },
           };

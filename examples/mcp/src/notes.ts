@@ -1,4 +1,4 @@
-import { type BearerAuthOptions, McpServer, type McpServerFactory } from '@modelcontextprotocol/server';
+import { type BearerAuthOptions, McpServer } from '@modelcontextprotocol/server';
 import { resourceMetadataUrl, type TokengateOptions } from '@tokengate/core';
 import { type McpTokenVerifier, mcpTokenVerifier, toolScopes } from '@tokengate/mcp';
 import { z } from 'zod';
@@ -9,6 +9,8 @@ export interface McpSettings {
   issuer: string;
   /** The canonical URL of the MCP endpoint, e.g. `https://mcp.example.com/mcp`. */
   resource: string;
+  /** More verifier options: a `revocation` store shared by every instance, key-refresh timing. */
+  extra?: Pick<TokengateOptions, 'revocation' | 'cacheMaxAge' | 'cooldownDuration' | 'onKeySourceEvent'>;
 }
 
 /** The claims this server reads, validated and typed by tokengate (RFC 9068 access tokens). */
@@ -37,8 +39,9 @@ export const TOOL_SCOPES = {
 export const REQUIRED_SCOPES = ['notes:read'];
 
 /** The tokengate options: the same object for the verifier and the RFC 9728 metadata. */
-export function authOptions({ issuer, resource }: McpSettings) {
+export function authOptions({ issuer, resource, extra }: McpSettings) {
   return {
+    ...extra,
     issuer,
     resource,
     claims,
@@ -62,8 +65,8 @@ export function gateOptions(settings: McpSettings) {
 
 const notes: string[] = ['tokengate verifies the token before the MCP SDK sees the request'];
 
-/** The MCP server, built per request by the SDK's `createMcpHandler` (stateless). */
-export function notesServer(verifier: McpTokenVerifier<NotesClaims>): McpServerFactory {
+/** The MCP server, built per request by the SDK's `createMcpHandler` (stateless), or per session. */
+export function notesServer(verifier: McpTokenVerifier<NotesClaims>): () => McpServer {
   const scopeChallenge = toolScopes(TOOL_SCOPES); // 403 insufficient_scope + scope= before a tool runs
   const text = (value: unknown) => ({ content: [{ type: 'text' as const, text: JSON.stringify(value) }] });
   return () => {

@@ -1,0 +1,4 @@
+// MCP sessions held to their token's life on Express: the suite is in sessions-suite.ts.
+import { sessionSuite } from './sessions-suite.js';
+
+sessionSuite('express');

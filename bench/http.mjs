@@ -39,17 +39,20 @@ export const PROFILES = {
 export const SERVERS = [
   { framework: 'express', middleware: 'bare', algs: ['HS256'] },
   { framework: 'express', middleware: 'no-op', algs: ['HS256'] },
+  { framework: 'express', middleware: 'HMAC check (floor)', algs: ['HS256'] },
   { framework: 'express', middleware: 'tokengate', algs: ['HS256', 'RS256'], tokengate: 'express' },
   { framework: 'express', middleware: 'express-jwt', algs: ['HS256', 'RS256'] },
   { framework: 'express', middleware: 'express-oauth2-jwt-bearer', algs: ['HS256', 'RS256'] },
   { framework: 'koa', middleware: 'bare', algs: ['HS256'] },
   { framework: 'koa', middleware: 'no-op', algs: ['HS256'] },
+  { framework: 'koa', middleware: 'HMAC check (floor)', algs: ['HS256'] },
   { framework: 'koa', middleware: 'tokengate', algs: ['HS256', 'RS256'], tokengate: 'koa' },
   { framework: 'koa', middleware: 'koa-jwt', algs: ['HS256', 'RS256'] },
   // Issue 26, item 13: refusals answered in place instead of thrown to the framework's error path.
   { framework: 'koa', middleware: "tokengate (refusals: 'respond')", algs: ['HS256'], tokengate: 'koa' },
   { framework: 'hono', middleware: 'bare', algs: ['HS256'] },
   { framework: 'hono', middleware: 'no-op', algs: ['HS256'] },
+  { framework: 'hono', middleware: 'HMAC check (floor)', algs: ['HS256'] },
   { framework: 'hono', middleware: 'tokengate', algs: ['HS256', 'RS256'], tokengate: 'hono' },
   { framework: 'hono', middleware: 'hono/jwt', algs: ['HS256', 'RS256'] },
   { framework: 'hono', middleware: 'hono/jwk', algs: ['RS256'] },
@@ -57,6 +60,7 @@ export const SERVERS = [
   // Fastify (issue 22): the verified-token cache against fast-jwt's, and both without a cache.
   { framework: 'fastify', middleware: 'bare', algs: ['HS256'] },
   { framework: 'fastify', middleware: 'no-op', algs: ['HS256'] },
+  { framework: 'fastify', middleware: 'HMAC check (floor)', algs: ['HS256'] },
   { framework: 'fastify', middleware: 'tokengate', algs: ['HS256', 'RS256', 'ES256'], tokengate: 'fastify' },
   {
     framework: 'fastify',
@@ -233,7 +237,7 @@ export async function runHttp({
     (s) =>
       !s.pending &&
       onlyFrameworks.includes(s.framework) &&
-      (!only || isFloor(s.middleware) || s.middleware.includes(only)),
+      (!only || isFloor(s.middleware) || s.middleware.includes('(floor)') || s.middleware.includes(only)),
   );
 
   const loader = spawnChild(LOAD_JS);

@@ -163,8 +163,9 @@ function evaluateTargets(micro, http, memory) {
           x.framework === fw &&
           x.alg === c.alg &&
           x.path === 'valid' &&
-          // Peers only: not the floors (bare, no-op) nor tokengate's own variants.
+          // Peers only: not the floors (bare, no-op, the HMAC check) nor tokengate's own variants.
           !['bare', 'no-op'].includes(x.middleware) &&
+          !x.middleware.endsWith('(floor)') &&
           !x.middleware.startsWith('tokengate'),
       )) {
         if (p.rps !== undefined && p.rps >= c.rps) problems.push(`${c.alg} behind ${p.middleware}`);
@@ -257,14 +258,32 @@ function evaluateTargets(micro, http, memory) {
   }
 
   // Issue 12: a flood of bad-signature tokens is a denial-of-service tool; refusing one must stay
-  // cheap on every framework.
+  // cheap on every framework. Issue 26, item 13: beside its floor, a hand-written HMAC check that
+  // answers the same 401 in place (the least any verifier must do to refuse a forged HS256 token).
   for (const fw of ['express', 'koa', 'hono', 'fastify']) {
-    const bad = http.cells.find(
-      (c) => c.framework === fw && c.middleware === 'tokengate' && c.alg === 'HS256' && c.path === 'bad',
-    );
+    const cell = (middleware) =>
+      http.cells.find(
+        (c) => c.framework === fw && c.middleware === middleware && c.alg === 'HS256' && c.path === 'bad',
+      );
+    const [bad, floor] = [cell('tokengate'), cell('HMAC check (floor)')];
     const label = `HTTP ${fw}: bad-signature HS256 flood ≥ 0.6× bare`;
     if (!bad || bad.rps === undefined) add(label, 'pending', bad?.pending ?? bad?.error ?? 'not measured');
     else add(label, bad.ratio >= 0.6 ? 'met' : 'missed', fmtRatio(bad.ratio));
+    const floorLabel = `HTTP ${fw}: bad-signature HS256 flood ≥ 0.9× a hand-written HMAC check answering the same 401`;
+    if (bad?.ratio === undefined || floor?.ratio === undefined) {
+      add(floorLabel, 'pending', bad?.pending ?? bad?.error ?? floor?.error ?? 'not measured');
+      continue;
+    }
+    const ratio = bad.ratio / floor.ratio;
+    const cpu =
+      bad.cpuUs !== undefined && floor.cpuUs !== undefined
+        ? `; server CPU ${bad.cpuUs.toFixed(1)} µs/req against ${floor.cpuUs.toFixed(1)}`
+        : '';
+    add(
+      floorLabel,
+      ratio >= 0.9 ? 'met' : 'missed',
+      `${fmtRatio(bad.ratio)} of bare against the HMAC check's ${fmtRatio(floor.ratio)} (${fmtRatio(ratio)})${cpu}`,
+    );
   }
 
   // Issue 26, item 13: a cached valid request costs what a middleware that does nothing costs

@@ -1,6 +1,7 @@
 // One benchmark server (a child process of http.mjs): one framework, one middleware, one algorithm.
 // It receives its configuration over IPC, listens on 127.0.0.1 (random port), reports the port,
 // and exits when its parent disconnects or tells it to stop.
+import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import { AUDIENCE, cryptoKeyFor, hydrateKeys, ISSUER, loadTokengate } from './common.mjs';
 
@@ -9,12 +10,47 @@ process.on('SIGTERM', () => process.exit(0));
 // Never outlive a forgotten parent: a hard ceiling on the lifetime of a benchmark server.
 setTimeout(() => process.exit(2), 10 * 60_000).unref();
 
+/**
+ * The floor of a refusal (issue 26, item 13): a hand-written HS256 check that does only what a
+ * refusal cannot skip — read the header, one HMAC over the signing input, a constant-time compare —
+ * and answers the same 401 challenge tokengate sends. A valid token's payload is parsed for `sub`;
+ * nothing else (no claims, no header policy): it is a floor, not a verifier.
+ */
+const FLOOR_CHALLENGE = 'Bearer error="invalid_token", error_description="token signature is invalid"';
+function hmacFloor(secret) {
+  const key = createSecretKey(Buffer.from(secret));
+  return (authorization) => {
+    if (typeof authorization !== 'string' || !authorization.startsWith('Bearer ')) return undefined;
+    const token = authorization.slice(7);
+    const dot = token.lastIndexOf('.');
+    if (dot < 0) return undefined;
+    const mac = createHmac('sha256', key).update(token.slice(0, dot)).digest();
+    const signature = Buffer.from(token.slice(dot + 1), 'base64url');
+    if (signature.length !== mac.length || !timingSafeEqual(signature, mac)) return undefined;
+    const payload = token.slice(token.indexOf('.') + 1, dot);
+    return JSON.parse(Buffer.from(payload, 'base64url').toString()).sub;
+  };
+}
+
 /** Per-middleware factories: `{ build(ctx) → middleware, sub(reqLike) → string }` per framework. */
 const MIDDLEWARES = {
   express: {
     bare: async () => ({ mw: null, sub: () => 'anonymous' }),
     // The floor of any middleware: one that does nothing but call the next one.
     'no-op': async () => ({ mw: (_req, _res, next) => next(), sub: () => 'anonymous' }),
+    'HMAC check (floor)': async ({ key }) => {
+      const check = hmacFloor(key.secret);
+      return {
+        mw: (req, res, next) => {
+          const sub = check(req.headers.authorization);
+          if (sub === undefined)
+            return res.status(401).set('WWW-Authenticate', FLOOR_CHALLENGE).json({ error: 'invalid_token' });
+          req.sub = sub;
+          next();
+        },
+        sub: (req) => req.sub,
+      };
+    },
     'express-jwt': async ({ alg, key }) => {
       const { expressjwt } = await import('express-jwt');
       return {
@@ -46,6 +82,23 @@ const MIDDLEWARES = {
   koa: {
     bare: async () => ({ mw: null, sub: () => 'anonymous' }),
     'no-op': async () => ({ mw: (_ctx, next) => next(), sub: () => 'anonymous' }),
+    'HMAC check (floor)': async ({ key }) => {
+      const check = hmacFloor(key.secret);
+      return {
+        mw: (ctx, next) => {
+          const sub = check(ctx.get('authorization'));
+          if (sub === undefined) {
+            ctx.status = 401;
+            ctx.set('WWW-Authenticate', FLOOR_CHALLENGE);
+            ctx.body = 'token signature is invalid';
+            return;
+          }
+          ctx.state.sub = sub;
+          return next();
+        },
+        sub: (ctx) => ctx.state.sub,
+      };
+    },
     'koa-jwt': async ({ alg, key }) => {
       const { default: koaJwt } = await import('koa-jwt');
       return {
@@ -73,6 +126,19 @@ const MIDDLEWARES = {
   hono: {
     bare: async () => ({ mw: null, sub: () => 'anonymous' }),
     'no-op': async () => ({ mw: (_c, next) => next(), sub: () => 'anonymous' }),
+    'HMAC check (floor)': async ({ key }) => {
+      const check = hmacFloor(key.secret);
+      return {
+        mw: (c, next) => {
+          const sub = check(c.req.header('authorization'));
+          if (sub === undefined)
+            return c.json({ error: 'invalid_token' }, 401, { 'WWW-Authenticate': FLOOR_CHALLENGE });
+          c.set('sub', sub);
+          return next();
+        },
+        sub: (c) => c.get('sub'),
+      };
+    },
     'hono/jwt': async ({ alg, key }) => {
       const { jwt } = await import('hono/jwt');
       return {
@@ -109,6 +175,24 @@ const MIDDLEWARES = {
       mw: (app) => app.addHook('onRequest', (_request, _reply, done) => done()),
       sub: () => 'anonymous',
     }),
+    'HMAC check (floor)': async ({ key }) => {
+      const check = hmacFloor(key.secret);
+      return {
+        mw: (app) => {
+          app.decorateRequest('sub', undefined);
+          app.addHook('onRequest', (request, reply, done) => {
+            const sub = check(request.headers.authorization);
+            if (sub === undefined) {
+              reply.code(401).header('WWW-Authenticate', FLOOR_CHALLENGE).send({ error: 'invalid_token' });
+              return;
+            }
+            request.sub = sub;
+            done();
+          });
+        },
+        sub: (request) => request.sub,
+      };
+    },
     '@fastify/jwt': async (args) => fastifyJwt(args, false),
     '@fastify/jwt (cache)': async (args) => fastifyJwt(args, true),
     tokengate: async ({ tokengateOptions }) => {

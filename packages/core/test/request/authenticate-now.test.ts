@@ -8,7 +8,12 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { authenticateNow } from '../../src/adapter.js';
-import { authenticate, createMemoryRevocationStore, createVerifier, type TokengateOptions } from '../../src/index.js';
+import {
+  authenticate,
+  createMemoryRevocationStore,
+  createVerifier,
+  type TokengateOptions,
+} from '../../src/index.js';
 import { outcomeOf } from '../../src/request/outcome.js';
 import type { RequestLike } from '../../src/request/token-sources.js';
 import { createTestIssuer } from '../../src/testing/index.js';
@@ -69,7 +74,10 @@ const OPTIONS: Record<string, TokengateOptions> = {
 
 describe('authenticateNow answers as authenticate does', async () => {
   const now = Math.floor(Date.now() / 1000);
-  const good = await idp.sign({ sub: 'alice', scope: 'orders:read' }, { audience: AUDIENCE, expiresIn: '1h' });
+  const good = await idp.sign(
+    { sub: 'alice', scope: 'orders:read' },
+    { audience: AUDIENCE, expiresIn: '1h' },
+  );
   const mallory = await idp.sign({ sub: 'mallory' }, { audience: AUDIENCE, expiresIn: '1h' });
   const revokedToken = await idp.sign({ sub: 'bob', jti: 'gone' }, { audience: AUDIENCE, expiresIn: '1h' });
   await revoked.revoke('gone', now + 3600);

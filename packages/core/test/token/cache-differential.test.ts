@@ -13,8 +13,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createVerifier } from '../../src/index.js';
-import { verifyNow } from '../../src/verifier.js';
 import { createTestIssuer } from '../../src/testing/index.js';
+import { verifyNow } from '../../src/verifier.js';
 import {
   type KeyMode,
   type PairFactory,

@@ -329,7 +329,15 @@ try {
         .find((candidate) => existsSync(join(root, candidate)));
       if (sibling) cpSync(join(root, sibling), join(snippetDir, basename(sibling)));
     }
+    // Ambient declarations beside a snippet (examples/runtimes' workerd globals, which an app on
+    // Workers has from @cloudflare/workers-types) come along too, and are type-checked with it.
+    for (const name of readdirSync(join(root, posix.dirname(file)))) {
+      if (name.endsWith('.d.ts')) cpSync(join(root, posix.dirname(file), name), join(snippetDir, name));
+    }
   }
+  const ambient = readdirSync(snippetDir)
+    .filter((name) => name.endsWith('.d.ts'))
+    .map((name) => `snippets/${name}`);
   // The README's CommonJS note: a .cts file require()s the ESM packages (TypeScript >= 5.8, nodenext).
   writeFileSync(
     join(snippetDir, 'commonjs.cts'),
@@ -364,7 +372,7 @@ try {
       include: snippetFiles
         .filter((file) => !/-before\./.test(file) && !legacyDecorators(file) && !sdkExpress(file))
         .map((file) => `snippets/${basename(file)}`)
-        .concat('snippets/commonjs.cts'),
+        .concat('snippets/commonjs.cts', ambient),
     }),
   );
   // routing-controllers' and NestJS's snippets need legacy decorators, as their apps do.

@@ -1,6 +1,6 @@
 import { resolveTokengateOptions } from './config/declarations.js';
 import type { ClaimsOf, TokengateOptions } from './config/options.js';
-import { type Profile, resolveProfiles } from './config/profiles.js';
+import { resolveProfiles } from './config/profiles.js';
 import { type RequestSettings, resolveSettings } from './config/settings.js';
 import type { VerifierLink } from './context/build.js';
 import type { AuthContext } from './context/types.js';
@@ -11,6 +11,7 @@ import { logStartupFailure } from './keys/remote/events.js';
 import { isOpaque, OPAQUE_HEADER } from './oauth/introspection/introspector.js';
 import { resolveResourceOptions } from './oauth/resource-metadata.js';
 import { callHook } from './request/hooks.js';
+import { revocationCheck } from './revocation/check.js';
 import { validateRevocationTolerance } from './revocation/store.js';
 import { TokenCache } from './token/cache.js';
 import type { StandardSchemaV1 } from './token/schema.js';
@@ -89,44 +90,7 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   const signedFirst =
     profiles.list.length === 1 && profiles.list[0]!.keys.fixed ? profiles.list[0] : undefined;
 
-  // A revocation check that cannot answer (an `isRevoked` whose database is down, a store that
-  // throws a plain error) fails closed as the stores do: 503 `revocation_unavailable` with
-  // `Retry-After`, the error kept as `cause` for `onError` and logs, never a 500 or a pass.
-  // Synchronous while the predicate and the store answer synchronously (no store, the memory
-  // store): a cached context is then served without a promise (see `verifyNow`).
-  function checkRevocation(auth: AuthContext<any>, profile: Profile): void | Promise<void> {
-    let predicate: boolean | Promise<boolean>;
-    try {
-      predicate = isRevoked ? isRevoked(auth) : false;
-    } catch (error) {
-      throw revocationUnavailable(error);
-    }
-    if (predicate instanceof Promise) {
-      return predicate.then(
-        (revoked) => checkStore(auth, profile, revoked),
-        (error: unknown) => {
-          throw revocationUnavailable(error);
-        },
-      );
-    }
-    return checkStore(auth, profile, predicate);
-  }
-
-  function checkStore(auth: AuthContext<any>, profile: Profile, revoked: boolean): void | Promise<void> {
-    if (revoked || !revocation) return refuseRevoked(revoked);
-    let stored: boolean | Promise<boolean>;
-    try {
-      stored = revocation.isRevoked(auth, { clockTolerance: profile.policy.tolerance });
-    } catch (error) {
-      throw revocationUnavailable(error);
-    }
-    if (stored instanceof Promise) {
-      return stored.then(refuseRevoked, (error: unknown) => {
-        throw revocationUnavailable(error);
-      });
-    }
-    return refuseRevoked(stored);
-  }
+  const checkRevocation = revocationCheck(isRevoked, revocation);
 
   /**
    * The verification of `token`, synchronous when the cache holds it and nothing else needs to
@@ -299,21 +263,6 @@ const fastLanes = new WeakMap<object, (token: string) => AuthContext<any> | Prom
 export function verifyNow<C>(verifier: Verifier<C>, token: string): AuthContext<C> | Promise<AuthContext<C>> {
   const lane = fastLanes.get(verifier);
   return lane === undefined ? verifier.verify(token) : lane(token);
-}
-
-function revocationUnavailable(error: unknown): unknown {
-  if (isAuthError(error)) return error;
-  return new AuthError(
-    'revocation_unavailable',
-    `the revocation check failed: ${(error as Error)?.message ?? String(error)}`,
-    {
-      cause: error,
-    },
-  );
-}
-
-function refuseRevoked(revoked: unknown): void {
-  if (revoked === true) throw new AuthError('invalid_token', 'token has been revoked', { reason: 'revoked' });
 }
 
 /** A rejection delivered after one turn, when the caller listens (see `verifyAfter`). */

@@ -8,6 +8,7 @@
 //
 //   pnpm build && node --expose-gc bench/connections.mjs [--n 10000] [--rounds 5]
 import { parseArgs } from 'node:util';
+import { measureWatches } from './lib/watch-memory.mjs';
 
 const { values } = parseArgs({
   options: { n: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '5' } },
@@ -39,41 +40,19 @@ for (let i = 0; i < n; i++) {
   contexts.push(await verifier.verify(await idp.sign({ sub: `user-${i % 1000}`, jti: `jti-${i}`, exp })));
 }
 
-// Timers the watches arm are unref'd (getActiveResourcesInfo does not list them): count the
-// setTimeout calls made while the watches are created instead.
-let timerCalls = 0;
-const realSetTimeout = globalThis.setTimeout;
-globalThis.setTimeout = (...args) => {
-  timerCalls++;
-  return realSetTimeout(...args);
-};
-async function settle() {
-  for (let i = 0; i < 4; i++) {
-    globalThis.gc();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return process.memoryUsage().heapUsed;
-}
-
-const perConnection = [];
-let timersArmed = 0;
-for (let round = 0; round < rounds; round++) {
-  const before = await settle();
-  timerCalls = 0;
-  let stops = contexts.map((auth) => {
-    const connection = { closed: false };
-    return core.watchAuth(auth, { onEnd: () => (connection.closed = true) });
-  });
-  timersArmed = timerCalls;
-  const during = await settle();
-  perConnection.push((during - before) / n);
-  for (const stop of stops) stop();
-  // A suspended async function keeps its registers: without this, the stopped watches would stay
-  // reachable into the next round's `before`, and the difference would measure nothing.
-  stops = undefined;
-}
-perConnection.sort((a, b) => a - b);
-const median = perConnection[Math.floor(perConnection.length / 2)];
+const {
+  perWatch: perConnection,
+  median,
+  timersArmed,
+} = await measureWatches({
+  n,
+  rounds,
+  start: () =>
+    contexts.map((auth) => {
+      const connection = { closed: false };
+      return core.watchAuth(auth, { onEnd: () => (connection.closed = true) });
+    }),
+});
 console.log(`watchAuth: ${n} idle connections (expiry, revocation store, remote key set watched)`);
 console.log(
   `  heap per connection: ${Math.round(median)} bytes (median of ${rounds}; rounds ${perConnection.map(Math.round).join(', ')})`,

@@ -9,6 +9,7 @@
 //
 //   pnpm build && node --expose-gc bench/mcp-sessions.mjs [--n 10000] [--rounds 5]
 import { parseArgs } from 'node:util';
+import { measureWatches } from './lib/watch-memory.mjs';
 
 const { values } = parseArgs({
   options: { n: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '5' } },
@@ -45,39 +46,20 @@ for (let i = 0; i < n; i++) {
   );
 }
 
-let timerCalls = 0;
-const realSetTimeout = globalThis.setTimeout;
-globalThis.setTimeout = (...args) => {
-  timerCalls++;
-  return realSetTimeout(...args);
-};
-async function settle() {
-  for (let i = 0; i < 4; i++) {
-    globalThis.gc();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return process.memoryUsage().heapUsed;
-}
-
-const perSession = [];
-let timersArmed = 0;
-for (let round = 0; round < rounds; round++) {
-  const before = await settle();
-  timerCalls = 0;
-  let watches = infos.map((info) => {
-    const session = { closed: false };
-    return mcp.watchMcpSession(verifier, info, { onEnd: () => (session.closed = true) });
-  });
-  timersArmed = timerCalls;
-  const during = await settle();
-  perSession.push((during - before) / n);
-  for (const watch of watches) watch.stop();
-  // A suspended async function keeps its registers: without this, the stopped sessions would
-  // stay reachable into the next round's `before`, and the difference would measure nothing.
-  watches = undefined;
-}
-perSession.sort((a, b) => a - b);
-const median = perSession[Math.floor(perSession.length / 2)];
+const {
+  perWatch: perSession,
+  median,
+  timersArmed,
+} = await measureWatches({
+  n,
+  rounds,
+  start: () =>
+    infos.map((info) => {
+      const session = { closed: false };
+      const watch = mcp.watchMcpSession(verifier, info, { onEnd: () => (session.closed = true) });
+      return () => watch.stop();
+    }),
+});
 console.log(`watchMcpSession: ${n} idle sessions (expiry, revocation store, remote key set watched)`);
 console.log(
   `  heap per session: ${Math.round(median)} bytes (median of ${rounds}; rounds ${perSession.map(Math.round).join(', ')})`,

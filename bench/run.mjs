@@ -257,57 +257,55 @@ function evaluateTargets(micro, http, memory) {
     }
   }
 
+  /** The HS256 cell of `middleware` on `fw`'s `path`. */
+  const hs256 = (fw, middleware, path) =>
+    http.cells.find(
+      (c) => c.framework === fw && c.middleware === middleware && c.alg === 'HS256' && c.path === path,
+    );
+  /** A target row comparing tokengate's cell with a floor's, both as ratios to the bare route. */
+  const againstFloor = (label, tg, floor, floorName, target) => {
+    if (tg?.ratio === undefined || floor?.ratio === undefined) {
+      add(label, 'pending', tg?.pending ?? tg?.error ?? floor?.error ?? 'not measured');
+      return;
+    }
+    const ratio = tg.ratio / floor.ratio;
+    const cpu =
+      tg.cpuUs !== undefined && floor.cpuUs !== undefined
+        ? `; server CPU ${tg.cpuUs.toFixed(1)} µs/req against ${floor.cpuUs.toFixed(1)}`
+        : '';
+    add(
+      label,
+      ratio >= target ? 'met' : 'missed',
+      `${fmtRatio(tg.ratio)} of bare against ${floorName}'s ${fmtRatio(floor.ratio)} (${fmtRatio(ratio)})${cpu}`,
+    );
+  };
+
   // Issue 12: a flood of bad-signature tokens is a denial-of-service tool; refusing one must stay
   // cheap on every framework. Issue 26, item 13: beside its floor, a hand-written HMAC check that
   // answers the same 401 in place (the least any verifier must do to refuse a forged HS256 token).
   for (const fw of ['express', 'koa', 'hono', 'fastify']) {
-    const cell = (middleware) =>
-      http.cells.find(
-        (c) => c.framework === fw && c.middleware === middleware && c.alg === 'HS256' && c.path === 'bad',
-      );
-    const [bad, floor] = [cell('tokengate'), cell('HMAC check (floor)')];
+    const bad = hs256(fw, 'tokengate', 'bad');
     const label = `HTTP ${fw}: bad-signature HS256 flood ≥ 0.6× bare`;
     if (!bad || bad.rps === undefined) add(label, 'pending', bad?.pending ?? bad?.error ?? 'not measured');
     else add(label, bad.ratio >= 0.6 ? 'met' : 'missed', fmtRatio(bad.ratio));
-    const floorLabel = `HTTP ${fw}: bad-signature HS256 flood ≥ 0.9× a hand-written HMAC check answering the same 401`;
-    if (bad?.ratio === undefined || floor?.ratio === undefined) {
-      add(floorLabel, 'pending', bad?.pending ?? bad?.error ?? floor?.error ?? 'not measured');
-      continue;
-    }
-    const ratio = bad.ratio / floor.ratio;
-    const cpu =
-      bad.cpuUs !== undefined && floor.cpuUs !== undefined
-        ? `; server CPU ${bad.cpuUs.toFixed(1)} µs/req against ${floor.cpuUs.toFixed(1)}`
-        : '';
-    add(
-      floorLabel,
-      ratio >= 0.9 ? 'met' : 'missed',
-      `${fmtRatio(bad.ratio)} of bare against the HMAC check's ${fmtRatio(floor.ratio)} (${fmtRatio(ratio)})${cpu}`,
+    againstFloor(
+      `HTTP ${fw}: bad-signature HS256 flood ≥ 0.9× a hand-written HMAC check answering the same 401`,
+      bad,
+      hs256(fw, 'HMAC check (floor)', 'bad'),
+      'the HMAC check',
+      0.9,
     );
   }
 
   // Issue 26, item 13: a cached valid request costs what a middleware that does nothing costs
   // (within 5 %), by requests per second and by the server's CPU time per request.
   for (const fw of ['express', 'koa', 'hono', 'fastify']) {
-    const cell = (middleware) =>
-      http.cells.find(
-        (c) => c.framework === fw && c.middleware === middleware && c.alg === 'HS256' && c.path === 'valid',
-      );
-    const [tg, noop] = [cell('tokengate'), cell('no-op')];
-    const label = `HTTP ${fw}: cached valid HS256 within 5 % of a no-op middleware`;
-    if (tg?.ratio === undefined || noop?.ratio === undefined) {
-      add(label, 'pending', tg?.pending ?? tg?.error ?? noop?.error ?? 'not measured');
-      continue;
-    }
-    const ratio = tg.ratio / noop.ratio;
-    const cpu =
-      tg.cpuUs !== undefined && noop.cpuUs !== undefined
-        ? `; server CPU ${tg.cpuUs.toFixed(1)} µs/req against ${noop.cpuUs.toFixed(1)}`
-        : '';
-    add(
-      label,
-      ratio >= 0.95 ? 'met' : 'missed',
-      `${fmtRatio(tg.ratio)} of bare against the no-op's ${fmtRatio(noop.ratio)} (${fmtRatio(ratio)})${cpu}`,
+    againstFloor(
+      `HTTP ${fw}: cached valid HS256 within 5 % of a no-op middleware`,
+      hs256(fw, 'tokengate', 'valid'),
+      hs256(fw, 'no-op', 'valid'),
+      'the no-op',
+      0.95,
     );
   }
 
